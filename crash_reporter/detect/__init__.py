@@ -1,0 +1,1 @@
+"""Stage 2: records turned into Crash incidents (pure, synchronous, never raises)."""
