@@ -1,0 +1,1 @@
+"""pytest fixtures for the real systemd (see sandbox/)."""
