@@ -41,6 +41,8 @@ class UnitState:
     exec_main_pid: int = 0
     n_restarts: int = 0
     invocation_id: str = ""  # hex of the unit's InvocationID (new for every start)
+    exec_main_exit_us: int = 0  # ExecMainExitTimestamp: advances with every main-process exit
+    load_state: str = ""
     timestamp: float = 0.0  # wall clock (epoch seconds) when this was observed
 
 
@@ -60,6 +62,14 @@ class BusNameChange:
     name: str
     present: bool
     timestamp: float
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentTrigger:
+    """Something suggests the opt-in changed (OS-Agent's Diagnostics property): re-read it."""
+
+    source: str
+    value: bool | None = None  # what the trigger claimed; never trusted as the answer
 
 
 @dataclass(frozen=True, slots=True)

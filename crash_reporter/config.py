@@ -1,0 +1,140 @@
+"""options.json + environment -> a frozen Config."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from crash_reporter.const import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_SUPERVISOR_URL,
+    ENV_DATA_DIR,
+    ENV_DBUS_ADDRESS,
+    ENV_DSN,
+    ENV_SUPERVISOR_TOKEN,
+    ENV_SUPERVISOR_URL,
+    OPTIONS_FILE,
+    OUTBOX_DIR,
+    STATE_DIR,
+)
+from crash_reporter.errors import ConfigError
+
+_LOGGER = logging.getLogger(__name__)
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+_UNIT_NAME = re.compile(r"^[A-Za-z0-9:_.@\\-]+\.(service|socket|timer|scope|mount)$")
+_DSN = re.compile(r"^https?://[^/@\s]+@[^/\s]+(/[^\s]*)?/\d+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything the daemon is configured with; built once at start-up."""
+
+    data_dir: Path
+    supervisor_url: str
+    supervisor_token: str | None
+    dbus_address: str | None  # None: the system bus
+    dsn: str | None
+    log_level: str = "info"
+    report_host_crashes: bool = False
+    watch_units: tuple[str, ...] = ()
+
+    @property
+    def state_dir(self) -> Path:
+        """Where small state files live (consent, cursors, counters); excluded from backups."""
+        return self.data_dir / STATE_DIR
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where reports wait to be sent; excluded from backups."""
+        return self.data_dir / OUTBOX_DIR
+
+    def __repr__(self) -> str:
+        """Show the configuration without the token or the DSN's key."""
+        return (
+            f"Config(data_dir={self.data_dir!s}, supervisor_url={self.supervisor_url}, "
+            f"token={'set' if self.supervisor_token else 'missing'}, "
+            f"dbus_address={self.dbus_address or 'system bus'}, dsn={redact_dsn(self.dsn)}, "
+            f"log_level={self.log_level}, report_host_crashes={self.report_host_crashes}, "
+            f"watch_units={list(self.watch_units)})"
+        )
+
+
+def redact_dsn(dsn: str | None) -> str:
+    """Render a DSN without its public key, for logs."""
+    if not dsn:
+        return "none"
+    scheme, _, rest = dsn.partition("://")
+    return f"{scheme}://***@{rest.rpartition('@')[2]}"
+
+
+def load_config(env: Mapping[str, str] | None = None) -> Config:
+    """Build the Config from the environment and `<data dir>/options.json`.
+
+    A missing options file or key means the default; an unreadable or invalid one raises
+    ConfigError with a message that says what is wrong.
+    """
+    env = os.environ if env is None else env
+    data_dir = Path(env.get(ENV_DATA_DIR) or DEFAULT_DATA_DIR)
+    options = _read_options(data_dir / OPTIONS_FILE)
+
+    dsn = (env.get(ENV_DSN) or _opt_str(options, "dsn") or "").strip() or None
+    if dsn is not None and not _DSN.match(dsn):
+        raise ConfigError(f"dsn is not a Sentry DSN (expected https://<key>@<host>/<project>): "
+                          f"{redact_dsn(dsn)}")
+    log_level = (_opt_str(options, "log_level") or "info").lower()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"log_level must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}")
+    report_host = options.get("report_host_crashes", False)
+    if not isinstance(report_host, bool):
+        raise ConfigError("report_host_crashes must be true or false")
+    units_raw = options.get("watch_units", [])
+    if not isinstance(units_raw, list) or not all(isinstance(u, str) for u in units_raw):
+        raise ConfigError("watch_units must be a list of unit names")
+    for unit in units_raw:
+        if not _UNIT_NAME.match(unit):
+            raise ConfigError(f"watch_units: {unit!r} is not a systemd unit name")
+
+    return Config(
+        data_dir=data_dir,
+        supervisor_url=(env.get(ENV_SUPERVISOR_URL) or DEFAULT_SUPERVISOR_URL).rstrip("/"),
+        supervisor_token=env.get(ENV_SUPERVISOR_TOKEN) or None,
+        dbus_address=env.get(ENV_DBUS_ADDRESS) or None,
+        dsn=dsn,
+        log_level=log_level,
+        report_host_crashes=report_host,
+        watch_units=tuple(dict.fromkeys(units_raw)),
+    )
+
+
+def _read_options(path: Path) -> dict[str, object]:
+    """Read options.json; a missing file is an empty mapping."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        _LOGGER.debug("No %s; using defaults", path)
+        return {}
+    except OSError as err:
+        raise ConfigError(f"cannot read {path}: {err}") from err
+    try:
+        data = json.loads(raw)
+    except ValueError as err:
+        raise ConfigError(f"{path} is not valid JSON: {err}") from err
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a JSON object")
+    return data
+
+
+def _opt_str(options: Mapping[str, object], key: str) -> str | None:
+    """Read an optional string option."""
+    value = options.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{key} must be a string")
+    return value

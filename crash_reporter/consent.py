@@ -1,0 +1,112 @@
+"""ON/OFF/UNKNOWN: the diagnostics opt-in, checked at intake and right before every send.
+
+The Supervisor API is the only source of truth (contracts.md). OS-Agent's D-Bus
+`Diagnostics` property, a timer and every send merely trigger a re-read. Every change of
+state is logged once and written to `state/consent.json` for `crash-reporter status`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Protocol
+
+from crash_reporter.models import Consent
+
+_LOGGER = logging.getLogger(__name__)
+
+CONSENT_FILE = "consent.json"
+
+ChangeListener = Callable[[Consent, Consent], Awaitable[None]]
+
+
+class ConsentReader(Protocol):
+    """Something that can ask for the opt-in (the Supervisor API client)."""
+
+    async def read_consent(self) -> tuple[Consent, str]:
+        """Return the state and a short reason."""
+
+
+class ConsentGate:
+    """The current consent state, re-read on demand; listeners hear every change."""
+
+    def __init__(
+        self,
+        reader: ConsentReader,
+        state_dir: Path,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """Start UNKNOWN until the first read."""
+        self._reader = reader
+        self._state_file = state_dir / CONSENT_FILE
+        self._clock = clock
+        self._state = Consent.UNKNOWN
+        self._reason = "not read yet"
+        self._read_at: float | None = None
+        self._lock = asyncio.Lock()
+        self._listeners: list[ChangeListener] = []
+        self._changed = asyncio.Event()
+
+    @property
+    def state(self) -> Consent:
+        """The state as last read (UNKNOWN before the first read)."""
+        return self._state
+
+    @property
+    def reason(self) -> str:
+        """Why the state is what it is."""
+        return self._reason
+
+    def add_listener(self, listener: ChangeListener) -> None:
+        """Call `listener(old, new)` after every change of state, in order."""
+        self._listeners.append(listener)
+
+    async def refresh(self, trigger: str) -> Consent:
+        """Re-read the opt-in now; on a change, log it once and tell the listeners."""
+        async with self._lock:
+            state, reason = await self._reader.read_consent()
+            old = self._state
+            self._state, self._reason, self._read_at = state, reason, self._clock()
+            await asyncio.to_thread(self._persist)
+            if state is old:
+                _LOGGER.debug("Consent still %s (%s; trigger: %s)", state, reason, trigger)
+                return state
+            if state is Consent.UNKNOWN:
+                _LOGGER.warning(
+                    "Diagnostics consent is UNKNOWN (%s): nothing is sent; reports wait on "
+                    "this device until the Supervisor answers", reason,
+                )
+            else:
+                _LOGGER.info(
+                    "Diagnostics consent is %s (%s; trigger: %s)", state.name, reason, trigger
+                )
+            for listener in self._listeners:
+                await listener(old, state)
+            self._changed.set()
+            self._changed = asyncio.Event()
+            return state
+
+    async def wait_changed(self) -> None:
+        """Wait for the next change of state."""
+        await self._changed.wait()
+
+    async def allows_sending(self) -> bool:
+        """Re-read right before a send; True only while ON."""
+        return await self.refresh("before send") is Consent.ON
+
+    def _persist(self) -> None:
+        """Write the state for `crash-reporter status` (atomically; errors only logged)."""
+        doc = {"state": self._state.value, "reason": self._reason, "read_at": self._read_at}
+        tmp = self._state_file.with_suffix(".tmp")
+        try:
+            self._state_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(doc), encoding="utf-8")
+            os.replace(tmp, self._state_file)
+        except OSError as err:
+            _LOGGER.warning("Cannot write %s: %s", self._state_file, err)

@@ -1,0 +1,129 @@
+"""Watch systemd service units over D-Bus: every state and exit change as a UnitState record."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from dbus_fast import Message
+
+from crash_reporter.const import (
+    DBUS_IFACE_PROPERTIES,
+    DBUS_IFACE_SYSTEMD_MANAGER,
+    DBUS_IFACE_SYSTEMD_SERVICE,
+    DBUS_IFACE_SYSTEMD_UNIT,
+    DBUS_NAME_SYSTEMD,
+    DBUS_OBJECT_SYSTEMD,
+    DBUS_OBJECT_SYSTEMD_UNITS,
+    DBUS_SIGNAL_JOB_REMOVED,
+    DBUS_SIGNAL_PROPERTIES_CHANGED,
+)
+from crash_reporter.models import UnitJobEnded, UnitState
+from crash_reporter.sources.bus import BusClient, Record
+
+_LOGGER = logging.getLogger(__name__)
+
+_INTERFACES = (DBUS_IFACE_SYSTEMD_UNIT, DBUS_IFACE_SYSTEMD_SERVICE)
+
+
+class SystemdUnits:
+    """The systemd manager's view of a fixed set of service units."""
+
+    name = "systemd units"
+
+    def __init__(self, units: Sequence[str], *, clock: Callable[[], float] = time.time) -> None:
+        """Watch `units` (names like `haos-agent.service`)."""
+        self._units = tuple(dict.fromkeys(units))
+        self._clock = clock
+        self._paths: dict[str, str] = {}  # object path -> unit name
+        self._props: dict[str, dict[str, Any]] = {}  # unit -> merged properties
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        """The watched unit names."""
+        return self._units
+
+    async def attach(self, bus: BusClient) -> list[Record]:
+        """Match the units' signals, Subscribe (per connection), and snapshot every unit."""
+        await bus.add_match(
+            f"type='signal',sender='{DBUS_NAME_SYSTEMD}',interface='{DBUS_IFACE_PROPERTIES}',"
+            f"member='{DBUS_SIGNAL_PROPERTIES_CHANGED}',"
+            f"path_namespace='{DBUS_OBJECT_SYSTEMD_UNITS}'"
+        )
+        await bus.add_match(
+            f"type='signal',sender='{DBUS_NAME_SYSTEMD}',interface='{DBUS_IFACE_SYSTEMD_MANAGER}',"
+            f"member='{DBUS_SIGNAL_JOB_REMOVED}'"
+        )
+        await bus.call(DBUS_NAME_SYSTEMD, DBUS_OBJECT_SYSTEMD, DBUS_IFACE_SYSTEMD_MANAGER,
+                       "Subscribe")
+        self._paths.clear()
+        records: list[Record] = []
+        for unit in self._units:
+            body = await bus.call(DBUS_NAME_SYSTEMD, DBUS_OBJECT_SYSTEMD,
+                                  DBUS_IFACE_SYSTEMD_MANAGER, "LoadUnit", "s", [unit])
+            path = str(body[0])
+            self._paths[path] = unit
+            props: dict[str, Any] = {}
+            for iface in _INTERFACES:
+                props.update(await _get_all(bus, path, iface))
+            self._props[unit] = props
+            records.append(self._snapshot(unit))
+        _LOGGER.info("Watching units: %s", ", ".join(self._units))
+        return records
+
+    def wants(self, msg: Message) -> bool:
+        """PropertiesChanged of a watched unit, or any JobRemoved."""
+        if msg.member == DBUS_SIGNAL_PROPERTIES_CHANGED:
+            return msg.interface == DBUS_IFACE_PROPERTIES and msg.path in self._paths
+        return msg.member == DBUS_SIGNAL_JOB_REMOVED and msg.interface == DBUS_IFACE_SYSTEMD_MANAGER
+
+    async def handle(self, bus: BusClient, msg: Message) -> list[Record]:
+        """Merge a property change into the cache and emit the unit's new state."""
+        if msg.member == DBUS_SIGNAL_JOB_REMOVED:
+            _job_id, _job_path, unit, result = msg.body
+            if unit in self._units:
+                return [UnitJobEnded(unit=str(unit), result=str(result), timestamp=self._clock())]
+            return []
+        path = msg.path or ""
+        unit = self._paths[path]
+        iface, changed, invalidated = msg.body
+        if iface not in _INTERFACES:
+            return []
+        props = self._props.setdefault(unit, {})
+        for key, variant in dict(changed).items():
+            props[str(key)] = variant.value
+        if invalidated:
+            props.update(await _get_all(bus, path, str(iface)))
+        return [self._snapshot(unit)]
+
+    def _snapshot(self, unit: str) -> UnitState:
+        """Build a UnitState from the cached properties."""
+        p = self._props.get(unit, {})
+        invocation = p.get("InvocationID", b"")
+        return UnitState(
+            unit=unit,
+            active_state=str(p.get("ActiveState", "")),
+            sub_state=str(p.get("SubState", "")),
+            result=str(p.get("Result", "")),
+            exec_main_code=_int(p.get("ExecMainCode")),
+            exec_main_status=_int(p.get("ExecMainStatus")),
+            exec_main_pid=_int(p.get("ExecMainPID")),
+            n_restarts=_int(p.get("NRestarts")),
+            invocation_id=bytes(invocation).hex() if isinstance(invocation, bytes | list) else "",
+            exec_main_exit_us=_int(p.get("ExecMainExitTimestamp")),
+            load_state=str(p.get("LoadState", "")),
+            timestamp=self._clock(),
+        )
+
+
+async def _get_all(bus: BusClient, path: str, iface: str) -> dict[str, Any]:
+    """Properties.GetAll as plain values."""
+    body = await bus.call(DBUS_NAME_SYSTEMD, path, DBUS_IFACE_PROPERTIES, "GetAll", "s", [iface])
+    return {str(k): v.value for k, v in dict(body[0]).items()}
+
+
+def _int(value: object) -> int:
+    """An integer property value, 0 when absent or of another type."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
