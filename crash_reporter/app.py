@@ -1,0 +1,234 @@
+"""The daemon: owns the bus, the HTTP session, the queues and every long-lived task.
+
+Data flows one way: sources put records on one queue; the intake turns them into crashes
+(detect), events (report), scrubbed events (scrub), folds floods (flood) and holds them on
+disk (outbox); delivery (send) drains the outbox only while consent is ON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+
+from crash_reporter.config import Config, redact_dsn
+from crash_reporter.consent import ConsentGate
+from crash_reporter.const import (
+    CONSENT_REFRESH_S,
+    HOST_UNITS,
+    UNIT_COMPONENTS,
+)
+from crash_reporter.detect.unit_exit import UnitCrashDetector
+from crash_reporter.flood import FloodControl
+from crash_reporter.models import (
+    BusNameChange,
+    Consent,
+    ConsentTrigger,
+    Crash,
+    HostFacts,
+    UnitJobEnded,
+    UnitState,
+)
+from crash_reporter.outbox import Outbox
+from crash_reporter.report import build_event
+from crash_reporter.scrub import scrub_event
+from crash_reporter.send import Delivery
+from crash_reporter.sources.bus import BusSession, Record
+from crash_reporter.sources.os_agent import OsAgent
+from crash_reporter.sources.supervisor import SupervisorApi
+from crash_reporter.sources.systemd_unit import SystemdUnits
+
+_LOGGER = logging.getLogger(__name__)
+
+RECORD_QUEUE_MAX = 1000
+FACTS_REFRESH_S = 3600.0
+OUTBOX_MAX_REPORTS = 200
+OUTBOX_MAX_BYTES = 20_000_000
+
+
+def watched_units(config: Config) -> dict[str, str]:
+    """Unit name -> component for every unit this configuration watches."""
+    units = dict(UNIT_COMPONENTS)
+    if config.report_host_crashes:
+        units.update(dict.fromkeys(HOST_UNITS, "host"))
+    units.update(dict.fromkeys((u for u in config.watch_units if u not in units), "host"))
+    return units
+
+
+class App:
+    """Wires the stages together and runs them until cancelled."""
+
+    def __init__(self, config: Config, *, clock: Callable[[], float] = time.time) -> None:
+        """Prepare (nothing is started or connected yet)."""
+        self.config = config
+        self._clock = clock
+        self.records: asyncio.Queue[Record] = asyncio.Queue(RECORD_QUEUE_MAX)
+        self.facts = HostFacts()
+        self._units = watched_units(config)
+        self._detector = UnitCrashDetector(self._units)
+        self.outbox = Outbox(config.outbox_dir, max_reports=OUTBOX_MAX_REPORTS,
+                             max_bytes=OUTBOX_MAX_BYTES, clock=clock)
+        self.flood = FloodControl(config.state_dir / "flood.json", clock=clock)
+        self.scrub_failures = 0
+        self.bus: BusSession | None = None
+        self.consent: ConsentGate | None = None
+        self.delivery: Delivery | None = None
+        self._wake_delivery = asyncio.Event()
+        self.started = asyncio.Event()
+
+    async def run(self) -> None:
+        """Run every stage until cancelled (SIGTERM), then close cleanly."""
+        _LOGGER.info("crash_reporter starting: %r", self.config)
+        await asyncio.to_thread(self.config.state_dir.mkdir, parents=True, exist_ok=True)
+        timeout = aiohttp.ClientTimeout(total=None, connect=10)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            api = SupervisorApi(session, self.config.supervisor_url, self.config.supervisor_token)
+            if not self.config.supervisor_token:
+                _LOGGER.error("SUPERVISOR_TOKEN is not set: consent cannot be read, nothing "
+                              "will be sent (is hassio_api enabled?)")
+            self.consent = ConsentGate(api, self.config.state_dir, clock=self._clock)
+            self.delivery = Delivery(self.outbox, self.config.dsn, self._before_send, session,
+                                     clock=self._clock)
+            self.consent.add_listener(self._on_consent_change)
+            self.bus = BusSession(self.config.dbus_address,
+                                  [SystemdUnits(list(self._units), clock=self._clock),
+                                   OsAgent(clock=self._clock)])
+            if not self.config.dsn:
+                _LOGGER.warning("No DSN configured: reports are built, scrubbed and kept on this "
+                                "device (see the log and `crash-reporter status`), never sent")
+            else:
+                _LOGGER.info("Reports go to %s while diagnostics is on",
+                             redact_dsn(self.config.dsn))
+            try:
+                async with asyncio.TaskGroup() as tg:
+                    tg.create_task(self._refresh_facts(api), name="facts")
+                    tg.create_task(self._consent_timer(), name="consent")
+                    tg.create_task(self.bus.run(self.records), name="dbus")
+                    tg.create_task(self._intake(), name="intake")
+                    tg.create_task(self._deliver(), name="delivery")
+                    self.started.set()
+            finally:
+                await self.delivery.close()
+                _LOGGER.info("crash_reporter stopped")
+
+    # --- consent --------------------------------------------------------------------------
+
+    async def _consent_timer(self) -> None:
+        """Re-read the opt-in at start and every few minutes."""
+        assert self.consent is not None
+        while True:
+            await self.consent.refresh("timer")
+            await asyncio.sleep(CONSENT_REFRESH_S)
+
+    async def _on_consent_change(self, old: Consent, new: Consent) -> None:
+        """Apply a change of consent at once."""
+        assert self.delivery is not None
+        if new is Consent.ON:
+            await self.delivery.open()
+            self._wake_delivery.set()
+            return
+        await self.delivery.close()  # no client while OFF or UNKNOWN; nothing is flushed
+        if new is Consent.OFF:
+            removed = await asyncio.to_thread(self.outbox.purge, "consent off")
+            if removed:
+                _LOGGER.info("Diagnostics turned off: deleted %d unsent report(s)", removed)
+
+    # --- intake: records -> crashes -> events -> outbox -----------------------------------
+
+    async def _intake(self) -> None:
+        """Route every record to its detector; hold each crash's report."""
+        assert self.consent is not None
+        while True:
+            record = await self.records.get()
+            if isinstance(record, ConsentTrigger):
+                await self.consent.refresh(record.source)
+            elif isinstance(record, BusNameChange):
+                self._detector.name_change(record)
+            elif isinstance(record, UnitState):
+                for crash in self._detector.observe(record):
+                    await self.take(crash)
+            elif isinstance(record, UnitJobEnded):
+                _LOGGER.debug("Job for %s ended: %s", record.unit, record.result)
+
+    async def take(self, crash: Crash) -> None:
+        """Turn one crash into a scrubbed report on disk, if consent allows keeping it."""
+        assert self.consent is not None
+        _LOGGER.info("Crash seen: %s", crash.title)
+        state = await self.consent.refresh("crash seen")
+        if state is Consent.OFF:
+            _LOGGER.info("Not kept: diagnostics is off (%s)", self.consent.reason)
+            return
+        event = build_event(crash, self.facts)
+        scrubbed = scrub_event(event, self.identifiers())
+        if scrubbed is None:
+            self.scrub_failures += 1
+            _LOGGER.error("Report %s dropped: the scrubber failed (%d so far)",
+                          event["event_id"], self.scrub_failures)
+            return
+        admitted = await asyncio.to_thread(
+            self.flood.admit, "|".join(map(str, scrubbed.get("fingerprint", []))), scrubbed
+        )
+        if admitted is None:
+            _LOGGER.info("Folded into the running count of the same crash (flood control)")
+            return
+        await self._hold(admitted)
+
+    async def _hold(self, event: dict[str, Any]) -> None:
+        """Keep a scrubbed event on disk until it can be sent."""
+        await asyncio.to_thread(self.outbox.hold, event)
+        if not self.config.dsn:
+            _LOGGER.info("Report %s kept on this device (no DSN): %s", event["event_id"],
+                         json.dumps(event, sort_keys=True))
+        else:
+            _LOGGER.info("Report %s waiting to be sent (consent %s)", event["event_id"],
+                         self.consent.state.name if self.consent else "?")
+        self._wake_delivery.set()
+
+    # --- delivery --------------------------------------------------------------------------
+
+    async def _deliver(self) -> None:
+        """Drain the outbox whenever woken or due, while consent is ON."""
+        assert self.delivery is not None and self.consent is not None
+        while True:
+            wake_at = self.delivery.next_wakeup()
+            timeout = None if wake_at is None else max(0.0, wake_at - self._clock())
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await self._wake_delivery.wait()
+            self._wake_delivery.clear()
+            for summary in await asyncio.to_thread(self.flood.due_summaries, self._clock()):
+                await self._hold(summary)
+            if self.consent.state is Consent.ON and self.delivery.is_open:
+                await self.delivery.drain(self.consent.allows_sending)
+
+    def _before_send(self, event: Any, hint: Any) -> Any:
+        """sentry-sdk's before_send: scrub again (idempotent); a failure drops the event."""
+        scrubbed = scrub_event(event, self.identifiers())
+        if scrubbed is None:
+            self.scrub_failures += 1
+            return None
+        scrubbed.pop("server_name", None)
+        _LOGGER.info("Sending report %s: %s", scrubbed.get("event_id"),
+                     json.dumps(scrubbed, sort_keys=True, default=str))
+        return scrubbed
+
+    # --- host facts ------------------------------------------------------------------------
+
+    async def _refresh_facts(self, api: SupervisorApi) -> None:
+        """Read versions and platform (and identifiers to scrub) now and then."""
+        while True:
+            self.facts = await api.host_facts()
+            await asyncio.sleep(FACTS_REFRESH_S if self.facts.supervisor_version else 30.0)
+
+    def identifiers(self) -> list[str]:
+        """Strings that identify this host and must never leave it."""
+        ids = list(self.facts.identifiers)
+        if self.config.supervisor_token:
+            ids.append(self.config.supervisor_token)
+        return ids
