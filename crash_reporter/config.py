@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from crash_reporter.const import (
     DEFAULT_DATA_DIR,
@@ -112,10 +113,10 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
     )
 
 
-def _read_options(path: Path) -> dict[str, object]:
+def _read_options(path: Path) -> dict[str, Any]:
     """Read options.json; a missing file is an empty mapping."""
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         _LOGGER.debug("No %s; using defaults", path)
         return {}
@@ -123,7 +124,7 @@ def _read_options(path: Path) -> dict[str, object]:
         raise ConfigError(f"cannot read {path}: {err}") from err
     try:
         data = json.loads(raw)
-    except ValueError as err:
+    except ValueError as err:  # includes invalid UTF-8 (UnicodeDecodeError)
         raise ConfigError(f"{path} is not valid JSON: {err}") from err
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must hold a JSON object")
