@@ -24,6 +24,7 @@ from crash_reporter.const import (
     HOST_UNITS,
     UNIT_COMPONENTS,
 )
+from crash_reporter.detect.incidents import Joiner
 from crash_reporter.detect.unit_exit import UnitCrashDetector
 from crash_reporter.flood import FloodControl
 from crash_reporter.models import (
@@ -47,6 +48,9 @@ from crash_reporter.sources.systemd_unit import SystemdUnits
 _LOGGER = logging.getLogger(__name__)
 
 RECORD_QUEUE_MAX = 1000
+INTAKE_TICK_S = 1.0  # how often held incidents are checked for release
+JOIN_WINDOW_S = 3.0  # wall-clock time a crash waits for other views of its incident
+CONSENT_MAX_AGE_AT_INTAKE_S = 5.0
 FACTS_REFRESH_S = 3600.0
 OUTBOX_MAX_REPORTS = 200
 OUTBOX_MAX_BYTES = 20_000_000
@@ -72,6 +76,7 @@ class App:
         self.facts = HostFacts()
         self._units = watched_units(config)
         self._detector = UnitCrashDetector(self._units)
+        self._joiner = Joiner(window_s=JOIN_WINDOW_S, clock=clock)
         self.outbox = Outbox(config.outbox_dir, max_reports=OUTBOX_MAX_REPORTS,
                              max_bytes=OUTBOX_MAX_BYTES, clock=clock)
         self.flood = FloodControl(config.state_dir / "flood.json", clock=clock)
@@ -142,25 +147,38 @@ class App:
     # --- intake: records -> crashes -> events -> outbox -----------------------------------
 
     async def _intake(self) -> None:
-        """Route every record to its detector; hold each crash's report."""
+        """Route every record to its detector; join views; hold each incident's report."""
         assert self.consent is not None
         while True:
-            record = await self.records.get()
+            record: Record | None = None
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(INTAKE_TICK_S):
+                    record = await self.records.get()
+            crashes: list[Crash] = []
             if isinstance(record, ConsentTrigger):
                 await self.consent.refresh(record.source)
             elif isinstance(record, BusNameChange):
                 self._detector.name_change(record)
             elif isinstance(record, UnitState):
-                for crash in self._detector.observe(record):
-                    await self.take(crash)
+                crashes = self._detector.observe(record)
             elif isinstance(record, UnitJobEnded):
                 _LOGGER.debug("Job for %s ended: %s", record.unit, record.result)
+            for crash in crashes:
+                _LOGGER.info("Crash seen: %s", crash.title)
+                # Consent at the moment of the crash decides: seen while OFF is never kept,
+                # even if the user opts in before the join window closes.
+                if await self.consent.current(CONSENT_MAX_AGE_AT_INTAKE_S) is Consent.OFF:
+                    _LOGGER.info("Not kept: diagnostics is off (%s)", self.consent.reason)
+                    continue
+                for incident in self._joiner.add(crash):
+                    await self.take(incident)
+            for incident in self._joiner.due(self._clock()):
+                await self.take(incident)
 
     async def take(self, crash: Crash) -> None:
         """Turn one crash into a scrubbed report on disk, if consent allows keeping it."""
         assert self.consent is not None
-        _LOGGER.info("Crash seen: %s", crash.title)
-        state = await self.consent.refresh("crash seen")
+        state = await self.consent.current(CONSENT_MAX_AGE_AT_INTAKE_S)
         if state is Consent.OFF:
             _LOGGER.info("Not kept: diagnostics is off (%s)", self.consent.reason)
             return

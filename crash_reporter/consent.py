@@ -92,6 +92,12 @@ class ConsentGate:
             self._changed = asyncio.Event()
             return state
 
+    async def current(self, max_age_s: float) -> Consent:
+        """The state, re-read first if the last read is older than `max_age_s`."""
+        if self._read_at is None or self._clock() - self._read_at > max_age_s:
+            return await self.refresh("stale")
+        return self._state
+
     async def wait_changed(self) -> None:
         """Wait for the next change of state."""
         await self._changed.wait()

@@ -10,8 +10,8 @@ AGENT = "haos-agent.service"
 
 def _running(t: float, exit_us: int = 0, restarts: int = 0) -> UnitState:
     return UnitState(unit=AGENT, active_state="active", sub_state="running", result="success",
-                     exec_main_pid=100 + restarts, n_restarts=restarts, invocation_id=f"inv{restarts}",
-                     exec_main_exit_us=exit_us, timestamp=t)
+                     exec_main_pid=100 + restarts, n_restarts=restarts,
+                     invocation_id=f"inv{restarts}", exec_main_exit_us=exit_us, timestamp=t)
 
 
 def _crash_burst(prev: UnitState, t: float, exit_us: int, *, result: str = "signal",
