@@ -71,7 +71,7 @@ def build_event(crash: Crash, facts: HostFacts) -> dict[str, Any]:
     tags.update(crash.tags)
 
     crash_ctx: dict[str, Any] = {"kind": crash.kind.value, "component": crash.component}
-    for key, value in (
+    for ctx_key, ctx_value in (
         ("unit", crash.unit),
         ("result", crash.result),
         ("signal", crash.signal),
@@ -79,8 +79,8 @@ def build_event(crash: Crash, facts: HostFacts) -> dict[str, Any]:
         ("restarts", crash.restarts),
         ("views", [v.value for v in crash.views] or None),
     ):
-        if value is not None:
-            crash_ctx[key] = value
+        if ctx_value is not None:
+            crash_ctx[ctx_key] = ctx_value
     crash_ctx.update(dict(crash.extra))
     contexts: dict[str, Any] = {"crash": crash_ctx}
     if crash.loop_count > 1:

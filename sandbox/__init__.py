@@ -1,0 +1,1 @@
+"""Real parts and stand-ins used by the tests and the demo."""

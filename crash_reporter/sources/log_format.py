@@ -1,0 +1,492 @@
+r"""Raw log input -> LogLine records: the Supervisor's plain and verbose text, and journalctl.
+
+Four input formats are understood (`detect_format` tells them apart from the first bytes):
+
+- ``verbose``: what the logs API returns with ``?verbose`` / ``Accept: text/x-log``:
+  ``YYYY-MM-DD HH:MM:SS.mmm <hostname> <identifier>[<pid>]: <message>`` (UTC; the ``[pid]``
+  is missing for e.g. ``kernel:``). A line without that prefix continues the MESSAGE of the
+  entry before it (systemd-coredump's stack traces are one multi-line MESSAGE) and is given
+  that entry's identifier, PID, time and hostname.
+- ``plain``: the MESSAGE only; nothing is known about the writer.
+- ``export``: ``journalctl -o export``: ``KEY=value`` lines, binary-safe fields written as
+  ``KEY\\n<uint64 LE length><bytes>\\n``, entries separated by an empty line.
+- ``json``: ``journalctl -o json``: one object per line; a value may be a string, a byte
+  array (list of ints), null (too large) or a list of those (a repeated field).
+
+Every physical line of a MESSAGE becomes one LogLine, so detectors see the same shape from
+every format. `position` is the 1-based line number for text input, and the entry's
+``__CURSOR`` (``<cursor>+<n>`` for the n-th further line of a multi-line MESSAGE) for journal
+input. Bytes are decoded with ``errors="replace"`` and every line is cut to MAX_LINE_BYTES
+(with TRUNCATION_MARKER appended): a 10 MB line costs at most that much memory.
+
+Journal entries keep the few trusted fields the detectors need (``_COMM``, ``_EXE``,
+``MESSAGE_ID``, non-identifying ``COREDUMP_*``, ...; never ``COREDUMP_ENVIRON``,
+``COREDUMP_CMDLINE``, ``COREDUMP_HOSTNAME`` or ``COREDUMP_OPEN_FDS``) in
+`JournalLine.fields`; read them with `journal_field`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import itertools
+import json
+import re
+import struct
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
+from typing import Any, BinaryIO, Final, Literal
+
+from crash_reporter.models import LogLine
+
+Format = Literal["verbose", "plain", "export", "json"]
+
+MAX_LINE_BYTES: Final = 64 * 1024  # a longer line is cut here (the rest is dropped)
+MAX_FIELD_BYTES: Final = 64 * 1024  # the same for one journal field's value
+MAX_KEPT_FIELD_CHARS: Final = 1024  # a kept trusted field is cut to this many characters
+TRUNCATION_MARKER: Final = " [... truncated by crash_reporter]"
+CHUNK_BYTES: Final = 1 << 20
+SNIFF_BYTES: Final = 64 * 1024
+MAX_JSON_ENTRY_BYTES: Final = 1 << 20  # a longer json entry is unreadable and skipped
+
+# Journal fields kept for the detectors (an allowlist: everything else is dropped unread).
+KEPT_FIELDS: Final = frozenset({
+    "MESSAGE_ID", "PRIORITY", "SYSLOG_IDENTIFIER", "SYSLOG_PID", "_PID", "_UID", "_COMM",
+    "_EXE", "_TRANSPORT", "_SYSTEMD_UNIT", "_SYSTEMD_INVOCATION_ID", "UNIT", "USER_UNIT",
+    "INVOCATION_ID", "UNIT_RESULT", "EXIT_CODE", "EXIT_STATUS", "N_RESTARTS",
+    "CONTAINER_NAME", "CONTAINER_TAG",
+    "COREDUMP_PID", "COREDUMP_UID", "COREDUMP_GID", "COREDUMP_SIGNAL", "COREDUMP_SIGNAL_NAME",
+    "COREDUMP_EXE", "COREDUMP_COMM", "COREDUMP_UNIT", "COREDUMP_USER_UNIT", "COREDUMP_SLICE",
+    "COREDUMP_TIMESTAMP", "COREDUMP_RLIMIT", "COREDUMP_PACKAGE_NAME",
+    "COREDUMP_PACKAGE_VERSION",
+})
+NEVER_KEPT: Final = frozenset({
+    "COREDUMP_ENVIRON", "COREDUMP_CMDLINE", "COREDUMP_HOSTNAME", "COREDUMP_OPEN_FDS",
+})
+assert not KEPT_FIELDS & NEVER_KEPT  # a guard on the constants above
+
+
+@dataclass(frozen=True, slots=True)
+class JournalLine(LogLine):
+    """A LogLine read from journal export/json input, with the trusted fields kept.
+
+    Module-local stand-in until `LogLine` itself gains `fields` (proposed upstream).
+    """
+
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+def journal_field(line: LogLine, key: str) -> str | None:
+    """The value of a kept journal field of `line` (None when absent or text input)."""
+    for name, value in getattr(line, "fields", ()):
+        if name == key:
+            return str(value)
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# verbose / plain text
+# --------------------------------------------------------------------------------------
+
+
+def _line_factory() -> Callable[[str, str | None, int | None, float | None, str | None, str],
+                                LogLine]:
+    """A constructor of LogLine(text, identifier, pid, timestamp, hostname, position).
+
+    The frozen dataclass's own __init__ costs twice as much as filling its slots directly,
+    and this is the hot path of a replay. Falls back to the class when it has no such slots
+    (tests check both give equal records).
+    """
+    names = ("text", "identifier", "pid", "timestamp", "hostname", "position")
+    try:
+        setters = [LogLine.__dict__[name].__set__ for name in names]
+        if [f.name for f in dataclass_fields(LogLine)] != list(names):
+            raise KeyError("LogLine changed")
+    except (KeyError, AttributeError):
+        return LogLine
+    s0, s1, s2, s3, s4, s5 = setters
+    new = object.__new__
+
+    def make(  # noqa: PLR0917 - positional arguments: this is the hot path
+        text: str, identifier: str | None, pid: int | None, timestamp: float | None,
+        hostname: str | None, position: str,
+    ) -> LogLine:
+        """Build one LogLine by filling its slots."""
+        line: LogLine = new(LogLine)
+        s0(line, text)
+        s1(line, identifier)
+        s2(line, pid)
+        s3(line, timestamp)
+        s4(line, hostname)
+        s5(line, position)
+        return line
+
+    return make
+
+
+make_line = _line_factory()
+
+# The fast form (an identifier without ':' or '['), and the general one it falls back to.
+_VERBOSE_FAST = re.compile(
+    r"(\d{4}-\d\d-\d\d \d\d:\d\d):(\d\d\.\d{1,6}) ([^ ]+) ([^ \[:]+)(?:\[(\d{1,10})\])?:(?: |$)"
+)
+_VERBOSE = re.compile(
+    r"(\d{4}-\d\d-\d\d \d\d:\d\d):(\d\d\.\d{1,6}) (\S+) ([^\s\[]+?)(?:\[(\d{1,10})\])?:(?: |$)"
+)
+
+
+def _match_verbose(text: str) -> re.Match[str] | None:
+    """Match the verbose prefix (fast path first)."""
+    return _VERBOSE_FAST.match(text) or (
+        _VERBOSE.match(text) if text[19:20] == "." else None
+    )
+_MINUTE_CACHE: dict[str, float] = {}
+
+
+def _minute_epoch(prefix: str) -> float:
+    """Epoch seconds (UTC) of a ``YYYY-MM-DD HH:MM`` prefix (cached: logs repeat minutes)."""
+    value = _MINUTE_CACHE.get(prefix)
+    if value is None:
+        try:
+            value = float(calendar.timegm((
+                int(prefix[0:4]), int(prefix[5:7]), int(prefix[8:10]),
+                int(prefix[11:13]), int(prefix[14:16]), 0, 0, 0, 0,
+            )))
+        except (ValueError, OverflowError):
+            value = 0.0
+        if len(_MINUTE_CACHE) > 4096:
+            _MINUTE_CACHE.clear()
+        _MINUTE_CACHE[prefix] = value
+    return value
+
+
+def parse_verbose(text: str, position: str = "") -> LogLine | None:
+    """Parse one verbose line; None when it has no verbose prefix (a continuation line).
+
+    The message keeps everything after ``<identifier>[<pid>]: `` (ANSI codes included).
+    """
+    m = _match_verbose(text)
+    if m is None:
+        return None
+    prefix, seconds, hostname, identifier, pid = m.groups()
+    return LogLine(
+        text[m.end():],
+        identifier,
+        int(pid) if pid else None,
+        _minute_epoch(prefix) + float(seconds),
+        hostname,
+        position,
+    )
+
+
+def detect_format(first_chunk: bytes) -> Format:
+    """Tell the input format from its first bytes (a few KB are plenty)."""
+    data = first_chunk.lstrip(b"\xef\xbb\xbf").lstrip(b"\r\n\t ")
+    if data.startswith(b"{"):
+        first = data.split(b"\n", 1)[0]
+        try:
+            obj = json.loads(first)
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict) and (
+            "MESSAGE" in obj or "__CURSOR" in obj or "__REALTIME_TIMESTAMP" in obj
+        ):
+            return "json"
+        if len(first) >= SNIFF_BYTES - 16 and b'"__CURSOR"' in first[:4096]:
+            return "json"  # a first entry longer than the sniffed chunk
+    head = data.split(b"\n", 8)[:8]
+    if head and _EXPORT_FIRST.match(head[0]):
+        keyed = 0
+        for line in head[1:]:
+            if _EXPORT_KEY.match(line):
+                keyed += 1
+            else:
+                break
+        if keyed >= 1 or len(head) == 1:
+            return "export"
+    for raw in data.split(b"\n", 20)[:20]:
+        if _match_verbose(raw[:200].decode("utf-8", "replace")):
+            return "verbose"
+    return "plain"
+
+
+_EXPORT_FIRST = re.compile(rb"__(?:CURSOR|REALTIME_TIMESTAMP|MONOTONIC_TIMESTAMP|SEQNUM)=")
+_EXPORT_KEY = re.compile(rb"[A-Z0-9_]+(?:=|$)")
+
+
+def _chunks(stream: BinaryIO | Iterable[bytes]) -> Iterator[bytes]:
+    """The input as an iterator of byte chunks."""
+    read = getattr(stream, "read", None)
+    if read is not None:
+        return iter(lambda: read(CHUNK_BYTES), b"")
+    return (bytes(c) for c in stream)
+
+
+def _cut(raw: bytes, limit: int = MAX_LINE_BYTES) -> bytes:
+    """Cut an over-long line, with the marker."""
+    return raw[:limit] + TRUNCATION_MARKER.encode()
+
+
+def split_lines(chunks: Iterable[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[bytes]:
+    r"""Lines (without ``\\n``) of a chunked byte stream; each at most MAX_LINE_BYTES + marker.
+
+    The tail of an over-long line is skipped as it arrives: memory stays bounded whatever
+    the line length.
+    """
+    carry = b""
+    skipping = False
+    for piece in chunks:
+        chunk = piece
+        if not chunk:
+            continue
+        if skipping:
+            nl = chunk.find(b"\n")
+            if nl < 0:
+                continue
+            chunk = chunk[nl + 1:]
+            skipping = False
+        data = carry + chunk if carry else chunk
+        parts = data.split(b"\n")
+        carry = parts.pop()
+        for part in parts:
+            yield part if len(part) <= limit else _cut(part, limit)
+        if len(carry) > limit:
+            yield _cut(carry, limit)
+            carry = b""
+            skipping = True
+    if carry:
+        yield carry if len(carry) <= limit else _cut(carry, limit)
+
+
+def _verbose_lines(lines: Iterable[bytes]) -> Iterator[LogLine]:
+    """LogLines of verbose text; continuation lines inherit the entry they continue."""
+    make = make_line
+    match = _VERBOSE_FAST.match
+    slow = _VERBOSE.match
+    minute = _minute_epoch
+    prev: LogLine | None = None
+    for n, raw in enumerate(lines, 1):
+        text = raw.decode("utf-8", "replace")
+        if text and text[-1] == "\r":
+            text = text[:-1]
+        m = match(text)
+        if m is None and text[19:20] == ".":
+            m = slow(text)
+        if m is not None:
+            prefix, seconds, hostname, identifier, pid = m.groups()
+            prev = make(
+                text[m.end():],
+                identifier,
+                int(pid) if pid else None,
+                minute(prefix) + float(seconds),
+                hostname,
+                str(n),
+            )
+            yield prev
+        elif prev is not None:
+            yield make(text, prev.identifier, prev.pid, prev.timestamp, prev.hostname, str(n))
+        else:
+            yield make(text, None, None, None, None, str(n))
+
+
+def _plain_lines(lines: Iterable[bytes]) -> Iterator[LogLine]:
+    """LogLines of plain text (MESSAGE only)."""
+    make = make_line
+    for n, raw in enumerate(lines, 1):
+        text = raw.decode("utf-8", "replace")
+        if text and text[-1] == "\r":
+            text = text[:-1]
+        yield make(text, None, None, None, None, str(n))
+
+
+# --------------------------------------------------------------------------------------
+# journal export / json
+# --------------------------------------------------------------------------------------
+
+
+class _ChunkRaw(io.RawIOBase):
+    """A raw stream over an iterator of chunks (so io.BufferedReader can do the work)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        """Always readable."""
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        """Fill `buffer` from the pending chunk (0 at the end)."""
+        while not self._pending:
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                return 0
+        view = memoryview(buffer)
+        n = min(len(view), len(self._pending))
+        view[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def _entry_lines(fields: dict[str, bytes], number: int) -> Iterator[LogLine]:
+    """The LogLines of one journal entry (one per line of its MESSAGE)."""
+    message = fields.get("MESSAGE")
+    if message is None:
+        return
+    text = message.decode("utf-8", "replace")
+    identifier = _text(fields.get("SYSLOG_IDENTIFIER")) or _text(fields.get("_COMM"))
+    pid = _int(fields.get("_PID")) or _int(fields.get("SYSLOG_PID"))
+    ts_us = _int(fields.get("__REALTIME_TIMESTAMP"))
+    timestamp = ts_us / 1e6 if ts_us else None
+    hostname = _text(fields.get("_HOSTNAME"))
+    cursor = _text(fields.get("__CURSOR")) or str(number)
+    kept = tuple(
+        (key, value.decode("utf-8", "replace")[:MAX_KEPT_FIELD_CHARS])
+        for key, value in sorted(fields.items()) if key in KEPT_FIELDS
+    )
+    parts = text.split("\n")
+    if len(parts) > 1 and parts[-1] == "":
+        parts.pop()
+    for i, part in enumerate(parts):
+        yield JournalLine(part[:-1] if part.endswith("\r") else part, identifier, pid,
+                          timestamp, hostname, cursor if i == 0 else f"{cursor}+{i}", kept)
+
+
+def _text(value: bytes | None) -> str | None:
+    """A short field as text (None when absent or empty)."""
+    if not value:
+        return None
+    return value.decode("utf-8", "replace")
+
+
+def _int(value: bytes | None) -> int | None:
+    """A numeric field (None when absent or not a number)."""
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def _export_lines(reader: io.BufferedIOBase) -> Iterator[LogLine]:
+    """LogLines of ``journalctl -o export`` input (binary-safe, bounded)."""
+    readline = reader.readline
+    read = reader.read
+    fields: dict[str, bytes] = {}
+    number = 0
+    while True:
+        raw = readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            break
+        if not raw.endswith(b"\n"):
+            if len(raw) > MAX_LINE_BYTES:  # an over-long text field: cut, skip its tail
+                raw = _cut(raw)
+                while True:
+                    rest = readline(CHUNK_BYTES)
+                    if not rest or rest.endswith(b"\n"):
+                        break
+        else:
+            raw = raw[:-1]
+        if not raw:
+            if fields:
+                number += 1
+                yield from _entry_lines(fields, number)
+                fields = {}
+            continue
+        eq = raw.find(b"=")
+        if eq > 0:
+            key = raw[:eq].decode("ascii", "replace")
+            if key in KEPT_FIELDS or key in _ENTRY_FIELDS:
+                fields[key] = raw[eq + 1:]
+            continue
+        # A binary field: KEY\n<le64 size><data>\n
+        key = raw.decode("ascii", "replace")
+        size_raw = read(8)
+        if len(size_raw) < 8:
+            break
+        (size,) = struct.unpack("<Q", size_raw)
+        keep = key in KEPT_FIELDS or key in _ENTRY_FIELDS
+        value = read(min(size, MAX_FIELD_BYTES)) if keep else b""
+        if keep:
+            if size > MAX_FIELD_BYTES:
+                value += TRUNCATION_MARKER.encode()
+            fields[key] = value
+        remaining = size - (min(size, MAX_FIELD_BYTES) if keep else 0)
+        while remaining > 0:
+            got = read(min(remaining, CHUNK_BYTES))
+            if not got:
+                break
+            remaining -= len(got)
+        read(1)  # the newline after the data
+    if fields:
+        number += 1
+        yield from _entry_lines(fields, number)
+
+
+_ENTRY_FIELDS = frozenset({
+    "MESSAGE", "SYSLOG_IDENTIFIER", "_PID", "SYSLOG_PID", "__REALTIME_TIMESTAMP",
+    "_HOSTNAME", "__CURSOR", "_COMM",
+})
+
+
+def _json_value(value: object) -> bytes | None:
+    """One JSON journal value as bytes (the first of a repeated field)."""
+    if isinstance(value, list) and value and not isinstance(value[0], int):
+        value = value[0]
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass")
+    if isinstance(value, list):
+        try:
+            return bytes(v & 0xFF for v in value[:MAX_FIELD_BYTES] if isinstance(v, int))
+        except (TypeError, ValueError):
+            return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value).encode()
+    return None
+
+
+def _json_lines(lines: Iterable[bytes]) -> Iterator[LogLine]:
+    """LogLines of ``journalctl -o json`` input (an unreadable entry is skipped)."""
+    number = 0
+    for raw in lines:
+        if not raw.strip():
+            continue
+        number += 1
+        try:
+            obj = json.loads(raw)
+        except (ValueError, RecursionError):
+            continue
+        if not isinstance(obj, dict):
+            continue
+        fields: dict[str, bytes] = {}
+        for key, value in obj.items():
+            if key in KEPT_FIELDS or key in _ENTRY_FIELDS:
+                got = _json_value(value)
+                if got is not None:
+                    fields[key] = got
+        yield from _entry_lines(fields, number)
+
+
+def read_log_lines(stream: BinaryIO | Iterable[bytes],
+                   fmt: Format | None = None) -> Iterator[LogLine]:
+    """Every LogLine of a log in any supported format (detected unless `fmt` is given)."""
+    chunks = _chunks(stream)
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        if len(head) >= SNIFF_BYTES:
+            break
+    if fmt is None:
+        fmt = detect_format(head[:SNIFF_BYTES])
+    everything = itertools.chain((head,), chunks)
+    if fmt == "verbose":
+        return _verbose_lines(split_lines(everything))
+    if fmt == "plain":
+        return _plain_lines(split_lines(everything))
+    if fmt == "json":
+        return _json_lines(split_lines(everything, MAX_JSON_ENTRY_BYTES))
+    reader = io.BufferedReader(_ChunkRaw(everything), buffer_size=CHUNK_BYTES)
+    return _export_lines(reader)
