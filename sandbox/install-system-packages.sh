@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Debian packages the sandbox of real parts needs (run as root by `./run setup`):
+#   systemd + dbus + dbus-user-session  a real systemd user manager on a private bus
+#   util-linux                          unshare, for the private mount namespace
+#   golang-go                           rebuilds the Go crash fixtures (tests/fixtures/go)
+# Installs only what is missing, so a second run costs nothing.
+set -euo pipefail
+want=(systemd dbus dbus-user-session util-linux golang-go)
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "install-system-packages: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
