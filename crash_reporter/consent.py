@@ -8,14 +8,13 @@ state is logged once and written to `state/consent.json` for `crash-reporter sta
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
 
+from crash_reporter.files import read_json_state, write_json
 from crash_reporter.models import Consent
 
 _LOGGER = logging.getLogger(__name__)
@@ -48,6 +47,11 @@ class ConsentGate:
         self._clock = clock
         self._state = Consent.UNKNOWN
         self._reason = "not read yet"
+        saved = read_json_state(self._state_file, {"state": "", "on_since": 0.0})
+        # The last definite answer of an earlier run: an opt-in seen now after an OFF then
+        # starts a new ON period, and nothing that happened before it is ever kept.
+        self._last_definite = saved["state"] if saved["state"] in ("on", "off") else None
+        self.on_since: float | None = saved["on_since"] or None
         self._read_at: float | None = None
         self._lock = asyncio.Lock()
         self._listeners: list[ChangeListener] = []
@@ -73,6 +77,10 @@ class ConsentGate:
             state, reason = await self._reader.read_consent()
             old = self._state
             self._state, self._reason, self._read_at = state, reason, self._clock()
+            if state is not Consent.UNKNOWN:
+                if state is Consent.ON and self._last_definite == Consent.OFF.value:
+                    self.on_since = self._read_at
+                self._last_definite = state.value
             await asyncio.to_thread(self._persist)
             if state is old:
                 _LOGGER.debug("Consent still %s (%s; trigger: %s)", state, reason, trigger)
@@ -92,6 +100,10 @@ class ConsentGate:
             self._changed = asyncio.Event()
             return state
 
+    def allows_keeping(self, occurred_at: float) -> bool:
+        """False for a crash that happened before the latest opt-in (it was seen while OFF)."""
+        return self.on_since is None or occurred_at >= self.on_since
+
     async def current(self, max_age_s: float) -> Consent:
         """The state, re-read first if the last read is older than `max_age_s`."""
         if self._read_at is None or self._clock() - self._read_at > max_age_s:
@@ -107,12 +119,10 @@ class ConsentGate:
         return await self.refresh("before send") is Consent.ON
 
     def _persist(self) -> None:
-        """Write the state for `crash-reporter status` (atomically; errors only logged)."""
-        doc = {"state": self._state.value, "reason": self._reason, "read_at": self._read_at}
-        tmp = self._state_file.with_suffix(".tmp")
+        """Write the state for `crash-reporter status` and the next start (errors only logged)."""
+        doc = {"state": self._state.value, "reason": self._reason, "read_at": self._read_at,
+               "on_since": self.on_since}
         try:
-            self._state_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(doc), encoding="utf-8")
-            os.replace(tmp, self._state_file)
+            write_json(self._state_file, doc)
         except OSError as err:
             _LOGGER.warning("Cannot write %s: %s", self._state_file, err)

@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from crash_reporter.const import LOOP_SUMMARY_INTERVAL_S
-from crash_reporter.outbox import atomic_write, valid_event_id
+from crash_reporter.files import read_json_state, write_json
+from crash_reporter.outbox import valid_event_id
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -94,16 +95,7 @@ def _empty() -> dict[str, Any]:
 
 def read_flood_state(state_file: Path) -> dict[str, Any]:
     """The persisted flood-control state (fresh if missing or unreadable)."""
-    state = _empty()
-    try:
-        doc = json.loads(state_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return state
-    if isinstance(doc, dict):
-        for key, default in state.items():
-            if isinstance(doc.get(key), type(default)):
-                state[key] = doc[key]
-    return state
+    return read_json_state(state_file, _empty())
 
 
 class FloodControl:
@@ -144,15 +136,13 @@ class FloodControl:
     def _save(self) -> None:
         assert self._state is not None
         self._gc_bodies()
-        data = json.dumps(self._state, sort_keys=True, separators=(",", ":")).encode()
-        atomic_write(self.state_file, data, self.state_file.parent)
+        write_json(self.state_file, self._state)
 
     def _body_path(self, event_id: str) -> Path:
         return self.bodies / f"{event_id}.json"
 
     def _write_body(self, event: dict[str, Any]) -> None:
-        data = json.dumps(event, sort_keys=True, separators=(",", ":"), default=str).encode()
-        atomic_write(self._body_path(str(event["event_id"])), data, self.bodies)
+        write_json(self._body_path(str(event["event_id"])), event, self.bodies)
 
     def _read_body(self, event_id: str) -> dict[str, Any] | None:
         try:

@@ -27,13 +27,14 @@ import contextlib
 import json
 import logging
 import os
-import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from crash_reporter.files import atomic_write, fsync_dir, read_json_state, write_json
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ DROP_EXPIRED = "expired"
 DROP_CORRUPT = "corrupt"
 DROP_CONSENT_OFF = "consent_off"
 DROP_BEFORE_SEND = "before_send"
+DROP_SCRUB_FAILED = "scrub_failed"
 
 _HEX = frozenset("0123456789abcdef")
 
@@ -82,42 +84,6 @@ def event_title(event: dict[str, Any]) -> str:
         title = str(message.get("formatted", "") if isinstance(message, dict) else message or "")
     title = " ".join(title.split())
     return title[:TITLE_MAX] or "(no title)"
-
-
-def atomic_write(path: Path, data: bytes, tmp_dir: Path) -> None:
-    """Write `data` to `path` atomically: temp file in `tmp_dir`, fsync, rename, fsync dir."""
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    tmp = tmp_dir / f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    os.close(fd)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    fsync_dir(path.parent)
-
-
-def fsync_dir(directory: Path) -> None:
-    """Make a rename or unlink in `directory` durable (best effort)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,17 +122,8 @@ def _empty_state() -> dict[str, Any]:
 
 
 def read_state(root: Path) -> dict[str, Any]:
-    """Read `state.json` below `root` (a fresh state if missing or unreadable)."""
-    state = _empty_state()
-    try:
-        doc = json.loads((root / STATE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return state
-    if isinstance(doc, dict):
-        for key, default in state.items():
-            if isinstance(doc.get(key), type(default)):
-                state[key] = doc[key]
-    return state
+    """The persisted outbox state (fresh if missing or unreadable)."""
+    return read_json_state(root / STATE_FILE, _empty_state())
 
 
 def _read_ready_meta(path: Path) -> tuple[dict[str, Any], int] | None:
@@ -304,8 +261,7 @@ class Outbox:
     # --- state ------------------------------------------------------------------------------
 
     def _save_state(self) -> None:
-        data = json.dumps(self._state, sort_keys=True, separators=(",", ":")).encode()
-        atomic_write(self.root / STATE_FILE, data, self._tmp)
+        write_json(self.root / STATE_FILE, self._state, self._tmp)
 
     def _count_drop(self, reason: str, n: int = 1) -> None:
         dropped = self._state["counters"]["dropped"]
@@ -519,6 +475,13 @@ class Outbox:
             fsync_dir(self.root / HELD_DIR)
             fsync_dir(self.root / READY_DIR)
         return True
+
+    def count_drop(self, reason: str) -> None:
+        """Count a report dropped before it reached the outbox (e.g. the scrubber failed)."""
+        with self._lock:
+            self._ensure_loaded()
+            self._count_drop(reason)
+            self._save_state()
 
     def purge(self, reason: str = DROP_CONSENT_OFF) -> int:
         """Delete every report at once (consent OFF); return how many there were."""

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import io
-import json
 import struct
-from collections import defaultdict
-from pathlib import Path
+from collections.abc import Iterable
 
 import pytest
 from hypothesis import given, settings
@@ -15,25 +13,15 @@ from hypothesis import strategies as st
 from crash_reporter.detect.coredump import CoredumpDetector, component_of
 from crash_reporter.models import Crash, LogLine
 from crash_reporter.sources.log_format import read_log_lines
-
-SAMPLES = Path(__file__).parent / "fixtures" / "samples"
-TRUTH = json.loads((SAMPLES / "ground_truth.json").read_text())
+from tests.helpers import TRUTH, run_per_process, run_sample
 
 
-def run_lines(lines: object) -> list[Crash]:
-    """One detector per process stream, like incidents.LogCrashes."""
-    dets: dict[tuple[str | None, int | None], CoredumpDetector] = defaultdict(CoredumpDetector)
-    out: list[Crash] = []
-    for line in lines:  # type: ignore[attr-defined]
-        out += dets[(line.identifier, line.pid)].feed(line)
-    for det in dets.values():
-        out += det.flush()
-    return out
+def run_lines(lines: Iterable[LogLine]) -> list[Crash]:
+    return run_per_process(CoredumpDetector, lines)
 
 
 def run_file(name: str) -> list[Crash]:
-    with (SAMPLES / name).open("rb") as stream:
-        return run_lines(read_log_lines(stream))
+    return run_sample(CoredumpDetector, name)
 
 
 CASES = [

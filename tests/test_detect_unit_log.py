@@ -3,36 +3,26 @@
 from __future__ import annotations
 
 import io
-import json
-from collections import defaultdict
-from pathlib import Path
+from collections.abc import Iterable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crash_reporter.const import CLD_DUMPED, CLD_EXITED, CLD_KILLED
-from crash_reporter.detect.unit_log import UnitLogDetector, is_crash
+from crash_reporter.detect import is_unit_crash as is_crash
+from crash_reporter.detect.unit_log import UnitLogDetector
 from crash_reporter.models import Crash, LogLine
 from crash_reporter.sources.log_format import read_log_lines
-
-SAMPLES = Path(__file__).parent / "fixtures" / "samples"
-TRUTH = json.loads((SAMPLES / "ground_truth.json").read_text())
+from tests.helpers import SAMPLES, TRUTH, run_per_process, run_sample
 
 
-def run_lines(lines: object) -> list[Crash]:
-    dets: dict[tuple[str | None, int | None], UnitLogDetector] = defaultdict(UnitLogDetector)
-    out: list[Crash] = []
-    for line in lines:  # type: ignore[attr-defined]
-        out += dets[(line.identifier, line.pid)].feed(line)
-    for det in dets.values():
-        out += det.flush()
-    return out
+def run_lines(lines: Iterable[LogLine]) -> list[Crash]:
+    return run_per_process(UnitLogDetector, lines)
 
 
 def run_file(name: str) -> list[Crash]:
-    with (SAMPLES / name).open("rb") as stream:
-        return run_lines(read_log_lines(stream))
+    return run_sample(UnitLogDetector, name)
 
 
 def feed_texts(texts: list[str], ident: str | None = "systemd", t0: float = 100.0) -> list[Crash]:

@@ -30,7 +30,8 @@ WORKER = r"""
 import asyncio, os, sys, uuid
 from pathlib import Path
 import aiohttp
-from crash_reporter.outbox import Outbox, atomic_write
+from crash_reporter.files import atomic_write
+from crash_reporter.outbox import Outbox
 from crash_reporter.send import Delivery
 
 root, dsn, total = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])

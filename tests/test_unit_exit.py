@@ -2,7 +2,8 @@
 
 from dataclasses import replace
 
-from crash_reporter.detect.unit_exit import UnitCrashDetector, describe_failure, is_unit_crash
+from crash_reporter.detect import is_unit_crash
+from crash_reporter.detect.unit_exit import UnitCrashDetector, describe_failure
 from crash_reporter.models import BusNameChange, CrashKind, UnitState
 
 AGENT = "haos-agent.service"

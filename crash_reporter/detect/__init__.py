@@ -8,11 +8,24 @@ ends on `expire(now)` or on the next record, and never raises on bad input.
 
 from __future__ import annotations
 
+import logging
 import signal as _signal
-from typing import Protocol
+from typing import Any, Protocol
 
-from crash_reporter.const import COMPONENT_HOST, COMPONENT_OS_AGENT, COMPONENT_SUPERVISOR
+from crash_reporter.const import (
+    CLD_DUMPED,
+    CLD_EXITED,
+    CLD_KILLED,
+    COMPONENT_HOST,
+    COMPONENT_OS_AGENT,
+    COMPONENT_SUPERVISOR,
+    CRASH_RESULTS,
+    HOST_CRASH_RESULTS,
+    UNIT_COMPONENTS,
+)
 from crash_reporter.models import Crash, LogLine
+
+_LOGGER = logging.getLogger(__name__)
 
 # Log identifiers (SYSLOG_IDENTIFIER) of the components whose crashes are always in scope.
 IDENTIFIER_COMPONENTS: dict[str, str] = {
@@ -28,6 +41,9 @@ BREADCRUMB_LINES = 20  # lines of the same process kept before a crash, as bread
 MAX_CRASH_LINES = 5000  # a crash in progress never holds more lines than this
 RECORD_TIMEOUT_S = 5.0  # a crash record with no new line for this long is closed
 
+# systemd's ExecMainCode as the service manager prints it in its log lines
+CLD_CODES = {"exited": CLD_EXITED, "killed": CLD_KILLED, "dumped": CLD_DUMPED}
+
 
 class Detector(Protocol):
     """A streaming detector for one crash format over one process's lines."""
@@ -40,6 +56,52 @@ class Detector(Protocol):
 
     def flush(self) -> list[Crash]:
         """End of input: close whatever is in progress."""
+
+
+class RecordDetector:
+    """Base of the detectors that build one record at a time from physical lines.
+
+    `feed` splits a multi-line journal entry into its lines and never raises (a bug drops
+    the record in progress, logged); `expire` and `flush` close the record. Subclasses keep
+    the record in progress in `_rec` (with a `last_ts`) and implement `_line` and `_close`.
+    """
+
+    label = "detector"  # for the log line when a bug drops a record
+    _rec: Any = None
+
+    def feed(self, line: LogLine) -> list[Crash]:
+        """Take the next line; return the crashes it completed."""
+        try:
+            text = line.text
+            if "\n" not in text:
+                return self._line(line, text)
+            out: list[Crash] = []
+            for part in text.split("\n"):
+                out += self._line(line, part)
+            return out
+        except Exception:  # never raise: a bug here must not stop the pipeline
+            _LOGGER.exception("%s failed on a line; record dropped", self.label)
+            self._rec = None
+            return []
+
+    def expire(self, now: float) -> list[Crash]:
+        """Close a record whose last line is older than RECORD_TIMEOUT_S."""
+        rec = self._rec
+        if rec is None or rec.last_ts is None or now - rec.last_ts <= RECORD_TIMEOUT_S:
+            return []
+        return self._close()
+
+    def flush(self) -> list[Crash]:
+        """End of input: close whatever is in progress."""
+        return self._close()
+
+    def _line(self, line: LogLine, text: str) -> list[Crash]:
+        """Process one physical line of `line`."""
+        raise NotImplementedError
+
+    def _close(self) -> list[Crash]:
+        """Close the record in progress (if any) and return its crash."""
+        raise NotImplementedError
 
 
 def component_for(identifier: str | None, default: str) -> str:
@@ -61,3 +123,25 @@ def occurrence_of(component: str, first: LogLine) -> str:
     """What identifies one crash seen in a log: its component and where its first line sits."""
     where = first.position or (f"t={first.timestamp:.3f}" if first.timestamp else "")
     return f"{component}:{first.identifier or '-'}:{first.pid or '-'}:{where}"
+
+
+def is_unit_crash(unit: str, result: str | None, code: int | str | None = None) -> bool:
+    """Is a unit's failure a crash (contracts.md: what counts as a crash)?
+
+    `result` is the Service Result (``signal``, ``exit-code``, ...; empty or None when not
+    known), `code` the main process's exit code (``exited``/``killed``/``dumped`` or the
+    CLD_* number). For the Supervisor's and OS-Agent's units any unexpected failure is a
+    crash (a non-zero exit, timeout, start-limit-hit, ...); for every other unit only a
+    death by signal, core dump, watchdog or OOM kill is (a oneshot that exits non-zero is
+    not). Without a result the code decides: killed/dumped is a crash for every unit, a
+    plain exit only for the Supervisor's and OS-Agent's units.
+    """
+    ours = unit in UNIT_COMPONENTS
+    if result:
+        if result == "success":
+            return False
+        return result in (CRASH_RESULTS if ours else HOST_CRASH_RESULTS)
+    number = CLD_CODES.get(code, 0) if isinstance(code, str) else (code or 0)
+    if number in (CLD_KILLED, CLD_DUMPED):
+        return True
+    return ours and number == CLD_EXITED

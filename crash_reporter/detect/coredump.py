@@ -31,7 +31,7 @@ from crash_reporter.const import COMPONENT_HOST, COMPONENT_OS_AGENT, UNIT_COMPON
 from crash_reporter.detect import (
     BREADCRUMB_LINES,
     MAX_CRASH_LINES,
-    RECORD_TIMEOUT_S,
+    RecordDetector,
     occurrence_of,
     signal_name,
 )
@@ -91,37 +91,16 @@ class _Record:
     threads: list[tuple[str, list[Frame]]] = field(default_factory=list)
 
 
-class CoredumpDetector:
+class CoredumpDetector(RecordDetector):
     """Streaming detector of systemd-coredump messages over ONE process stream."""
+
+    label = "Core dump detector"
 
     def __init__(self) -> None:
         """Start idle."""
         self._rec: _Record | None = None
         self._signals: dict[int, str] = {}  # pid -> signal from "terminated abnormally"
         self._crumbs: deque[LogLine] = deque(maxlen=BREADCRUMB_LINES)
-
-    def feed(self, line: LogLine) -> list[Crash]:
-        """Take the next line; return the crashes it completed."""
-        try:
-            out: list[Crash] = []
-            for text in line.text.split("\n") if "\n" in line.text else (line.text,):
-                out += self._line(line, text)
-            return out
-        except Exception:  # never raise
-            _LOGGER.exception("Core dump detector failed on a line; record dropped")
-            self._rec = None
-            return []
-
-    def expire(self, now: float) -> list[Crash]:
-        """Close a record whose last line is older than RECORD_TIMEOUT_S."""
-        rec = self._rec
-        if rec is None or rec.last_ts is None or now - rec.last_ts <= RECORD_TIMEOUT_S:
-            return []
-        return self._close()
-
-    def flush(self) -> list[Crash]:
-        """End of input: close whatever is in progress."""
-        return self._close()
 
     def _line(self, line: LogLine, text: str) -> list[Crash]:
         """Process one physical line."""

@@ -31,7 +31,7 @@ from crash_reporter.const import COMPONENT_OS_AGENT
 from crash_reporter.detect import (
     BREADCRUMB_LINES,
     MAX_CRASH_LINES,
-    RECORD_TIMEOUT_S,
+    RecordDetector,
     component_for,
     occurrence_of,
 )
@@ -123,8 +123,10 @@ class _Record:
     continued: bool = False  # a value took a continuation line (so it may be a decoy)
 
 
-class GoPanicDetector:
+class GoPanicDetector(RecordDetector):
     """Streaming detector of Go crashes over ONE process stream (see module docstring)."""
+
+    label = "Go panic detector"
 
     def __init__(self, default_component: str = COMPONENT_OS_AGENT,
                  app_modules: tuple[str, ...] = APP_MODULES) -> None:
@@ -136,32 +138,6 @@ class GoPanicDetector:
         self._overflow = False
 
     # -- protocol -----------------------------------------------------------------------
-
-    def feed(self, line: LogLine) -> list[Crash]:
-        """Take the next line; return the crashes it completed."""
-        try:
-            text = line.text
-            if "\n" in text:
-                out: list[Crash] = []
-                for part in text.split("\n"):
-                    out += self._line(line, part)
-                return out
-            return self._line(line, text)
-        except Exception:  # never raise: a bug here must not stop the pipeline
-            _LOGGER.exception("Go panic detector failed on a line; record dropped")
-            self._rec = None
-            return []
-
-    def expire(self, now: float) -> list[Crash]:
-        """Close a record whose last line is older than RECORD_TIMEOUT_S."""
-        rec = self._rec
-        if rec is None or rec.last_ts is None or now - rec.last_ts <= RECORD_TIMEOUT_S:
-            return []
-        return self._close()
-
-    def flush(self) -> list[Crash]:
-        """End of input: close whatever is in progress."""
-        return self._close()
 
     # -- state machine ------------------------------------------------------------------
 

@@ -21,31 +21,17 @@ from crash_reporter.const import (
     CLD_KILLED,
     COMPONENT_HOST,
     COMPONENT_OS_AGENT,
-    CRASH_RESULTS,
     DBUS_NAME_OS_AGENT,
-    HOST_CRASH_RESULTS,
     LOOP_WINDOW_S,
     UNIT_COMPONENTS,
     UNIT_OS_AGENT,
 )
-from crash_reporter.detect import signal_name
+from crash_reporter.detect import is_unit_crash, signal_name
 from crash_reporter.models import BusNameChange, Crash, CrashKind, LogLine, UnitState
 
 _LOGGER = logging.getLogger(__name__)
 
 NAME_LOSS_LINK_S = 15.0  # OS-Agent leaving the bus this soon before its unit crash is one incident
-
-
-def is_unit_crash(unit: str, result: str) -> bool:
-    """Tell whether a Service `result` is a crash for `unit` (contracts.md: scope).
-
-    For the Supervisor's and OS-Agent's units any unexpected failure counts; for other host
-    units only a death by signal, a core dump, a watchdog or OOM kill does (a oneshot that
-    exits non-zero is not a crash).
-    """
-    if unit in UNIT_COMPONENTS:
-        return result in CRASH_RESULTS
-    return result in HOST_CRASH_RESULTS
 
 
 def describe_failure(result: str, code: int, status: int) -> tuple[str, str | None]:

@@ -9,7 +9,7 @@ systemd (identifier ``systemd``) logs, for a unit's main process that died:
     <unit>: Start request repeated too quickly.
 
 A crash is reported when its ``Failed with result`` line arrives (or, without one, when the
-next exit of the unit, `expire` or `flush` closes it), if `is_crash` says the result is a
+next exit of the unit, `expire` or `flush` closes it), if `is_unit_crash` says the result is a
 crash for that unit. The kernel's ``Out of memory: Killed process <pid> (<comm>)`` is a crash
 of its own (its unit is not named there; the incident joiner links it to the unit's failure).
 
@@ -30,18 +30,21 @@ from crash_reporter.const import (
     CLD_KILLED,
     COMPONENT_HOST,
     COMPONENT_OS_AGENT,
-    CRASH_RESULTS,
-    HOST_CRASH_RESULTS,
     LOOP_WINDOW_S,
     UNIT_COMPONENTS,
 )
-from crash_reporter.detect import RECORD_TIMEOUT_S, occurrence_of, signal_name
+from crash_reporter.detect import (
+    CLD_CODES,
+    RECORD_TIMEOUT_S,
+    is_unit_crash,
+    occurrence_of,
+    signal_name,
+)
 from crash_reporter.models import Crash, CrashKind, LogLine
 from crash_reporter.sources.log_format import journal_field
 
 _LOGGER = logging.getLogger(__name__)
 
-_CODES = {"exited": CLD_EXITED, "killed": CLD_KILLED, "dumped": CLD_DUMPED}
 # "<unit>: <what>": the unit is split off at the first ": ", then <what> is matched anchored
 # (a search with a leading unit pattern backtracks quadratically on long kernel lines).
 _UNIT = re.compile(r"[A-Za-z0-9:_.\\@-]+\.(?:service|scope|socket|mount|timer|slice)")
@@ -55,28 +58,6 @@ _KERNEL_OOM = re.compile(r"[Oo]ut of memory: Killed process (?P<pid>\d+) \((?P<c
 _WHAT_PREFIXES = ("Main process exited", "Failed with result", "Scheduled restart job",
                   "Start request repeated", "A process of this unit", "Deactivated", "Succeeded")
 _COMM_COMPONENTS = {"os-agent": COMPONENT_OS_AGENT}
-
-
-def is_crash(unit: str, result: str | None, code: int | str | None = None) -> bool:
-    """Is a unit's failure a crash (contracts.md: what counts as a crash)?
-
-    `result` is the Service Result (``signal``, ``exit-code``, ...; empty or None when not
-    known), `code` the main process's exit code (``exited``/``killed``/``dumped`` or the
-    CLD_* number). For the Supervisor's and OS-Agent's units any unexpected failure is a
-    crash (a non-zero exit, timeout, start-limit-hit, ...); for every other unit only a
-    death by signal, core dump, watchdog or OOM kill is (a oneshot that exits non-zero is
-    not). Without a result the code decides: killed/dumped is a crash for every unit, a
-    plain exit only for the Supervisor's and OS-Agent's units.
-    """
-    ours = unit in UNIT_COMPONENTS
-    if result:
-        if result == "success":
-            return False
-        return result in (CRASH_RESULTS if ours else HOST_CRASH_RESULTS)
-    number = _CODES.get(code, 0) if isinstance(code, str) else (code or 0)
-    if number in (CLD_KILLED, CLD_DUMPED):
-        return True
-    return ours and number == CLD_EXITED
 
 
 def result_for_code(code: int) -> str:
@@ -150,7 +131,7 @@ class UnitLogDetector:
         what = text[sep + 2:]
         if m := _EXITED.match(what):
             out = self._finish(unit, None) if unit in self._pending else []
-            code = _CODES.get(m.group("code"), 0)
+            code = CLD_CODES.get(m.group("code"), 0)
             self._pending[unit] = _Exit(first=line, unit=unit, code=code,
                                         status=int(m.group("status")),
                                         oom=unit in self._oom)
@@ -186,7 +167,7 @@ class UnitLogDetector:
             ):
                 _LOGGER.debug("%s hit its start limit after crashing: the loop ends", unit)
                 return []
-        if not is_crash(unit, result, None):
+        if not is_unit_crash(unit, result, None):
             return []
         return [self._crash(line, unit, result, 0, 0, oom=result == "oom-kill")]
 
@@ -199,7 +180,7 @@ class UnitLogDetector:
             if ex.code == CLD_EXITED and ex.status == 0:
                 return []
             result = "oom-kill" if ex.oom else result_for_code(ex.code)
-        if not is_crash(unit, result, ex.code):
+        if not is_unit_crash(unit, result, ex.code):
             return []
         return [self._crash(ex.first, unit, result, ex.code, ex.status, oom=ex.oom)]
 

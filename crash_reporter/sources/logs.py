@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import random
 import time
 from collections.abc import AsyncIterator, Callable
@@ -24,6 +23,7 @@ from pathlib import Path
 import aiohttp
 
 from crash_reporter.const import DBUS_RECONNECT_MAX_S
+from crash_reporter.files import write_json
 from crash_reporter.models import LogLine
 from crash_reporter.sources.log_format import parse_verbose
 
@@ -79,12 +79,12 @@ class CursorStore:
         self._positions[name] = (cursor, consumed)
 
     def save(self) -> None:
-        """Write every position atomically."""
+        """Write every position atomically (errors only logged: the stream goes on)."""
         doc = {n: {"cursor": c, "consumed": k} for n, (c, k) in self._positions.items()}
-        tmp = self._file.with_suffix(".tmp")
-        self._file.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(doc), encoding="utf-8")
-        os.replace(tmp, self._file)
+        try:
+            write_json(self._file, doc)
+        except OSError as err:
+            _LOGGER.warning("Cannot write %s: %s", self._file, err)
 
 
 class LogFollower:

@@ -1,0 +1,36 @@
+"""Helpers shared by the detector tests: run one detector per process over sample lines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from crash_reporter.detect import Detector
+from crash_reporter.models import Crash, LogLine
+from crash_reporter.sources.log_format import read_log_lines
+
+SAMPLES = Path(__file__).parent / "fixtures" / "samples"
+TRUTH: dict[str, Any] = json.loads((SAMPLES / "ground_truth.json").read_text())
+
+
+def run_per_process(factory: Callable[[], Detector], lines: Iterable[LogLine]) -> list[Crash]:
+    """Feed `lines` to one detector per (identifier, pid), like incidents.LogCrashes."""
+    dets: dict[tuple[str | None, int | None], Detector] = {}
+    out: list[Crash] = []
+    for line in lines:
+        key = (line.identifier, line.pid)
+        det = dets.get(key)
+        if det is None:
+            det = dets[key] = factory()
+        out += det.feed(line)
+    for det in dets.values():
+        out += det.flush()
+    return out
+
+
+def run_sample(factory: Callable[[], Detector], name: str) -> list[Crash]:
+    """Run a detector per process over one shared sample file."""
+    with (SAMPLES / name).open("rb") as stream:
+        return run_per_process(factory, read_log_lines(stream))
