@@ -24,7 +24,7 @@ from crash_reporter.const import (
     HOST_UNITS,
     UNIT_COMPONENTS,
 )
-from crash_reporter.detect.incidents import Joiner
+from crash_reporter.detect.incidents import Joiner, LogCrashes
 from crash_reporter.detect.unit_exit import UnitCrashDetector
 from crash_reporter.flood import FloodControl
 from crash_reporter.models import (
@@ -32,15 +32,18 @@ from crash_reporter.models import (
     Consent,
     ConsentTrigger,
     Crash,
+    CrashKind,
     HostFacts,
+    LogLine,
     UnitJobEnded,
     UnitState,
 )
-from crash_reporter.outbox import Outbox
+from crash_reporter.outbox import DROP_CONSENT_OFF, DROP_SCRUB_FAILED, Outbox, event_title
 from crash_reporter.report import build_event
-from crash_reporter.scrub import scrub_event
+from crash_reporter.scrub import ScrubStats, make_before_send, scrub_event
 from crash_reporter.send import Delivery
 from crash_reporter.sources.bus import BusSession, Record
+from crash_reporter.sources.logs import CursorStore, LogFollower, default_streams
 from crash_reporter.sources.os_agent import OsAgent
 from crash_reporter.sources.supervisor import SupervisorApi
 from crash_reporter.sources.systemd_unit import SystemdUnits
@@ -54,6 +57,7 @@ CONSENT_MAX_AGE_AT_INTAKE_S = 5.0
 FACTS_REFRESH_S = 3600.0
 OUTBOX_MAX_REPORTS = 200
 OUTBOX_MAX_BYTES = 20_000_000
+MAX_LEARNED_HOSTNAMES = 32
 
 
 def watched_units(config: Config) -> dict[str, str]:
@@ -77,10 +81,14 @@ class App:
         self._units = watched_units(config)
         self._detector = UnitCrashDetector(self._units)
         self._joiner = Joiner(window_s=JOIN_WINDOW_S, clock=clock)
+        self._log_crashes = LogCrashes()
+        self._learned: dict[str, None] = {}  # hostnames seen in verbose log prefixes
+        self.scrub_stats = ScrubStats()
+        self._scrub_before_send = make_before_send(self.identifiers, self._on_scrub_drop,
+                                                   self.scrub_stats)
         self.outbox = Outbox(config.outbox_dir, max_reports=OUTBOX_MAX_REPORTS,
                              max_bytes=OUTBOX_MAX_BYTES, clock=clock)
         self.flood = FloodControl(config.state_dir / "flood.json", clock=clock)
-        self.scrub_failures = 0
         self.bus: BusSession | None = None
         self.consent: ConsentGate | None = None
         self.delivery: Delivery | None = None
@@ -117,10 +125,23 @@ class App:
                     tg.create_task(self.bus.run(self.records), name="dbus")
                     tg.create_task(self._intake(), name="intake")
                     tg.create_task(self._deliver(), name="delivery")
+                    for follower in self._log_followers(session):
+                        tg.create_task(follower.run(self.records), name=f"log {follower.name}")
                     self.started.set()
             finally:
                 await self.delivery.close()
                 _LOGGER.info("crash_reporter stopped")
+
+    def _log_followers(self, session: aiohttp.ClientSession) -> list[LogFollower]:
+        """One follower per log stream (none without a token: the API would refuse them)."""
+        if not self.config.supervisor_token:
+            return []
+        cursors = CursorStore(self.config.state_dir)
+        followers = [LogFollower(session, self.config.supervisor_url,
+                                 self.config.supervisor_token, stream, cursors)
+                     for stream in default_streams()]
+        _LOGGER.info("Following logs: %s", ", ".join(f.name for f in followers))
+        return followers
 
     # --- consent --------------------------------------------------------------------------
 
@@ -140,9 +161,11 @@ class App:
             return
         await self.delivery.close()  # no client while OFF or UNKNOWN; nothing is flushed
         if new is Consent.OFF:
-            removed = await asyncio.to_thread(self.outbox.purge, "consent off")
-            if removed:
-                _LOGGER.info("Diagnostics turned off: deleted %d unsent report(s)", removed)
+            removed = await asyncio.to_thread(self.outbox.purge, DROP_CONSENT_OFF)
+            folded = await asyncio.to_thread(self.flood.purge)
+            if removed or folded:
+                _LOGGER.info("Diagnostics turned off: deleted %d unsent report(s) and %d "
+                             "pending crash count(s)", removed, folded)
 
     # --- intake: records -> crashes -> events -> outbox -----------------------------------
 
@@ -155,7 +178,11 @@ class App:
                 async with asyncio.timeout(INTAKE_TICK_S):
                     record = await self.records.get()
             crashes: list[Crash] = []
-            if isinstance(record, ConsentTrigger):
+            if isinstance(record, LogLine):
+                crashes = self._log_crashes.feed(record)
+                if record.hostname and record.hostname not in self._learned:
+                    self._learn_hostname(record.hostname)
+            elif isinstance(record, ConsentTrigger):
                 await self.consent.refresh(record.source)
             elif isinstance(record, BusNameChange):
                 self._detector.name_change(record)
@@ -163,17 +190,40 @@ class App:
                 crashes = self._detector.observe(record)
             elif isinstance(record, UnitJobEnded):
                 _LOGGER.debug("Job for %s ended: %s", record.unit, record.result)
+            now = self._clock()
+            if record is None or self.records.empty():
+                crashes += self._log_crashes.expire(now)
             for crash in crashes:
-                _LOGGER.info("Crash seen: %s", crash.title)
-                # Consent at the moment of the crash decides: seen while OFF is never kept,
-                # even if the user opts in before the join window closes.
-                if await self.consent.current(CONSENT_MAX_AGE_AT_INTAKE_S) is Consent.OFF:
-                    _LOGGER.info("Not kept: diagnostics is off (%s)", self.consent.reason)
-                    continue
-                for incident in self._joiner.add(crash):
-                    await self.take(incident)
-            for incident in self._joiner.due(self._clock()):
+                await self._seen(crash)
+            for incident in self._joiner.due(now):
                 await self.take(incident)
+
+    async def _seen(self, crash: Crash) -> None:
+        """A detector saw a crash: keep it for the joiner unless it must not be kept."""
+        assert self.consent is not None
+        if (crash.kind is CrashKind.UNIT and crash.unit in self._units and self.bus is not None
+                and self.bus.connected.is_set()):
+            # The service manager's log lines about a unit watched over D-Bus: the D-Bus
+            # view already reported this failure.
+            _LOGGER.debug("Log view of %s skipped: watched over D-Bus", crash.unit)
+            return
+        _LOGGER.debug("Crash seen: %s", crash.title)  # unscrubbed: never at INFO
+        # Consent at the moment of the crash decides: seen while OFF is never kept, even if
+        # the user opts in before the join window closes or the log is read later.
+        if await self.consent.current(CONSENT_MAX_AGE_AT_INTAKE_S) is Consent.OFF:
+            _LOGGER.info("Not kept: diagnostics is off (%s)", self.consent.reason)
+            return
+        if not self.consent.allows_keeping(crash.occurred_at):
+            _LOGGER.info("Not kept: it happened before diagnostics was turned on")
+            return
+        for incident in self._joiner.add(crash):
+            await self.take(incident)
+
+    def _learn_hostname(self, hostname: str) -> None:
+        """Remember a hostname from a log prefix: the scrubber removes it everywhere."""
+        if len(self._learned) >= MAX_LEARNED_HOSTNAMES:
+            self._learned.pop(next(iter(self._learned)))
+        self._learned[hostname] = None
 
     async def take(self, crash: Crash) -> None:
         """Turn one crash into a scrubbed report on disk, if consent allows keeping it."""
@@ -183,12 +233,14 @@ class App:
             _LOGGER.info("Not kept: diagnostics is off (%s)", self.consent.reason)
             return
         event = build_event(crash, self.facts)
-        scrubbed = scrub_event(event, self.identifiers())
+        scrubbed = scrub_event(event, self.identifiers(), stats=self.scrub_stats)
         if scrubbed is None:
-            self.scrub_failures += 1
+            await asyncio.to_thread(self.outbox.count_drop, DROP_SCRUB_FAILED)
             _LOGGER.error("Report %s dropped: the scrubber failed (%d so far)",
-                          event["event_id"], self.scrub_failures)
+                          event["event_id"], self.scrub_stats.dropped)
             return
+        _LOGGER.info("Crash report %s built: %s", scrubbed.get("event_id"),
+                     event_title(scrubbed))
         admitted = await asyncio.to_thread(
             self.flood.admit, "|".join(map(str, scrubbed.get("fingerprint", []))), scrubbed
         )
@@ -214,27 +266,31 @@ class App:
         """Drain the outbox whenever woken or due, while consent is ON."""
         assert self.delivery is not None and self.consent is not None
         while True:
-            wake_at = self.delivery.next_wakeup()
-            timeout = None if wake_at is None else max(0.0, wake_at - self._clock())
+            due = [t for t in (self.delivery.next_wakeup(), self.flood.next_due()) if t]
+            timeout = max(0.0, min(due) - self._clock()) if due else None
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     await self._wake_delivery.wait()
             self._wake_delivery.clear()
-            for summary in await asyncio.to_thread(self.flood.due_summaries, self._clock()):
-                await self._hold(summary)
+            if self.consent.state is not Consent.OFF:
+                for summary in await asyncio.to_thread(self.flood.due_summaries, self._clock()):
+                    await self._hold(summary)
             if self.consent.state is Consent.ON and self.delivery.is_open:
                 await self.delivery.drain(self.consent.allows_sending)
 
     def _before_send(self, event: Any, hint: Any) -> Any:
-        """sentry-sdk's before_send: scrub again (idempotent); a failure drops the event."""
-        scrubbed = scrub_event(event, self.identifiers())
-        if scrubbed is None:
-            self.scrub_failures += 1
-            return None
-        scrubbed.pop("server_name", None)
-        _LOGGER.info("Sending report %s: %s", scrubbed.get("event_id"),
-                     json.dumps(scrubbed, sort_keys=True, default=str))
+        """sentry-sdk's before_send: scrub again (fails closed), log exactly what leaves."""
+        scrubbed = self._scrub_before_send(event, hint)
+        if scrubbed is not None:
+            scrubbed.pop("server_name", None)
+            _LOGGER.info("Sending report %s: %s", scrubbed.get("event_id"),
+                         json.dumps(scrubbed, sort_keys=True, default=str))
         return scrubbed
+
+    def _on_scrub_drop(self) -> None:
+        """The scrubber failed on an event at send time: it is dropped, never sent."""
+        _LOGGER.error("A report was dropped at send time: the scrubber failed (%d so far)",
+                      self.scrub_stats.dropped)
 
     # --- host facts ------------------------------------------------------------------------
 
@@ -246,7 +302,7 @@ class App:
 
     def identifiers(self) -> list[str]:
         """Strings that identify this host and must never leave it."""
-        ids = list(self.facts.identifiers)
+        ids = [*self.facts.identifiers, *self._learned]
         if self.config.supervisor_token:
             ids.append(self.config.supervisor_token)
         return ids
