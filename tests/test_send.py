@@ -17,6 +17,7 @@ import pytest
 
 from crash_reporter.outbox import Outbox
 from crash_reporter.send import Delivery, parse_rate_limits, parse_retry_after, send_now
+from sandbox.bugsink import BugsinkServer
 from sandbox.receiver import PUBLIC_KEY, Fault, Receiver
 
 
@@ -444,3 +445,36 @@ async def test_send_now(rx: Receiver) -> None:
     sent = await asyncio.to_thread(send_now, rx.dsn, events)
     assert sent == 2
     assert rx.distinct_event_ids == {e["event_id"] for e in events}
+
+
+@pytest.mark.bugsink
+async def test_real_bugsink_quota_429_blocks_until_it_expires(
+        tmp_path: Path, http: aiohttp.ClientSession,
+        bugsink_factory: Callable[..., BugsinkServer]) -> None:
+    """Bugsink's own per-installation quota answers 429 with `60::key`: Delivery obeys it."""
+    limit = 2
+    server = await asyncio.to_thread(bugsink_factory, max_events_per_5_min=limit)
+    project = server.project
+    assert project is not None
+    clock = Clock(time.time())
+    outbox = Outbox(tmp_path / "outbox", max_reports=100, max_bytes=10_000_000, clock=clock)
+    delivery = Delivery(outbox, project.dsn, lambda event, _hint: event, http, clock=clock,
+                        sleep=clock.sleep, rng=random.Random(3), timeout_s=10.0)
+    await delivery.open()
+    try:
+        events = [make_event(n) for n in range(limit + 2)]
+        for event in events:
+            clock.now += 0.001
+            assert await asyncio.to_thread(outbox.hold, event)
+        sent = await delivery.drain(yes)
+        # Positive control: the first `limit` events were accepted and stored.
+        assert sent == limit
+        assert await project.stored_event_count() == limit
+        limits = outbox.rate_limits()
+        assert limits and min(limits.values()) >= clock.now + 50  # "60::key": all categories
+        posts = delivery.posts
+        assert await delivery.drain(yes) == 0
+        assert delivery.posts == posts  # nothing is sent to a blocked category
+        assert len(outbox.ready()) + len(outbox.held()) == 2  # kept, not dropped
+    finally:
+        await delivery.close()
