@@ -179,7 +179,7 @@ class App:
                     record = await self.records.get()
             crashes: list[Crash] = []
             if isinstance(record, LogLine):
-                crashes = self._log_crashes.feed(record)
+                crashes = self._from_log(self._log_crashes.feed(record))
                 if record.hostname and record.hostname not in self._learned:
                     self._learn_hostname(record.hostname)
             elif isinstance(record, ConsentTrigger):
@@ -192,21 +192,21 @@ class App:
                 _LOGGER.debug("Job for %s ended: %s", record.unit, record.result)
             now = self._clock()
             if record is None or self.records.empty():
-                crashes += self._log_crashes.expire(now)
+                crashes += self._from_log(self._log_crashes.expire(now))
             for crash in crashes:
                 await self._seen(crash)
             for incident in self._joiner.due(now):
                 await self.take(incident)
 
+    def _from_log(self, crashes: list[Crash]) -> list[Crash]:
+        """Drop the log view of a unit failure watched over D-Bus (that view reports it)."""
+        if self.bus is None or not self.bus.connected.is_set():
+            return crashes
+        return [c for c in crashes if not (c.kind is CrashKind.UNIT and c.unit in self._units)]
+
     async def _seen(self, crash: Crash) -> None:
         """A detector saw a crash: keep it for the joiner unless it must not be kept."""
         assert self.consent is not None
-        if (crash.kind is CrashKind.UNIT and crash.unit in self._units and self.bus is not None
-                and self.bus.connected.is_set()):
-            # The service manager's log lines about a unit watched over D-Bus: the D-Bus
-            # view already reported this failure.
-            _LOGGER.debug("Log view of %s skipped: watched over D-Bus", crash.unit)
-            return
         _LOGGER.debug("Crash seen: %s", crash.title)  # unscrubbed: never at INFO
         # Consent at the moment of the crash decides: seen while OFF is never kept, even if
         # the user opts in before the join window closes or the log is read later.

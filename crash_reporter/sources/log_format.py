@@ -259,14 +259,17 @@ def split_lines(chunks: Iterable[bytes], limit: int = MAX_LINE_BYTES) -> Iterato
         yield carry if len(carry) <= limit else _cut(carry, limit)
 
 
-def _verbose_lines(lines: Iterable[bytes]) -> Iterator[LogLine]:
-    """LogLines of verbose text; continuation lines inherit the entry they continue."""
+def _verbose_lines(lines: Iterable[bytes], first: int = 1) -> Iterator[LogLine]:
+    """LogLines of verbose text; continuation lines inherit the entry they continue.
+
+    `first` is the line number of the first line (positions are line numbers).
+    """
     make = make_line
     match = _VERBOSE_FAST.match
     slow = _VERBOSE.match
     minute = _minute_epoch
     prev: LogLine | None = None
-    for n, raw in enumerate(lines, 1):
+    for n, raw in enumerate(lines, first):
         text = raw.decode("utf-8", "replace")
         if text and text[-1] == "\r":
             text = text[:-1]
@@ -290,10 +293,10 @@ def _verbose_lines(lines: Iterable[bytes]) -> Iterator[LogLine]:
             yield make(text, None, None, None, None, str(n))
 
 
-def _plain_lines(lines: Iterable[bytes]) -> Iterator[LogLine]:
-    """LogLines of plain text (MESSAGE only)."""
+def _plain_lines(lines: Iterable[bytes], first: int = 1) -> Iterator[LogLine]:
+    """LogLines of plain text (MESSAGE only); `first` is the first line's number."""
     make = make_line
-    for n, raw in enumerate(lines, 1):
+    for n, raw in enumerate(lines, first):
         text = raw.decode("utf-8", "replace")
         if text and text[-1] == "\r":
             text = text[:-1]
@@ -470,9 +473,9 @@ def _json_lines(lines: Iterable[bytes]) -> Iterator[LogLine]:
         yield from _entry_lines(fields, number)
 
 
-def read_log_lines(stream: BinaryIO | Iterable[bytes],
-                   fmt: Format | None = None) -> Iterator[LogLine]:
-    """Every LogLine of a log in any supported format (detected unless `fmt` is given)."""
+def sniff(stream: BinaryIO | Iterable[bytes],
+          fmt: Format | None = None) -> tuple[Format, Iterator[bytes]]:
+    """The input's format (detected unless `fmt` is given) and all of its bytes as chunks."""
     chunks = _chunks(stream)
     head = b""
     for chunk in chunks:
@@ -481,7 +484,18 @@ def read_log_lines(stream: BinaryIO | Iterable[bytes],
             break
     if fmt is None:
         fmt = detect_format(head[:SNIFF_BYTES])
-    everything = itertools.chain((head,), chunks)
+    return fmt, itertools.chain((head,), chunks)
+
+
+def text_lines(fmt: Format, lines: Iterable[bytes], first: int = 1) -> Iterator[LogLine]:
+    """LogLines of text input (verbose or plain) from its raw lines."""
+    return _verbose_lines(lines, first) if fmt == "verbose" else _plain_lines(lines, first)
+
+
+def read_log_lines(stream: BinaryIO | Iterable[bytes],
+                   fmt: Format | None = None) -> Iterator[LogLine]:
+    """Every LogLine of a log in any supported format (detected unless `fmt` is given)."""
+    fmt, everything = sniff(stream, fmt)
     if fmt == "verbose":
         return _verbose_lines(split_lines(everything))
     if fmt == "plain":

@@ -1,0 +1,140 @@
+"""Benchmark: scanning a large mixed log for crashes, against the floor of reading its lines.
+
+Run: python bench/scan.py [--mb N] [--rounds N]. The log is built from the shared samples
+(tests/fixtures/samples): their ordinary lines repeated with changing times and PIDs, and
+every few megabytes one of the real crash records, in the Supervisor's verbose form. Each
+round times, side by side on the same file:
+
+- floor (text): ``for line in open(path, encoding="utf-8", errors="replace")``: reading and
+  splitting the lines in Python, the least any Python reader of this log does;
+- floor (bytes): the same in binary mode (no decoding);
+- full reader: `read_log_lines` + the detectors on every line (what the daemon's followers
+  and journal input go through);
+- scan: `crash_reporter.scan.find_crashes` over `prefiltered_lines` (what `crash-reporter
+  scan` and a replay use).
+
+The table shows the median lines per second over rounds and the ratio to each floor; the
+crashes found are checked to be equal for the full reader and scan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from crash_reporter.scan import find_crashes  # noqa: E402
+from crash_reporter.sources.log_format import read_log_lines  # noqa: E402
+from crash_reporter.sources.prefilter import prefiltered_lines  # noqa: E402
+
+SAMPLES = ROOT / "tests" / "fixtures" / "samples"
+
+
+def build_log(path: Path, megabytes: float, seed: int = 7) -> tuple[int, int]:
+    """Write the mixed log; return (lines, crash records planted)."""
+    rng = random.Random(seed)
+    noise = [line for line in (SAMPLES / "noise_only.log").read_bytes().splitlines()
+             if line[:4].isdigit()]
+    crash_files = ["supervisor_verbose.log", "os_agent.log", "coredump.log",
+                   "systemd_units.log", "supervisor_crashloop.log"]
+    crash_blocks = [(SAMPLES / name).read_bytes() for name in crash_files]
+    target = int(megabytes * 1_000_000)
+    written = lines = planted = 0
+    every = 4_000_000
+    next_crash = every // 2
+    with path.open("wb") as out:
+        while written < target:
+            batch = bytearray()
+            for _ in range(2000):
+                line = rng.choice(noise)
+                # vary the time and pid so nothing repeats byte for byte
+                line = line[:17] + b"%02d" % rng.randrange(60) + line[19:]
+                batch += line.replace(b"[287]", b"[%d]" % rng.randrange(100, 99999)) + b"\n"
+            if written + len(batch) >= next_crash:
+                block = crash_blocks[planted % len(crash_blocks)]
+                batch += block if block.endswith(b"\n") else block + b"\n"
+                planted += 1
+                next_crash += every
+            out.write(batch)
+            written += len(batch)
+            lines += batch.count(b"\n")
+    return lines, planted
+
+
+def floor_text(path: Path) -> int:
+    """Read and split the lines as text."""
+    n = 0
+    with path.open(encoding="utf-8", errors="replace") as f:
+        for _line in f:
+            n += 1
+    return n
+
+
+def floor_bytes(path: Path) -> int:
+    """Read and split the lines as bytes."""
+    n = 0
+    with path.open("rb") as f:
+        for _line in f:
+            n += 1
+    return n
+
+
+def full(path: Path) -> list[str]:
+    """Every line through the reader and the detectors."""
+    with path.open("rb") as f:
+        return [c.occurrence for c in find_crashes(read_log_lines(f))]
+
+
+def scan(path: Path) -> list[str]:
+    """The prefiltered reader and the detectors."""
+    with path.open("rb") as f:
+        return [c.occurrence for c in find_crashes(prefiltered_lines(f))]
+
+
+def main() -> int:
+    """Build the log, time every reader, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=100.0, help="size of the log (MB)")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "mixed.log"
+        lines, planted = build_log(path, args.mb)
+        size = path.stat().st_size
+        runners: dict[str, Callable[[Path], object]] = {
+            "floor (text)": floor_text, "floor (bytes)": floor_bytes,
+            "full reader": full, "scan": scan,
+        }
+        times: dict[str, list[float]] = {name: [] for name in runners}
+        results: dict[str, object] = {}
+        for _ in range(args.rounds):
+            for name, run in runners.items():
+                start = time.perf_counter()
+                results[name] = run(path)
+                times[name].append(time.perf_counter() - start)
+    if results["full reader"] != results["scan"]:
+        print("MISMATCH: scan and the full reader found different crashes", file=sys.stderr)
+        return 1
+    found = results["scan"]
+    assert isinstance(found, list)
+    print(f"log: {size / 1e6:.0f} MB, {lines:,} lines, {planted} crash records planted "
+          f"({len(found)} incidents found); median of {args.rounds} rounds")
+    med = {name: statistics.median(t) for name, t in times.items()}
+    print(f"{'reader':<16}{'seconds':>9}{'lines/s':>14}{'MB/s':>8}{'vs text floor':>15}"
+          f"{'vs bytes floor':>16}")
+    for name, seconds in med.items():
+        print(f"{name:<16}{seconds:>9.3f}{lines / seconds:>14,.0f}{size / seconds / 1e6:>8.0f}"
+              f"{med['floor (text)'] / seconds:>14.0%}{med['floor (bytes)'] / seconds:>16.0%}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""Joining views of one incident, and folding crash loops."""
+
+from dataclasses import replace
+
+from crash_reporter.detect.incidents import Joiner, fold_loops, merge
+from crash_reporter.models import Crash, CrashKind, ExceptionInfo
+
+GO = Crash(kind=CrashKind.GO, component="os-agent", title="panic: boom", platform="go",
+           occurred_at=100.0, occurrence="os-agent:os-agent:77:line 3",
+           signature=("panic", "main.main"),
+           exceptions=(ExceptionInfo(type="panic", value="boom"),))
+UNIT = Crash(kind=CrashKind.UNIT, component="os-agent",
+             title="haos-agent.service crashed: exit status 2", platform="other",
+             occurred_at=100.4, occurrence="haos-agent.service:-:exit@1",
+             signature=("haos-agent.service", "exit-code", "exit 2"), unit="haos-agent.service",
+             result="exit-code", exit_status=2, restarts=1)
+CORE = Crash(kind=CrashKind.COREDUMP, component="os-agent", title="os-agent dumped core",
+             platform="native", occurred_at=100.2, occurrence="core:1",
+             signature=("os-agent", "SIGABRT"), signal="SIGABRT")
+PY = Crash(kind=CrashKind.PYTHON, component="supervisor", title="KeyError: 'x'",
+           platform="python", occurred_at=100.1, occurrence="sup:1", signature=("KeyError",))
+
+
+def test_panic_core_dump_and_unit_exit_are_one_incident_in_any_order() -> None:
+    for order in ([GO, CORE, UNIT], [UNIT, CORE, GO], [CORE, UNIT, GO]):
+        joiner = Joiner()
+        out = [c for crash in order for c in joiner.add(crash)] + joiner.flush()
+        assert len(out) == 1, order
+        [incident] = out
+        assert incident.kind is CrashKind.GO
+        assert incident.occurrence == GO.occurrence  # identity independent of arrival order
+        assert set(incident.views) == {CrashKind.COREDUMP, CrashKind.UNIT}
+        assert (incident.unit, incident.exit_status, incident.signal) == (
+            "haos-agent.service", 2, "SIGABRT")
+
+
+def test_other_components_and_far_apart_crashes_stay_apart() -> None:
+    joiner = Joiner()
+    late_unit = replace(UNIT, occurred_at=500.0)
+    out = [c for crash in (GO, PY, late_unit) for c in joiner.add(crash)] + joiner.flush()
+    assert [c.kind for c in out] == [CrashKind.GO, CrashKind.PYTHON, CrashKind.UNIT]
+
+
+def test_two_tracebacks_are_two_crashes() -> None:
+    joiner = Joiner()
+    other = replace(PY, occurrence="sup:2", occurred_at=100.2)
+    out = [c for crash in (PY, other) for c in joiner.add(crash)] + joiner.flush()
+    assert len(out) == 2
+
+
+def test_crashes_of_a_fast_loop_stay_separate_and_each_takes_one_unit_view() -> None:
+    joiner = Joiner()
+    second_unit = replace(UNIT, occurrence="haos-agent.service:-:exit@2", occurred_at=100.6)
+    second_go = replace(GO, occurrence="os-agent:os-agent:78:line 90", occurred_at=100.5)
+    out = [c for crash in (GO, UNIT, second_go, second_unit) for c in joiner.add(crash)]
+    out += joiner.flush()
+    assert [(c.occurrence, c.views) for c in out] == [
+        (GO.occurrence, (CrashKind.UNIT,)),
+        (second_go.occurrence, (CrashKind.UNIT,)),
+    ]
+
+
+def test_two_unit_failures_are_two_crashes() -> None:
+    joiner = Joiner()
+    again = replace(UNIT, occurrence="haos-agent.service:-:exit@2", occurred_at=100.9)
+    out = [c for crash in (UNIT, again) for c in joiner.add(crash)] + joiner.flush()
+    assert [c.occurrence for c in out] == [UNIT.occurrence, again.occurrence]
+
+
+def test_joiner_releases_after_the_window() -> None:
+    now = [0.0]
+    joiner = Joiner(window_s=5.0, clock=lambda: now[0])
+    assert joiner.add(GO) == []
+    now[0] = 5.1
+    assert joiner.due(now[0]) == [GO]
+
+
+def test_fold_loops_counts_and_spans() -> None:
+    loop = [replace(UNIT, occurred_at=100.0 + 5 * i, occurrence=f"u:{i}") for i in range(4)]
+    later = replace(UNIT, occurred_at=100.0 + 5 * 3 + 10_000, occurrence="u:late")
+    folded = fold_loops([*loop, PY, later])
+    assert [(c.occurrence, c.loop_count) for c in folded] == [
+        ("u:0", 4), ("sup:1", 1), ("u:late", 1)]
+    assert (folded[0].loop_first_at, folded[0].loop_last_at) == (100.0, 115.0)
+
+
+def test_merge_keeps_primary_identity() -> None:
+    merged = merge(GO, UNIT)
+    assert merged.occurrence == GO.occurrence
+    assert merged.views == (CrashKind.UNIT,)
