@@ -62,8 +62,9 @@ class RecordDetector:
     """Base of the detectors that build one record at a time from physical lines.
 
     `feed` splits a multi-line journal entry into its lines and never raises (a bug drops
-    the record in progress, logged); `expire` and `flush` close the record. Subclasses keep
-    the record in progress in `_rec` (with a `last_ts`) and implement `_line` and `_close`.
+    the record in progress, logged); `expire` and `flush` close the record. Subclasses
+    keep the record in progress in `_rec` (with `lines` and `last_ts`) and implement `_line`
+    and `_close`.
     """
 
     label = "detector"  # for the log line when a bug drops a record
@@ -94,6 +95,14 @@ class RecordDetector:
     def flush(self) -> list[Crash]:
         """End of input: close whatever is in progress."""
         return self._close()
+
+    def _count_line(self, line: LogLine) -> bool:
+        """Count one more line of the record in progress; True once it exceeds MAX_CRASH_LINES."""
+        rec = self._rec
+        rec.lines += 1
+        if line.timestamp is not None:
+            rec.last_ts = line.timestamp
+        return bool(rec.lines > MAX_CRASH_LINES)
 
     def _line(self, line: LogLine, text: str) -> list[Crash]:
         """Process one physical line of `line`."""

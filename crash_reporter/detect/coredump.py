@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from crash_reporter.const import COMPONENT_HOST, COMPONENT_OS_AGENT, UNIT_COMPONENTS
 from crash_reporter.detect import (
     BREADCRUMB_LINES,
-    MAX_CRASH_LINES,
     RecordDetector,
     occurrence_of,
     signal_name,
@@ -121,10 +120,7 @@ class CoredumpDetector(RecordDetector):
         if rec is None:
             self._crumbs.append(line)
             return []
-        rec.lines += 1
-        if line.timestamp is not None:
-            rec.last_ts = line.timestamp
-        if rec.lines > MAX_CRASH_LINES:
+        if self._count_line(line):
             return self._close()
         if not text.strip():
             return []

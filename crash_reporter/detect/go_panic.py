@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from crash_reporter.const import COMPONENT_OS_AGENT
 from crash_reporter.detect import (
     BREADCRUMB_LINES,
-    MAX_CRASH_LINES,
     RecordDetector,
     component_for,
     occurrence_of,
@@ -154,10 +153,7 @@ class GoPanicDetector(RecordDetector):
             else:
                 self._crumbs.append(line)
             return []
-        rec.lines += 1
-        if line.timestamp is not None:
-            rec.last_ts = line.timestamp
-        if rec.lines > MAX_CRASH_LINES:
+        if self._count_line(line):
             self._overflow = True
             return self._close()
         if not rec.goroutines:
