@@ -180,7 +180,7 @@ class App:
             crashes: list[Crash] = []
             if isinstance(record, LogLine):
                 crashes = self._from_log(self._log_crashes.feed(record))
-                if record.hostname and record.hostname not in self._learned:
+                if record.hostname:
                     self._learn_hostname(record.hostname)
             elif isinstance(record, ConsentTrigger):
                 await self.consent.refresh(record.source)
@@ -221,6 +221,8 @@ class App:
 
     def _learn_hostname(self, hostname: str) -> None:
         """Remember a hostname from a log prefix: the scrubber removes it everywhere."""
+        if hostname in self._learned:
+            return
         if len(self._learned) >= MAX_LEARNED_HOSTNAMES:
             self._learned.pop(next(iter(self._learned)))
         self._learned[hostname] = None

@@ -50,7 +50,8 @@ class ConsentGate:
         saved = read_json_state(self._state_file, {"state": "", "on_since": 0.0})
         # The last definite answer of an earlier run: an opt-in seen now after an OFF then
         # starts a new ON period, and nothing that happened before it is ever kept.
-        self._last_definite = saved["state"] if saved["state"] in ("on", "off") else None
+        self._last_definite = (Consent(saved["state"]) if saved["state"] in ("on", "off")
+                               else None)
         self.on_since: float | None = saved["on_since"] or None
         self._read_at: float | None = None
         self._lock = asyncio.Lock()
@@ -78,9 +79,9 @@ class ConsentGate:
             old = self._state
             self._state, self._reason, self._read_at = state, reason, self._clock()
             if state is not Consent.UNKNOWN:
-                if state is Consent.ON and self._last_definite == Consent.OFF.value:
+                if state is Consent.ON and self._last_definite is Consent.OFF:
                     self.on_since = self._read_at
-                self._last_definite = state.value
+                self._last_definite = state
             await asyncio.to_thread(self._persist)
             if state is old:
                 _LOGGER.debug("Consent still %s (%s; trigger: %s)", state, reason, trigger)
