@@ -19,7 +19,7 @@ from crash_reporter.detect.incidents import Joiner, LogCrashes, fold_loops
 from crash_reporter.models import Crash, HostFacts, LogLine
 from crash_reporter.report import build_event
 from crash_reporter.scrub import scrub_event
-from crash_reporter.sources.prefilter import prefiltered_lines
+from crash_reporter.sources.log_format import read_log_lines
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def scan_events(
     stream: BinaryIO, *, component: str | None = None, scope: str = "all"
 ) -> list[dict[str, Any]]:
     """Read a log and return the scrubbed event of every crash incident in it."""
-    learner = _HostnameLearner(prefiltered_lines(stream))
+    learner = _HostnameLearner(read_log_lines(stream))
     crashes = find_crashes(learner, component)
     if scope == "default":
         crashes = [c for c in crashes if c.component in DEFAULT_SCOPE]
