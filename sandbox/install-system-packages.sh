@@ -3,9 +3,10 @@
 #   systemd + dbus + dbus-user-session  a real systemd user manager on a private bus
 #   util-linux                          unshare, for the private mount namespace
 #   golang-go                           rebuilds the Go crash fixtures (tests/fixtures/go)
+#   apparmor                            apparmor_parser checks the app's apparmor.txt
 # Installs only what is missing, so a second run costs nothing.
 set -euo pipefail
-want=(systemd dbus dbus-user-session util-linux golang-go)
+want=(systemd dbus dbus-user-session util-linux golang-go apparmor)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

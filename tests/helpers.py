@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+
+import pytest
 
 from crash_reporter.detect import Detector
 from crash_reporter.models import Crash, LogLine
@@ -34,3 +37,11 @@ def run_sample(factory: Callable[[], Detector], name: str) -> list[Crash]:
     """Run a detector per process over one shared sample file."""
     with (SAMPLES / name).open("rb") as stream:
         return run_per_process(factory, read_log_lines(stream))
+
+
+def part_unavailable(part: str, require_env: str, reason: str) -> NoReturn:
+    """Skip a test for lack of a real part, or fail it when `require_env`=1 (as CI sets)."""
+    message = f"real {part} unavailable: {reason}"
+    if os.environ.get(require_env) == "1":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)

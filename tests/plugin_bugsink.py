@@ -15,23 +15,20 @@ If Bugsink cannot be installed or started, tests using these fixtures skip, or f
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 import pytest
 
 from sandbox.bugsink import BugsinkProject, BugsinkServer, BugsinkUnavailable
+from tests.helpers import part_unavailable
 
 REQUIRE_ENV = "CRASH_REPORTER_REQUIRE_BUGSINK"
 
 
 def bugsink_unavailable(reason: str) -> NoReturn:
     """Skip (or fail under CRASH_REPORTER_REQUIRE_BUGSINK=1) for lack of a real Bugsink."""
-    message = f"real Bugsink unavailable: {reason}"
-    if os.environ.get(REQUIRE_ENV) == "1":
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
+    part_unavailable("Bugsink", REQUIRE_ENV, reason)
 
 
 def _start(server: BugsinkServer) -> BugsinkServer:

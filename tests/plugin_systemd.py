@@ -17,7 +17,6 @@ skip, or fail when `CRASH_REPORTER_REQUIRE_SYSTEMD=1` (CI). Mark such tests
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from typing import NoReturn
@@ -25,16 +24,14 @@ from typing import NoReturn
 import pytest
 
 from sandbox.systemd import SystemdUnavailable, SystemdUserManager
+from tests.helpers import part_unavailable
 
 REQUIRE_ENV = "CRASH_REPORTER_REQUIRE_SYSTEMD"
 
 
 def systemd_unavailable(reason: str) -> NoReturn:
     """Skip (or fail under CRASH_REPORTER_REQUIRE_SYSTEMD=1) for lack of a real systemd."""
-    message = f"real systemd unavailable: {reason}"
-    if os.environ.get(REQUIRE_ENV) == "1":
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
+    part_unavailable("systemd", REQUIRE_ENV, reason)
 
 
 @pytest.fixture(scope="session")
