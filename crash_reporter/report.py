@@ -7,6 +7,7 @@ hostname. The scrubber still runs on it afterwards (scrub.py), as before_send do
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -84,11 +85,11 @@ def build_event(crash: Crash, facts: HostFacts) -> dict[str, Any]:
     crash_ctx.update(dict(crash.extra))
     contexts: dict[str, Any] = {"crash": crash_ctx}
     if crash.loop_count > 1:
-        contexts["crash_loop"] = {
+        contexts["crash_loop"] = _without_none({
             "count": crash.loop_count,
             "first_seen": _iso(crash.loop_first_at or crash.occurred_at),
             "last_seen": _iso(crash.loop_last_at or crash.occurred_at),
-        }
+        })
     if facts.os_version or facts.installation_type:
         contexts["os"] = {"name": facts.installation_type or "Home Assistant OS",
                           "version": facts.os_version}
@@ -97,7 +98,7 @@ def build_event(crash: Crash, facts: HostFacts) -> dict[str, Any]:
     elif crash.platform == "go":
         contexts["runtime"] = {"name": "go"}
 
-    event: dict[str, Any] = {
+    event: dict[str, Any] = _without_none({
         "event_id": event_id_for(crash),
         "timestamp": _iso(crash.occurred_at),
         "level": crash.level,
@@ -109,7 +110,7 @@ def build_event(crash: Crash, facts: HostFacts) -> dict[str, Any]:
         "environment": facts.channel or "production",
         "sdk": {"name": "crash_reporter", "version": __version__},
         "release": release_for(crash.component, facts),
-    }
+    })
     if crash.exceptions:
         event["exception"] = {"values": _exceptions(crash)}
         if crash.message:
@@ -120,49 +121,105 @@ def build_event(crash: Crash, facts: HostFacts) -> dict[str, Any]:
         event["threads"] = {"values": [_thread(t) for t in crash.threads]}
     if crash.breadcrumbs:
         event["breadcrumbs"] = {"values": [
-            {
-                "timestamp": _iso(line.timestamp) if line.timestamp else event["timestamp"],
+            _without_none({
+                "timestamp": _iso(line.timestamp) or event.get("timestamp"),
                 "category": line.identifier or "log",
                 "level": "info",
                 "message": line.text,
-            }
+            })
             for line in crash.breadcrumbs
         ]}
     return event
 
 
 def _exceptions(crash: Crash) -> list[dict[str, Any]]:
-    """Sentry's exception values, oldest first, with chain/group mechanism links."""
-    values: list[dict[str, Any]] = []
+    """Sentry's exception values with the chain/group tree in its mechanism links.
+
+    Laid out as sentry-python lays out an exception it catches, because Sentry's grouping and
+    UI read it that way: the exception that was raised last (the root of the tree) has
+    exception_id 0 and comes LAST in the list; each older exception of a chain is a child of
+    the one it caused (source `__cause__`/`__context__`); a group's members are its children
+    (source `exceptions[k]`). Ids are given depth-first from the root, then the list is
+    reversed.
+    """
+    excs = crash.exceptions
     mech_type = _MECHANISM[crash.kind]
-    for index, exc in enumerate(crash.exceptions):
-        mechanism: dict[str, Any] = {"type": mech_type, "handled": False}
-        if index > 0 or exc.parent is not None:
-            mechanism["exception_id"] = index
-        if exc.parent is not None:
-            mechanism["parent_id"] = exc.parent
-            mechanism["source"] = f"exceptions[{_child_position(crash.exceptions, index)}]"
-        elif exc.relation is not None and index > 0:
-            mechanism["type"] = "chained"
-            mechanism["source"] = "__cause__" if exc.relation == "cause" else "__context__"
-            mechanism["parent_id"] = index - 1
-        if exc.is_group:
-            mechanism["is_exception_group"] = True
-        if index == 0 and crash.signal and crash.kind is not CrashKind.PYTHON:
-            mechanism["meta"] = {"signal": {"name": crash.signal}}
-        value: dict[str, Any] = {"type": exc.type, "value": _value(exc), "mechanism": mechanism}
-        if exc.module:
-            value["module"] = exc.module
-        if exc.frames:
-            value["stacktrace"] = {"frames": [_frame(f) for f in exc.frames]}
-        values.append(value)
+    values: list[dict[str, Any]] = []
+    if len(excs) == 1:
+        values.append(_exception(crash, excs[0], {"type": mech_type, "handled": False}))
+        return values
+    for index, exception_id, parent_id, source in _tree_order(excs):
+        mechanism: dict[str, Any] = {"type": mech_type, "handled": False,
+                                     "exception_id": exception_id}
+        if parent_id is not None:
+            mechanism["parent_id"] = parent_id
+            mechanism["source"] = source
+            if not source.startswith("exceptions["):
+                mechanism["type"] = "chained"
+        values.append(_exception(crash, excs[index], mechanism))
+    values.reverse()
     return values
 
 
-def _child_position(exceptions: tuple[ExceptionInfo, ...], index: int) -> int:
-    """The position of exceptions[index] among the children of its group."""
-    parent = exceptions[index].parent
-    return sum(1 for e in exceptions[:index] if e.parent == parent)
+def _tree_order(
+    excs: tuple[ExceptionInfo, ...],
+) -> list[tuple[int, int, int | None, str]]:
+    """(index in excs, exception_id, parent_id, source), depth-first from the root.
+
+    `excs` is in the order Python prints: each chain oldest first, a group before its
+    members. An exception with a `relation` was caused by the one printed before it at the
+    same level (same `parent`); the newest of each chain (its head) is what the level holds.
+    """
+    caused_by: dict[int, int] = {}  # newer -> the older one it names as cause/context
+    heads: dict[int | None, list[int]] = {}
+    last: dict[int | None, int] = {}
+    for index, exc in enumerate(excs):
+        prev = last.get(exc.parent)
+        # at the top level everything is one chain (a traceback without a "During handling"
+        # line between two top-level exceptions cannot be printed), whatever was parsed
+        if prev is not None and (exc.relation is not None or exc.parent is None):
+            caused_by[index] = prev
+            heads[exc.parent].remove(prev)
+        heads.setdefault(exc.parent, []).append(index)
+        last[exc.parent] = index
+    roots = heads.get(None) or [len(excs) - 1]
+    order: list[tuple[int, int, int | None, str]] = []
+    stack: list[tuple[int, int | None, str]] = [(roots[-1], None, "")]
+    seen: set[int] = set()
+    while stack:
+        index, parent_id, source = stack.pop()
+        if index in seen:
+            continue
+        seen.add(index)
+        exception_id = len(order)
+        order.append((index, exception_id, parent_id, source))
+        children: list[tuple[int, int | None, str]] = []
+        if index in caused_by:
+            how = "__cause__" if excs[index].relation == "cause" else "__context__"
+            children.append((caused_by[index], exception_id, how))
+        if excs[index].is_group:
+            children += [(member, exception_id, f"exceptions[{k}]")
+                         for k, member in enumerate(heads.get(index, []))]
+        stack.extend(reversed(children))
+    # never lose an exception the parser gave us, even if its links made no tree
+    order += [(index, len(order) + n, None, "")
+              for n, index in enumerate(i for i in range(len(excs)) if i not in seen)]
+    return order
+
+
+def _exception(crash: Crash, exc: ExceptionInfo, mechanism: dict[str, Any]) -> dict[str, Any]:
+    """One Sentry exception value."""
+    if exc.is_group:
+        mechanism["is_exception_group"] = True
+    if mechanism.get("exception_id", 0) == 0 and crash.signal \
+            and crash.kind is not CrashKind.PYTHON:
+        mechanism["meta"] = {"signal": {"name": crash.signal}}
+    value: dict[str, Any] = {"type": exc.type, "value": _value(exc), "mechanism": mechanism}
+    if exc.module:
+        value["module"] = exc.module
+    if exc.frames:
+        value["stacktrace"] = {"frames": [_frame(f) for f in exc.frames]}
+    return value
 
 
 def _value(exc: ExceptionInfo) -> str:
@@ -201,6 +258,18 @@ def _thread(thread: ThreadInfo) -> dict[str, Any]:
     return out
 
 
-def _iso(epoch: float) -> str:
-    """An RFC 3339 UTC timestamp."""
-    return datetime.fromtimestamp(epoch, tz=UTC).isoformat()
+def _without_none(mapping: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in mapping.items() if value is not None}
+
+
+def _iso(epoch: float | None) -> str | None:
+    """An RFC 3339 UTC timestamp, or None when the time is unknown (0, NaN, out of range).
+
+    An event without a timestamp is dated on arrival by Sentry, which beats 1970.
+    """
+    if not epoch or not math.isfinite(epoch) or epoch < 0:
+        return None
+    try:
+        return datetime.fromtimestamp(epoch, tz=UTC).isoformat()
+    except (ValueError, OverflowError, OSError):
+        return None

@@ -683,7 +683,8 @@ def test_every_crash_passes_sentrys_normalizer() -> None:
         assert normalized_errors(event) == [], crash.title
         values = event["exception"]["values"]
         assert len(values) == len(crash.exceptions)
-        assert values[-1]["type"] == crash.exceptions[-1].type
+        root = [e for e in crash.exceptions if e.parent is None][-1]  # raised last
+        assert values[-1]["type"] == root.type
         assert event["level"] == crash.level
 
 

@@ -1,11 +1,23 @@
 """Report building: Crash -> Sentry event, checked by Sentry's own normalizer (Relay)."""
 
+import traceback
+from dataclasses import replace
 from typing import Any
 
 import pytest
+import sentry_sdk.utils as sentry_utils
 from sentry_relay.processing import StoreNormalizer
 
-from crash_reporter.models import Crash, CrashKind, ExceptionInfo, Frame, HostFacts, ThreadInfo
+from crash_reporter.detect.python_tb import PythonTracebackDetector
+from crash_reporter.models import (
+    Crash,
+    CrashKind,
+    ExceptionInfo,
+    Frame,
+    HostFacts,
+    LogLine,
+    ThreadInfo,
+)
 from crash_reporter.report import build_event, event_id_for, release_for
 
 FACTS = HostFacts(supervisor_version="2026.11.2", os_version="17.1", agent_version="1.8.1",
@@ -90,8 +102,7 @@ def test_unit_event_names_unit_and_failure_and_carries_no_identity() -> None:
 
 def test_event_id_is_deterministic_per_occurrence() -> None:
     assert build_event(UNIT_CRASH, FACTS)["event_id"] == build_event(UNIT_CRASH, FACTS)["event_id"]
-    again = Crash(**{**{f: getattr(UNIT_CRASH, f) for f in UNIT_CRASH.__slots__},  # type: ignore[attr-defined]
-                     "occurrence": "haos-agent.service:inv2:exit@99"})
+    again = replace(UNIT_CRASH, occurrence="haos-agent.service:inv2:exit@99")
     assert event_id_for(again) != event_id_for(UNIT_CRASH)
     assert len(event_id_for(UNIT_CRASH)) == 32
     # same fingerprint for both occurrences: they group together
@@ -100,16 +111,111 @@ def test_event_id_is_deterministic_per_occurrence() -> None:
 
 def test_python_chain_and_group_mechanisms() -> None:
     values = build_event(PY_CRASH, FACTS)["exception"]["values"]
-    assert [v["type"] for v in values] == ["OSError", "KeyError", "ExceptionGroup", "ValueError",
-                                          "TypeError"]
-    assert values[1]["mechanism"] == {"type": "chained", "handled": False, "exception_id": 1,
-                                      "source": "__context__", "parent_id": 0}
-    assert values[2]["mechanism"]["is_exception_group"] is True
-    assert values[3]["mechanism"]["parent_id"] == 2
-    assert values[4]["mechanism"]["source"] == "exceptions[1]"
-    assert values[4]["value"] == "b\nnote 1"
-    frames = values[1]["stacktrace"]["frames"]
+    # as sentry-python lays it out: depth first from the root (id 0), then reversed
+    assert [v["type"] for v in values] == ["TypeError", "ValueError", "OSError", "KeyError",
+                                          "ExceptionGroup"]
+    by_type = {v["type"]: v["mechanism"] for v in values}
+    assert by_type["ExceptionGroup"] == {"type": "logged_traceback", "handled": False,
+                                         "exception_id": 0, "is_exception_group": True}
+    assert by_type["KeyError"] == {"type": "chained", "handled": False, "exception_id": 1,
+                                   "parent_id": 0, "source": "__context__"}
+    assert by_type["OSError"] == {"type": "chained", "handled": False, "exception_id": 2,
+                                  "parent_id": 1, "source": "__context__"}
+    assert by_type["ValueError"] == {"type": "logged_traceback", "handled": False,
+                                     "exception_id": 3, "parent_id": 0,
+                                     "source": "exceptions[0]"}
+    assert by_type["TypeError"]["source"] == "exceptions[1]"
+    assert values[0]["value"] == "b\nnote 1"
+    frames = values[3]["stacktrace"]["frames"]
     assert [f["in_app"] for f in frames] == [True, False]
+
+
+def test_unknown_times_are_left_out_not_dated_1970() -> None:
+    for bad in (0.0, float("nan"), float("inf"), 1e300):
+        crash = replace(UNIT_CRASH, occurred_at=bad, loop_count=3, loop_first_at=bad,
+                        loop_last_at=float("nan"))
+        event = build_event(crash, FACTS)
+        assert "timestamp" not in event
+        assert event["contexts"]["crash_loop"] == {"count": 3}
+        assert normalized_errors(event) == []
+
+
+# --- the exception tree, against sentry-python's own layout of the same exception ----------
+
+
+def _raise_chain() -> None:
+    try:
+        try:
+            {"name": 1}["slug"]
+        except KeyError as err:
+            raise OSError("disk gone") from err
+    except OSError:
+        raise RuntimeError("load failed")  # noqa: B904 - an implicit __context__ on purpose
+
+
+def _member_with_cause() -> ValueError:
+    try:
+        raise KeyError("inner")
+    except KeyError as err:
+        try:
+            raise ValueError("member") from err
+        except ValueError as member:
+            return member
+
+
+def _raise_group() -> None:
+    nested = ExceptionGroup("nested", [TypeError("t1"), _member_with_cause()])
+    raise ExceptionGroup("outer", [ValueError("v"), nested, _member_with_cause()])
+
+
+def _raise_group_during_handling() -> None:
+    try:
+        raise ZeroDivisionError("first")
+    except ZeroDivisionError:
+        raise ExceptionGroup("while handling", [_member_with_cause(), OSError("o")])  # noqa: B904
+
+
+def _crash_from_text(text: str) -> Crash:
+    detector = PythonTracebackDetector(default_component="supervisor")
+    out: list[Crash] = []
+    for n, part in enumerate(text.rstrip("\n").split("\n"), 1):
+        out += detector.feed(LogLine(text=part, position=str(n)))
+    (crash,) = out + detector.flush()
+    return crash
+
+
+def _tree(values: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [(v["type"].rsplit(".", 1)[-1], v["mechanism"].get("exception_id"),
+             v["mechanism"].get("source"), bool(v["mechanism"].get("is_exception_group")))
+            for v in values]
+
+
+@pytest.mark.parametrize("raiser", [_raise_chain, _raise_group, _raise_group_during_handling])
+def test_exception_tree_is_laid_out_like_sentry_python(raiser: Any) -> None:
+    try:
+        raiser()
+    except BaseException as exc:  # the exception under test
+        caught = exc
+    crash = _crash_from_text("".join(traceback.format_exception(caught)))
+    ours = build_event(crash, FACTS)["exception"]["values"]
+    assert normalized_errors(build_event(crash, FACTS)) == []
+    theirs = sentry_utils.exceptions_from_error_tuple(
+        (type(caught), caught, caught.__traceback__))
+    if isinstance(caught, BaseExceptionGroup):
+        assert _tree(ours) == _tree(theirs)
+    else:  # sentry-python walks a plain chain without ids: compare the order
+        assert [t[0] for t in _tree(ours)] == [t[0] for t in _tree(theirs)]
+    ids = {v["mechanism"].get("exception_id") for v in ours}
+    assert ids == set(range(len(ours)))
+    for value in ours:
+        mechanism = value["mechanism"]
+        if mechanism.get("type") == "chained":  # an older one names what it caused
+            assert mechanism["parent_id"] == mechanism["exception_id"] - 1
+        elif "parent_id" in mechanism:  # a member names its group
+            assert mechanism["parent_id"] in ids
+            assert mechanism["source"].startswith("exceptions[")
+    assert ours[-1]["mechanism"]["exception_id"] == 0
+    assert ours[-1]["type"] == type(caught).__name__
 
 
 def test_go_event_has_goroutines_as_threads() -> None:
