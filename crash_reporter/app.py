@@ -21,6 +21,7 @@ from crash_reporter.config import Config, redact_dsn
 from crash_reporter.consent import ConsentGate
 from crash_reporter.const import (
     CONSENT_REFRESH_S,
+    CONSENT_RETRY_S,
     HOST_UNITS,
     UNIT_COMPONENTS,
 )
@@ -146,11 +147,12 @@ class App:
     # --- consent --------------------------------------------------------------------------
 
     async def _consent_timer(self) -> None:
-        """Re-read the opt-in at start and every few minutes."""
+        """Re-read the opt-in at start, every few minutes, and often while it is UNKNOWN."""
         assert self.consent is not None
         while True:
-            await self.consent.refresh("timer")
-            await asyncio.sleep(CONSENT_REFRESH_S)
+            state = await self.consent.refresh("timer")
+            await asyncio.sleep(CONSENT_RETRY_S if state is Consent.UNKNOWN
+                                else CONSENT_REFRESH_S)
 
     async def _on_consent_change(self, old: Consent, new: Consent) -> None:
         """Apply a change of consent at once."""

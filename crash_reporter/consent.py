@@ -76,14 +76,14 @@ class ConsentGate:
         """Re-read the opt-in now; on a change, log it once and tell the listeners."""
         async with self._lock:
             state, reason = await self._reader.read_consent()
-            old = self._state
+            old, first = self._state, self._read_at is None
             self._state, self._reason, self._read_at = state, reason, self._clock()
             if state is not Consent.UNKNOWN:
                 if state is Consent.ON and self._last_definite is Consent.OFF:
                     self.on_since = self._read_at
                 self._last_definite = state
             await asyncio.to_thread(self._persist)
-            if state is old:
+            if state is old and not first:
                 _LOGGER.debug("Consent still %s (%s; trigger: %s)", state, reason, trigger)
                 return state
             if state is Consent.UNKNOWN:
@@ -95,6 +95,8 @@ class ConsentGate:
                 _LOGGER.info(
                     "Diagnostics consent is %s (%s; trigger: %s)", state.name, reason, trigger
                 )
+            if state is old:  # the first answer, UNKNOWN as before it: said, not a change
+                return state
             for listener in self._listeners:
                 await listener(old, state)
             self._changed.set()

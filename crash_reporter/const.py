@@ -78,6 +78,7 @@ DBUS_RECONNECT_MAX_S: Final = 30.0
 # --- Supervisor API ---------------------------------------------------------------------
 API_TIMEOUT_S: Final = 10.0
 CONSENT_REFRESH_S: Final = 300.0
+CONSENT_RETRY_S: Final = 30.0  # while UNKNOWN: held reports wait for an answer
 
 # --- systemd unit results and signals ---------------------------------------------------
 CLD_EXITED: Final = 1

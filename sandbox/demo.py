@@ -18,9 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -30,6 +28,7 @@ from typing import Any
 import aiohttp
 
 from sandbox.bugsink import BugsinkProject, BugsinkServer, BugsinkUnavailable
+from sandbox.daemon import Daemon, daemon_env
 from sandbox.os_agent import OsAgentStandIn
 from sandbox.supervisor_api import SupervisorStandIn
 from sandbox.systemd import SystemdUnavailable, SystemdUserManager
@@ -40,7 +39,6 @@ UNIT = "haos-agent.service"
 CRASH_COMMAND = ["/bin/sh", "-c", "sleep 0.3; kill -SEGV $$"]
 WAIT_REPORT_S = 25.0
 QUIET_AFTER_OFF_S = 8.0
-DAEMON_LINE_MAX = 220
 
 
 def say(text: str = "") -> None:
@@ -52,69 +50,6 @@ def step(number: int, total: int, text: str) -> None:
     """Print a step header."""
     say()
     say(f"[{number}/{total}] {text}")
-
-
-class Daemon:
-    """The real daemon as a child process; its log is echoed and kept."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        """Prepare to run `python -m crash_reporter run` with `env`."""
-        self._env = env
-        self.proc: asyncio.subprocess.Process | None = None
-        self.lines: list[str] = []
-        self._new_line = asyncio.Event()
-        self._reader: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        """Start the daemon and echo its log."""
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "crash_reporter", "run",
-            env=self._env, cwd=ROOT, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        """Echo every log line, shortened (the full payload stays in `lines`)."""
-        assert self.proc is not None and self.proc.stdout is not None
-        while raw := await self.proc.stdout.readline():
-            line = raw.decode("utf-8", "replace").rstrip()
-            self.lines.append(line)
-            shown = line if len(line) <= DAEMON_LINE_MAX else line[:DAEMON_LINE_MAX] + " ..."
-            print(f"    daemon | {shown}", flush=True)
-            self._new_line.set()
-
-    async def wait_for(self, needle: str, timeout_s: float, start: int = 0) -> str | None:
-        """The first log line (from index `start`) containing `needle`, or None after a wait."""
-        deadline = time.monotonic() + timeout_s
-        while True:
-            for line in self.lines[start:]:
-                if needle in line:
-                    return line
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            self._new_line.clear()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(remaining):
-                    await self._new_line.wait()
-
-    async def stop(self) -> float:
-        """SIGTERM; return how long the clean shutdown took (seconds)."""
-        if self.proc is None or self.proc.returncode is not None:
-            return 0.0
-        started = time.monotonic()
-        self.proc.terminate()
-        try:
-            async with asyncio.timeout(10):
-                await self.proc.wait()
-        except TimeoutError:
-            self.proc.kill()
-            await self.proc.wait()
-        if self._reader is not None:
-            with contextlib.suppress(Exception):
-                await self._reader
-        return time.monotonic() - started
 
 
 @contextlib.asynccontextmanager
@@ -219,17 +154,10 @@ async def demo(keep: bool) -> int:
         data_dir = work / "data"
         data_dir.mkdir()
         (data_dir / "options.json").write_text(json.dumps({"log_level": "info"}))
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CRASH_REPORTER_")}
-        env.update({
-            "SUPERVISOR_URL": supervisor.url,
-            "SUPERVISOR_TOKEN": supervisor.token,
-            "CRASH_REPORTER_DATA_DIR": str(data_dir),
-            "CRASH_REPORTER_DBUS_ADDRESS": manager.address if manager else "unix:path=/nonexistent",
-            "PYTHONUNBUFFERED": "1",
-        })
-        if project is not None:
-            env["CRASH_REPORTER_DSN"] = project.dsn
-        daemon = Daemon(env)
+        env = daemon_env(supervisor, data_dir,
+                         manager.address if manager else "unix:path=/nonexistent",
+                         project.dsn if project is not None else None)
+        daemon = Daemon(env, echo=True)
         await daemon.start()
         stack.push_async_callback(daemon.stop)
         consent = await daemon.wait_for("consent is ON", 10)
