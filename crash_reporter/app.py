@@ -59,6 +59,8 @@ FACTS_REFRESH_S = 3600.0
 OUTBOX_MAX_REPORTS = 200
 OUTBOX_MAX_BYTES = 20_000_000
 MAX_LEARNED_HOSTNAMES = 32
+MAX_LOG_CLOCKS = 64  # streams (syslog identifiers) whose log time is tracked
+STREAM_IDLE_S = 30.0  # a stream silent this long no longer holds the log clock back
 
 
 def watched_units(config: Config) -> dict[str, str]:
@@ -68,6 +70,35 @@ def watched_units(config: Config) -> dict[str, str]:
         units.update(dict.fromkeys(HOST_UNITS, "host"))
     units.update(dict.fromkeys((u for u in config.watch_units if u not in units), "host"))
     return units
+
+
+class LogClock:
+    """What time it is in the logs, for closing crash records that stopped getting lines.
+
+    A record is closed when its last line is RECORD_TIMEOUT_S older than "now", and now must
+    be LOG time: a stream replaying the hours the app was down carries old times, and wall
+    time would close each of its tracebacks after its first line. Per stream, now is its
+    latest line's time plus the wall time since that line came; across streams the slowest
+    of those still sending (a replay must not be cut short by a live stream). A stream silent
+    for STREAM_IDLE_S no longer counts: nothing of it can be in progress any more.
+    """
+
+    def __init__(self) -> None:
+        self._streams: dict[str, tuple[float, float]] = {}  # name -> (log time, wall time)
+
+    def saw(self, stream: str, log_time: float, wall: float) -> None:
+        """A line of `stream` stamped `log_time` arrived at `wall`."""
+        if stream not in self._streams and len(self._streams) >= MAX_LOG_CLOCKS:
+            self._streams.pop(next(iter(self._streams)))
+        self._streams[stream] = (log_time, wall)
+
+    def now(self, wall: float) -> float:
+        """The log time it is at `wall` (wall time when no stream is sending)."""
+        for name in [n for n, (_, at) in self._streams.items() if wall - at > STREAM_IDLE_S]:
+            del self._streams[name]
+        if not self._streams:
+            return wall
+        return min(log_time + (wall - at) for log_time, at in self._streams.values())
 
 
 class App:
@@ -83,6 +114,7 @@ class App:
         self._detector = UnitCrashDetector(self._units)
         self._joiner = Joiner(window_s=JOIN_WINDOW_S, clock=clock)
         self._log_crashes = LogCrashes()
+        self._log_clock = LogClock()
         self._learned: dict[str, None] = {}  # hostnames seen in verbose log prefixes
         self.scrub_stats = ScrubStats()
         self._scrub_before_send = make_before_send(self.identifiers, self._on_scrub_drop,
@@ -193,8 +225,10 @@ class App:
             elif isinstance(record, UnitJobEnded):
                 _LOGGER.debug("Job for %s ended: %s", record.unit, record.result)
             now = self._clock()
+            if isinstance(record, LogLine) and record.timestamp:
+                self._log_clock.saw(record.identifier or "", record.timestamp, now)
             if record is None or self.records.empty():
-                crashes += self._from_log(self._log_crashes.expire(now))
+                crashes += self._from_log(self._log_crashes.expire(self._log_clock.now(now)))
             for crash in crashes:
                 await self._seen(crash)
             for incident in self._joiner.due(now):

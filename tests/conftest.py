@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.plugin_systemd",
     "tests.plugin_bugsink",
+    "tests.plugin_daemon",
 ]
