@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+import aiohttp
+
 from sandbox.supervisor_api import SupervisorStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +40,15 @@ def daemon_env(supervisor: SupervisorStandIn, data_dir: Path, dbus_address: str,
     if dsn:
         env["CRASH_REPORTER_DSN"] = dsn
     return env
+
+
+async def set_diagnostics(supervisor: SupervisorStandIn, value: bool) -> None:
+    """The user flips the switch: the frontend POSTs /supervisor/options."""
+    async with aiohttp.ClientSession() as session, session.post(
+        f"{supervisor.url}/supervisor/options", json={"diagnostics": value},
+        headers={"Authorization": f"Bearer {supervisor.token}"},
+    ) as resp:
+        resp.raise_for_status()
 
 
 class Daemon:

@@ -25,10 +25,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
 from sandbox.bugsink import BugsinkProject, BugsinkServer, BugsinkUnavailable
-from sandbox.daemon import Daemon, daemon_env
+from sandbox.daemon import Daemon, daemon_env, set_diagnostics
 from sandbox.os_agent import OsAgentStandIn
 from sandbox.supervisor_api import SupervisorStandIn
 from sandbox.systemd import SystemdUnavailable, SystemdUserManager
@@ -86,15 +84,6 @@ def show_event(stored: dict[str, Any], project: BugsinkProject) -> None:
     say(f"    Bugsink URL:  {project.ui_url_for_issue(stored['issue'])}")
     absent = not any(k in data for k in ("server_name", "user"))
     say(f"    server_name / user absent: {absent}")
-
-
-async def set_diagnostics(supervisor: SupervisorStandIn, value: bool) -> None:
-    """Change the opt-in the way the frontend does: POST /supervisor/options."""
-    async with aiohttp.ClientSession() as session, session.post(
-        f"{supervisor.url}/supervisor/options", json={"diagnostics": value},
-        headers={"Authorization": f"Bearer {supervisor.token}"},
-    ) as resp:
-        resp.raise_for_status()
 
 
 async def crash_loop(manager: SystemdUserManager | None, supervisor: SupervisorStandIn) -> str:

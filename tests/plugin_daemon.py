@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
 from crash_reporter.app import App
@@ -122,15 +121,6 @@ async def crash_loop(systemd: SystemdUserManager) -> None:
     await asyncio.to_thread(systemd.run_unit, AGENT, SEGV_LOOP, restart="on-failure",
                             restart_sec=0.1, start_limit_burst=3)
     await asyncio.to_thread(systemd.wait_unit_property, AGENT, "ActiveState", "failed")
-
-
-async def set_diagnostics(supervisor: SupervisorStandIn, value: bool) -> None:
-    """The user flips the switch: the frontend POSTs /supervisor/options."""
-    async with aiohttp.ClientSession() as session, session.post(
-        f"{supervisor.url}/supervisor/options", json={"diagnostics": value},
-        headers={"Authorization": f"Bearer {supervisor.token}"},
-    ) as resp:
-        resp.raise_for_status()
 
 
 def outbox_files(p: Parts) -> list[Path]:

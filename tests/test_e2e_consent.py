@@ -20,7 +20,7 @@ import pytest
 
 from crash_reporter import app as app_mod
 from crash_reporter.send import Delivery
-from sandbox.daemon import Daemon, daemon_env
+from sandbox.daemon import Daemon, daemon_env, set_diagnostics
 from sandbox.receiver import Fault
 from sandbox.supervisor_api import FaultKind
 from sandbox.systemd import SystemdUserManager
@@ -32,7 +32,6 @@ from tests.plugin_daemon import (
     event_of,
     outbox_files,
     parts,
-    set_diagnostics,
 )
 
 pytestmark = [pytest.mark.systemd, pytest.mark.timeout(90)]
