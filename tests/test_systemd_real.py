@@ -13,7 +13,16 @@ and `UnitCrashDetector` turns those into crashes. What systemd 252 sends, seen h
   first failure's result. `Result=start-limit-hit` only appears when the runs before ended
   with success (a Restart=always unit that keeps exiting 0).
 - every PropertiesChanged carries all of the interface's emitting properties AND invalidates
-  some (Service: the Exec* command lists; Unit: Conditions, Asserts).
+  some (Service: the Exec* command lists; Unit: Conditions, Asserts), never one a UnitState
+  uses; LoadState is never sent (neither changed nor invalidated).
+- a stop or restart: Unit `deactivating/stop-sigterm`, then the exit: killed by 15 with
+  `Result=success`; a process that answers SIGTERM with `exit 1` gets `Result=exit-code`
+  and the unit ends `failed` (the stop job is still `done`).
+- timeouts and the watchdog set Result BEFORE the kill: `Result=timeout` with
+  `deactivating/stop-sigterm` (start timeout, SIGTERM) or `stop-sigkill` (stop timeout,
+  SIGKILL), `Result=watchdog` with `deactivating/stop-watchdog` (SIGABRT); then the exit.
+- no `oom-kill` here: MemoryMax= has no effect (the memory controller is cgroup v1, not
+  delegated to the user manager).
 
 Every test that expects nothing has a positive control in the same session.
 """
@@ -31,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dbus_fast import Message, MessageType
+from dbus_fast import Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
 
 from crash_reporter.app import App
@@ -322,11 +331,6 @@ async def test_crash_loop_to_the_start_limit_is_one_report_at_once(
     assert admitted[0]["event_id"] == events[0]["event_id"]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "app bug, crash_reporter/detect/unit_exit.py UnitCrashDetector.observe()/_start_limit(): "
-    "the start-limit-hit is reported by _start_limit(), but the next signal of the same "
-    "burst (Result still start-limit-hit) falls through to the exit path, whose exit "
-    "timestamp (the last clean run's) was never marked reported: a second Crash"))
 async def test_start_limit_of_a_unit_that_keeps_exiting_0_is_one_report(
         systemd: SystemdUserManager) -> None:
     async with watching(systemd.address, AGENT) as watch:
@@ -336,28 +340,43 @@ async def test_start_limit_of_a_unit_that_keeps_exiting_0_is_one_report(
         await watch.wait_for(lambda: watch.states(AGENT)[-1].active_state == "failed",
                              "final failed state")
 
-    assert watch.states(AGENT)[-1].result == "start-limit-hit"
+    final = watch.states(AGENT)[-1]
+    assert (final.result, final.exec_main_code, final.exec_main_status) == (
+        "start-limit-hit", 1, 0)  # ExecMain* still describe the last (clean) run
+    # the refusal is repeated by more than one signal: reported once all the same
+    assert sum(s.result == "start-limit-hit" for s in watch.states(AGENT)) > 1
     assert watch.jobs(AGENT) == ["done", "done", "done", "failed"]
-    assert [c.title for c in watch.crashes] == [
-        "haos-agent.service crashed: start limit hit (crash loop)"]
-    assert watch.crashes[0].signature[:2] == (AGENT, "start-limit-hit")
+    [crash] = watch.crashes
+    assert crash.title == "haos-agent.service crashed: start limit hit (crash loop)"
+    # no process exited with a status here: the crash claims none
+    assert crash.signature == (AGENT, "start-limit-hit", "")
+    assert (crash.result, crash.signal, crash.exit_status) == ("start-limit-hit", None, None)
+    assert crash.extra == ()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "app bug, crash_reporter/sources/systemd_unit.py SystemdUnits.handle(): systemd "
-    "invalidates ExecStart*/Conditions/Asserts in EVERY PropertiesChanged, so every signal "
-    "triggers a GetAll whose answer (the state NOW, e.g. already restarted: Result=success, "
-    "ExecMainExitTimestamp=0) overwrites the signal's own values; with a short RestartSec "
-    "crashes of a loop are lost (1-4 of 5 seen here)"))
-async def test_fast_crash_loop_reports_every_crash(systemd: SystemdUserManager) -> None:
+@pytest.mark.parametrize(("command", "signature"), [
+    (SEGV, (AGENT, "signal", "SIGSEGV")),
+    ("exit 3", (AGENT, "exit-code", "exit 3")),
+], ids=["sigsegv", "exit-3"])
+async def test_fast_crash_loop_reports_every_crash(
+        systemd: SystemdUserManager, command: str, signature: tuple[str, ...]) -> None:
     async with watching(systemd.address, AGENT) as watch:
-        await run_unit(systemd, AGENT, SEGV, restart="on-failure", restart_sec=0,
+        await run_unit(systemd, AGENT, command, restart="on-failure", restart_sec=0,
                        start_limit_burst=5, start_limit_interval_s=30)
         await watch.wait_for(lambda: "failed" in watch.jobs(AGENT), "JobRemoved(failed)")
         await watch.wait_for(lambda: watch.states(AGENT)[-1].active_state == "failed",
                              "final failed state")
     assert systemd.unit_property(AGENT, "NRestarts") == "5"
-    assert [c.restarts for c in watch.crashes] == [0, 1, 2, 3, 4]
+    assert len(watch.exits(AGENT)) == 5
+    crashes = watch.crashes
+    # every crash seen, each with the restart counter of its own run
+    assert [c.restarts for c in crashes] == [0, 1, 2, 3, 4]
+    assert [c.occurrence.rsplit("@", 1)[1] for c in crashes] == [
+        str(us) for us in watch.exits(AGENT)]
+    # one signature, so that they fold into one report downstream
+    assert {c.signature for c in crashes} == {signature}
+    [loop] = fold_loops(crashes)
+    assert loop.loop_count == 5
 
 
 # --- stale state and clean stops ---------------------------------------------------------
@@ -399,6 +418,164 @@ async def test_clean_stop_is_not_reported(systemd: SystemdUserManager) -> None:
         await run_unit(systemd, AGENT, SEGV, restart="no")  # positive control
         await watch.wait_for(lambda: watch.saw(AGENT, "failed"), "failed state")
     assert [c.unit for c in watch.crashes] == [AGENT]
+
+
+STOP_WITH_EXIT_1 = "trap 'exit 1' TERM; sleep 60 & wait"  # answers SIGTERM with exit 1
+STOP_WITH_SEGV = "trap 'kill -SEGV $$' TERM; sleep 60 & wait"  # crashes in its shutdown path
+
+
+async def test_restart_by_the_user_is_not_reported(systemd: SystemdUserManager) -> None:
+    async with watching(systemd.address, AGENT, SUPERVISOR) as watch:
+        await run_unit(systemd, SUPERVISOR, ["sleep", "60"], restart="on-failure")
+        await watch.wait_for(lambda: watch.saw(SUPERVISOR, "active", exited=False), "running")
+        first = watch.states(SUPERVISOR)[-1]
+        await asyncio.to_thread(systemd.systemctl, "restart", SUPERVISOR)
+        await watch.wait_for(lambda: watch.jobs(SUPERVISOR) == ["done", "done"]
+                             and watch.states(SUPERVISOR)[-1].active_state == "active",
+                             "running again")
+        again = watch.states(SUPERVISOR)[-1]
+        assert again.invocation_id != first.invocation_id
+        assert again.n_restarts == 0  # a restart asked for is not counted by systemd
+        [stop] = {(s.result, s.exec_main_code, s.exec_main_status)
+                  for s in watch.states(SUPERVISOR) if s.exec_main_exit_us}
+        assert stop == ("success", 2, 15)  # SIGTERM from the stop job: Result=success
+        assert watch.crashes == []
+
+        await run_unit(systemd, AGENT, SEGV, restart="no")  # positive control
+        await watch.wait_for(lambda: watch.saw(AGENT, "failed"), "failed state")
+    assert [c.unit for c in watch.crashes] == [AGENT]
+
+
+@pytest.mark.parametrize("verb", ["stop", "restart"])
+async def test_stop_answered_with_exit_1_is_not_a_crash_but_a_signal_then_is(
+        systemd: SystemdUserManager, verb: str) -> None:
+    async with watching(systemd.address, AGENT, SUPERVISOR) as watch:
+        await run_unit(systemd, SUPERVISOR, STOP_WITH_EXIT_1, restart="on-failure")
+        await watch.wait_for(lambda: watch.saw(SUPERVISOR, "active", exited=False), "running")
+        await asyncio.to_thread(systemd.systemctl, verb, SUPERVISOR)
+        await watch.wait_for(lambda: watch.saw(SUPERVISOR, "failed"), "exit 1 seen")
+        if verb == "restart":
+            await watch.wait_for(lambda: watch.states(SUPERVISOR)[-1].active_state == "active",
+                                 "running again")
+        # systemd itself calls it a failure: Result=exit-code, the unit failed
+        [stopped] = {(s.result, s.exec_main_code, s.exec_main_status)
+                     for s in watch.states(SUPERVISOR) if s.exec_main_exit_us}
+        assert stopped == ("exit-code", 1, 1)
+        assert watch.crashes == []
+
+        # positive control: the same path, but the process dies of SIGSEGV
+        await run_unit(systemd, AGENT, STOP_WITH_SEGV, restart="no")
+        await watch.wait_for(lambda: watch.saw(AGENT, "active", exited=False), "running")
+        await asyncio.to_thread(systemd.systemctl, verb, AGENT)
+        await watch.wait_for(lambda: watch.saw(AGENT, "failed"), "SIGSEGV seen")
+    [crash] = watch.crashes
+    assert (crash.unit, crash.result, crash.signal) == (AGENT, "signal", "SIGSEGV")
+
+
+async def test_stop_that_times_out_is_a_crash_of_ours(systemd: SystemdUserManager) -> None:
+    async with watching(systemd.address, SUPERVISOR) as watch:
+        await run_unit(systemd, SUPERVISOR, "trap '' TERM; sleep 60 & wait", restart="no",
+                       extra_properties={"TimeoutStopUSec": ("t", 300_000)})
+        await watch.wait_for(lambda: watch.saw(SUPERVISOR, "active", exited=False), "running")
+        await asyncio.to_thread(systemd.stop_unit, SUPERVISOR)
+        await watch.wait_for(lambda: watch.saw(SUPERVISOR, "failed"), "failed state")
+    assert any(s.sub_state == "stop-sigkill" for s in watch.states(SUPERVISOR))
+    assert watch.jobs(SUPERVISOR) == ["done", "done"]  # the stop job itself succeeds
+    [crash] = watch.crashes
+    assert (crash.result, crash.signal, crash.exit_status) == ("timeout", "SIGKILL", None)
+    assert crash.title == "haos-supervisor.service crashed: timed out"
+    assert crash.signature == (SUPERVISOR, "timeout", "SIGKILL")
+
+
+# --- watchdog and timeouts ---------------------------------------------------------------
+
+
+async def test_watchdog_timeout_is_one_crash_with_sigabrt(
+        systemd: SystemdUserManager) -> None:
+    async with watching(systemd.address, AGENT) as watch:
+        # never sends WATCHDOG=1: systemd sends WatchdogSignal (SIGABRT) after 0.3 s
+        await run_unit(systemd, AGENT, ["sleep", "60"], restart="no",
+                       extra_properties={"WatchdogUSec": ("t", 300_000)})
+        await watch.wait_for(lambda: watch.saw(AGENT, "failed"), "failed state")
+    assert any(s.sub_state == "stop-watchdog" for s in watch.states(AGENT))
+    [crash] = watch.crashes
+    assert (crash.result, crash.signal, crash.exit_status) == ("watchdog", "SIGABRT", None)
+    assert crash.title == "haos-agent.service crashed: watchdog timeout (SIGABRT)"
+    assert crash.signature == (AGENT, "watchdog", "SIGABRT")
+    assert dict(crash.extra) == {"exec_main_code": "2", "exec_main_status": "6"}
+
+
+async def test_start_timeout_is_a_crash_of_ours_but_not_of_a_host_unit(
+        systemd: SystemdUserManager, unit_name: str) -> None:
+    never_ready = {"Type": ("s", "notify"), "TimeoutStartUSec": ("t", 300_000)}
+    async with watching(systemd.address, AGENT, unit_name) as watch:
+        await run_unit(systemd, unit_name, ["sleep", "60"], restart="no",
+                       extra_properties=never_ready)
+        await watch.wait_for(lambda: watch.saw(unit_name, "failed"), "host unit timed out")
+        assert watch.states(unit_name)[-1].result == "timeout"
+        assert watch.crashes == []  # contracts.md: timeouts count for our units only
+
+        await run_unit(systemd, AGENT, ["sleep", "60"], restart="no",
+                       extra_properties=never_ready)
+        await watch.wait_for(lambda: watch.saw(AGENT, "failed"), "failed state")
+    assert watch.jobs(AGENT) == ["failed"]
+    [crash] = watch.crashes
+    assert (crash.unit, crash.result, crash.signal, crash.exit_status) == (
+        AGENT, "timeout", "SIGTERM", None)
+    assert crash.title == "haos-agent.service crashed: timed out"
+    assert crash.signature == (AGENT, "timeout", "SIGTERM")
+
+
+# --- the watcher's cache: the branch real systemd 252 never takes -------------------------
+
+_AGENT_PATH = "/org/freedesktop/systemd1/unit/haos_2dagent_2eservice"
+_EXEC_LISTS = ["ExecStart", "ExecStartEx", "ExecStop", "ExecStopEx"]  # invalidated every time
+
+
+class FakeSystemd(BusClient):
+    """Answers SystemdUnits' calls; GetAll says what it is told (the state "now")."""
+
+    def __init__(self) -> None:  # no connection
+        self.now: dict[str, Variant] = {}
+        self.get_alls: list[str] = []
+
+    async def call(self, destination: str, path: str, interface: str, member: str,
+                   signature: str = "", body: Sequence[Any] = ()) -> list[Any]:
+        if member == "LoadUnit":
+            return [_AGENT_PATH]
+        if member == "GetAll":
+            self.get_alls.append(str(body[0]))
+            return [self.now]
+        return []
+
+
+def _changed(path: str, changed: dict[str, Variant], invalidated: list[str]) -> Message:
+    return Message(message_type=MessageType.SIGNAL, path=path,
+                   interface="org.freedesktop.DBus.Properties", member="PropertiesChanged",
+                   signature="sa{sv}as",
+                   body=["org.freedesktop.systemd1.Service", changed, invalidated])
+
+
+async def test_signal_values_win_and_getall_only_for_a_used_invalidated_property() -> None:
+    bus, units = FakeSystemd(), SystemdUnits([AGENT], clock=lambda: 5.0)
+    await units.attach(bus)
+    bus.get_alls.clear()
+    # already restarted "now": what a GetAll would say
+    bus.now = {"Result": Variant("s", "success"), "ExecMainExitTimestamp": Variant("t", 0),
+               "ExecMainStatus": Variant("i", 0), "NRestarts": Variant("u", 1)}
+    crash = {"Result": Variant("s", "signal"), "ExecMainCode": Variant("i", 2),
+             "ExecMainStatus": Variant("i", 11), "ExecMainExitTimestamp": Variant("t", 7)}
+
+    [state] = await units.handle(bus, _changed(_AGENT_PATH, crash, _EXEC_LISTS))
+    assert bus.get_alls == []  # only unused properties invalidated: no re-read
+    assert (state.result, state.exec_main_status, state.exec_main_exit_us) == ("signal", 11, 7)
+
+    # a used property invalidated: re-read it, but the signal's own values go on top
+    del crash["Result"]
+    [state] = await units.handle(bus, _changed(_AGENT_PATH, crash, ["Result", *_EXEC_LISTS]))
+    assert bus.get_alls == ["org.freedesktop.systemd1.Service"]
+    assert (state.result, state.n_restarts) == ("success", 1)  # from GetAll
+    assert (state.exec_main_status, state.exec_main_exit_us) == (11, 7)  # from the signal
 
 
 # --- reconnects --------------------------------------------------------------------------

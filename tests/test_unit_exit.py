@@ -118,3 +118,69 @@ def test_describe_failure() -> None:
     assert describe_failure("oom-kill", 2, 9) == ("killed by the OOM killer", "SIGKILL")
     assert describe_failure("timeout", 2, 15) == ("timed out", "SIGTERM")
     assert describe_failure("signal", 2, 99)[0] == "SIG99"
+
+
+def test_start_limit_hit_is_one_report_per_burst_and_claims_no_exit_status() -> None:
+    det = UnitCrashDetector()
+    running = _running(1.0)
+    det.observe(running)
+    # a Restart=always unit that keeps exiting 0: clean exits, then the refused restart
+    exited = replace(running, active_state="activating", sub_state="auto-restart",
+                     exec_main_code=1, exec_main_status=0, exec_main_exit_us=9, timestamp=2.0)
+    assert det.observe(exited) == []
+    limit = replace(exited, result="start-limit-hit", timestamp=2.1)  # Service signal
+    failed = replace(limit, active_state="failed", sub_state="failed")  # Unit signal
+    crashes = [c for s in (limit, failed, failed) for c in det.observe(s)]
+    assert [c.title for c in crashes] == [
+        "haos-agent.service crashed: start limit hit (crash loop)"]
+    [crash] = crashes
+    assert crash.signature == (AGENT, "start-limit-hit", "")
+    assert (crash.exit_status, crash.signal, crash.extra) == (None, None, ())
+
+
+def test_stop_answered_with_a_non_zero_exit_is_not_a_crash() -> None:
+    det = UnitCrashDetector()
+    running = _running(1.0)
+    det.observe(running)
+    stopping = replace(running, active_state="deactivating", sub_state="stop-sigterm")
+    exited = replace(stopping, result="exit-code", exec_main_code=1, exec_main_status=1,
+                     exec_main_exit_us=9, timestamp=2.0)  # Service signal, Unit still stopping
+    failed = replace(exited, active_state="failed", sub_state="failed")
+    assert [c for s in (stopping, exited, failed) for c in det.observe(s)] == []
+    # the same exit code while nobody asked it to stop is a crash
+    again = _running(3.0, restarts=0)
+    det.observe(again)
+    crashes = [c for s in _crash_burst(again, 4.0, 10, result="exit-code", code=1, status=1)
+               for c in det.observe(s)]
+    assert [c.title for c in crashes] == ["haos-agent.service crashed: exit status 1"]
+
+
+def test_a_signal_while_stopping_is_a_crash() -> None:
+    det = UnitCrashDetector()
+    running = _running(1.0)
+    det.observe(running)
+    stopping = replace(running, active_state="deactivating", sub_state="stop-sigterm")
+    segv = replace(stopping, result="signal", exec_main_code=2, exec_main_status=11,
+                   exec_main_exit_us=9, timestamp=2.0)
+    failed = replace(segv, active_state="failed", sub_state="failed")
+    crashes = [c for s in (stopping, segv, failed) for c in det.observe(s)]
+    assert [c.title for c in crashes] == ["haos-agent.service crashed: SIGSEGV"]
+
+
+def test_timeout_and_watchdog_set_their_result_before_the_kill_and_are_one_crash() -> None:
+    for result, sub_state, status, title in (
+            ("timeout", "stop-sigterm", 15, "timed out"),
+            ("watchdog", "stop-watchdog", 6, "watchdog timeout (SIGABRT)")):
+        det = UnitCrashDetector()
+        running = _running(1.0)
+        det.observe(running)
+        # systemd 252: Result first (no exit yet), then the kill's exit, then failed
+        deciding = replace(running, result=result, active_state="deactivating",
+                           sub_state=sub_state, timestamp=2.0)
+        killed = replace(deciding, exec_main_code=2, exec_main_status=status,
+                         exec_main_exit_us=9)
+        failed = replace(killed, active_state="failed", sub_state="failed")
+        crashes = [c for s in (deciding, killed, failed) for c in det.observe(s)]
+        assert [c.title for c in crashes] == [f"haos-agent.service crashed: {title}"]
+        assert crashes[0].exit_status is None
+        assert crashes[0].signature[:2] == (AGENT, result)

@@ -1,12 +1,20 @@
 """Unit states seen over D-Bus -> Crash: a NEW main-process crash, never a stale failed state.
 
 A crash is a new main-process exit (ExecMainExitTimestamp advanced past what was seen
-first) whose Service Result is a crash result for that unit. The first state seen of a unit
-(at start-up or after a reconnect of a unit never seen before) is only a baseline, so a
-unit that was already failed is not reported; a later stop has Result=success or keeps the
-old exit timestamp, so it is not reported either. Every signal of one crash's burst carries
-the same exit timestamp, so one crash gives one Crash. A start-limit-hit right after crashes
-ends the loop and is not a second report.
+first) whose Service Result is a crash result for that unit. Each exit is judged once, when
+it is first seen: every signal of one crash's burst carries the same exit timestamp, so one
+crash gives one Crash. The first state seen of a unit (at start-up or after a reconnect of
+a unit never seen before) is only a baseline, so a unit that was already failed is not
+reported. A stop or restart asked of a healthy unit is not a crash: the main process dies
+by SIGTERM (Result=success) or, if it answers SIGTERM with a non-zero exit, Result turns
+exit-code while the unit is deactivating; a death by another signal then (e.g. SIGSEGV in
+the shutdown path) and a stop that timed out (SIGKILL, Result=timeout) are still crashes.
+
+Result=start-limit-hit (systemd refused a restart) only appears when the runs before it
+ended with success (systemd 252 keeps the first failure's Result: a crash loop ends with
+Result=signal or exit-code). It is one Crash per burst (however many signals repeat it),
+none if crashes of the unit were reported just before, and it claims no exit status: the
+ExecMain* values then describe the last run, not the refused start.
 """
 
 from __future__ import annotations
@@ -31,13 +39,16 @@ from crash_reporter.models import BusNameChange, Crash, CrashKind, LogLine, Unit
 
 _LOGGER = logging.getLogger(__name__)
 
+RESULT_START_LIMIT = "start-limit-hit"
+RESULT_EXIT_CODE = "exit-code"
+RESULT_SUCCESS = "success"
 NAME_LOSS_LINK_S = 15.0  # OS-Agent leaving the bus this soon before its unit crash is one incident
 
 
 def describe_failure(result: str, code: int, status: int) -> tuple[str, str | None]:
     """Render a failure as text for the title, plus the signal name if a signal was involved."""
     sig = signal_name(status) if code in (CLD_KILLED, CLD_DUMPED) and status > 0 else None
-    if result == "start-limit-hit":
+    if result == RESULT_START_LIMIT:
         return "start limit hit (crash loop)", None
     if result == "oom-kill":
         return "killed by the OOM killer", sig
@@ -57,7 +68,7 @@ class _UnitTrack:
     """What the detector remembers about one unit."""
 
     first_exit_us: int  # the exit already there when first seen (stale: never reported)
-    last_reported_exit_us: int = 0
+    last_exit_us: int = 0  # the last exit judged (reported or not): never judged again
     last_crash_at: float | None = None
     last_result: str = ""
 
@@ -83,14 +94,21 @@ class UnitCrashDetector:
                               state.unit, state.result)
             return []
         previous_result, track.last_result = track.last_result, state.result
-        if state.result == "start-limit-hit" and previous_result != "start-limit-hit":
+        if state.result == RESULT_START_LIMIT:
+            if previous_result == RESULT_START_LIMIT:
+                return []  # the same refusal, repeated by the next signal of its burst
             return self._start_limit(state, track)
         exit_us = state.exec_main_exit_us
-        if not exit_us or exit_us in (track.first_exit_us, track.last_reported_exit_us):
+        if not exit_us or exit_us in (track.first_exit_us, track.last_exit_us):
             return []
+        track.last_exit_us = exit_us
         if not is_unit_crash(state.unit, state.result):
             return []
-        track.last_reported_exit_us = exit_us
+        if (state.result == RESULT_EXIT_CODE and state.active_state == "deactivating"
+                and previous_result == RESULT_SUCCESS):
+            _LOGGER.info("%s exited with status %d when asked to stop: not a crash",
+                         state.unit, state.exec_main_status)
+            return []
         track.last_crash_at = state.timestamp
         return [self._crash(state, f"exit@{exit_us}")]
 
@@ -128,7 +146,11 @@ class UnitCrashDetector:
             breadcrumbs = (LogLine(text=f"{DBUS_NAME_OS_AGENT} left the system bus",
                                    identifier="dbus", timestamp=agent_lost),)
             self._agent_lost_at = None
-        exit_status = state.exec_main_status if state.exec_main_code == CLD_EXITED else None
+        start_limit = state.result == RESULT_START_LIMIT  # no process ran: no exit to claim
+        exit_status = (state.exec_main_status
+                       if state.exec_main_code == CLD_EXITED and not start_limit else None)
+        extra = () if start_limit else (("exec_main_code", str(state.exec_main_code)),
+                                        ("exec_main_status", str(state.exec_main_status)))
         return Crash(
             kind=CrashKind.UNIT,
             component=component,
@@ -146,6 +168,5 @@ class UnitCrashDetector:
             restarts=state.n_restarts,
             breadcrumbs=breadcrumbs,
             views=views,
-            extra=(("exec_main_code", str(state.exec_main_code)),
-                   ("exec_main_status", str(state.exec_main_status))),
+            extra=extra,
         )

@@ -26,6 +26,12 @@ from crash_reporter.sources.bus import BusClient, Record
 _LOGGER = logging.getLogger(__name__)
 
 _INTERFACES = (DBUS_IFACE_SYSTEMD_UNIT, DBUS_IFACE_SYSTEMD_SERVICE)
+# The properties a UnitState is built from (both interfaces); the cache keeps only these.
+USED_PROPERTIES = frozenset({
+    "ActiveState", "SubState", "LoadState", "InvocationID",  # Unit
+    "Result", "ExecMainCode", "ExecMainStatus", "ExecMainPID", "NRestarts",  # Service
+    "ExecMainExitTimestamp",
+})
 
 
 class SystemdUnits:
@@ -80,7 +86,13 @@ class SystemdUnits:
         return msg.member == DBUS_SIGNAL_JOB_REMOVED and msg.interface == DBUS_IFACE_SYSTEMD_MANAGER
 
     async def handle(self, bus: BusClient, msg: Message) -> list[Record]:
-        """Merge a property change into the cache and emit the unit's new state."""
+        """Merge a property change into the cache and emit the unit's new state.
+
+        systemd invalidates some properties in every PropertiesChanged (Service: the Exec*
+        command lists; Unit: Conditions, Asserts), none of which a UnitState uses. Only an
+        invalidated property that IS used makes a GetAll worth its cost, and its answer is
+        the state NOW (possibly already restarted), so the signal's own values go on top.
+        """
         if msg.member == DBUS_SIGNAL_JOB_REMOVED:
             _job_id, _job_path, unit, result = msg.body
             if unit in self._units:
@@ -92,10 +104,11 @@ class SystemdUnits:
         if iface not in _INTERFACES:
             return []
         props = self._props.setdefault(unit, {})
-        for key, variant in dict(changed).items():
-            props[str(key)] = variant.value
-        if invalidated:
+        if not USED_PROPERTIES.isdisjoint(str(name) for name in invalidated):
             props.update(await _get_all(bus, path, str(iface)))
+        for key, variant in dict(changed).items():
+            if key in USED_PROPERTIES:
+                props[str(key)] = variant.value
         return [self._snapshot(unit)]
 
     def _snapshot(self, unit: str) -> UnitState:
@@ -119,9 +132,9 @@ class SystemdUnits:
 
 
 async def _get_all(bus: BusClient, path: str, iface: str) -> dict[str, Any]:
-    """Properties.GetAll as plain values."""
+    """Properties.GetAll as plain values (only the properties a UnitState uses)."""
     body = await bus.call(DBUS_NAME_SYSTEMD, path, DBUS_IFACE_PROPERTIES, "GetAll", "s", [iface])
-    return {str(k): v.value for k, v in dict(body[0]).items()}
+    return {str(k): v.value for k, v in dict(body[0]).items() if k in USED_PROPERTIES}
 
 
 def _int(value: object) -> int:
