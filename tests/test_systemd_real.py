@@ -567,12 +567,14 @@ async def test_signal_values_win_and_getall_only_for_a_used_invalidated_property
              "ExecMainStatus": Variant("i", 11), "ExecMainExitTimestamp": Variant("t", 7)}
 
     [state] = await units.handle(bus, _changed(_AGENT_PATH, crash, _EXEC_LISTS))
+    assert isinstance(state, UnitState)
     assert bus.get_alls == []  # only unused properties invalidated: no re-read
     assert (state.result, state.exec_main_status, state.exec_main_exit_us) == ("signal", 11, 7)
 
     # a used property invalidated: re-read it, but the signal's own values go on top
     del crash["Result"]
     [state] = await units.handle(bus, _changed(_AGENT_PATH, crash, ["Result", *_EXEC_LISTS]))
+    assert isinstance(state, UnitState)
     assert bus.get_alls == ["org.freedesktop.systemd1.Service"]
     assert (state.result, state.n_restarts) == ("success", 1)  # from GetAll
     assert (state.exec_main_status, state.exec_main_exit_us) == (11, 7)  # from the signal
