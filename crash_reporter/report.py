@@ -8,6 +8,7 @@ hostname. The scrubber still runs on it afterwards (scrub.py), as before_send do
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,11 @@ from crash_reporter.models import Crash, CrashKind, ExceptionInfo, Frame, HostFa
 
 # Namespace of our deterministic event ids (uuid5 of the occurrence and the signature).
 _EVENT_NAMESPACE = uuid.UUID("8f4d9a52-3c1e-5b7a-9d0e-6a2f4c1b8e73")
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_LOG_LEVEL = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? ([A-Z]+) ")
+_CRUMB_LEVELS = {"DEBUG": "debug", "INFO": "info", "WARNING": "warning", "ERROR": "error",
+                 "CRITICAL": "fatal"}
 
 _MECHANISM = {
     CrashKind.PYTHON: "logged_traceback",
@@ -106,7 +112,7 @@ def build_event(crash: Crash, facts: HostFacts) -> dict[str, Any]:
         "logger": crash.logger or f"{REPORTER_TAG}.{crash.kind.value}",
         "tags": tags,
         "contexts": contexts,
-        "fingerprint": [crash.component, crash.kind.value, *[p for p in crash.signature if p]],
+        "fingerprint": _fingerprint(crash),
         "environment": facts.channel or "production",
         "sdk": {"name": "crash_reporter", "version": __version__},
         "release": release_for(crash.component, facts),
@@ -124,10 +130,11 @@ def build_event(crash: Crash, facts: HostFacts) -> dict[str, Any]:
             _without_none({
                 "timestamp": _iso(line.timestamp) or event.get("timestamp"),
                 "category": line.identifier or "log",
-                "level": "info",
-                "message": line.text,
+                "level": _crumb_level(plain),
+                "message": plain,
             })
             for line in crash.breadcrumbs
+            for plain in (strip_ansi(line.text),)
         ]}
     return event
 
@@ -256,6 +263,25 @@ def _thread(thread: ThreadInfo) -> dict[str, Any]:
     if thread.frames:
         out["stacktrace"] = {"frames": [_frame(f) for f in thread.frames]}
     return out
+
+
+def _fingerprint(crash: Crash) -> list[str]:
+    """Component, kind, then the detector's signature (its own kind prefix not repeated)."""
+    signature = [p for p in crash.signature if p]
+    if signature and signature[0] == crash.kind.value:
+        signature = signature[1:]
+    return [crash.component, crash.kind.value, *signature]
+
+
+def strip_ansi(text: str) -> str:
+    """`text` without terminal colour codes (the Supervisor's log lines are coloured)."""
+    return _ANSI.sub("", text) if "\x1b" in text else text
+
+
+def _crumb_level(text: str) -> str:
+    """The level of a Supervisor/Python log line (`<time> ERROR (Thread) [logger] ...`)."""
+    match = _LOG_LEVEL.match(text)
+    return _CRUMB_LEVELS.get(match.group(1), "info") if match else "info"
 
 
 def _without_none(mapping: dict[str, Any]) -> dict[str, Any]:

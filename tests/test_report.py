@@ -239,3 +239,25 @@ def test_normalizer_check_can_fail() -> None:
     names = {e["name"] for e in normalized_errors(event)}
     assert "level" in names
     assert any(n.startswith("tags.") for n in names)
+
+
+def test_breadcrumbs_are_plain_text_with_the_lines_level() -> None:
+    crumbs = (
+        LogLine(text="\x1b[31m2026-11-20 08:57:31.077 ERROR (MainThread) [supervisor.api] "
+                     "Error on call\x1b[0m", identifier="hassio_supervisor", timestamp=1.0e9),
+        LogLine(text="\x1b[33m2026-11-20 08:57:32.000 WARNING (MainThread) [x] careful\x1b[0m"),
+        LogLine(text="plain continuation line"),
+    )
+    event = build_event(replace(PY_CRASH, breadcrumbs=crumbs), FACTS)
+    values = event["breadcrumbs"]["values"]
+    assert [(b["level"], b["message"][:23]) for b in values] == [
+        ("error", "2026-11-20 08:57:31.077"), ("warning", "2026-11-20 08:57:32.000"),
+        ("info", "plain continuation line")]
+    assert "\x1b" not in repr(event)
+    assert normalized_errors(event) == []
+
+
+def test_fingerprint_does_not_repeat_the_kind() -> None:
+    crash = replace(PY_CRASH, signature=("python", "KeyError", "supervisor.store:load"))
+    assert build_event(crash, FACTS)["fingerprint"] == [
+        "supervisor", "python", "KeyError", "supervisor.store:load"]
