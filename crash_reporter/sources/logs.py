@@ -2,38 +2,64 @@
 
 Each stream is one `/follow` endpoint read in verbose form (`Accept: text/x-log`, no colours)
 so every entry carries its time, identifier and PID. Where a stream stands is kept in
-`state/cursors.json` as the `X-First-Cursor` of the last reply plus the number of entries
-consumed since, and a restart resumes with `Range: entries=<cursor>:<consumed>:`: nothing is
-read twice and what was logged while the app was down is still read (within the journal's
+`state/cursors.json` as an anchor cursor plus the number of entries consumed after it, and a
+request resumes with `Range: entries=<cursor>:<consumed>:`: after a clean stop nothing is
+read twice, and what was logged while the app was down is still read (within the journal's
 limits). Streams are followed whatever the consent: positions advance while it is OFF, so an
 opt-in never replays the OFF period (the intake drops what it sees while OFF).
+
+Positions. The API tells only the cursor of the first entry of a reply (`X-First-Cursor`),
+so an entry is located as ``<anchor>:<n>``: the n-th entry (from 0) after the anchor, the
+entry `Range: entries=<anchor>:<n>:1` returns; the further lines of a multi-line MESSAGE are
+``<anchor>:<n>+<i>`` (as in log_format). That is `LogLine.position`, and the detectors build
+a crash's occurrence (hence its event id) from it, so it must not change when an entry is read
+again after an unclean stop: within a reply the anchor is the one of the request (the saved
+one), and the saved position moves to the reply's own first cursor only when the reply ends,
+before the next request. Entries read after the last save are then read again at the same
+positions after a kill -9, and an unread entry is never skipped: an entry counts as consumed
+once it is on the records queue.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
+import re
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 import aiohttp
 
 from crash_reporter.const import DBUS_RECONNECT_MAX_S
 from crash_reporter.files import write_json
 from crash_reporter.models import LogLine
-from crash_reporter.sources.log_format import parse_verbose
+from crash_reporter.sources.log_format import MAX_LINE_BYTES, _cut, parse_verbose, split_lines
 
 _LOGGER = logging.getLogger(__name__)
 
 CURSORS_FILE = "cursors.json"
-SAVE_EVERY_S = 2.0  # a position is written at most this often (and on stop)
-MAX_LINE_BYTES = 64 * 1024  # longer journal lines are cut (the tail is dropped)
+SAVE_EVERY_S = 2.0  # an advanced position is written within this long (and on every end)
 RECONNECT_MIN_S = 1.0
 FIRST_START_BACKLOG = 200  # entries read back on the very first start (no saved position)
+LOG_CONTENT_TYPES = frozenset({"text/plain", "text/x-log"})
+# A journal cursor as it may travel in a Range header: printable, no space, no ':'.
+_CURSOR = re.compile(r"[!-9;-~]{1,1024}")
+
+__all__ = [
+    "FIRST_START_BACKLOG",
+    "MAX_LINE_BYTES",
+    "CursorStore",
+    "LogFollower",
+    "LogStream",
+    "default_streams",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,39 +78,92 @@ def default_streams() -> list[LogStream]:
     return streams
 
 
+def _valid_cursor(cursor: object) -> TypeGuard[str]:
+    """Can `cursor` be sent back in a Range header (a cursor with ':' or a newline cannot)?"""
+    return isinstance(cursor, str) and _CURSOR.fullmatch(cursor) is not None
+
+
 class CursorStore:
-    """Positions of every stream, in one small JSON file written atomically."""
+    """Positions of every stream, in one small JSON file written atomically.
+
+    Shared by the followers. `set` changes the positions in memory (on the event loop);
+    `save` takes a snapshot there and writes it in a thread. Writes are serialised and a
+    snapshot older than the one already written is never written, so concurrent saves, or
+    a save whose caller was cancelled while its thread still runs, never put an older
+    position back on disk.
+    """
 
     def __init__(self, state_dir: Path) -> None:
-        """Load saved positions (a broken file is logged and ignored)."""
+        """Load saved positions (a broken file or entry is logged and ignored)."""
         self._file = state_dir / CURSORS_FILE
         self._positions: dict[str, tuple[str, int]] = {}
+        self._changes = 0  # bumped by every change of a position
+        self._written = 0  # the `_changes` of the snapshot on disk (under `_write_lock`)
+        self._write_lock = threading.Lock()
+        self._failing = False
         try:
             raw = json.loads(self._file.read_bytes())
-            for name, pos in raw.items():
-                if isinstance(pos, dict) and isinstance(pos.get("cursor"), str):
-                    self._positions[name] = (pos["cursor"], int(pos.get("consumed", 0)))
+            if not isinstance(raw, dict):
+                raise TypeError(f"not an object but {type(raw).__name__}")
         except FileNotFoundError:
-            pass
-        except (OSError, ValueError, TypeError, AttributeError) as err:
+            return
+        except (OSError, ValueError, TypeError) as err:
             _LOGGER.warning("Ignoring unreadable %s (%s): streams restart at the end",
                             self._file, err)
+            return
+        for name, pos in raw.items():
+            cursor = pos.get("cursor") if isinstance(pos, dict) else None
+            consumed = pos.get("consumed", 0) if isinstance(pos, dict) else None
+            if (_valid_cursor(cursor) and isinstance(consumed, int)
+                    and not isinstance(consumed, bool) and consumed >= 0):
+                self._positions[str(name)] = (cursor, consumed)
+            else:
+                _LOGGER.warning("Ignoring the unusable saved position of %s in %s: %r",
+                                name, self._file, pos)
 
     def get(self, name: str) -> tuple[str, int] | None:
-        """The saved (first cursor, entries consumed) of a stream."""
+        """The saved (anchor cursor, entries consumed after it) of a stream."""
         return self._positions.get(name)
 
     def set(self, name: str, cursor: str, consumed: int) -> None:
         """Remember a position (in memory; `save` writes it)."""
-        self._positions[name] = (cursor, consumed)
+        if self._positions.get(name) != (cursor, consumed):
+            self._positions[name] = (cursor, consumed)
+            self._changes += 1
 
-    def save(self) -> None:
-        """Write every position atomically (errors only logged: the stream goes on)."""
+    @property
+    def dirty(self) -> bool:
+        """Whether a position changed since the last successful write."""
+        return self._changes != self._written
+
+    async def save(self) -> None:
+        """Write every position as it is now, atomically (errors are only logged).
+
+        The document is built here, on the event loop, so it is one consistent snapshot;
+        only the file I/O runs in a thread. Cancelling the caller does not stop that write.
+        """
+        if not self.dirty:
+            return
+        version = self._changes
         doc = {n: {"cursor": c, "consumed": k} for n, (c, k) in self._positions.items()}
-        try:
-            write_json(self._file, doc)
-        except OSError as err:
-            _LOGGER.warning("Cannot write %s: %s", self._file, err)
+        await asyncio.to_thread(self._write, version, doc)
+
+    def _write(self, version: int, doc: dict[str, dict[str, object]]) -> None:
+        """Write snapshot `version` unless a newer one is already written (in a thread)."""
+        with self._write_lock:
+            if version <= self._written:
+                return  # a newer snapshot is on disk already: latest wins
+            try:
+                write_json(self._file, doc)
+            except OSError as err:
+                if not self._failing:
+                    _LOGGER.warning("Cannot write %s: %s", self._file, err)
+                self._failing = True
+                return
+            if self._failing:
+                _LOGGER.info("%s is written again", self._file)
+            self._failing = False
+            self._written = version
 
 
 class LogFollower:
@@ -100,7 +179,7 @@ class LogFollower:
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """Follow `stream` of the Supervisor at `url`."""
+        """Follow `stream` of the Supervisor at `url` (`clock` is kept for callers; unused)."""
         self._session = session
         self._url = url.rstrip("/")
         self._token = token
@@ -109,6 +188,7 @@ class LogFollower:
         self._clock = clock
         self.entries = 0
         self.reconnects = 0
+        self._problem: str | None = None  # the last failure reported at WARNING
 
     @property
     def name(self) -> str:
@@ -116,24 +196,54 @@ class LogFollower:
         return self.stream.name
 
     async def run(self, out: asyncio.Queue[object]) -> None:
-        """Read, and on every end or failure back off and resume from the saved position."""
-        delay = RECONNECT_MIN_S
-        while True:
-            try:
-                got = await self._follow_once(out)
-            except (aiohttp.ClientError, TimeoutError, OSError) as err:
-                got = 0
-                _LOGGER.debug("Log stream %s failed: %r", self.name, err)
-            finally:
-                await asyncio.to_thread(self._cursors.save)
-            self.reconnects += 1
-            delay = RECONNECT_MIN_S if got else min(delay * 2, DBUS_RECONNECT_MAX_S)
-            if self.reconnects in (1, 10) or self.reconnects % 100 == 0:
-                _LOGGER.info("Log stream %s ended; following again in %.0f s", self.name, delay)
-            await asyncio.sleep(delay * (0.5 + random.random()))
+        """Read, and on every end or failure back off and resume from the saved position.
 
-    async def _follow_once(self, out: asyncio.Queue[object]) -> int:
-        """One request: resume, read entries until the stream ends; return entries read."""
+        Never returns and raises nothing but CancelledError: a failure of one stream must not
+        take the app down. After a request that delivered entries the next one is made after
+        RECONNECT_MIN_S; after one that delivered nothing the delay doubles (up to the cap).
+        """
+        delay = RECONNECT_MIN_S
+        saver = asyncio.create_task(self._save_periodically(), name=f"save {self.name}")
+        try:
+            while True:
+                before = self.entries
+                try:
+                    await self._follow_once(out)
+                except (aiohttp.ClientError, TimeoutError, OSError) as err:
+                    _LOGGER.debug("Log stream %s failed: %r", self.name, err)
+                except Exception as err:  # a bug must not end the follower (or the app)
+                    self._report(type(err).__name__, exc_info=True)
+                finally:
+                    await self._cursors.save()
+                if self.entries > before:
+                    delay = RECONNECT_MIN_S
+                    self._problem = None
+                self.reconnects += 1
+                if self.reconnects in (1, 10) or self.reconnects % 100 == 0:
+                    _LOGGER.info("Log stream %s ended; following again in %.1f s",
+                                 self.name, delay)
+                await asyncio.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, DBUS_RECONNECT_MAX_S)
+        finally:
+            saver.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await saver
+
+    async def _save_periodically(self) -> None:
+        """Write an advanced position within SAVE_EVERY_S, also when the stream went quiet."""
+        while True:
+            await asyncio.sleep(SAVE_EVERY_S)
+            await self._cursors.save()
+
+    def _report(self, problem: str, *, exc_info: bool = False) -> None:
+        """Log a failed request: at WARNING when it differs from the last one, else DEBUG."""
+        level = logging.DEBUG if problem == self._problem else logging.WARNING
+        self._problem = problem
+        _LOGGER.log(level, "Log stream %s: %s; retrying with backoff", self.name, problem,
+                    exc_info=exc_info)
+
+    async def _follow_once(self, out: asyncio.Queue[object]) -> None:
+        """One request: resume from the saved position and read entries until the end."""
         if not self._token:
             raise aiohttp.ClientError("no SUPERVISOR_TOKEN")
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "text/x-log"}
@@ -142,64 +252,85 @@ class LogFollower:
             headers["Range"] = f"entries={saved[0]}:{saved[1]}:"
         else:
             headers["Range"] = f"entries=:-{FIRST_START_BACKLOG}:"
-        url = f"{self._url}{self.stream.path}?no_colors"
+        # Colours kept: colorlog wraps a whole record (header and traceback) in one colour
+        # with its reset at the end, and the Supervisor's container writes every line as its
+        # own journal entry, so the colours are what tell a logged traceback from a bare one.
+        url = f"{self._url}{self.stream.path}"
         async with self._session.get(url, headers=headers) as resp:
             if resp.status != 200:
-                _LOGGER.warning("Log stream %s: HTTP %d", self.name, resp.status)
-                return 0
-            # Positions count entries from the first entry of THIS reply.
+                self._report(f"HTTP {resp.status}")
+                return
+            if resp.content_type not in LOG_CONTENT_TYPES:
+                self._report(f"not a log (Content-Type {resp.content_type})")
+                return
             first = resp.headers.get("X-First-Cursor")
+            if not _valid_cursor(first):
+                first = None
             _LOGGER.debug("Following %s from %s", self.name, first or "the end")
+            # Positions in this reply count from the requested anchor (see the docstring).
+            anchor, base = saved if saved else (first, 0)
             consumed = 0
-            last_save = self._clock()
             previous: LogLine | None = None
-            async for raw in _lines(resp.content):
-                text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-                line = parse_verbose(text)
-                if line is None:
-                    # A continuation of a multi-line MESSAGE: a line of the same process.
-                    if previous is None:
+            further = 0  # further lines of the current entry's MESSAGE
+            try:
+                async for raw in _lines(resp.content):
+                    text = raw.decode("utf-8", errors="replace").rstrip("\r")
+                    line = parse_verbose(text, f"{anchor}:{base + consumed}" if anchor else "")
+                    if line is None:
+                        # A continuation of a multi-line MESSAGE: a line of the same process.
+                        if previous is None:
+                            continue
+                        further += 1
+                        await out.put(LogLine(
+                            text, previous.identifier, previous.pid, previous.timestamp,
+                            previous.hostname,
+                            f"{previous.position}+{further}" if previous.position else "",
+                        ))
                         continue
-                    line = LogLine(text=text, identifier=previous.identifier,
-                                   pid=previous.pid, timestamp=previous.timestamp,
-                                   hostname=previous.hostname)
-                else:
+                    previous, further = line, 0
+                    await out.put(line)
+                    # Counted once it is on the queue: a cancelled put loses nothing.
                     consumed += 1
                     self.entries += 1
-                    if first:
-                        self._cursors.set(self.name, first, consumed)
-                previous = line
-                await out.put(line)
-                now = self._clock()
-                if now - last_save >= SAVE_EVERY_S:
-                    await asyncio.to_thread(self._cursors.save)
-                    last_save = now
-            return consumed
+                    if anchor:
+                        self._cursors.set(self.name, anchor, base + consumed)
+            finally:
+                if first is not None and consumed:
+                    # The reply is over: re-anchor on its first entry (the same position,
+                    # written before the next request), so the skip stays bounded.
+                    self._cursors.set(self.name, first, consumed)
 
 
 async def _lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
-    """Lines of a streamed body, each cut to MAX_LINE_BYTES (the rest of a long line dropped)."""
-    while True:
-        try:
-            line = await content.readuntil(b"\n")
-        except asyncio.IncompleteReadError as err:
-            if err.partial:
-                yield err.partial[:MAX_LINE_BYTES]
-            return
-        except asyncio.LimitOverrunError:
-            chunk = await content.read(MAX_LINE_BYTES)
-            yield chunk
-            await _discard_rest_of_line(content)
-            continue
-        yield line[:MAX_LINE_BYTES]
+    r"""The complete lines (without ``\n``) of a streamed body, as they arrive.
 
-
-async def _discard_rest_of_line(content: aiohttp.StreamReader) -> None:
-    """Skip bytes up to and including the next newline."""
-    while True:
-        chunk = await content.read(MAX_LINE_BYTES)
-        if not chunk:
-            return
-        if b"\n" in chunk:
-            content.unread_data(chunk[chunk.index(b"\n") + 1:])
-            return
+    Chunks are read with `readany` (never aiohttp's line reader, which raises on a line over
+    its buffer limit) and split by log_format's `split_lines`, which cuts a line over
+    MAX_LINE_BYTES (marker appended). The unfinished last line is held here, at most
+    MAX_LINE_BYTES plus one chunk: once longer it is cut and the rest of it is dropped as it
+    arrives. An unfinished line at the end of the body is dropped too: it was cut short and
+    is not counted, so the next request reads it whole.
+    """
+    tail = b""  # the unfinished last line so far
+    skipping = False  # dropping the rest of an over-long line up to its newline
+    async for piece in content.iter_any():
+        chunk = piece
+        if skipping:
+            newline = chunk.find(b"\n")
+            if newline < 0:
+                continue
+            chunk = chunk[newline + 1:]
+            skipping = False
+        end = chunk.rfind(b"\n") + 1
+        if end:
+            for line in split_lines((tail, chunk[:end])):
+                yield line
+            tail = chunk[end:]
+        else:
+            tail += chunk
+        if len(tail) > MAX_LINE_BYTES:
+            yield _cut(tail)
+            tail = b""
+            skipping = True
+    if tail:
+        _LOGGER.debug("Dropping an unfinished last line (%d bytes)", len(tail))
