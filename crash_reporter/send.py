@@ -65,6 +65,7 @@ BACKOFF_CAP_S = 3600.0
 PACE_S = 0.1
 MAX_SERVER_ERRORS = 50
 ALL_CATEGORIES = ""  # the key of a limit that applies to every category
+_OUR_CATEGORIES = frozenset({ALL_CATEGORIES, "error", "default"})  # what our envelopes are
 _STRIPPED_KEYS = ("server_name", "release", "environment", "dist")
 
 
@@ -492,8 +493,11 @@ class Delivery:
             new = {ALL_CATEGORIES: now + (DEFAULT_RETRY_AFTER_S if seconds is None
                                           else seconds)}
         if new:
-            _LOGGER.warning("Sentry rate limits: %s", ", ".join(
-                f"{k or 'all'} for {v - now:.0f} s" for k, v in sorted(new.items())))
+            # A limit on what we never send (spans, transactions, ...) is only of interest
+            ours = any(k in _OUR_CATEGORIES for k in new)
+            _LOGGER.log(logging.WARNING if ours else logging.DEBUG, "Sentry rate limits: %s",
+                        ", ".join(f"{k or 'all'} for {v - now:.0f} s"
+                                  for k, v in sorted(new.items())))
         changed = False
         for category, until in new.items():
             if until > limits.get(category, 0.0):
