@@ -46,10 +46,12 @@ from dbus_fast.aio import MessageBus
 from crash_reporter.app import App
 from crash_reporter.config import Config
 from crash_reporter.const import (
+    DBUS_IFACE_OS_AGENT,
     DBUS_IFACE_SYSTEMD_MANAGER,
     DBUS_IFACE_SYSTEMD_UNIT,
     DBUS_NAME_OS_AGENT,
     DBUS_NAME_SYSTEMD,
+    DBUS_OBJECT_OS_AGENT,
     DBUS_OBJECT_SYSTEMD,
     UNIT_OS_AGENT,
     UNIT_SUPERVISOR,
@@ -60,6 +62,7 @@ from crash_reporter.flood import FloodControl
 from crash_reporter.models import (
     BusNameChange,
     Consent,
+    ConsentTrigger,
     Crash,
     CrashKind,
     HostFacts,
@@ -100,6 +103,7 @@ class ClientProbe:
     """A BusWatcher that only remembers each connection it is attached to (to drop it)."""
 
     name = "test probe"
+    peer = "org.freedesktop.systemd1"
 
     def __init__(self) -> None:
         self.clients: list[BusClient] = []
@@ -699,3 +703,81 @@ async def test_app_keeps_a_report_for_a_real_unit_crash(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+# --- signals from someone else than the service they are about; garbage from the service -------
+
+
+def _signal(path: str, interface: str, changed: dict[str, Variant], *,
+            destination: str | None = None) -> Message:
+    return Message(message_type=MessageType.SIGNAL, path=path, destination=destination,
+                   interface="org.freedesktop.DBus.Properties", member="PropertiesChanged",
+                   signature="sa{sv}as", body=[interface, changed, []])
+
+
+async def test_signals_not_sent_by_the_service_they_are_about_are_ignored(
+        systemd: SystemdUserManager) -> None:
+    fake_crash = {"ActiveState": Variant("s", "failed"), "SubState": Variant("s", "failed"),
+                  "Result": Variant("s", "signal"), "ExecMainCode": Variant("i", 2),
+                  "ExecMainStatus": Variant("i", 11), "ExecMainPID": Variant("u", 4242),
+                  "ExecMainExitTimestamp": Variant("t", 1_800_000_000_000_000)}
+    async with watching(systemd.address, AGENT) as watch:
+        ours = watch.probe.clients[-1].bus.unique_name
+        rogue = await MessageBus(bus_address=systemd.address).connect()
+        try:
+            # straight to our connection (no match rule can keep a unicast signal out) ...
+            await rogue.send(_signal(_AGENT_PATH, "org.freedesktop.systemd1.Service",
+                                     fake_crash, destination=ours))
+            # ... and broadcast where our OS-Agent match has no sender to restrict it
+            await rogue.send(_signal(DBUS_OBJECT_OS_AGENT, DBUS_IFACE_OS_AGENT,
+                                     {"Diagnostics": Variant("b", True)}))
+            await watch.wait_for(lambda: watch.session.untrusted_messages == 2,
+                                 "both spoofed signals counted as untrusted")
+        finally:
+            rogue.disconnect()
+        assert watch.crashes == []
+        assert not [r for r in watch.records if isinstance(r, ConsentTrigger)
+                    and r.source == "OS-Agent Diagnostics changed"]
+        # the positive control: the real service's signals still count
+        await run_unit(systemd, AGENT, SEGV, restart="no")
+        await watch.wait_for(lambda: len(watch.crashes) == 1, "the real crash")
+    assert watch.session.connections == 1
+
+
+async def test_garbage_from_the_service_itself_is_skipped_not_fatal(
+        systemd: SystemdUserManager) -> None:
+    async with watching(systemd.address, AGENT) as watch:
+        agent = await MessageBus(bus_address=systemd.address).connect()
+        try:
+            # a broken OS-Agent takes the name: it is now the trusted sender
+            await agent.request_name(DBUS_NAME_OS_AGENT)
+            await watch.wait_for(lambda: any(isinstance(r, BusNameChange) and r.present
+                                             for r in watch.records), "OS-Agent appeared")
+            garbage = [
+                _signal(DBUS_OBJECT_OS_AGENT, DBUS_IFACE_OS_AGENT,
+                        {"Diagnostics": Variant("s", "yes please")}),
+                Message(message_type=MessageType.SIGNAL, path=DBUS_OBJECT_OS_AGENT,
+                        interface="org.freedesktop.DBus.Properties",
+                        member="PropertiesChanged", signature="s", body=["io.hass.os"]),
+                Message(message_type=MessageType.SIGNAL, path=DBUS_OBJECT_OS_AGENT,
+                        interface="org.freedesktop.DBus.Properties",
+                        member="PropertiesChanged", signature="sa{sv}as",
+                        body=["io.hass.os", {"Diagnostics": Variant("ay", b"\xff\x00")}, []]),
+            ]
+            for msg in garbage:
+                await agent.send(msg)
+            await agent.send(_signal(DBUS_OBJECT_OS_AGENT, DBUS_IFACE_OS_AGENT,
+                                     {"Diagnostics": Variant("b", False)}))
+            await watch.wait_for(lambda: any(
+                isinstance(r, ConsentTrigger) and r.value is False for r in watch.records),
+                "the well-formed change after the garbage")
+        finally:
+            agent.disconnect()
+        triggers = [r for r in watch.records if isinstance(r, ConsentTrigger)
+                    and r.source == "OS-Agent Diagnostics changed"]
+        assert [t.value for t in triggers] == [None, None, False]  # a re-read, never a value
+        assert watch.session.untrusted_messages == 0
+        # the positive control: the session is alive and still sees the real systemd
+        await run_unit(systemd, AGENT, SEGV, restart="no")
+        await watch.wait_for(lambda: len(watch.crashes) == 1, "the real crash")
+    assert watch.session.connections == 1

@@ -4,6 +4,11 @@ One `BusSession` owns one dbus-fast connection at a time. Each watcher (systemd 
 OS-Agent) attaches its match rules and subscriptions to every new connection, and turns the
 messages it cares about into records. Messages are handled one at a time, in bus order, so a
 NameOwnerChanged and the unit signals of the same crash keep their order.
+
+Only the service a watcher watches may speak for it: any process on the system bus can emit
+a PropertiesChanged on systemd's object paths, or send one straight to our connection, so a
+signal is taken only from the bus itself or from the current owner of the watcher's `peer`
+name (tracked through NameOwnerChanged: systemd's unique name changes on re-exec).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from crash_reporter.const import (
     DBUS_OBJECT_DBUS,
     DBUS_RECONNECT_MAX_S,
     DBUS_RECONNECT_MIN_S,
+    DBUS_SIGNAL_NAME_OWNER_CHANGED,
 )
 from crash_reporter.errors import BusGone, SourceError
 
@@ -39,6 +45,7 @@ class BusWatcher(Protocol):
     """One remote service watched over the bus."""
 
     name: str
+    peer: str  # the well-known bus name whose owner sends this watcher's signals
 
     async def attach(self, bus: BusClient) -> list[Record]:
         """Add match rules and subscriptions on a new connection; return first records."""
@@ -95,6 +102,16 @@ class BusClient:
         """Add a match rule and wait for the bus to confirm it (a real round trip)."""
         await self.call(DBUS_NAME_DBUS, DBUS_OBJECT_DBUS, DBUS_IFACE_DBUS, "AddMatch", "s", [rule])
 
+    async def name_owner(self, name: str) -> str | None:
+        """The unique name owning `name` now, None if nobody does."""
+        try:
+            body = await self.call(
+                DBUS_NAME_DBUS, DBUS_OBJECT_DBUS, DBUS_IFACE_DBUS, "GetNameOwner", "s", [name]
+            )
+        except SourceError:  # org.freedesktop.DBus.Error.NameHasNoOwner
+            return None
+        return str(body[0]) if body else None
+
     async def name_has_owner(self, name: str) -> bool:
         """Is `name` currently owned on the bus?"""
         body = await self.call(
@@ -112,7 +129,9 @@ class BusSession:
         self._watchers = list(watchers)
         self._inbox: asyncio.Queue[Message] = asyncio.Queue(INBOX_MAX)
         self.dropped_messages = 0
+        self.untrusted_messages = 0  # signals for a watcher from someone else than its peer
         self.connections = 0
+        self._owners: dict[str, str | None] = {}
         self.connected = asyncio.Event()
 
     async def run(self, out: asyncio.Queue[Record]) -> None:
@@ -161,7 +180,14 @@ class BusSession:
     async def _serve(self, client: BusClient, out: asyncio.Queue[Record]) -> None:
         """Attach every watcher, then handle messages until the connection dies."""
         self._inbox = asyncio.Queue(INBOX_MAX)
+        self._owners = {}
         client.bus.add_message_handler(self._on_message)
+        for peer in dict.fromkeys(w.peer for w in self._watchers):
+            await client.add_match(
+                f"type='signal',sender='{DBUS_NAME_DBUS}',interface='{DBUS_IFACE_DBUS}',"
+                f"member='{DBUS_SIGNAL_NAME_OWNER_CHANGED}',arg0='{peer}'"
+            )
+            self._owners.setdefault(peer, await client.name_owner(peer))
         for watcher in self._watchers:
             for record in await watcher.attach(client):
                 await out.put(record)
@@ -204,11 +230,28 @@ class BusSession:
                 for record in records:
                     await out.put(record)
 
+    def _note_owner(self, msg: Message) -> None:
+        """Follow the owner of a peer name (in bus order, before any later signal is judged)."""
+        body = msg.body
+        if (msg.signature == "sss" and body[0] in self._owners):
+            self._owners[body[0]] = body[2] or None
+
     def _on_message(self, msg: Message) -> None:
         """dbus-fast's reader callback: queue signals some watcher wants. Returns None."""
         if msg.message_type is not MessageType.SIGNAL:
             return
-        if not any(w.wants(msg) for w in self._watchers):
+        from_bus = msg.sender == DBUS_NAME_DBUS
+        if from_bus and msg.member == DBUS_SIGNAL_NAME_OWNER_CHANGED:
+            self._note_owner(msg)
+        wanted = [w for w in self._watchers if w.wants(msg)]
+        if not wanted:
+            return
+        if not from_bus and all(msg.sender != self._owners.get(w.peer) for w in wanted):
+            self.untrusted_messages += 1
+            if self.untrusted_messages in (1, 100) or self.untrusted_messages % 10_000 == 0:
+                _LOGGER.warning("Ignored %d D-Bus signal(s) not sent by the service they are "
+                                "about (last: %s.%s from %s)", self.untrusted_messages,
+                                msg.interface, msg.member, msg.sender)
             return
         try:
             self._inbox.put_nowait(msg)

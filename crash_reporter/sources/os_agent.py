@@ -32,6 +32,7 @@ class OsAgent:
     """
 
     name = "OS-Agent"
+    peer = DBUS_NAME_OS_AGENT
 
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         """Start with OS-Agent's presence unknown."""

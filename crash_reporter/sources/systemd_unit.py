@@ -38,6 +38,7 @@ class SystemdUnits:
     """The systemd manager's view of a fixed set of service units."""
 
     name = "systemd units"
+    peer = DBUS_NAME_SYSTEMD
 
     def __init__(self, units: Sequence[str], *, clock: Callable[[], float] = time.time) -> None:
         """Watch `units` (names like `haos-agent.service`)."""
