@@ -2,6 +2,15 @@
 
 A developer pastes a user's log and sees the crashes; a user sees exactly what would be
 shared. Nothing is sent unless `--dsn` is given. Same input, same output (event ids too).
+
+Verbose and plain text are read with the prefiltered reader (sources/prefilter.py: only the
+stretches around crash trigger lines are parsed; it finds exactly what the full reader
+finds), journal export/JSON in full. `find_crashes` runs the detectors on LOG time: a record
+whose process fell silent is closed RECORD_TIMEOUT_S after its last line, when the log's
+time passes that (not at the end of the input), so each view reaches `join_views` while its
+incident is still near. Plain text has no times: there the position stands in for the time,
+UNTIMED_LINE_S per line, so views are joined and loops folded by line distance (a plain log
+is not one instant).
 """
 
 from __future__ import annotations
@@ -15,57 +24,112 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crash_reporter.const import COMPONENT_OS_AGENT, COMPONENT_SUPERVISOR
-from crash_reporter.detect.incidents import Joiner, LogCrashes, fold_loops
+from crash_reporter.detect.incidents import LogCrashes, fold_loops, join_views
 from crash_reporter.models import Crash, HostFacts, LogLine
 from crash_reporter.report import build_event
 from crash_reporter.scrub import scrub_event
-from crash_reporter.sources.log_format import read_log_lines
+from crash_reporter.sources.prefilter import Gap, PrefilteredLines
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_SCOPE = frozenset({COMPONENT_SUPERVISOR, COMPONENT_OS_AGENT})
+UNTIMED_LINE_S = 0.05  # the log time one line stands for where the log has no times
 
 
 class _HostnameLearner:
     """Pass lines through, remembering every hostname of a verbose prefix."""
 
-    def __init__(self, lines: Iterable[LogLine | None]) -> None:
-        """Wrap `lines` (None marks skipped lines and is passed on)."""
+    def __init__(self, lines: Iterable[LogLine | Gap]) -> None:
+        """Wrap `lines` (a Gap marks skipped lines and is passed on)."""
         self._lines = lines
         self.hostnames: dict[str, None] = {}
 
-    def __iter__(self) -> Iterator[LogLine | None]:
+    def watch(self, detectors: LogCrashes) -> None:
+        """Pass the detectors on to a prefiltered reader (see `find_crashes`)."""
+        watch = getattr(self._lines, "watch", None)
+        if watch is not None:
+            watch(detectors)
+
+    def __iter__(self) -> Iterator[LogLine | Gap]:
         """Yield the lines unchanged."""
+        hostnames = self.hostnames
         for line in self._lines:
-            if line is not None and line.hostname and line.hostname not in self.hostnames:
-                self.hostnames[line.hostname] = None
+            host = line.hostname if isinstance(line, LogLine) else None
+            if host and host not in hostnames:
+                hostnames[host] = None
             yield line
 
 
-def find_crashes(lines: Iterable[LogLine | None], component: str | None = None) -> list[Crash]:
+def _untimed(line: LogLine) -> float:
+    """The stand-in time of a line without one: its line number * UNTIMED_LINE_S.
+
+    (Journal input always has times; a journal line without one stands at 0.)
+    """
+    try:
+        return int(line.position) * UNTIMED_LINE_S
+    except ValueError:
+        return 0.0
+
+
+def find_crashes(lines: Iterable[LogLine | Gap], component: str | None = None) -> list[Crash]:
     """Every crash incident in `lines`: detected, views joined, loops folded, in log order.
 
-    A None in `lines` marks lines that were skipped (see sources/prefilter.py): whatever is
-    in progress is closed there.
+    The detectors are expired on log time: whenever a line's whole second differs from the
+    line before's. A `Gap` (sources/prefilter.py) stands for skipped lines: the detectors
+    settle there, and its line (the last one skipped) moves the clock as that line would.
+    A reader with a `watch` method (the prefiltered one) is given the detectors, to ask them
+    whether they are busy before it skips lines.
     """
     detect = LogCrashes(default_component=component)
-    joiner = Joiner()
-    incidents: list[Crash] = []
-    for line in lines:
-        crashes = detect.flush() if line is None else detect.feed(line)
+    watch = getattr(lines, "watch", None)
+    if watch is not None:
+        watch(detect)
+    found: list[tuple[float, Crash]] = []
+
+    def keep(crashes: list[Crash], at: LogLine) -> None:
         for crash in crashes:
-            incidents += joiner.add(crash)
-    for crash in detect.flush():
-        incidents += joiner.add(crash)
-    incidents += joiner.flush()
-    return fold_loops(incidents)
+            # no log time: where it was found stands in
+            found.append((crash.occurred_at or _untimed(at), crash))
+
+    feed, expire = detect.feed, detect.expire
+    second: int | None = None
+    line = LogLine("")
+    for item in lines:
+        if isinstance(item, Gap):
+            line = item.last
+            crashes = detect.settle()
+            if crashes:
+                keep(crashes, line)
+        else:
+            line = item
+        ts = line.timestamp
+        if ts is not None:
+            try:
+                now = int(ts)
+            except (ValueError, OverflowError):  # NaN, infinite
+                now = 0
+            if now != second:
+                second = now
+                crashes = expire(ts)
+                if crashes:
+                    keep(crashes, line)
+        if line is item:
+            crashes = feed(line)
+            if crashes:
+                keep(crashes, line)
+    crashes = detect.flush()
+    if crashes:
+        keep(crashes, line)
+    incidents = join_views(found)
+    times = {id(crash): when for when, crash in incidents}
+    return fold_loops([crash for _when, crash in incidents], when=lambda c: times[id(c)])
 
 
 def scan_events(
     stream: BinaryIO, *, component: str | None = None, scope: str = "all"
 ) -> list[dict[str, Any]]:
     """Read a log and return the scrubbed event of every crash incident in it."""
-    learner = _HostnameLearner(read_log_lines(stream))
+    learner = _HostnameLearner(PrefilteredLines(stream))
     crashes = find_crashes(learner, component)
     if scope == "default":
         crashes = [c for c in crashes if c.component in DEFAULT_SCOPE]

@@ -180,3 +180,17 @@ def test_fuzz_never_raises(lines: list[str]) -> None:
         det.feed(LogLine(text=text, identifier="systemd-coredump", timestamp=1.0))
     det.expire(100.0)
     det.flush()
+
+
+def test_only_a_message_that_starts_with_process_is_a_core_dump() -> None:
+    """systemd-coredump's message starts with "Process"; the detector is busy until it ends."""
+    det = CoredumpDetector()
+    quoted = LogLine(text="saw: Process 1 (a) of user 0 dumped core.", identifier=None,
+                     timestamp=1.0)
+    assert det.feed(quoted) == [] and not det.busy()
+    assert det.flush() == []
+    det.feed(LogLine(text="Process 1 (a) of user 0 dumped core.", identifier=None,
+                     timestamp=1.0))
+    assert det.busy()
+    (crash,) = det.expire(10.0)
+    assert crash.title == "a crashed: dumped core"

@@ -697,3 +697,55 @@ def test_another_threads_log_line_inside_a_bare_traceback_is_skipped() -> None:
     (crash,) = run_text(text)
     assert [f.function for f in crash.exceptions[0].frames] == ["a", "b"]
     assert crash.level == "fatal"
+
+
+def _fed(det: PythonTracebackDetector, texts: list[str], t0: float = 1000.0) -> list[Crash]:
+    out: list[Crash] = []
+    for n, text in enumerate(texts):
+        out += det.feed(LogLine(text=text, identifier="hassio_supervisor", pid=1,
+                                timestamp=t0 + n * 0.001, position=str(n + 1)))
+    return out
+
+
+def test_a_coloured_line_never_starts_a_bare_traceback() -> None:
+    """colorlog colours a record's first line (its log header): a coloured "Traceback" line is a
+    log line, not an uncaught exception (so every crash start is a trigger line, prefilter.py)."""
+    det = PythonTracebackDetector()
+    out = _fed(det, ["\x1b[31mTraceback (most recent call last):",
+                     '  File "/usr/src/supervisor/supervisor/core.py", line 3, in start',
+                     "ValueError: boom"])
+    assert out + det.flush() == []
+    det = PythonTracebackDetector()
+    out = _fed(det, ["Traceback (most recent call last):",
+                     '  File "/usr/src/supervisor/supervisor/core.py", line 3, in start',
+                     "ValueError: boom"])
+    assert [c.title for c in out + det.flush()] == ["ValueError: boom"]  # positive control
+
+
+def test_coloured_lines_held_unread_give_the_same_breadcrumbs() -> None:
+    """A coloured log line is only read when a line after it continues its record."""
+    header = "\x1b[32m2026-11-20 10:00:0{} INFO (MainThread) [supervisor.core] step {}\x1b[0m"
+    lines = [header.format(i, i) for i in range(5)]
+    lines += ["\x1b[31m2026-11-20 10:00:06 ERROR (MainThread) [supervisor.core] failed",
+              "Traceback (most recent call last):",
+              '  File "/usr/src/supervisor/supervisor/core.py", line 3, in start',
+              "ValueError: boom\x1b[0m"]
+    det = PythonTracebackDetector()
+    assert det.busy() is False
+    (crash,) = _fed(det, lines) + det.flush()
+    assert [b.text for b in crash.breadcrumbs] == lines[:5]
+    assert (crash.level, crash.logger, crash.message) == ("error", "supervisor.core", "failed")
+
+
+def test_settle_closes_a_waiting_log_message_but_not_a_traceback() -> None:
+    det = PythonTracebackDetector()
+    _fed(det, ["\x1b[31m2026-11-20 10:00:06 ERROR (MainThread) [supervisor.core] failed",
+               "more of the message"])
+    assert det.holding() and not det.busy()
+    assert det.settle() == [] and not det.holding()
+    _fed(det, ["Traceback (most recent call last):",
+               '  File "/usr/src/supervisor/supervisor/core.py", line 3, in start'])
+    assert det.busy()
+    assert det.settle() == [] and det.busy()  # still in progress
+    (crash,) = _fed(det, ["ValueError: boom"]) + det.flush()
+    assert crash.breadcrumbs == ()  # settle forgot them

@@ -180,3 +180,23 @@ def test_spoofed_lines_are_ignored() -> None:
 def test_fuzz_never_raises(texts: list[str]) -> None:
     feed_texts(texts)
     feed_texts(texts, ident=None)
+
+
+def test_an_oom_note_belongs_to_an_exit_within_the_record_timeout() -> None:
+    """The OOM killer took another process of the unit, which ran on: a much later death of
+    its main process is not an OOM kill. (Also what lets the prefilter stop reading.)"""
+    det = UnitLogDetector()
+    note = LogLine(text="haos-agent.service: A process of this unit has been killed by the "
+                   "OOM killer.", identifier="systemd", pid=1, timestamp=50.0)
+    assert det.feed(note) == []
+    assert det.busy()
+    assert det.expire(52.0) == []
+    assert det.busy()
+    assert det.expire(60.0) == []
+    assert not det.busy()
+    later = LogLine(text="haos-agent.service: Main process exited, code=killed, status=9/KILL",
+                    identifier="systemd", pid=1, timestamp=70.0)
+    assert det.feed(later) == []
+    assert det.busy()  # waits for its result line
+    (crash,) = det.flush()
+    assert (crash.result, crash.signal) == ("signal", "SIGKILL")

@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from crash_reporter.detect.incidents import Joiner, fold_loops, merge
+from crash_reporter.detect.incidents import Joiner, fold_loops, join_views, merge
 from crash_reporter.models import Crash, CrashKind, ExceptionInfo
 
 GO = Crash(kind=CrashKind.GO, component="os-agent", title="panic: boom", platform="go",
@@ -88,3 +88,25 @@ def test_merge_keeps_primary_identity() -> None:
     merged = merge(GO, UNIT)
     assert merged.occurrence == GO.occurrence
     assert merged.views == (CrashKind.UNIT,)
+
+
+def test_join_views_joins_the_nearest_incident_and_keeps_late_views() -> None:
+    """Offline (scan): a view found late (closed at its time-out) still joins its incident, and
+    each view joins the nearest incident it fits, whatever the order they were found in."""
+    second_go = replace(GO, occurrence="os-agent:os-agent:78:line 90", occurred_at=105.0)
+    second_unit = replace(UNIT, occurrence="haos-agent.service:-:exit@2", occurred_at=105.3)
+    found = [(c.occurred_at, c) for c in (UNIT, second_unit, second_go, GO)]
+    incidents = join_views(found)
+    assert [(c.occurrence, c.views) for _t, c in incidents] == [
+        (GO.occurrence, (CrashKind.UNIT,)), (second_go.occurrence, (CrashKind.UNIT,))]
+    assert [t for t, _c in incidents] == [GO.occurred_at, second_go.occurred_at]
+    far = replace(UNIT, occurred_at=200.0)
+    assert len(join_views([(GO.occurred_at, GO), (far.occurred_at, far)])) == 2
+
+
+def test_fold_loops_on_stand_in_times() -> None:
+    """Without log times (occurred_at 0), the times given by `when` decide."""
+    loop = [replace(UNIT, occurred_at=0.0, occurrence=f"u:{i}") for i in range(3)]
+    at = {"u:0": 10.0, "u:1": 20.0, "u:2": 10_000.0}
+    folded = fold_loops(loop, when=lambda c: at[c.occurrence])
+    assert [(c.occurrence, c.loop_count) for c in folded] == [("u:0", 2), ("u:2", 1)]

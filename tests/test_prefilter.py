@@ -1,108 +1,246 @@
-"""The prefiltered reader finds exactly the crashes the full reader finds, at exact positions."""
+"""The prefiltered reader finds exactly the crashes the full reader finds, at exact positions.
+
+Compared: every field of every incident (joins and loop folds included), except that the
+prefiltered reader's breadcrumbs may be fewer: the most recent of the full reader's ones
+(those within LOOKBACK_LINES of the crash).
+"""
 
 from __future__ import annotations
 
 import io
 import random
+import re
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crash_reporter.detect.incidents import LogCrashes
 from crash_reporter.models import Crash, LogLine
 from crash_reporter.scan import find_crashes
 from crash_reporter.sources import prefilter
 from crash_reporter.sources.log_format import read_log_lines
-from crash_reporter.sources.prefilter import has_trigger, prefiltered_lines
-from tests.helpers import SAMPLES
+from crash_reporter.sources.prefilter import Gap, PrefilteredLines, has_trigger
+from tests.helpers import SAMPLES, TRUTH
 
+FIXTURES = Path(__file__).parent / "fixtures"
 LOGS = sorted(p.name for p in SAMPLES.glob("*.log"))
-# Known gap: a skipped stretch flushes the detectors, and scan's joiner runs on log time
-# without expire(), so where records span a gap (and in plain logs, which have no times)
-# views are joined and loops folded differently. `scan` uses the full reader until fixed.
-NOT_YET_EQUIVALENT = pytest.mark.xfail(strict=True, reason=(
-    "prefilter: flushing at skipped stretches changes joins/folds (scan has no expire(); "
-    "plain logs have no times); scan uses the full reader until this holds"))
-DIVERGING = {"coredump.log", "os_agent_plain.log", "supervisor_crashloop.log",
-             "supervisor_plain.log"}
+CRASH_LOGS = [n for n in LOGS if n != "noise_only.log"]
+FIXTURE_FILES = sorted(
+    [p for p in (FIXTURES / "python" / "out").glob("*.log")]
+    + [p for p in (FIXTURES / "go").glob("*.txt")])
 NOISE = [line for line in (SAMPLES / "noise_only.log").read_bytes().splitlines(keepends=True)
          if line[:4].isdigit()]
+_PREFIX = re.compile(rb"^.*?\S+(?:\[\d+\])?: ")
 
 
-def _key(crash: Crash) -> tuple[object, ...]:
-    return (crash.kind, crash.title, crash.occurrence, crash.signature, crash.loop_count,
-            crash.views, len(crash.exceptions), len(crash.threads))
+def fixture_name(path: Path) -> str:
+    """A fixture's path under tests/fixtures."""
+    return path.relative_to(FIXTURES).as_posix()
 
 
-def crashes_full(data: bytes) -> list[tuple[object, ...]]:
-    return [_key(c) for c in find_crashes(read_log_lines(io.BytesIO(data)))]
+def message(line: bytes) -> bytes:
+    """A verbose line's message (its plain form)."""
+    return _PREFIX.sub(b"", line, count=1)
 
 
-def crashes_prefiltered(data: bytes) -> list[tuple[object, ...]]:
-    return [_key(c) for c in find_crashes(prefiltered_lines(io.BytesIO(data)))]
+def as_verbose(text: bytes, identifier: bytes, pid: int, rng: random.Random) -> bytes:
+    """Plain program output as the verbose logs API prints it (one entry per line)."""
+    ms = rng.randrange(3_600_000)
+    out = []
+    for line in text.splitlines():
+        ms += rng.randrange(3)
+        out.append(b"2026-11-24 03:%02d:%02d.%03d homeassistant-kitchen %s[%d]: %s\n" % (
+            ms // 60_000 % 60, ms // 1000 % 60, ms % 1000, identifier, pid, line))
+    return b"".join(out)
+
+
+def piece(name: str, fmt: str, rng: random.Random) -> bytes:
+    """A sample or fixture in the log format `fmt` (a plain sample in a verbose log becomes
+    continuation lines of the entry before it)."""
+    path = SAMPLES / name if name in LOGS else FIXTURES / name
+    data = path.read_bytes()
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    verbose = name in LOGS and TRUTH["files"].get(name, {}).get("format", "verbose") == "verbose"
+    if name.startswith(("python/", "go/")):  # a fixture: the program's own output
+        if fmt == "verbose":
+            ident = b"os-agent" if name.startswith("go/") else b"hassio_supervisor"
+            return as_verbose(data, ident, rng.randrange(100, 5000), rng)
+        return data
+    if verbose and fmt == "plain":
+        return b"".join(message(line) for line in data.splitlines(keepends=True))
+    return data
+
+
+def noise(count: int, fmt: str, rng: random.Random) -> bytes:
+    """Ordinary lines (decoys that mention "Traceback" or `File "` included)."""
+    lines = (rng.choice(NOISE) for _ in range(count))
+    return b"".join(lines if fmt == "verbose" else (message(line) for line in lines))
+
+
+def both(data: bytes) -> tuple[list[Crash], list[Crash]]:
+    """The incidents of the full reader and of the prefiltered one."""
+    full = find_crashes(read_log_lines(io.BytesIO(data)))
+    pre = find_crashes(PrefilteredLines(io.BytesIO(data)))
+    return full, pre
+
+
+def assert_same(data: bytes, *, exact: bool = False) -> list[Crash]:
+    """The prefiltered reader finds what the full reader finds; return the full reader's."""
+    full, pre = both(data)
+    assert [replace(c, breadcrumbs=()) for c in pre] == [replace(c, breadcrumbs=()) for c in full]
+    for a, b in zip(full, pre, strict=True):
+        if exact:
+            assert b.breadcrumbs == a.breadcrumbs
+        else:  # the most recent ones
+            assert b.breadcrumbs == a.breadcrumbs[len(a.breadcrumbs) - len(b.breadcrumbs):]
+    return full
 
 
 @pytest.fixture
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blocks of 4 KB, so the samples span many blocks and most of the noise is skipped."""
     monkeypatch.setattr(prefilter, "BLOCK_BYTES", 4096)
-    monkeypatch.setattr(prefilter, "MAX_CARRY_BYTES", 16384)
 
 
 def embed(sample: bytes, rng: random.Random, noise_lines: int = 3000) -> bytes:
     """`sample` in the middle of a lot of ordinary lines."""
-    before = b"".join(rng.choice(NOISE) for _ in range(noise_lines))
-    after = b"".join(rng.choice(NOISE) for _ in range(noise_lines))
-    return before + sample + after
+    return noise(noise_lines, "verbose", rng) + sample + noise(noise_lines, "verbose", rng)
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=NOT_YET_EQUIVALENT) if n in DIVERGING else n for n in LOGS])
+@pytest.mark.parametrize("name", LOGS)
 def test_same_crashes_as_the_full_reader(name: str, small_blocks: None) -> None:
     data = embed((SAMPLES / name).read_bytes(), random.Random(name))
-    full = crashes_full(data)
-    assert crashes_prefiltered(data) == full
+    # A plain sample here continues a sparse process's entry: its breadcrumbs lie far back.
+    full = assert_same(data, exact=TRUTH["files"].get(name, {}).get("format") != "plain")
     if name != "noise_only.log":
         assert full  # positive control: the sample's crashes are there to be found
 
 
+@pytest.mark.parametrize("block", [200, 1000, 4096])
+@pytest.mark.parametrize("name", CRASH_LOGS)
+def test_crashes_straddling_block_boundaries(name: str, block: int,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks shorter than some lines: every crash spans block ends, lookbacks cross them."""
+    monkeypatch.setattr(prefilter, "BLOCK_BYTES", block)
+    rng = random.Random(block)
+    data = noise(300, "verbose", rng) + (SAMPLES / name).read_bytes() + noise(5, "verbose", rng)
+    assert assert_same(data, exact=True)
+
+
+@pytest.mark.parametrize("fmt", ["verbose", "plain"])
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=fixture_name)
+def test_every_fixture_crash_is_found(path: Path, fmt: str, small_blocks: None) -> None:
+    """Real program output (every CPython 3.10-3.13 and Go form we have) in ordinary lines."""
+    name = fixture_name(path)
+    rng = random.Random(name + fmt)
+    data = noise(500, fmt, rng) + piece(name, fmt, rng) + noise(500, fmt, rng)
+    full = assert_same(data)
+    if not path.name.startswith("decoy"):
+        assert full, name  # positive control
+
+
+def test_every_sample_crash_has_a_trigger_line() -> None:
+    """Each crash of the ground truth has a trigger on one of its own lines."""
+    for name, info in TRUTH["files"].items():
+        lines = (SAMPLES / name).read_bytes().splitlines(keepends=True)
+        for crash in info["crashes"]:
+            numbers = crash.get("lines") or range(crash["first_line"], crash["last_line"] + 1)
+            assert any(has_trigger(lines[n - 1]) for n in numbers), (name, crash["crash_id"])
+
+
+def test_decoys_are_not_triggers() -> None:
+    assert not any(has_trigger(line) for line in NOISE)
+    for decoy in (
+        b"2026-11-21 12:01:34.323 h hassio_supervisor[1]: Core log contains "
+        b"'Traceback (most recent call last):'\n",
+        b"2026-11-21 12:01:34.323 h hassio_supervisor[1]: Invalid config: "
+        b'File "/config/x.yaml", line 3\n',
+        b"Found 'panic: runtime error' in the journal of haos-agent.service\n",
+        b"a line that says goroutine and Traceback and dumped core in passing\n",
+    ):
+        assert not has_trigger(decoy), decoy
+    for trigger in (
+        b"2026-11-21 12:01:34.323 h hassio_supervisor[1]: Traceback (most recent call last):\n",
+        b"Traceback (most recent call last):\n",
+        b'  File "/usr/src/supervisor/supervisor/x.py", line 3\n',
+        b"2026-11-21 12:01:34.323 h systemd[1]: a.service: Failed with result 'signal'.\n",
+        b"2026-11-21 12:01:34.323 h kernel: Out of memory: Killed process 5 (x)\n",
+        b"goroutine 1 [running]:\n",
+    ):
+        assert has_trigger(trigger), trigger
+
+
 def test_ordinary_lines_are_skipped(small_blocks: None) -> None:
     rng = random.Random(1)
-    quiet = [line for line in NOISE if not has_trigger(line)]  # no decoy 'File "' lines
-    noise = b"".join(rng.choice(quiet) for _ in range(20_000))
-    data = noise + (SAMPLES / "os_agent.log").read_bytes() + noise
-    lines = list(prefiltered_lines(io.BytesIO(data)))
+    noise_block = noise(20_000, "verbose", rng)
+    data = noise_block + (SAMPLES / "os_agent.log").read_bytes() + noise_block
+    reader = PrefilteredLines(io.BytesIO(data))
+    full = find_crashes(read_log_lines(io.BytesIO(data)))
+    lines: list[LogLine | Gap] = []
+
+    class Recording:
+        def watch(self, detectors: LogCrashes) -> None:
+            reader.watch(detectors)
+
+        def __iter__(self) -> Iterator[LogLine | Gap]:
+            for item in reader:
+                lines.append(item)
+                yield item
+
+    assert find_crashes(Recording()) == full
     fed = [line for line in lines if isinstance(line, LogLine)]
-    assert None in lines
-    assert len(fed) < data.count(b"\n") / 10
+    assert any(isinstance(line, Gap) for line in lines)
+    assert len(fed) < data.count(b"\n") / 50
     # Positions stay exact line numbers of the input.
     numbered = data.split(b"\n")
-    for line in fed[:: max(1, len(fed) // 50)]:
+    for line in fed:
         raw = numbered[int(line.position) - 1].decode("utf-8", "replace")
         assert raw.endswith(line.text)
+    gaps = [item.last for item in lines if isinstance(item, Gap)]
+    assert gaps[-1].position == str(data.count(b"\n"))  # the end is reported
 
 
-def test_every_crash_sample_has_a_trigger() -> None:
-    for name in LOGS:
-        if name != "noise_only.log":
-            assert has_trigger((SAMPLES / name).read_bytes()), name
-
-
-@NOT_YET_EQUIVALENT
-@settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 2**32), names=st.lists(
-    st.sampled_from([n for n in LOGS if n != "noise_only.log"]), max_size=4))
-def test_random_mixes_give_the_same_crashes(seed: int, names: list[str]) -> None:
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32), fmt=st.sampled_from(["verbose", "plain"]),
+       block=st.sampled_from([300, 1500, 4096, 1 << 16]),
+       names=st.lists(st.sampled_from(
+           CRASH_LOGS + [fixture_name(p) for p in FIXTURE_FILES]), max_size=5))
+def test_random_mixes_give_the_same_crashes(seed: int, fmt: str, block: int,
+                                            names: list[str]) -> None:
+    """Real crashes of every kind, in both text formats, between stretches of ordinary lines
+    (none, a few, or enough to skip whole blocks), crossing block ends at random."""
     rng = random.Random(seed)
-    blob = b"".join(embed((SAMPLES / name).read_bytes(), rng, rng.randrange(0, 400))
-                    for name in names)
+    blob = b"".join(noise(rng.choice((0, 3, 40, 400)), fmt, rng) + piece(name, fmt, rng)
+                    for name in names) + noise(rng.choice((0, 50)), fmt, rng)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(prefilter, "BLOCK_BYTES", 4096)
-        mp.setattr(prefilter, "MAX_CARRY_BYTES", 16384)
-        assert crashes_prefiltered(blob) == crashes_full(blob)
+        mp.setattr(prefilter, "BLOCK_BYTES", block)
+        assert_same(blob)
 
 
-def test_huge_line_without_line_end_is_bounded(small_blocks: None, tmp_path: Path) -> None:
-    data = b"x" * 200_000 + b"\n" + (SAMPLES / "os_agent.log").read_bytes()
-    assert crashes_prefiltered(data) == crashes_full(data)
+def test_huge_line_without_line_end_is_bounded(small_blocks: None) -> None:
+    sample = (SAMPLES / "os_agent.log").read_bytes()
+    data = sample.replace(b"\n", b"\n" + b"x" * 200_000 + b"\n", 1)  # after the first line
+    assert assert_same(data, exact=True)
+    crashed = b"2026-11-23 02:37:57.757 h os-agent[1]: " + b"y" * 100_000 + b"\n"
+    data = (SAMPLES / "os_agent.log").read_bytes().replace(b"\n", b"\n" + crashed, 25)
+    assert assert_same(data + b"z" * 90_000, exact=True)  # and a last line without line end
+
+
+def test_without_detectors_to_ask_a_fixed_lookahead_is_read(small_blocks: None) -> None:
+    """Used on its own (no `watch`), the reader still yields every trigger line, exactly."""
+    rng = random.Random(3)
+    data = noise(3000, "verbose", rng) + (SAMPLES / "os_agent.log").read_bytes() + noise(
+        3000, "verbose", rng)
+    numbered = data.split(b"\n")
+    fed = {int(item.position): item for item in PrefilteredLines(io.BytesIO(data))
+           if isinstance(item, LogLine)}
+    triggers = [n for n, raw in enumerate(numbered, 1) if has_trigger(raw + b"\n")]
+    assert triggers and all(n in fed for n in triggers)
+    for n, line in fed.items():
+        assert numbered[n - 1].decode("utf-8", "replace").endswith(line.text)
+    assert len(fed) < len(numbered) / 10

@@ -96,17 +96,7 @@ def scan(filename: str) -> list[Crash]:
         return find_crashes(read_log_lines(stream))
 
 
-JOIN_BUG = (
-    "scan.find_crashes never calls LogCrashes.expire(): the record of a process that died "
-    "(its stream gets no further line) is only closed at end of input, after the Joiner has "
-    "released the unit failure / core dump it should have joined; fix: expire with log time "
-    "as lines arrive (see the final report)"
-)
-FILES = [
-    pytest.param(name, marks=pytest.mark.xfail(reason=JOIN_BUG, strict=True))
-    if name in ("os_agent.log", "coredump.log") else pytest.param(name)
-    for name in TRUTH["files"]
-]
+FILES = list(TRUTH["files"])
 
 
 def test_expected_incidents_follow_the_readme() -> None:

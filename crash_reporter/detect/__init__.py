@@ -4,6 +4,11 @@ Every log detector follows one protocol: it is fed the lines of ONE process stre
 identifier + pid, or one plain-text stream) in order and returns the crashes it completed.
 It holds at most a fixed number of lines for a crash in progress, closes a record that never
 ends on `expire(now)` or on the next record, and never raises on bad input.
+
+For the prefiltered reader (sources/prefilter.py) a detector also tells whether it is `busy`
+(it holds a record that can still become a crash without any further trigger line: the
+reader must keep feeding lines until it is not) and can `settle` where lines were skipped:
+close what cannot become a crash without a trigger line and forget its breadcrumbs.
 """
 
 from __future__ import annotations
@@ -57,6 +62,15 @@ class Detector(Protocol):
     def flush(self) -> list[Crash]:
         """End of input: close whatever is in progress."""
 
+    def holding(self) -> bool:
+        """Is anything in progress (a record that `expire` may close)?"""
+
+    def busy(self) -> bool:
+        """Can what is in progress still become a crash without a further trigger line?"""
+
+    def settle(self) -> list[Crash]:
+        """Lines are skipped here: close what is not busy, forget the breadcrumbs."""
+
 
 class RecordDetector:
     """Base of the detectors that build one record at a time from physical lines.
@@ -95,6 +109,31 @@ class RecordDetector:
     def flush(self) -> list[Crash]:
         """End of input: close whatever is in progress."""
         return self._close()
+
+    def holding(self) -> bool:
+        """Is a record in progress?"""
+        return self._rec is not None
+
+    def busy(self) -> bool:
+        """Can the record in progress still become a crash without a further trigger line?
+
+        By default every record can; detectors whose records only become crashes at a
+        later trigger line (a log message waiting for its traceback) say so.
+        """
+        return self._rec is not None
+
+    def settle(self) -> list[Crash]:
+        """Lines are skipped here (sources/prefilter.py): close a record that is not busy.
+
+        The breadcrumbs are forgotten too: lines of this process may have been skipped, so
+        the ones kept would not be the last before the next crash.
+        """
+        out = self._close() if self._rec is not None and not self.busy() else []
+        self._forget()
+        return out
+
+    def _forget(self) -> None:
+        """Drop what was kept from lines before a skipped stretch (breadcrumbs)."""
 
     def _count_line(self, line: LogLine) -> bool:
         """Count one more line of the record in progress; True once it exceeds MAX_CRASH_LINES."""

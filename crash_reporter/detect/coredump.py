@@ -1,6 +1,6 @@
 """systemd-coredump's journal message -> Crash (a native crash, with stacks when printed).
 
-The message (MESSAGE_ID fc2e22bc6ee647b6b90729ab34a250b1) is
+The message (MESSAGE_ID fc2e22bc6ee647b6b90729ab34a250b1) starts with
 ``Process <pid> (<comm>) of user <uid> dumped core.`` (or ``... terminated abnormally without
 generating a coredump.``), optionally followed by module notes and ``Stack trace of thread
 <tid>:`` blocks of ``#<n>  0x<pc> <function|n/a> (<module> + 0x<offset>)`` frames, and
@@ -104,7 +104,7 @@ class CoredumpDetector(RecordDetector):
     def _line(self, line: LogLine, text: str) -> list[Crash]:
         """Process one physical line."""
         rec = self._rec
-        m = _PROCESS.search(text) if "Process " in text else None
+        m = _PROCESS.match(text) if text.startswith("Process ") else None
         if m is not None and trusted(line):
             out = self._close()
             pid, comm, uid = int(m.group(1)), m.group(2), int(m.group(3))
@@ -144,6 +144,10 @@ class CoredumpDetector(RecordDetector):
         if text.startswith("ELF object"):
             return self._close()
         return []
+
+    def _forget(self) -> None:
+        """Forget the breadcrumbs."""
+        self._crumbs.clear()
 
     def _close(self) -> list[Crash]:
         """Finish the record in progress."""

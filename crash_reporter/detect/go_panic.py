@@ -138,6 +138,25 @@ class GoPanicDetector(RecordDetector):
 
     # -- protocol -----------------------------------------------------------------------
 
+    def feed(self, line: LogLine) -> list[Crash]:
+        """Take the next line; return the crashes it completed (most lines: a breadcrumb)."""
+        text = line.text
+        if self._rec is None and not self._overflow and not text.startswith(_STARTS) \
+                and "\n" not in text:
+            self._crumbs.append(line)
+            return []
+        return super().feed(line)
+
+    def busy(self) -> bool:
+        """A goroutine was printed: the record will be a crash (a lone header may be a decoy)."""
+        rec = self._rec
+        return rec is not None and bool(rec.goroutines)
+
+    def _forget(self) -> None:
+        """Forget the breadcrumbs and the end of an over-long crash."""
+        self._crumbs.clear()
+        self._overflow = False
+
     # -- state machine ------------------------------------------------------------------
 
     def _line(self, line: LogLine, text: str) -> list[Crash]:

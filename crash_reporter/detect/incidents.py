@@ -5,13 +5,16 @@ and PID, so interleaved processes are reassembled). `Joiner` holds every crash f
 window and merges those that are views of one incident: a Go panic or Python traceback with
 the unit failure and/or core dump it caused, and the D-Bus and log views of the same unit
 failure. The richest view is the primary (traceback/panic > core dump > unit failure), so the
-merged incident's identity does not depend on which view arrived first. `fold_loops` folds
-repeated incidents of one signature (used by `scan`; the daemon folds with flood control).
+merged incident's identity does not depend on which view arrived first. `join_views` does the
+same for a whole log at once (`scan`: nothing is released early, each view joins the nearest
+incident it fits), and `fold_loops` folds repeated incidents of one signature (used by
+`scan`; the daemon folds with flood control).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -55,40 +58,109 @@ def detectors_for(identifier: str | None, default_component: str | None) -> list
     ]
 
 
+StreamKey = tuple[str | None, int | None]
+
+
+def _order(key: StreamKey) -> tuple[str, int]:
+    """A fixed order of streams (so crashes closed together come out in the same order)."""
+    return key[0] or "", key[1] if key[1] is not None else -1
+
+
 class LogCrashes:
-    """Demultiplex log lines per process and run that process's detectors."""
+    """Demultiplex log lines per process and run that process's detectors.
+
+    Streams that got a line since the last `expire` / `busy`, or held something then, are
+    remembered, so those calls look at a handful of detectors, not at every stream.
+    """
 
     def __init__(self, default_component: str | None = None) -> None:
         """`default_component` applies to lines without an identifier (plain text)."""
         self._default = default_component
-        self._streams: OrderedDict[tuple[str | None, int | None], list[Detector]] = OrderedDict()
+        self._streams: OrderedDict[StreamKey, list[Detector]] = OrderedDict()
+        self._live: set[StreamKey] = set()  # fed since the last expire, or holding then
+        self._unsure: set[StreamKey] = set()  # fed since the last busy(), or busy then
+        self._last: StreamKey | None = None  # the stream of the last line (in both sets)
+        self._last_detectors: list[Detector] = []
 
     def feed(self, line: LogLine) -> list[Crash]:
         """Take one line; return the crashes it completed."""
         key = (line.identifier, line.pid)
-        detectors = self._streams.get(key)
-        crashes: list[Crash] = []
-        if detectors is None:
-            if len(self._streams) >= MAX_STREAMS:
-                _key, oldest = self._streams.popitem(last=False)
-                for det in oldest:
-                    crashes += det.flush()
-            detectors = detectors_for(line.identifier, self._default)
-            self._streams[key] = detectors
+        if key == self._last:  # the same process as the line before (a common case)
+            detectors = self._last_detectors
+            crashes: list[Crash] = []
         else:
-            self._streams.move_to_end(key)
+            detectors_or_none = self._streams.get(key)
+            crashes = []
+            if detectors_or_none is None:
+                if len(self._streams) >= MAX_STREAMS:
+                    _key, oldest = self._streams.popitem(last=False)
+                    for det in oldest:
+                        crashes += det.flush()
+                detectors = detectors_for(line.identifier, self._default)
+                self._streams[key] = detectors
+            else:
+                detectors = detectors_or_none
+                self._streams.move_to_end(key)
+            self._live.add(key)
+            self._unsure.add(key)
+            self._last, self._last_detectors = key, detectors
         for det in detectors:
-            crashes += det.feed(line)
+            got = det.feed(line)
+            if got:
+                crashes += got
         return crashes
 
     def expire(self, now: float) -> list[Crash]:
         """Close records that stopped getting lines (time-out)."""
-        return [c for dets in self._streams.values() for d in dets for c in d.expire(now)]
+        crashes: list[Crash] = []
+        live = self._live
+        self._live = still = set()
+        if self._last is not None:
+            still.add(self._last)  # (the same-process shortcut in `feed` skips the adding)
+        for key in sorted(live, key=_order) if len(live) > 1 else live:
+            dets = self._streams.get(key)
+            if dets is None:
+                continue
+            for det in dets:
+                if det.holding():
+                    crashes += det.expire(now)
+                    if det.holding():
+                        still.add(key)
+        return crashes
+
+    def busy(self) -> bool:
+        """Does some process hold a record that can still become a crash by itself?"""
+        unsure = self._unsure
+        if not unsure:
+            return False
+        busy: set[StreamKey] = set()
+        streams = self._streams
+        for key in unsure:
+            dets = streams.get(key)
+            if dets is not None:
+                for det in dets:
+                    if det.busy():
+                        busy.add(key)
+                        break
+        self._unsure = busy | {self._last} if self._last is not None else busy
+        return bool(busy)
+
+    def settle(self) -> list[Crash]:
+        """Lines are skipped here: every detector closes what is not busy (sources/prefilter.py)."""
+        crashes: list[Crash] = []
+        for key in sorted(self._streams, key=_order):
+            for det in self._streams[key]:
+                crashes += det.settle()
+        return crashes
 
     def flush(self) -> list[Crash]:
         """End of input: close everything."""
-        crashes = [c for dets in self._streams.values() for d in dets for c in d.flush()]
+        crashes = [c for key in sorted(self._streams, key=_order)
+                   for d in self._streams[key] for c in d.flush()]
         self._streams.clear()
+        self._live.clear()
+        self._unsure.clear()
+        self._last = None
         return crashes
 
 
@@ -121,6 +193,11 @@ def _joinable(a: Crash, b: Crash) -> bool:
     """
     if abs(a.occurred_at - b.occurred_at) > JOIN_WINDOW_S:
         return False
+    return _fits(a, b)
+
+
+def _fits(a: Crash, b: Crash) -> bool:
+    """Could `a` and `b` be two views of one incident (whatever their times)?"""
     kinds_a, kinds_b = _kinds(a), _kinds(b)
     if kinds_a & kinds_b:
         return False
@@ -166,21 +243,72 @@ class Joiner:
         return ready
 
 
-def fold_loops(crashes: Iterable[Crash], window_s: float = LOOP_WINDOW_S) -> list[Crash]:
-    """Fold repeats of one signature (each within `window_s` of the previous) into one."""
+def join_views(found: Iterable[tuple[float, Crash]],
+               window_s: float = JOIN_WINDOW_S) -> list[tuple[float, Crash]]:
+    """Join the views of one incident among all crashes of a log, as (time, crash) pairs.
+
+    For a whole log at once (`scan`): nothing is released early, so a view found late (a
+    record closed only at its time-out) still joins its incident. Each crash, in the order
+    found, joins the NEAREST earlier incident it fits (`_fits`) at most `window_s` away (the
+    earliest of equally near ones); the merged incident keeps the primary view's time. The
+    time is the log time of the crash, or a stand-in where the log has none (scan.py).
+    """
+    incidents: list[tuple[float, Crash]] = []
+    buckets: dict[int, list[int]] = {}
+
+    def bucket(when: float) -> int:
+        return math.floor(when / window_s) if math.isfinite(when) else 0
+
+    for when, crash in found:
+        home = bucket(when)
+        best: tuple[float, int] | None = None
+        for b in (home - 1, home, home + 1):
+            for i in buckets.get(b, ()):
+                held_when, held = incidents[i]
+                distance = abs(held_when - when)
+                if distance <= window_s and (best is None or (distance, i) < best) \
+                        and _fits(held, crash):
+                    best = (distance, i)
+        if best is None:
+            buckets.setdefault(home, []).append(len(incidents))
+            incidents.append((when, crash))
+            continue
+        i = best[1]
+        held_when, held = incidents[i]
+        if _RANK[crash.kind] < _RANK[held.kind]:
+            incidents[i] = (when, merge(crash, held))
+            if bucket(when) != bucket(held_when):
+                buckets[bucket(held_when)].remove(i)
+                buckets.setdefault(bucket(when), []).append(i)
+        else:
+            incidents[i] = (held_when, merge(held, crash))
+    return incidents
+
+
+def fold_loops(crashes: Iterable[Crash], window_s: float = LOOP_WINDOW_S,
+               when: Callable[[Crash], float] | None = None) -> list[Crash]:
+    """Fold repeats of one signature (each within `window_s` of the previous) into one.
+
+    `when` gives a crash's time for ordering and the window (default: `occurred_at`; scan
+    passes a stand-in for logs without times); the loop's first/last times stay log times.
+    """
+    at = when or (lambda c: c.occurred_at)
     folded: list[Crash] = []
+    last_at: list[float] = []
     open_loops: dict[tuple[str, tuple[str, ...]], int] = {}
-    for crash in sorted(crashes, key=lambda c: c.occurred_at):
+    for crash in sorted(crashes, key=at):
         key = (crash.component, crash.signature)
         index = open_loops.get(key)
+        now = at(crash)
         if index is not None:
             head = folded[index]
-            last = head.loop_last_at or head.occurred_at
-            if crash.occurred_at - last <= window_s:
+            if now - last_at[index] <= window_s:
                 folded[index] = replace(head, loop_count=head.loop_count + 1,
                                         loop_first_at=head.loop_first_at or head.occurred_at,
                                         loop_last_at=crash.occurred_at)
+                last_at[index] = now
                 continue
         open_loops[key] = len(folded)
         folded.append(crash)
+        last_at.append(now)
     return folded

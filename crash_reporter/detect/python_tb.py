@@ -27,11 +27,12 @@ A record starts at a log header whose message may continue (no colour reset yet)
 `Traceback` line (an uncaught exception on stderr: level "fatal"; asyncio's and threading's
 "Task exception was never retrieved" / "Exception in thread" lines just before it become its
 message, level "error"), or at a `Type: value` / SyntaxError location line that a chain
-marker or SyntaxError confirms. A traceback right after a log line that already ended with
-the reset is that record's only if the traceback ends with a reset too (colorlog without a
-queue handler); else it is bare. A record ends at the colour reset, at the next log header,
-at a line that does not fit the grammar (outside a coloured record: another writer's line,
-a blank line not followed by a chain marker, a new frame block), at a gap of
+marker or SyntaxError confirms; those last three never start with a colour code (colorlog
+colours a record's first line, its header). A traceback right after a log line that already
+ended with the reset is that record's only if the traceback ends with a reset too (colorlog
+without a queue handler); else it is bare. A record ends at the colour reset, at the next
+log header, at a line that does not fit the grammar (outside a coloured record: another
+writer's line, a blank line not followed by a chain marker, a new frame block), at a gap of
 RECORD_TIMEOUT_S, on `expire` or on `flush`. Only a record with an exception line or a frame
 is a crash; a line that merely mentions "Traceback" is not. Tracebacks logged below ERROR
 are not crashes (contracts.md). Exceptions are OLDEST FIRST (Sentry's order); a group
@@ -519,21 +520,67 @@ class PythonTracebackDetector(RecordDetector):
         self._default = default_component
         self._app = app_packages
         self._rec: _Record | None = None
+        self._lazy: LogLine | None = None  # a coloured line not read yet (see `_line`)
         self._crumbs: deque[LogLine] = deque(maxlen=BREADCRUMB_LINES)
+        self._header: tuple[str, re.Match[str] | None] = ("", None)  # the last header match
 
     def held(self) -> int:
         """How many lines and frames the detector holds now (bounded; for tests)."""
-        return len(self._crumbs) + (self._rec.held() if self._rec else 0)
+        return len(self._crumbs) + (self._rec.held() if self._rec else 0) + (
+            self._lazy is not None)
+
+    def flush(self) -> list[Crash]:
+        """End of input: close whatever is in progress."""
+        if self._lazy is not None:
+            self._crumbs.append(self._lazy)
+            self._lazy = None
+        return self._close()
+
+    def busy(self) -> bool:
+        """A traceback, or a SyntaxError's location line, is in progress.
+
+        A log message waiting for its traceback, or a `Type: value` line waiting for a chain
+        marker, only becomes a crash at a later `Traceback` / chain marker line.
+        """
+        rec = self._rec
+        return rec is not None and (rec.tb is not None or (
+            rec.pending is not None and rec.pending[0].startswith("  File ")))
+
+    def _forget(self) -> None:
+        """Forget the breadcrumbs."""
+        self._crumbs.clear()
+        self._lazy = None
 
     # -- state machine ------------------------------------------------------------------
 
     def _line(self, line: LogLine, text: str) -> list[Crash]:
-        """Process one physical line."""
+        """Process one physical line.
+
+        A coloured line (colorlog: the first line of a log record) while nothing is in
+        progress is only held, unread: the next line of the process shows whether anything
+        continues it. Another coloured line closes it unread (it becomes a breadcrumb, as a
+        closed record's lines do); any other line has it read first. Most log lines are
+        thus never parsed.
+        """
         text = _clean(text)
         if text is not line.text:
             line = replace(line, text=text)
-        if line.timestamp is not None and not _finite(line.timestamp):
+        ts = line.timestamp
+        if ts is not None and not 0.0 <= ts < MAX_EPOCH:  # (NaN too)
             line = replace(line, timestamp=None)
+        lazy = self._lazy
+        if text.startswith("\x1b[") and self._rec is None:
+            if lazy is not None:
+                self._crumbs.append(lazy)
+            self._lazy = line
+            return []
+        if lazy is not None:
+            self._lazy = None
+            return self._read(lazy, lazy.text) + self._read(line, text)
+        return self._read(line, text)
+
+    def _read(self, line: LogLine, text: str) -> list[Crash]:
+        """Process one physical line (cleaned)."""
         colour_start = colour_end = False
         plain = text
         if "\x1b" in text:
@@ -553,7 +600,9 @@ class PythonTracebackDetector(RecordDetector):
         """A line while no record is in progress."""
         head = plain[:1]
         if head.isdigit():
-            header = _HEADER.match(plain)
+            seen, header = self._header
+            if seen is not plain:
+                header = _HEADER.match(plain)
             if header:
                 # colorlog without a queue handler resets after the header line and again
                 # after the traceback: a closed coloured header may still get one
@@ -563,7 +612,7 @@ class PythonTracebackDetector(RecordDetector):
                     else None, logger=header.group(4), message=[header.group(5)],
                     lines=[line], header_ts=line.timestamp)
                 return []
-        elif head in {"T", " "}:
+        elif head in {"T", " "} and not colour_start:  # a coloured line is a log line
             stripped = plain.rstrip()
             if stripped in (_TRACEBACK, _TOP_GROUP):
                 self._start_bare(line, plain)
@@ -624,7 +673,8 @@ class PythonTracebackDetector(RecordDetector):
                 > RECORD_TIMEOUT_S) or (colour_start and (rec.coloured or rec.tb is None)):
             return False, self._close()
         head = plain[:1]
-        if head.isdigit() and _HEADER.match(plain):
+        if head.isdigit() and (header := _HEADER.match(plain)):
+            self._header = (plain, header)
             if colour_start and colour_end and rec.tb is not None and not rec.coloured \
                     and rec.tb.in_frames():
                 return True, []  # another thread's whole log line inside a bare traceback
@@ -716,8 +766,9 @@ class PythonTracebackDetector(RecordDetector):
         assert pending is not None
         stripped = plain.rstrip()
         syntax = pending[0].startswith("  File ")
-        confirm = (not syntax and stripped in (_CAUSE, _CONTEXT)) or (
-            syntax and not plain.startswith(" ") and _STRICT_TYPE.match(stripped) is not None)
+        confirm = not colour_start and (
+            (not syntax and stripped in (_CAUSE, _CONTEXT)) or (
+                syntax and not plain.startswith(" ") and _STRICT_TYPE.match(stripped) is not None))
         if confirm:
             tb = _Traceback()
             if all(tb.feed(text, _LOOSE) for text in pending) and tb.feed(plain, _LOOSE):

@@ -10,8 +10,10 @@ systemd (identifier ``systemd``) logs, for a unit's main process that died:
 
 A crash is reported when its ``Failed with result`` line arrives (or, without one, when the
 next exit of the unit, `expire` or `flush` closes it), if `is_unit_crash` says the result is a
-crash for that unit. The kernel's ``Out of memory: Killed process <pid> (<comm>)`` is a crash
-of its own (its unit is not named there; the incident joiner links it to the unit's failure).
+crash for that unit. A unit's OOM note marks its main process's exit within RECORD_TIMEOUT_S
+as an OOM kill; later (`expire`) it is dropped: the OOM killer took another of its processes.
+The kernel's ``Out of memory: Killed process <pid> (<comm>)`` is a crash of its own (its unit
+is not named there; the incident joiner links it to the unit's failure).
 
 Trust: in journal input an entry counts only if it comes from systemd itself (`_COMM`
 systemd or `_PID` 1) or, for OOM lines, from the kernel transport; in text input only the
@@ -83,7 +85,7 @@ class UnitLogDetector:
         """Start with no unit known."""
         self._pending: dict[str, _Exit] = {}
         self._restarts: dict[str, int] = {}
-        self._oom: set[str] = set()
+        self._oom: dict[str, float | None] = {}  # unit -> time of its OOM note
         self._last_crash: dict[str, float] = {}
 
     def feed(self, line: LogLine) -> list[Crash]:
@@ -101,12 +103,19 @@ class UnitLogDetector:
             return []
 
     def expire(self, now: float) -> list[Crash]:
-        """Close exits whose result line did not come within RECORD_TIMEOUT_S."""
+        """Close exits whose result line did not come within RECORD_TIMEOUT_S.
+
+        An OOM note of a unit whose main process did not exit within RECORD_TIMEOUT_S is
+        dropped too: the OOM killer took another process of it, the unit ran on.
+        """
         out: list[Crash] = []
         for unit, ex in list(self._pending.items()):
             ts = ex.first.timestamp
             if ts is not None and now - ts > RECORD_TIMEOUT_S:
                 out += self._finish(unit, None)
+        for unit, noted in list(self._oom.items()):
+            if noted is not None and now - noted > RECORD_TIMEOUT_S:
+                del self._oom[unit]
         return out
 
     def flush(self) -> list[Crash]:
@@ -115,6 +124,18 @@ class UnitLogDetector:
         for unit in list(self._pending):
             out += self._finish(unit, None)
         return out
+
+    def holding(self) -> bool:
+        """Does an exit wait for its result line, or an OOM note for the exit?"""
+        return bool(self._pending or self._oom)
+
+    def busy(self) -> bool:
+        """An exit waits for its result line (or a timed OOM note for its exit)."""
+        return bool(self._pending) or any(t is not None for t in self._oom.values())
+
+    def settle(self) -> list[Crash]:
+        """Nothing to settle: a waiting exit is busy, restart counters stay."""
+        return []
 
     # -- lines --------------------------------------------------------------------------
 
@@ -135,7 +156,7 @@ class UnitLogDetector:
             self._pending[unit] = _Exit(first=line, unit=unit, code=code,
                                         status=int(m.group("status")),
                                         oom=unit in self._oom)
-            self._oom.discard(unit)
+            self._oom.pop(unit, None)
             return out
         if m := _FAILED.match(what):
             result = m.group("result")
@@ -151,11 +172,11 @@ class UnitLogDetector:
             else:
                 if len(self._oom) > 256:
                     self._oom.clear()
-                self._oom.add(unit)
+                self._oom[unit] = line.timestamp
             return []
         if what.startswith(_CLEAN):
             self._pending.pop(unit, None)
-            self._oom.discard(unit)
+            self._oom.pop(unit, None)
         return []
 
     def _result_only(self, line: LogLine, unit: str, result: str) -> list[Crash]:

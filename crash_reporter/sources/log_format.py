@@ -136,6 +136,10 @@ _VERBOSE = re.compile(
 )
 
 
+# The fast form on raw bytes: does a line (probably) start a new entry? (prefilter.py)
+VERBOSE_PREFIX_BYTES = re.compile(_VERBOSE_FAST.pattern.encode())
+
+
 def _match_verbose(text: str) -> re.Match[str] | None:
     """Match the verbose prefix (fast path first)."""
     return _VERBOSE_FAST.match(text) or (
@@ -259,16 +263,17 @@ def split_lines(chunks: Iterable[bytes], limit: int = MAX_LINE_BYTES) -> Iterato
         yield carry if len(carry) <= limit else _cut(carry, limit)
 
 
-def _verbose_lines(lines: Iterable[bytes], first: int = 1) -> Iterator[LogLine]:
+def _verbose_lines(lines: Iterable[bytes | bytearray], first: int = 1,
+                   prev: LogLine | None = None) -> Iterator[LogLine]:
     """LogLines of verbose text; continuation lines inherit the entry they continue.
 
-    `first` is the line number of the first line (positions are line numbers).
+    `first` is the line number of the first line (positions are line numbers); `prev` is a
+    line of the entry the first lines continue (when reading from the middle of a log).
     """
     make = make_line
     match = _VERBOSE_FAST.match
     slow = _VERBOSE.match
     minute = _minute_epoch
-    prev: LogLine | None = None
     for n, raw in enumerate(lines, first):
         text = raw.decode("utf-8", "replace")
         if text and text[-1] == "\r":
@@ -293,7 +298,7 @@ def _verbose_lines(lines: Iterable[bytes], first: int = 1) -> Iterator[LogLine]:
             yield make(text, None, None, None, None, str(n))
 
 
-def _plain_lines(lines: Iterable[bytes], first: int = 1) -> Iterator[LogLine]:
+def _plain_lines(lines: Iterable[bytes | bytearray], first: int = 1) -> Iterator[LogLine]:
     """LogLines of plain text (MESSAGE only); `first` is the first line's number."""
     make = make_line
     for n, raw in enumerate(lines, first):
@@ -487,9 +492,16 @@ def sniff(stream: BinaryIO | Iterable[bytes],
     return fmt, itertools.chain((head,), chunks)
 
 
-def text_lines(fmt: Format, lines: Iterable[bytes], first: int = 1) -> Iterator[LogLine]:
-    """LogLines of text input (verbose or plain) from its raw lines."""
-    return _verbose_lines(lines, first) if fmt == "verbose" else _plain_lines(lines, first)
+def text_lines(fmt: Format, lines: Iterable[bytes | bytearray], first: int = 1,
+               prev: LogLine | None = None) -> Iterator[LogLine]:
+    """LogLines of text input (verbose or plain) from its raw lines.
+
+    `first` is the first line's number, `prev` (verbose) a line of the entry that the first
+    lines may continue.
+    """
+    if fmt == "verbose":
+        return _verbose_lines(lines, first, prev)
+    return _plain_lines(lines, first)
 
 
 def read_log_lines(stream: BinaryIO | Iterable[bytes],

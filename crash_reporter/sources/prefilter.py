@@ -2,109 +2,408 @@
 
 A replay after a restart, or `crash-reporter scan` of a big journal, is mostly ordinary
 lines, and any per-line work in Python costs several times what reading the bytes does. So
-text input (verbose or plain) is cut into blocks of about BLOCK_BYTES on line ends, and a
-block is decoded and turned into LogLines only when one of TRIGGERS occurs in it (a C-speed
-substring search), or in the block before it (a crash may run on past a block's end).
-Before such a hot block the last LOOKBACK_LINES lines of the skipped block before it are
-read too: the log message that announced the crash and the breadcrumbs. Skipped blocks are
-only counted, so positions (line numbers) stay exact, and `None` is yielded where lines
-were skipped so the caller closes whatever is in progress.
+text input (verbose or plain) is read in blocks of complete lines and searched at C speed
+for TRIGGERS: the text a crash line starts with, at the start of a line's message (after
+the verbose prefix ``...]: ``, or at the start of the line) or right after a ``: `` (systemd's
+``<unit>: Main process exited``, the kernel's ``Out of memory: Killed process``). Every
+crash the detectors (detect/) can report contains such a line (tests/test_prefilter.py
+checks every sample and fixture): a Python ``Traceback`` line, a chain marker, a
+SyntaxError's bare ``File`` line or a group's ``+`` margin; a Go ``goroutine N [...]:``
+header; systemd-coredump's ``Process N (comm) ...``; the service manager's exit, result,
+restart and OOM lines; the kernel's OOM kill. A line that only MENTIONS one of them
+elsewhere (a log message quoting "Traceback" or ``File "...``) is not a trigger.
 
-Every crash format prints at least one trigger on some line of each crash. NOT YET
-EQUIVALENT to the full reader: where a record or an incident spans a skipped stretch the
-joins and loop folds differ (tests/test_prefilter.py marks those cases), so `scan` does not
-use it yet; bench/scan.py measures it. Journal export/JSON input is read in full.
+Only the lines around triggers are parsed and yielded: from LOOKBACK_LINES before a trigger
+line (the log message that announced the crash, the process's breadcrumbs) through the
+trigger line, and after it for as long as the detectors are busy (`find_crashes` lets the
+reader ask them, see `watch`: a record that can still become a crash without a further
+trigger is fed until it is closed, by its own lines or its time-out). Where lines are
+skipped a `Gap` is yielded with the last skipped line (its time and position), and the
+detectors settle there. Positions stay exact line numbers, continuation lines of a verbose
+entry keep their entry's identity, and over-long lines are cut exactly as the full reader
+cuts them, so the crashes found are those of the full reader (read_log_lines): the same
+events, except that the breadcrumbs are only the most recent of the full reader's ones (those
+within LOOKBACK_LINES, and since the last skipped stretch). Where the two could still differ:
+a trigger text split by colour codes (the Python detector reads lines without them), a log
+message more than LOOKBACK_LINES lines before its traceback, more than 256 processes writing
+at once (LogCrashes closes the least recently seen one).
+
+Cost: the newline count and the two trigger searches run over every byte at C speed, together
+about 1.7 times what splitting the same text into lines in Python takes; each line around a
+trigger costs about 10 us, as in the full reader.
+
+Journal export/JSON input is read in full.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import BinaryIO, Final
+import re
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, Final, Protocol
 
 from crash_reporter.models import LogLine
 from crash_reporter.sources.log_format import (
+    MAX_LINE_BYTES,
+    TRUNCATION_MARKER,
+    VERBOSE_PREFIX_BYTES,
     Format,
     read_log_lines,
     sniff,
-    split_lines,
     text_lines,
 )
 
+# The text a trigger line's message starts with (or that follows a ": " in it).
 TRIGGERS: Final = (
-    b'File "',  # Python: every traceback frame, and a bare SyntaxError's location
-    b"goroutine ",  # Go: every panic, fatal error or fatal signal prints its goroutines
-    b" of user ",  # systemd-coredump: "Process N (comm) of user U dumped core." and the like
+    b"Traceback (most recent call last)",  # Python: a traceback
+    b"The above exception was the direct cause",  # Python: a chain (maybe with no traceback)
+    b"During handling of the above exception",
+    b'  File "',  # Python: a frame, or a SyntaxError's bare location line
+    b"  +",  # Python: an exception group ("  + Exception Group Traceback", "  +-+---- 1 ---")
+    b"goroutine <N>",  # Go: every panic, fatal error or fatal signal prints its goroutines
+    b"panic: ",  # Go: the header before them
+    b"fatal error: ",
+    b"Process <N> (",  # systemd-coredump: "Process N (comm) of user U dumped core." & co
     b"Main process exited",  # the service manager: a unit's main process died ...
     b"Failed with result",  # ... and the unit failed (also start-limit-hit, timeouts)
-    b"Killed process",  # the kernel's OOM killer
+    b"Scheduled restart job",  # ... its restart counter
+    b"A process of this unit",  # ... "has been killed by the OOM killer"
+    b"Killed process",  # the kernel's OOM killer ("Out of memory: Killed process N (comm)")
 )
-BLOCK_BYTES: Final = 1 << 20
-LOOKBACK_LINES: Final = 200
-MAX_CARRY_BYTES: Final = 4 * BLOCK_BYTES  # a longer line is cut into blocks mid-line
+_ALTERNATIVES: Final = (  # TRIGGERS as one regex, grouped by first byte (sre tries them in turn)
+    rb"(?:T(?:raceback \(most recent call last\)|he above exception was the direct cause)"
+    rb"|D(?:uring handling of the above exception)"
+    rb"|  (?:File \"|\+)"
+    rb"|goroutine \d|panic: |fatal error: "
+    rb"|P(?:rocess \d+ \()"
+    rb"|M(?:ain process exited)|F(?:ailed with result)|S(?:cheduled restart job)"
+    rb"|A(?: process of this unit)|K(?:illed process))"
+)
+_FIRST: Final = rb"(?=[TDgpfPMFSAK ])"  # their first bytes: most places fail this one test
+_AFTER_COLON: Final = re.compile(rb": " + _FIRST + _ALTERNATIVES)
+_AT_LINE_START: Final = re.compile(rb"\n" + _FIRST + _ALTERNATIVES)
+_AT_START: Final = re.compile(_ALTERNATIVES)
+
+BLOCK_BYTES: Final = 1 << 20  # read at a time
+LOOKBACK_LINES: Final = 64  # lines parsed before a trigger line
+TAIL_BYTES: Final = 1 << 16  # kept of a block without trigger (for a lookback from the next)
+ALIGN_LINES: Final = 64  # at most this many more, to start at the first line of an entry
+MAX_ENTRY_BYTES: Final = 1 << 16  # how far back a skipped entry's first line is looked for
+_MARKER: Final = TRUNCATION_MARKER.encode()
+_NOT_SEARCHED: Final = (1 << 62, -1, 1 << 62, -1)
 
 
-def has_trigger(block: bytes) -> bool:
-    """Does `block` contain anything that can belong to a crash?"""
-    return any(trigger in block for trigger in TRIGGERS)
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Lines were skipped before the next line; `last` is the last of them, parsed."""
+
+    last: LogLine
 
 
-def _blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Blocks of about BLOCK_BYTES that end on a line end (except a huge line's pieces)."""
-    carry = b""
-    for chunk in chunks:
-        if not chunk:
-            continue
-        carry = carry + chunk if carry else chunk
-        start = 0
-        while len(carry) - start >= BLOCK_BYTES:
-            cut = carry.rfind(b"\n", start, start + BLOCK_BYTES) + 1
-            if cut == 0:  # a line longer than a block: cut after it
-                cut = carry.find(b"\n", start + BLOCK_BYTES) + 1
-                if cut == 0:
-                    if len(carry) - start < MAX_CARRY_BYTES:
-                        break
-                    cut = len(carry)  # no line end in sight: bounded memory wins
-            yield carry[start:cut]
-            start = cut
-        carry = carry[start:]
-    if carry:
-        yield carry
+class Busy(Protocol):
+    """What the reader asks before it skips lines (incidents.LogCrashes)."""
+
+    def busy(self) -> bool:
+        """Does some record still need lines to be closed?"""
 
 
-def _tail_lines(block: bytes, count: int) -> bytes:
-    """The last `count` complete lines of `block` (bytes, ending with a line end)."""
-    end = len(block) if block.endswith(b"\n") else block.rfind(b"\n") + 1
-    start = end - 1
-    for _ in range(count):
-        start = block.rfind(b"\n", 0, start)
-        if start < 0:
-            break
-    return block[start + 1:end]
+class _Lookahead:
+    """Without detectors to ask (no `watch`): busy for LOOKBACK_LINES lines."""
+
+    def __init__(self) -> None:
+        self.left = LOOKBACK_LINES + 1
+
+    def __call__(self) -> bool:
+        self.left -= 1
+        return self.left > 0
+
+
+def has_trigger(data: bytes) -> bool:
+    """Does `data` (complete lines) contain a trigger line?"""
+    return bool(_AT_START.match(data) or _AT_LINE_START.search(data)
+                or _AFTER_COLON.search(data))
+
+
+def _line_back(buf: bytearray, lo: int, pos: int) -> int:
+    """The start of the line before the line starting at `pos` (not before `lo`)."""
+    return max(buf.rfind(b"\n", lo, pos - 1) + 1, lo)
+
+
+class PrefilteredLines:
+    """The LogLines of the parts of a log that can hold a crash; a Gap where lines are skipped.
+
+    `watch(detectors)` (find_crashes does it) lets the reader ask the detectors whether they
+    are busy; without it, LOOKBACK_LINES lines after a trigger line are read.
+    """
+
+    def __init__(self, stream: BinaryIO | Iterable[bytes], fmt: Format | None = None) -> None:
+        """Read `stream` (its format detected unless `fmt` is given)."""
+        self._stream = stream
+        self._fmt = fmt
+        self._busy: Callable[[], bool] | None = None
+
+    def watch(self, detectors: Busy) -> None:
+        """Keep reading after a trigger line while `detectors.busy()`."""
+        self._busy = detectors.busy
+
+    def __iter__(self) -> Iterator[LogLine | Gap]:
+        """The lines (and gaps) in order."""
+        fmt, chunks = sniff(self._stream, self._fmt)
+        if fmt not in ("verbose", "plain"):
+            yield from read_log_lines(chunks, fmt)
+            return
+        readinto = getattr(self._stream, "readinto", None)
+        if readinto is not None:  # the head sniff read, then the rest straight into the buffer
+            chunks = iter((next(chunks, b""),))
+        yield from _TextReader(fmt, chunks, readinto, self._busy).lines()
 
 
 def prefiltered_lines(stream: BinaryIO | Iterable[bytes],
-                      fmt: Format | None = None) -> Iterator[LogLine | None]:
-    """The LogLines of the parts of a log that can hold a crash; None where lines were skipped."""
-    fmt, chunks = sniff(stream, fmt)
-    if fmt not in ("verbose", "plain"):
-        yield from read_log_lines(chunks, fmt)
-        return
-    done = 0  # complete lines before the current block
-    history = b""  # the last lines of the skipped block before the current one
-    fed = False  # lines were fed since the last gap
-    previous_triggered = False
-    for block in _blocks(chunks):
-        triggered = has_trigger(block)
-        lines = block.count(b"\n")
-        if triggered or previous_triggered:
-            first = done - history.count(b"\n") + 1
-            yield from text_lines(fmt, split_lines((history, block)), first)
-            history = b""
-            fed = True
-        else:
-            if fed:
-                yield None
-                fed = False
-            history = _tail_lines(block, LOOKBACK_LINES)
-        done += lines
-        previous_triggered = triggered
+                      fmt: Format | None = None) -> PrefilteredLines:
+    """The prefiltered reader of `stream` (see PrefilteredLines)."""
+    return PrefilteredLines(stream, fmt)
+
+
+class _TextReader:
+    """The prefilter over verbose or plain text.
+
+    The input is read into one reusable buffer (no copy of the bulk of it is made):
+    `buf[:end]` holds complete lines, cut like split_lines cuts them (an over-long line to
+    MAX_LINE_BYTES + marker, its tail dropped as it arrives; a last line without a line end
+    gets one), `buf[end:fill]` the start of the next line.
+    """
+
+    def __init__(self, fmt: Format, chunks: Iterator[bytes],
+                 readinto: Callable[[memoryview], int | None] | None,
+                 busy: Callable[[], bool] | None) -> None:
+        self.fmt = fmt
+        self.verbose = fmt == "verbose"
+        self.chunks: Iterator[bytes] | None = chunks
+        self.pending = memoryview(b"")  # what is left of the last chunk taken
+        self.readinto = readinto
+        self.busy = busy
+        self.buf = bytearray(BLOCK_BYTES + (BLOCK_BYTES >> 2))
+        self.end = self.fill = 0
+        self.skipping = False  # dropping the tail of an over-long line
+        self.done = 0  # offset in buf: the lines before it were fed or skipped
+        self.line = 1  # the line number at `done`
+        self.prev: LogLine | None = None  # the line before `done` (verbose continuation lines)
+        self.gap: LogLine | None = None  # the last skipped line, not yet reported
+        self.found = _NOT_SEARCHED  # trigger searches: (from, line start or -1) x 2
+
+    # -- the buffer -----------------------------------------------------------------------
+
+    def read(self, start: int, size: int) -> int:
+        """Read up to `size` bytes into buf[start:]; 0 at the end of the input."""
+        buf = self.buf
+        if len(buf) < start + size:
+            buf.extend(bytes(start + size - len(buf)))
+        while True:
+            if self.pending:
+                n = min(size, len(self.pending))
+                buf[start:start + n] = self.pending[:n]
+                self.pending = self.pending[n:]
+                return n
+            if self.chunks is not None:
+                chunk = next(self.chunks, None)
+                if chunk is not None:
+                    self.pending = memoryview(chunk)
+                    continue
+                self.chunks = None
+            if self.readinto is None:
+                return 0
+            with memoryview(buf) as whole, whole[start:start + size] as into:
+                return self.readinto(into) or 0
+
+    def more(self) -> bool:
+        """Drop what is before `done`, read at least one more line; False at the end."""
+        buf, keep = self.buf, self.done
+        if keep:
+            rest = self.fill - keep
+            buf[:rest] = buf[keep:self.fill]
+            self.end -= keep
+            self.fill = rest
+            self.done = 0
+        self.found = _NOT_SEARCHED
+        old_end = self.end
+        while self.end == old_end:
+            start = self.fill
+            n = self.read(start, BLOCK_BYTES)
+            if not n:
+                if self.fill > self.end:  # the input ends within a line: give it a line end
+                    buf[self.fill:self.fill + 1] = b"\n"
+                    self.fill = self.end = self.fill + 1
+                return self.end > old_end
+            self.fill += n
+            if self.skipping:
+                nl = buf.find(b"\n", start, self.fill)
+                if nl < 0:
+                    self.fill = start
+                    continue
+                del buf[start:nl + 1]
+                self.fill -= nl + 1 - start
+                self.skipping = False
+            nl = buf.rfind(b"\n", start, self.fill)
+            if nl >= 0:
+                self.end = self.cut_long_lines(self.end, nl + 1)
+            if self.fill - self.end > MAX_LINE_BYTES:  # the line being read is over-long
+                cut = self.end + MAX_LINE_BYTES
+                buf[cut:self.fill] = _MARKER + b"\n"
+                self.fill = self.end = cut + len(_MARKER) + 1
+                self.skipping = True
+        return True
+
+    def cut_long_lines(self, start: int, end: int) -> int:
+        """Cut the lines in buf[start:end] longer than MAX_LINE_BYTES; return the new end."""
+        buf, limit = self.buf, MAX_LINE_BYTES
+        p = start
+        while end - p > limit:
+            nl = buf.rfind(b"\n", p, p + limit + 1)
+            if nl >= 0:
+                p = nl + 1
+                continue
+            line_end = buf.find(b"\n", p + limit, end)
+            buf[p + limit:line_end] = _MARKER
+            shift = line_end - (p + limit) - len(_MARKER)
+            end -= shift
+            self.fill -= shift
+            p += limit + len(_MARKER) + 1
+        return end
+
+    # -- the prefilter --------------------------------------------------------------------
+
+    def find(self, scan: int) -> int:
+        """The start of the first trigger line at or after the line start `scan`, or -1.
+
+        Each search's result is kept while the buffer stays, so trigger lines close together
+        do not make the searches run over the same bytes again.
+        """
+        buf, end = self.buf, self.end
+        from2, at2, from1, at1 = self.found
+        if scan == 0 and _AT_START.match(buf, 0, end):
+            return 0
+        if not (from2 <= scan and (at2 < 0 or at2 >= scan)):
+            m = _AT_LINE_START.search(buf, scan - 1 if scan else 0, end)
+            from2, at2 = scan, (m.start() + 1 if m is not None else -1)
+        if not (from1 <= scan and (at1 < 0 or at1 >= scan)):
+            m = _AFTER_COLON.search(buf, scan, end)
+            from1, at1 = scan, (buf.rfind(b"\n", scan, m.start()) + 1 or scan
+                                if m is not None else -1)
+        self.found = (from2, at2, from1, at1)
+        if at1 < 0:
+            return at2
+        return at1 if at2 < 0 else min(at1, at2)
+
+    def lines(self) -> Iterator[LogLine | Gap]:
+        """Feed the stretches around trigger lines, skip the rest."""
+        scan = 0  # a line start from which the next trigger is looked for
+        while True:
+            hit = self.find(scan)
+            if hit < 0:
+                keep = self.tail()  # a trigger in the next block may need it
+                if keep > self.done:
+                    self.skip(keep)
+                scan = self.end - self.done
+                if not self.more():
+                    break
+                continue
+            start = self.lookback(hit)
+            if start > self.done:
+                self.skip(start)
+            yield from self.feed(hit)
+            scan = self.done
+        if self.done < self.end:
+            self.skip(self.end)
+        if self.gap is not None:
+            yield Gap(self.gap)
+
+    def tail(self) -> int:
+        """Where the lines kept for a lookback from the next block start.
+
+        At least LOOKBACK_LINES + ALIGN_LINES lines, or TAIL_BYTES if those are more.
+        """
+        buf, lo, end = self.buf, self.done, self.end
+        start = buf.rfind(b"\n", lo, max(lo, end - TAIL_BYTES)) + 1
+        if start <= lo:
+            return lo
+        if buf.count(b"\n", start, end) < LOOKBACK_LINES + ALIGN_LINES:  # long lines
+            return self.lookback(end, LOOKBACK_LINES + ALIGN_LINES)
+        return start
+
+    def lookback(self, pos: int, lines: int = LOOKBACK_LINES) -> int:
+        """Where to start reading for a trigger line at `pos`: LOOKBACK_LINES before it.
+
+        Verbose: moved back to the first line of an entry if one is near (the lines are
+        then fed whole); never before `done`.
+        """
+        buf, lo = self.buf, self.done
+        start = pos
+        rfind = buf.rfind
+        for _ in range(lines):
+            if start <= lo:
+                return lo
+            start = rfind(b"\n", lo, start - 1) + 1
+        start = max(start, lo)
+        if self.verbose:
+            for _ in range(ALIGN_LINES):
+                if start <= lo or VERBOSE_PREFIX_BYTES.match(buf, start):
+                    break
+                start = _line_back(buf, lo, start)
+        return start
+
+    def skip(self, end: int) -> None:
+        """Skip the lines from `done` to `end`: count them, parse the last (for the Gap)."""
+        buf, done = self.buf, self.done
+        count = buf.count(b"\n", done, end)
+        first = _line_back(buf, done, end)
+        prev = None
+        if self.verbose:  # the last skipped line's entry: its time and identity
+            floor = max(done, first - MAX_ENTRY_BYTES)
+            while first > floor and not VERBOSE_PREFIX_BYTES.match(buf, first):
+                first = _line_back(buf, floor, first)
+            if first == done:
+                prev = self.prev
+        tail = buf[first:end - 1].split(b"\n")
+        parsed = deque(text_lines(self.fmt, tail, self.line + count - len(tail), prev),
+                       maxlen=1)
+        self.prev = self.gap = parsed[0]
+        self.done = end
+        self.line += count
+
+    def feed(self, hit: int) -> Iterator[LogLine | Gap]:
+        """Feed from `done` through the trigger line at `hit`, then while the detectors are busy."""
+        if self.gap is not None:
+            yield Gap(self.gap)
+            self.gap = None
+        buf, done = self.buf, self.done
+        must = buf.find(b"\n", hit, self.end)  # the end of the trigger line
+        raw = buf[done:must].split(b"\n")
+        first = self.line
+        self.done = must + 1
+        self.line += len(raw)
+        last = self.prev
+        for last in text_lines(self.fmt, raw, first, last):  # noqa: B020 - `last` goes on
+            yield last
+        busy = self.busy or _Lookahead()
+        if busy():
+            rest = self.raw_lines()
+            for last in text_lines(self.fmt, rest, self.line, last):  # noqa: B020
+                yield last
+                if not busy():
+                    break
+            rest.close()
+        self.prev = last
+
+    def raw_lines(self) -> Generator[bytearray, None, None]:
+        """The raw lines from `done` on, advancing `done` (and `line`) as each is handed out."""
+        while True:
+            buf, done = self.buf, self.done
+            nl = buf.find(b"\n", done, self.end)
+            if nl < 0:
+                if not self.more():
+                    return
+                continue
+            self.done = nl + 1
+            self.line += 1
+            yield buf[done:nl]
