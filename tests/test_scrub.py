@@ -125,6 +125,7 @@ KEPT = [
     "/root/.cache and /data/options.json",
     "x[::2] and std::vector",
     "object at 0x7f3b2c8e1d90",
+    "ei5019 in 0xbc06d00",  # passes mod-97 by chance (1 in 97), but "EI" has no IBANs
 ]
 
 

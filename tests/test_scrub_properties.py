@@ -111,8 +111,9 @@ def ssn(draw: st.DrawFn) -> tuple[str, str]:
 
 @st.composite
 def iban(draw: st.DrawFn) -> tuple[str, str]:
-    country = draw(st.sampled_from(["DE", "NL", "FR", "GB", "AT"]))
-    bban = "".join(draw(st.sampled_from(string.digits)) for _ in range(18))
+    country, length = draw(st.sampled_from(
+        [("DE", 22), ("NL", 18), ("FR", 27), ("GB", 22), ("AT", 20), ("NO", 15), ("MT", 31)]))
+    bban = "".join(draw(st.sampled_from(string.digits)) for _ in range(length - 4))
     moved = bban + "".join(str(int(c, 36)) for c in country) + "00"
     check = 98 - int(moved) % 97
     compact = f"{country}{check:02d}{bban}"
