@@ -14,11 +14,13 @@ ordinary lines and put back at this rate). Each round times, side by side on the
 - full reader: `read_log_lines` + the detectors on every line (what the daemon's followers
   and journal input go through);
 - scan: `crash_reporter.scan.find_crashes` over `PrefilteredLines` (what `crash-reporter
-  scan` uses for text input).
+  scan` uses for text input; a file this big has its later part searched by a forked helper);
+- scan (1 process): the same with the helper turned off (as for stdin or a small file).
 
 The table shows the median lines per second over rounds and the ratio to each floor. The
 crashes found must be the same for the full reader and scan (every field, breadcrumbs up to
-the prefilter's lookback; else MISMATCH and exit status 1).
+the prefilter's lookback), and the same with and without the helper process (else MISMATCH
+and exit status 1).
 """
 
 from __future__ import annotations
@@ -119,6 +121,12 @@ def scan(path: Path) -> list[Crash]:
         return find_crashes(PrefilteredLines(f))
 
 
+def scan_serial(path: Path) -> list[Crash]:
+    """The prefiltered reader without its helper process, and the detectors."""
+    with path.open("rb") as f:
+        return find_crashes(PrefilteredLines(f, parallel_bytes=None))
+
+
 def same(full_found: list[Crash], scan_found: list[Crash]) -> bool:
     """The same incidents (the prefilter's breadcrumbs may be the most recent ones only)."""
     if [replace(c, breadcrumbs=()) for c in full_found] != \
@@ -144,7 +152,7 @@ def main() -> int:
         size = path.stat().st_size
         runners: dict[str, Callable[[Path], object]] = {
             "floor (text)": floor_text, "floor (bytes)": floor_bytes,
-            "full reader": full, "scan": scan,
+            "full reader": full, "scan": scan, "scan (1 process)": scan_serial,
         }
         if args.no_full:
             del runners["full reader"]
@@ -157,6 +165,9 @@ def main() -> int:
                 times[name].append(time.perf_counter() - start)
     found = results["scan"]
     assert isinstance(found, list)
+    if results["scan (1 process)"] != found:
+        print("MISMATCH: scan with and without its helper process differ", file=sys.stderr)
+        return 1
     if not args.no_full:
         reference = results["full reader"]
         assert isinstance(reference, list)

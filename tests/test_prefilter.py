@@ -244,3 +244,51 @@ def test_without_detectors_to_ask_a_fixed_lookahead_is_read(small_blocks: None) 
     for n, line in fed.items():
         assert numbered[n - 1].decode("utf-8", "replace").endswith(line.text)
     assert len(fed) < len(numbered) / 10
+
+
+def _read_file(path: Path, parallel_bytes: int | None) -> tuple[list[LogLine | Gap], list[Crash]]:
+    """What the reader yields (on its own) and the crashes found, reading the file `path`."""
+    with path.open("rb") as f:
+        items = list(PrefilteredLines(f, parallel_bytes=parallel_bytes))
+    with path.open("rb") as f:
+        crashes = find_crashes(PrefilteredLines(f, parallel_bytes=parallel_bytes))
+    return items, crashes
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3, 0.8])
+@pytest.mark.parametrize("fmt", ["verbose", "plain"])
+@pytest.mark.parametrize("block", [300, 4096])
+def test_parallel_search_gives_what_the_serial_one_gives(
+        share: float, fmt: str, block: int, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file searched partly by the forked helper: the same lines, gaps and crashes."""
+    if not hasattr(prefilter.os, "fork"):
+        pytest.skip("no fork")
+    monkeypatch.setattr(prefilter, "BLOCK_BYTES", block)
+    monkeypatch.setattr(prefilter, "COUNT_STEP", 97)
+    monkeypatch.setattr(prefilter, "PARALLEL_SHARE", share)
+    rng = random.Random(f"{share}{fmt}{block}")
+    names = CRASH_LOGS + [fixture_name(p) for p in FIXTURE_FILES]
+    blob = b"".join(noise(rng.choice((0, 3, 40, 400)), fmt, rng) + piece(name, fmt, rng)
+                    for name in rng.sample(names, 8))
+    for tail in (b"", b"2026-11-24 03:00:00.000 h x[1]: Traceback (most recent call last)"):
+        path = tmp_path / "log"
+        path.write_bytes(blob + noise(50, fmt, rng) + tail)
+        serial = _read_file(path, None)
+        assert serial[1]  # positive control
+        assert _read_file(path, 1) == serial
+        assert _read_file(path, 10 * len(blob)) == serial  # too small: serial
+
+
+def test_parallel_search_with_over_long_lines(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line cut while the helper searches: the reader searches itself from there on."""
+    monkeypatch.setattr(prefilter, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(prefilter, "PARALLEL_SHARE", 0.1)
+    crashed = b"2026-11-23 02:37:57.757 h os-agent[1]: " + b"y" * 100_000 + b"\n"
+    data = (SAMPLES / "os_agent.log").read_bytes().replace(b"\n", b"\n" + crashed, 25)
+    path = tmp_path / "log"
+    path.write_bytes(noise(3000, "verbose", random.Random(5)) + data + b"z" * 90_000)
+    serial = _read_file(path, None)
+    assert serial[1]
+    assert _read_file(path, 1) == serial

@@ -30,14 +30,26 @@ at once (LogCrashes closes the least recently seen one).
 
 Cost: the newline count and the two trigger searches run over every byte at C speed, together
 about 1.7 times what splitting the same text into lines in Python takes; each line around a
-trigger costs about 10 us, as in the full reader.
+trigger costs about 10 us, as in the full reader. A regular file of PARALLEL_BYTES or more
+(not stdin) is searched by two processes: a forked helper (_Helper) runs the trigger searches
+and the newline counts over the part after its first PARALLEL_SHARE and sends back only the
+trigger line starts and line counts (file offsets), while this process searches the first
+part itself, then reads on, parses and feeds exactly as it would have, taking the helper's
+answers instead of searching. Where it cannot (no fork, the helper failed, a line was cut
+for being over-long, the file grew), it searches itself: the result is the same either way.
 
 Journal export/JSON input is read in full.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import stat
+import struct
+import threading
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
@@ -92,6 +104,10 @@ ALIGN_LINES: Final = 64  # at most this many more, to start at the first line of
 MAX_ENTRY_BYTES: Final = 1 << 16  # how far back a skipped entry's first line is looked for
 _MARKER: Final = TRUNCATION_MARKER.encode()
 _NOT_SEARCHED: Final = (1 << 62, -1, 1 << 62, -1)
+PARALLEL_BYTES: Final = 32 << 20  # a regular file this big is searched by two processes
+PARALLEL_SHARE: Final = 0.2  # the part of it (from its start) the reading process searches
+COUNT_STEP: Final = 1 << 16  # the helper's line counts: at most this many bytes apart
+_HEADER: Final = struct.Struct("=qqq")  # a helper's message: (up to, triggers, line counts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +153,17 @@ class PrefilteredLines:
     are busy; without it, LOOKBACK_LINES lines after a trigger line are read.
     """
 
-    def __init__(self, stream: BinaryIO | Iterable[bytes], fmt: Format | None = None) -> None:
-        """Read `stream` (its format detected unless `fmt` is given)."""
+    def __init__(self, stream: BinaryIO | Iterable[bytes], fmt: Format | None = None, *,
+                 parallel_bytes: int | None = PARALLEL_BYTES) -> None:
+        """Read `stream` (its format detected unless `fmt` is given).
+
+        A regular file of at least `parallel_bytes` (None: never) has the trigger search
+        of its later part done by a forked helper process (see _Helper).
+        """
         self._stream = stream
         self._fmt = fmt
         self._busy: Callable[[], bool] | None = None
+        self._parallel_bytes = parallel_bytes
 
     def watch(self, detectors: Busy) -> None:
         """Keep reading after a trigger line while `detectors.busy()`."""
@@ -149,6 +171,7 @@ class PrefilteredLines:
 
     def __iter__(self) -> Iterator[LogLine | Gap]:
         """The lines (and gaps) in order."""
+        start = _regular_file_start(self._stream, self._parallel_bytes)
         fmt, chunks = sniff(self._stream, self._fmt)
         if fmt not in ("verbose", "plain"):
             yield from read_log_lines(chunks, fmt)
@@ -156,7 +179,202 @@ class PrefilteredLines:
         readinto = getattr(self._stream, "readinto", None)
         if readinto is not None:  # the head sniff read, then the rest straight into the buffer
             chunks = iter((next(chunks, b""),))
-        yield from _TextReader(fmt, chunks, readinto, self._busy).lines()
+        reader = _TextReader(fmt, chunks, readinto, self._busy)
+        if start is not None and readinto is not None:
+            fd, pos, size = start
+            reader.base = pos
+            reader.helper = _Helper.start(fd, pos + int((size - pos) * PARALLEL_SHARE), size)
+        try:
+            yield from reader.lines()
+        finally:
+            if reader.helper is not None:
+                reader.helper.close()
+
+
+def _regular_file_start(stream: object, least: int | None) -> tuple[int, int, int] | None:
+    """(fd, position, size) of a regular file with at least `least` bytes left, else None."""
+    if least is None or not hasattr(os, "fork") or threading.active_count() > 1:
+        return None  # (forking a process with threads is not safe)
+    try:
+        fd = stream.fileno()  # type: ignore[attr-defined]
+        pos = stream.tell()  # type: ignore[attr-defined]
+        info = os.fstat(fd)
+    except (AttributeError, OSError, ValueError):
+        return None
+    if not isinstance(fd, int) or not isinstance(pos, int) or not stat.S_ISREG(info.st_mode):
+        return None
+    if info.st_size - pos < max(least, 1):
+        return None
+    return fd, pos, info.st_size
+
+
+def _trigger_line_starts(data: bytes, at: int) -> list[int]:
+    """The starts (offsets plus `at`) of the trigger lines in `data` (complete lines)."""
+    found = {at + m.start() + 1 for m in _AT_LINE_START.finditer(data)}
+    if _AT_START.match(data):
+        found.add(at)
+    rfind = data.rfind
+    found.update(at + rfind(b"\n", 0, m.start()) + 1 for m in _AFTER_COLON.finditer(data))
+    return sorted(found)
+
+
+def _search_file(fd: int, start: int, size: int, out: int) -> None:
+    """The helper's work: send the trigger line starts of the file's lines from `start` on.
+
+    The first line starting at or after `start` is the first searched; each message covers
+    the complete lines of a block (the last line, without a line end, as if it had one).
+    """
+    pos = start
+    if pos > 0:  # to the next line start
+        while True:
+            data = os.pread(fd, BLOCK_BYTES, pos - 1)
+            nl = data.find(b"\n")
+            if nl >= 0 or not data:
+                pos = pos - 1 + nl + 1 if nl >= 0 else size
+                break
+            pos += len(data)
+    first = pos
+    lines = 0  # the line ends from `first` on
+    os.write(out, _HEADER.pack(first, 0, 0))
+    while pos < size:
+        data = os.pread(fd, BLOCK_BYTES, pos)
+        if not data:
+            break
+        while True:
+            cut = data.rfind(b"\n") + 1
+            if cut or pos + len(data) >= size:
+                break
+            more = os.pread(fd, BLOCK_BYTES, pos + len(data))
+            if not more:
+                break
+            data += more
+        if not cut:  # the last line, without a line end
+            cut = len(data)
+            data += b"\n"
+        starts = _trigger_line_starts(data[:cut] if cut < len(data) else data, pos)
+        counts: list[int] = []  # (offset, line ends from `first` to it) every COUNT_STEP bytes
+        prev = 0
+        for at in [*range(COUNT_STEP, cut, COUNT_STEP), cut]:
+            lines += data.count(b"\n", prev, at)
+            counts += (pos + at, lines)
+            prev = at
+        pos += cut
+        message = (_HEADER.pack(pos, len(starts), len(counts) // 2)
+                   + struct.pack(f"={len(starts) + len(counts)}q", *starts, *counts))
+        view = memoryview(message)
+        while view:
+            view = view[os.write(out, view):]
+    os.write(out, _HEADER.pack(max(pos, size), 0, 0))
+
+
+class _Helper:
+    """A forked process that searches the later part of a regular file for trigger lines.
+
+    It sends the starts of the trigger lines from the first line start at or after `first`,
+    block by block, in file order; the reading process searches the part before `first`
+    itself, and asks the helper (waiting for it if need be) about the rest. Without an
+    answer (the helper failed) it searches itself.
+    """
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid = pid
+        self.fd = fd
+        self.pipe = os.fdopen(fd, "rb")
+        self.first = 1 << 62  # the first line start searched (known with the first message)
+        self.upto = -1  # trigger line starts before this are all in `starts`
+        self.starts: list[int] = []
+        self.marks: list[int] = []  # file offsets with known line counts ...
+        self.lines: list[int] = []  # ... the line ends from `first` to them
+
+    @classmethod
+    def start(cls, fd: int, first: int, size: int) -> _Helper | None:
+        """Fork the helper; None if that fails."""
+        try:
+            read_end, write_end = os.pipe()
+        except OSError:
+            return None
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            return None
+        if pid == 0:  # the helper
+            status = 1
+            try:
+                os.close(read_end)
+                _search_file(fd, first, size, write_end)
+                status = 0
+            finally:
+                os._exit(status)  # never return into the parent's code
+        os.close(write_end)
+        helper = cls(pid, read_end)
+        if not helper.receive():
+            helper.close()
+            return None
+        helper.first = helper.upto
+        return helper
+
+    def receive(self) -> bool:
+        """Take the next message; False if there is none (the helper ended or failed)."""
+        try:
+            head = self.pipe.read(_HEADER.size)
+            if len(head) < _HEADER.size:
+                return False
+            upto, count, marks = _HEADER.unpack(head)
+            size = count + 2 * marks
+            if size:
+                body = self.pipe.read(8 * size)
+                if len(body) < 8 * size:
+                    return False
+                values = struct.unpack(f"={size}q", body)
+                self.starts.extend(values[:count])
+                self.marks.extend(values[count::2])
+                self.lines.extend(values[count + 1::2])
+        except (OSError, ValueError, struct.error):
+            return False
+        if self.upto < 0:  # the first message: where the helper's part starts
+            self.marks.append(upto)
+            self.lines.append(0)
+        self.upto = upto
+        return True
+
+    def count_lines(self, buf: bytearray, base: int, start: int, end: int) -> int:
+        """The line ends in buf[start:end] (buf[0] at file offset `base`).
+
+        The helper's counts are taken where those sent so far cover the range.
+        """
+        marks = self.marks
+        i = bisect_left(marks, base + start)
+        j = bisect_left(marks, base + end + 1) - 1
+        if i >= j:
+            return buf.count(b"\n", start, end)
+        first, last = marks[i] - base, marks[j] - base
+        return (buf.count(b"\n", start, first) + self.lines[j] - self.lines[i]
+                + buf.count(b"\n", last, end))
+
+    def next_trigger(self, scan: int, end: int) -> int | None:
+        """The first trigger line start in [scan, end) (file offsets), -1 if none.
+
+        None if the helper cannot tell (`scan` is before its part, or it failed).
+        """
+        if scan < self.first:
+            return None
+        while True:
+            starts = self.starts
+            i = bisect_left(starts, scan)
+            if i < len(starts) and starts[i] < end:
+                return starts[i]
+            if self.upto >= end:
+                return -1
+            if not self.receive():
+                return None
+
+    def close(self) -> None:
+        """Stop listening; wait for the helper to end."""
+        self.pipe.close()
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
 
 
 def prefiltered_lines(stream: BinaryIO | Iterable[bytes],
@@ -191,6 +409,8 @@ class _TextReader:
         self.prev: LogLine | None = None  # the line before `done` (verbose continuation lines)
         self.gap: LogLine | None = None  # the last skipped line, not yet reported
         self.found = _NOT_SEARCHED  # trigger searches: (from, line start or -1) x 2
+        self.base = 0  # the file offset of buf[0] (while the buffer holds the file's bytes)
+        self.helper: _Helper | None = None  # a helper searching the file's later part
 
     # -- the buffer -----------------------------------------------------------------------
 
@@ -225,6 +445,7 @@ class _TextReader:
             self.end -= keep
             self.fill = rest
             self.done = 0
+            self.base += keep
         self.found = _NOT_SEARCHED
         old_end = self.end
         while self.end == old_end:
@@ -248,6 +469,7 @@ class _TextReader:
             if nl >= 0:
                 self.end = self.cut_long_lines(self.end, nl + 1)
             if self.fill - self.end > MAX_LINE_BYTES:  # the line being read is over-long
+                self.drop_helper()
                 cut = self.end + MAX_LINE_BYTES
                 buf[cut:self.fill] = _MARKER + b"\n"
                 self.fill = self.end = cut + len(_MARKER) + 1
@@ -264,6 +486,7 @@ class _TextReader:
                 p = nl + 1
                 continue
             line_end = buf.find(b"\n", p + limit, end)
+            self.drop_helper()
             buf[p + limit:line_end] = _MARKER
             shift = line_end - (p + limit) - len(_MARKER)
             end -= shift
@@ -271,15 +494,27 @@ class _TextReader:
             p += limit + len(_MARKER) + 1
         return end
 
+    def drop_helper(self) -> None:
+        """A line is cut: the buffer no longer holds the file's bytes as they are."""
+        if self.helper is not None:
+            self.helper.close()
+            self.helper = None
+
     # -- the prefilter --------------------------------------------------------------------
 
     def find(self, scan: int) -> int:
         """The start of the first trigger line at or after the line start `scan`, or -1.
 
         Each search's result is kept while the buffer stays, so trigger lines close together
-        do not make the searches run over the same bytes again.
+        do not make the searches run over the same bytes again. In the part of a file that
+        a helper searches, its answer is taken.
         """
         buf, end = self.buf, self.end
+        if self.helper is not None:
+            base = self.base
+            at = self.helper.next_trigger(base + scan, base + end)
+            if at is not None:
+                return at - base if at >= 0 else -1
         from2, at2, from1, at1 = self.found
         if scan == 0 and _AT_START.match(buf, 0, end):
             return 0
@@ -355,7 +590,10 @@ class _TextReader:
     def skip(self, end: int) -> None:
         """Skip the lines from `done` to `end`: count them, parse the last (for the Gap)."""
         buf, done = self.buf, self.done
-        count = buf.count(b"\n", done, end)
+        if self.helper is not None:
+            count = self.helper.count_lines(buf, self.base, done, end)
+        else:
+            count = buf.count(b"\n", done, end)
         first = _line_back(buf, done, end)
         prev = None
         if self.verbose:  # the last skipped line's entry: its time and identity
