@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -45,3 +47,33 @@ def part_unavailable(part: str, require_env: str, reason: str) -> NoReturn:
     if os.environ.get(require_env) == "1":
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
+
+
+async def take(queue: asyncio.Queue[Any], count: int, timeout_s: float = 10.0) -> list[Any]:
+    """The next `count` items of `queue` (fails the test if they do not come in time)."""
+    items: list[Any] = []
+    async with asyncio.timeout(timeout_s):
+        while len(items) < count:
+            items.append(await queue.get())
+    return items
+
+
+async def quiet(queue: asyncio.Queue[Any], for_s: float = 0.3) -> list[Any]:
+    """Whatever arrives on `queue` within `for_s` (expected: nothing)."""
+    items: list[Any] = []
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(for_s):
+            while True:
+                items.append(await queue.get())
+    return items
+
+
+@contextlib.asynccontextmanager
+async def running(coro: Coroutine[Any, Any, None]) -> AsyncIterator[asyncio.Task[None]]:
+    """Run `coro` as a task for the block; cancel it (and collect its outcome) afterwards."""
+    task = asyncio.create_task(coro)
+    try:
+        yield task
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -15,7 +15,7 @@ import random
 import shutil
 import threading
 import time
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -36,6 +36,7 @@ from crash_reporter.sources.logs import (
     default_streams,
 )
 from sandbox.supervisor_api import FaultKind, SupervisorStandIn
+from tests.helpers import quiet, running, take
 
 SAMPLES = Path(__file__).parent / "fixtures" / "samples"
 OS_AGENT = LogStream("os-agent", "/host/logs/identifiers/os-agent/follow")
@@ -61,33 +62,6 @@ def fast(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(logs_mod, "DBUS_RECONNECT_MAX_S", 0.4)
     monkeypatch.setattr(logs_mod, "SAVE_EVERY_S", 0.05)
     monkeypatch.setattr(logs_mod, "random", SimpleNamespace(random=lambda: 0.5))
-
-
-async def take(queue: asyncio.Queue[Any], count: int, timeout_s: float = 10.0) -> list[Any]:
-    items: list[Any] = []
-    async with asyncio.timeout(timeout_s):
-        while len(items) < count:
-            items.append(await queue.get())
-    return items
-
-
-async def quiet(queue: asyncio.Queue[Any], for_s: float = 0.3) -> list[Any]:
-    items: list[Any] = []
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(for_s):
-            while True:
-                items.append(await queue.get())
-    return items
-
-
-@contextlib.asynccontextmanager
-async def running(coro: Coroutine[Any, Any, None]) -> AsyncIterator[asyncio.Task[None]]:
-    task = asyncio.create_task(coro)
-    try:
-        yield task
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 def follower(session: aiohttp.ClientSession, sup: SupervisorStandIn, state: Path,

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -49,7 +49,7 @@ from sandbox.supervisor_api import (
     Role,
     SupervisorStandIn,
 )
-from tests.helpers import part_unavailable
+from tests.helpers import part_unavailable, quiet, running, take
 
 SAMPLES = Path(__file__).parent / "fixtures" / "samples"
 REQUIRE_ENV = "CRASH_REPORTER_REQUIRE_SYSTEMD"
@@ -112,36 +112,6 @@ def dbus_address() -> Iterator[str]:
                     proc.wait(5)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-async def take(queue: asyncio.Queue[Any], count: int, timeout_s: float = 5.0) -> list[Any]:
-    """The next `count` items of `queue` (fails the test if they do not come in time)."""
-    items: list[Any] = []
-    async with asyncio.timeout(timeout_s):
-        while len(items) < count:
-            items.append(await queue.get())
-    return items
-
-
-async def quiet(queue: asyncio.Queue[Any], for_s: float = 0.3) -> list[Any]:
-    """Whatever arrives on `queue` within `for_s` (expected: nothing)."""
-    items: list[Any] = []
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(for_s):
-            while True:
-                items.append(await queue.get())
-    return items
-
-
-@contextlib.asynccontextmanager
-async def running(coro: Coroutine[Any, Any, None]) -> AsyncIterator[asyncio.Task[None]]:
-    """Run `coro` as a task for the block; cancel it (and collect its outcome) afterwards."""
-    task = asyncio.create_task(coro)
-    try:
-        yield task
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 def follower(session: aiohttp.ClientSession, sup: SupervisorStandIn, state: Path,
