@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -82,6 +83,24 @@ class LogLine:
     timestamp: float | None = None  # epoch seconds (UTC) from the verbose prefix
     hostname: str | None = None  # from the verbose prefix (identifying: scrub it)
     position: str = ""  # where it sits in its stream (cursor + offset, or file line number)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def strip_ansi(text: str) -> str:
+    """`text` without terminal codes (fast for colorlog's `ESC[3Xm ... ESC[0m` lines)."""
+    if "\x1b" not in text:
+        return text
+    if text.startswith("\x1b["):
+        end = text.find("m", 2, 12)
+        if end > 0:
+            body = text[end + 1:]
+            if body.endswith("\x1b[0m"):
+                body = body[:-4]
+            if "\x1b" not in body:
+                return body
+    return _ANSI.sub("", text)
 
 
 # ---------------------------------------------------------------------------------------

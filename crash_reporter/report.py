@@ -19,12 +19,19 @@ from crash_reporter.const import (
     COMPONENT_SUPERVISOR,
     REPORTER_TAG,
 )
-from crash_reporter.models import Crash, CrashKind, ExceptionInfo, Frame, HostFacts, ThreadInfo
+from crash_reporter.models import (
+    Crash,
+    CrashKind,
+    ExceptionInfo,
+    Frame,
+    HostFacts,
+    ThreadInfo,
+    strip_ansi,
+)
 
 # Namespace of our deterministic event ids (uuid5 of the occurrence and the signature).
 _EVENT_NAMESPACE = uuid.UUID("8f4d9a52-3c1e-5b7a-9d0e-6a2f4c1b8e73")
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _LOG_LEVEL = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? ([A-Z]+) ")
 _CRUMB_LEVELS = {"DEBUG": "debug", "INFO": "info", "WARNING": "warning", "ERROR": "error",
                  "CRITICAL": "fatal"}
@@ -271,11 +278,6 @@ def _fingerprint(crash: Crash) -> list[str]:
     if signature and signature[0] == crash.kind.value:
         signature = signature[1:]
     return [crash.component, crash.kind.value, *signature]
-
-
-def strip_ansi(text: str) -> str:
-    """`text` without terminal colour codes (the Supervisor's log lines are coloured)."""
-    return _ANSI.sub("", text) if "\x1b" in text else text
 
 
 def _crumb_level(text: str) -> str:

@@ -34,7 +34,15 @@ from crash_reporter.detect import (
     component_for,
     occurrence_of,
 )
-from crash_reporter.models import Crash, CrashKind, ExceptionInfo, Frame, LogLine, ThreadInfo
+from crash_reporter.models import (
+    Crash,
+    CrashKind,
+    ExceptionInfo,
+    Frame,
+    LogLine,
+    ThreadInfo,
+    strip_ansi,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -55,7 +63,6 @@ _SIGNAL = re.compile(r"\[signal (SIG[A-Z0-9]+)[^\]]*\]\s*$")
 _BARE_SIGNAL = re.compile(r"(SIG[A-Z0-9]+): [a-z ]+$")
 _RECOVERED = re.compile(r"\s*\[recovered(?:, [a-z]+)?\]\s*$")
 _NUMBERS = re.compile(r"0x[0-9a-fA-F]+|\d+")
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def split_function(qualified: str) -> tuple[str | None, str]:
@@ -409,7 +416,7 @@ class GoPanicDetector(RecordDetector):
             value = rec.panics[-1]
             if value.startswith("runtime error: "):
                 rest = value[len("runtime error: "):]
-                return "runtime error", rest, _NUMBERS.sub("N", _ANSI.sub("", rest))[:200]
+                return "runtime error", rest, _NUMBERS.sub("N", strip_ansi(rest))[:200]
             return "panic", value, ""
         if rec.fatal is not None:
             return "fatal error", rec.fatal, _NUMBERS.sub("N", rec.fatal.split("\n")[0])[:200]

@@ -69,7 +69,7 @@ from crash_reporter.detect import (
     component_for,
     occurrence_of,
 )
-from crash_reporter.models import Crash, CrashKind, ExceptionInfo, Frame, LogLine
+from crash_reporter.models import Crash, CrashKind, ExceptionInfo, Frame, LogLine, strip_ansi
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -98,7 +98,6 @@ _CAUSE = "The above exception was the direct cause of the following exception:"
 _CONTEXT = "During handling of the above exception, another exception occurred:"
 _RESET = ("\x1b[0m", "\x1b[m")
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _HEADER = re.compile(
     r"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?) +"
     r"(CRITICAL|FATAL|ERROR|WARNING|WARN|INFO|DEBUG|NOTSET) +\((.*?)\) +\[([^\]\s]+)\] ?(.*)"
@@ -177,19 +176,6 @@ def is_in_app(module: str | None, app_packages: tuple[str, ...] = APP_PACKAGES) 
 def _finite(value: float | None) -> TypeGuard[float]:
     """Is `value` a usable time (epoch seconds that a datetime can hold)?"""
     return value is not None and 0.0 <= value < MAX_EPOCH
-
-
-def _strip_ansi(text: str) -> str:
-    """`text` without ANSI codes (fast for colorlog's `ESC[3Xm ... ESC[0m` lines)."""
-    if text.startswith("\x1b["):
-        end = text.find("m", 2, 12)
-        if end > 0:
-            body = text[end + 1:]
-            if body.endswith("\x1b[0m"):
-                body = body[:-4]
-            if "\x1b" not in body:
-                return body
-    return _ANSI.sub("", text)
 
 
 def _clean(text: str) -> str:
@@ -586,7 +572,7 @@ class PythonTracebackDetector(RecordDetector):
         if "\x1b" in text:
             colour_start = text.startswith("\x1b[")
             colour_end = text.endswith(_RESET) or text.rstrip().endswith(_RESET)
-            plain = _strip_ansi(text)
+            plain = strip_ansi(text)
         rec = self._rec
         out: list[Crash] = []
         if rec is not None:
@@ -649,11 +635,11 @@ class PythonTracebackDetector(RecordDetector):
         logger = None
         crumbs = list(self._crumbs)[-3:]
         for i, crumb in enumerate(crumbs):
-            text = _strip_ansi(crumb.text)
+            text = strip_ansi(crumb.text)
             if text.startswith(_MARKERS) and all(
                     c.text.startswith(_MARKER_CONT) for c in crumbs[i + 1:]):
                 first = crumb
-                message = [_strip_ansi(c.text) for c in crumbs[i:]]
+                message = [strip_ansi(c.text) for c in crumbs[i:]]
                 level = "error"
                 logger = "asyncio" if not text.startswith(("Exception in thread",
                                                             "Exception ignored")) else None
