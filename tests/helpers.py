@@ -15,8 +15,10 @@ import pytest
 from crash_reporter.detect import Detector
 from crash_reporter.models import Crash, LogLine
 from crash_reporter.sources.log_format import read_log_lines
+from crash_reporter.sources.logs import default_streams
 
 SAMPLES = Path(__file__).parent / "fixtures" / "samples"
+STREAMS = {stream.name: stream for stream in default_streams()}  # the app's log streams
 TRUTH: dict[str, Any] = json.loads((SAMPLES / "ground_truth.json").read_text())
 
 

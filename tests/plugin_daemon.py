@@ -6,6 +6,8 @@
   OS-Agent's stand-in on the real systemd's bus, and the Supervisor API stand-in whose
   `POST /supervisor/options` flips OS-Agent's `Diagnostics` as the real Supervisor does.
 - `daemon(parts, log, dsn=None)`: `App` running in this process until the block ends.
+- `session` (function): an aiohttp client session; `sup` (function): a Supervisor API
+  stand-in with diagnostics on.
 - `crash_loop(systemd)`: `haos-agent.service` really crashes (SIGSEGV) until systemd gives up.
 """
 
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from crash_reporter.app import App
@@ -33,6 +36,21 @@ from sandbox.systemd import SystemdUserManager
 AGENT = "haos-agent.service"
 SEGV_LOOP = "sleep 0.2; kill -SEGV $$"  # crashes after 0.2 s; Restart=on-failure, burst 3
 TITLE = "haos-agent.service crashed: SIGSEGV"
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """An HTTP client session for the test."""
+    timeout = aiohttp.ClientTimeout(total=None, connect=10)
+    async with aiohttp.ClientSession(timeout=timeout) as client:
+        yield client
+
+
+@pytest.fixture
+async def sup() -> AsyncIterator[SupervisorStandIn]:
+    """The Supervisor API stand-in, diagnostics on, listening for the test."""
+    async with SupervisorStandIn(diagnostics=True) as stand_in:
+        yield stand_in
 
 
 class LogWatch(logging.Handler):

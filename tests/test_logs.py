@@ -15,7 +15,6 @@ import random
 import shutil
 import threading
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -36,23 +35,9 @@ from crash_reporter.sources.logs import (
     default_streams,
 )
 from sandbox.supervisor_api import FaultKind, SupervisorStandIn
-from tests.helpers import quiet, running, take
+from tests.helpers import SAMPLES, STREAMS, quiet, running, take
 
-SAMPLES = Path(__file__).parent / "fixtures" / "samples"
-OS_AGENT = LogStream("os-agent", "/host/logs/identifiers/os-agent/follow")
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    timeout = aiohttp.ClientTimeout(total=None, connect=10)
-    async with aiohttp.ClientSession(timeout=timeout) as client:
-        yield client
-
-
-@pytest.fixture
-async def sup() -> AsyncIterator[SupervisorStandIn]:
-    async with SupervisorStandIn(diagnostics=True) as stand_in:
-        yield stand_in
+OS_AGENT = STREAMS["os-agent"]
 
 
 @pytest.fixture

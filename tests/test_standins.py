@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -49,30 +49,16 @@ from sandbox.supervisor_api import (
     Role,
     SupervisorStandIn,
 )
-from tests.helpers import part_unavailable, quiet, running, take
+from tests.helpers import SAMPLES, STREAMS, part_unavailable, quiet, running, take
 
-SAMPLES = Path(__file__).parent / "fixtures" / "samples"
 REQUIRE_ENV = "CRASH_REPORTER_REQUIRE_SYSTEMD"
-SUPERVISOR_STREAM = LogStream("hassio_supervisor", "/supervisor/logs/follow")
-OS_AGENT_STREAM = LogStream("os-agent", "/host/logs/identifiers/os-agent/follow")
+SUPERVISOR_STREAM = STREAMS["hassio_supervisor"]
+OS_AGENT_STREAM = STREAMS["os-agent"]
 
 
 # ----------------------------------------------------------------------------------------
 # fixtures and helpers
 # ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    timeout = aiohttp.ClientTimeout(total=None, connect=10)
-    async with aiohttp.ClientSession(timeout=timeout) as client:
-        yield client
-
-
-@pytest.fixture
-async def sup() -> AsyncIterator[SupervisorStandIn]:
-    async with SupervisorStandIn(diagnostics=True, supported=True) as stand_in:
-        yield stand_in
 
 
 @pytest.fixture
