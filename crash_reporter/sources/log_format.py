@@ -232,35 +232,51 @@ def _cut(raw: bytes, limit: int = MAX_LINE_BYTES) -> bytes:
     return raw[:limit] + TRUNCATION_MARKER.encode()
 
 
-def split_lines(chunks: Iterable[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[bytes]:
-    r"""Lines (without ``\\n``) of a chunked byte stream; each at most MAX_LINE_BYTES + marker.
+class LineSplitter:
+    r"""Cut chunks of a byte stream into lines (without ``\n``), in bounded memory.
 
-    The tail of an over-long line is skipped as it arrives: memory stays bounded whatever
-    the line length.
+    A line over `limit` is cut (marker appended) and the rest of it is skipped as it
+    arrives; `tail` is the unfinished last line so far (at most `limit` bytes).
     """
-    carry = b""
-    skipping = False
-    for piece in chunks:
-        chunk = piece
-        if not chunk:
-            continue
-        if skipping:
+
+    def __init__(self, limit: int = MAX_LINE_BYTES) -> None:
+        """Split lines of at most `limit` bytes."""
+        self.limit = limit
+        self.tail = b""
+        self._skipping = False
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """The lines `chunk` completes."""
+        limit = self.limit
+        if self._skipping:
             nl = chunk.find(b"\n")
             if nl < 0:
-                continue
+                return []
             chunk = chunk[nl + 1:]
-            skipping = False
-        data = carry + chunk if carry else chunk
+            self._skipping = False
+        data = self.tail + chunk if self.tail else chunk
         parts = data.split(b"\n")
-        carry = parts.pop()
-        for part in parts:
-            yield part if len(part) <= limit else _cut(part, limit)
-        if len(carry) > limit:
-            yield _cut(carry, limit)
-            carry = b""
-            skipping = True
-    if carry:
-        yield carry if len(carry) <= limit else _cut(carry, limit)
+        self.tail = parts.pop()
+        lines = [part if len(part) <= limit else _cut(part, limit) for part in parts]
+        if len(self.tail) > limit:
+            lines.append(_cut(self.tail, limit))
+            self.tail = b""
+            self._skipping = True
+        return lines
+
+
+def split_lines(chunks: Iterable[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[bytes]:
+    r"""Lines (without ``\n``) of a chunked byte stream; each at most MAX_LINE_BYTES + marker.
+
+    The tail of an over-long line is skipped as it arrives: memory stays bounded whatever
+    the line length. An unfinished last line is a line too.
+    """
+    splitter = LineSplitter(limit)
+    for chunk in chunks:
+        if chunk:
+            yield from splitter.feed(chunk)
+    if splitter.tail:
+        yield splitter.tail
 
 
 def _verbose_lines(lines: Iterable[bytes | bytearray], first: int = 1,

@@ -40,7 +40,7 @@ import aiohttp
 from crash_reporter.const import DBUS_RECONNECT_MAX_S
 from crash_reporter.files import write_json
 from crash_reporter.models import LogLine
-from crash_reporter.sources.log_format import MAX_LINE_BYTES, _cut, parse_verbose, split_lines
+from crash_reporter.sources.log_format import MAX_LINE_BYTES, LineSplitter, parse_verbose
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -305,32 +305,15 @@ async def _lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
     r"""The complete lines (without ``\n``) of a streamed body, as they arrive.
 
     Chunks are read with `readany` (never aiohttp's line reader, which raises on a line over
-    its buffer limit) and split by log_format's `split_lines`, which cuts a line over
-    MAX_LINE_BYTES (marker appended). The unfinished last line is held here, at most
-    MAX_LINE_BYTES plus one chunk: once longer it is cut and the rest of it is dropped as it
-    arrives. An unfinished line at the end of the body is dropped too: it was cut short and
-    is not counted, so the next request reads it whole.
+    its buffer limit) and cut by log_format's LineSplitter: a line over MAX_LINE_BYTES is cut
+    (marker appended) and the rest of it dropped as it arrives, so at most MAX_LINE_BYTES
+    plus one chunk is held. An unfinished line at the end of the body is dropped: it was cut
+    short and is not counted, so the next request reads it whole.
     """
-    tail = b""  # the unfinished last line so far
-    skipping = False  # dropping the rest of an over-long line up to its newline
-    async for piece in content.iter_any():
-        chunk = piece
-        if skipping:
-            newline = chunk.find(b"\n")
-            if newline < 0:
-                continue
-            chunk = chunk[newline + 1:]
-            skipping = False
-        end = chunk.rfind(b"\n") + 1
-        if end:
-            for line in split_lines((tail, chunk[:end])):
-                yield line
-            tail = chunk[end:]
-        else:
-            tail += chunk
-        if len(tail) > MAX_LINE_BYTES:
-            yield _cut(tail)
-            tail = b""
-            skipping = True
+    splitter = LineSplitter()
+    async for chunk in content.iter_any():
+        for line in splitter.feed(chunk):
+            yield line
+    tail = splitter.tail
     if tail:
         _LOGGER.debug("Dropping an unfinished last line (%d bytes)", len(tail))
