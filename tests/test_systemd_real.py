@@ -155,6 +155,12 @@ class Watch:
         return any(s.active_state == active_state and (s.exec_main_exit_us or not exited)
                    for s in self.states(unit))
 
+    async def until_given_up(self, unit: str) -> None:
+        """Wait until systemd gave up on `unit`: a start job failed and the unit is failed."""
+        await self.wait_for(lambda: "failed" in self.jobs(unit), "JobRemoved(failed)")
+        await self.wait_for(lambda: self.states(unit)[-1].active_state == "failed",
+                            "final failed state")
+
     def crashes_of(self, unit: str) -> list[Crash]:
         return [c for c in self.crashes if c.unit == unit]
 
@@ -307,9 +313,7 @@ async def test_crash_loop_to_the_start_limit_is_one_report_at_once(
     async with watching(systemd.address, AGENT) as watch:
         await run_unit(systemd, AGENT, SEGV, restart="on-failure", restart_sec=0.3,
                        start_limit_burst=3, start_limit_interval_s=30)
-        await watch.wait_for(lambda: "failed" in watch.jobs(AGENT), "JobRemoved(failed)")
-        await watch.wait_for(lambda: watch.states(AGENT)[-1].active_state == "failed",
-                             "final failed state")
+        await watch.until_given_up(AGENT)
 
     # what the real systemd did: 3 starts, 3 crashes, the 4th start refused
     assert watch.jobs(AGENT) == ["done", "done", "done", "failed"]
@@ -340,9 +344,7 @@ async def test_start_limit_of_a_unit_that_keeps_exiting_0_is_one_report(
     async with watching(systemd.address, AGENT) as watch:
         await run_unit(systemd, AGENT, "exit 0", restart="always", restart_sec=0.1,
                        start_limit_burst=3, start_limit_interval_s=30)
-        await watch.wait_for(lambda: "failed" in watch.jobs(AGENT), "JobRemoved(failed)")
-        await watch.wait_for(lambda: watch.states(AGENT)[-1].active_state == "failed",
-                             "final failed state")
+        await watch.until_given_up(AGENT)
 
     final = watch.states(AGENT)[-1]
     assert (final.result, final.exec_main_code, final.exec_main_status) == (
@@ -367,9 +369,7 @@ async def test_fast_crash_loop_reports_every_crash(
     async with watching(systemd.address, AGENT) as watch:
         await run_unit(systemd, AGENT, command, restart="on-failure", restart_sec=0,
                        start_limit_burst=5, start_limit_interval_s=30)
-        await watch.wait_for(lambda: "failed" in watch.jobs(AGENT), "JobRemoved(failed)")
-        await watch.wait_for(lambda: watch.states(AGENT)[-1].active_state == "failed",
-                             "final failed state")
+        await watch.until_given_up(AGENT)
     assert systemd.unit_property(AGENT, "NRestarts") == "5"
     assert len(watch.exits(AGENT)) == 5
     crashes = watch.crashes
