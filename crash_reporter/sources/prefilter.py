@@ -377,12 +377,6 @@ class _Helper:
             os.waitpid(self.pid, 0)
 
 
-def prefiltered_lines(stream: BinaryIO | Iterable[bytes],
-                      fmt: Format | None = None) -> PrefilteredLines:
-    """The prefiltered reader of `stream` (see PrefilteredLines)."""
-    return PrefilteredLines(stream, fmt)
-
-
 class _TextReader:
     """The prefilter over verbose or plain text.
 
