@@ -8,8 +8,10 @@ prefiltered reader's breadcrumbs may be fewer: the most recent of the full reade
 from __future__ import annotations
 
 import io
+import os
 import random
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -255,19 +257,71 @@ def _read_file(path: Path, parallel_bytes: int | None) -> tuple[list[LogLine | G
     return items, crashes
 
 
-@pytest.mark.parametrize("share", [0.0, 0.3, 0.8])
+def _slow_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The helper (a forked copy of this process) takes 20 ms per chunk."""
+    search = prefilter._Chunking.search
+    parent = os.getpid()
+
+    def slow(chunks: prefilter._Chunking, k: int,
+             buf: bytearray) -> tuple[list[int], list[int]]:
+        if os.getpid() != parent:
+            time.sleep(0.02)
+        return search(chunks, k, buf)
+
+    monkeypatch.setattr(prefilter._Chunking, "search", slow)
+
+
+def _helper_dies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The helper dies at the first chunk with a trigger line it took (never answering it),
+    before the reader starts."""
+    search = prefilter._Chunking.search
+    parent = os.getpid()
+
+    def dying(chunks: prefilter._Chunking, k: int,
+              buf: bytearray) -> tuple[list[int], list[int]]:
+        starts, counts = search(chunks, k, buf)
+        if starts and os.getpid() != parent:
+            os._exit(1)
+        return starts, counts
+
+    monkeypatch.setattr(prefilter._Chunking, "search", dying)
+    _helper_first(monkeypatch, every=False)
+
+
+def _helper_first(monkeypatch: pytest.MonkeyPatch, *, every: bool = True) -> None:
+    """The reader starts only once the helper has ended (having searched every chunk)."""
+    start = prefilter._Helper.start
+
+    def wait(fd: int, begin: int, size: int) -> prefilter._Helper | None:
+        helper = start(fd, begin, size)
+        assert helper is not None
+        while not helper.ended:
+            helper.receive(wait=True)
+        assert (len(helper.found) == helper.chunks.count) is every
+        return helper
+
+    monkeypatch.setattr(prefilter._Helper, "start", wait)
+
+
+@pytest.mark.parametrize("who", ["race", "helper first", "helper slow", "helper dies"])
 @pytest.mark.parametrize("fmt", ["verbose", "plain"])
-@pytest.mark.parametrize("block", [300, 4096])
+@pytest.mark.parametrize(("block", "chunk"), [(300, 1000), (4096, 1000), (4096, 50_000)])
 def test_parallel_search_gives_what_the_serial_one_gives(
-        share: float, fmt: str, block: int, tmp_path: Path,
+        who: str, fmt: str, block: int, chunk: int, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """A file searched partly by the forked helper: the same lines, gaps and crashes."""
+    """A file searched partly or wholly by the forked helper: the same lines, gaps, crashes."""
     if not hasattr(prefilter.os, "fork"):
         pytest.skip("no fork")
     monkeypatch.setattr(prefilter, "BLOCK_BYTES", block)
+    monkeypatch.setattr(prefilter, "CHUNK_BYTES", chunk)
     monkeypatch.setattr(prefilter, "COUNT_STEP", 97)
-    monkeypatch.setattr(prefilter, "PARALLEL_SHARE", share)
-    rng = random.Random(f"{share}{fmt}{block}")
+    if who == "helper slow":
+        _slow_helper(monkeypatch)
+    elif who == "helper first":
+        _helper_first(monkeypatch)
+    elif who == "helper dies":
+        _helper_dies(monkeypatch)
+    rng = random.Random(f"{who}{fmt}{block}{chunk}")
     names = CRASH_LOGS + [fixture_name(p) for p in FIXTURE_FILES]
     blob = b"".join(noise(rng.choice((0, 3, 40, 400)), fmt, rng) + piece(name, fmt, rng)
                     for name in rng.sample(names, 8))
@@ -284,7 +338,7 @@ def test_parallel_search_with_over_long_lines(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """A line cut while the helper searches: the reader searches itself from there on."""
     monkeypatch.setattr(prefilter, "BLOCK_BYTES", 4096)
-    monkeypatch.setattr(prefilter, "PARALLEL_SHARE", 0.1)
+    monkeypatch.setattr(prefilter, "CHUNK_BYTES", 20_000)
     crashed = b"2026-11-23 02:37:57.757 h os-agent[1]: " + b"y" * 100_000 + b"\n"
     data = (SAMPLES / "os_agent.log").read_bytes().replace(b"\n", b"\n" + crashed, 25)
     path = tmp_path / "log"

@@ -31,12 +31,15 @@ at once (LogCrashes closes the least recently seen one).
 Cost: the newline count and the two trigger searches run over every byte at C speed, together
 about 1.7 times what splitting the same text into lines in Python takes; each line around a
 trigger costs about 10 us, as in the full reader. A regular file of PARALLEL_BYTES or more
-(not stdin) is searched by two processes: a forked helper (_Helper) runs the trigger searches
-and the newline counts over the part after its first PARALLEL_SHARE and sends back only the
-trigger line starts and line counts (file offsets), while this process searches the first
-part itself, then reads on, parses and feeds exactly as it would have, taking the helper's
-answers instead of searching. Where it cannot (no fork, the helper failed, a line was cut
-for being over-long, the file grew), it searches itself: the result is the same either way.
+(not stdin) is searched by two processes: the file is cut into chunks, and a forked helper
+(_Helper) and this process take chunk after chunk from a shared work queue, run the trigger
+searches and newline counts over it and keep only the trigger line starts and line counts
+(file offsets). This process reads, parses and feeds exactly as it would have, taking those
+answers instead of searching; when the next answer is not there yet it searches a chunk
+itself instead of waiting. On two cores that is about twice as fast. Where it cannot (no
+fork, a line was cut for being over-long, the file grew), it searches the block itself, and
+a chunk the helper took and never answered (it died) is searched here: the result is the
+same either way.
 
 Journal export/JSON input is read in full.
 """
@@ -44,12 +47,14 @@ Journal export/JSON input is read in full.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
+import select
 import stat
 import struct
 import threading
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
@@ -104,10 +109,12 @@ ALIGN_LINES: Final = 64  # at most this many more, to start at the first line of
 MAX_ENTRY_BYTES: Final = 1 << 16  # how far back a skipped entry's first line is looked for
 _MARKER: Final = TRUNCATION_MARKER.encode()
 _NOT_SEARCHED: Final = (1 << 62, -1, 1 << 62, -1)
-PARALLEL_BYTES: Final = 32 << 20  # a regular file this big is searched by two processes
-PARALLEL_SHARE: Final = 0.2  # the part of it (from its start) the reading process searches
+PARALLEL_BYTES: Final = 16 << 20  # a regular file this big is searched by two processes
+CHUNK_BYTES: Final = 2 << 20  # the reader and the helper take the file in chunks this big
 COUNT_STEP: Final = 1 << 16  # the helper's line counts: at most this many bytes apart
-_HEADER: Final = struct.Struct("=qqq")  # a helper's message: (up to, triggers, line counts)
+_HEADER: Final = struct.Struct("=qqq")  # a helper's message: (chunk, triggers, line counts)
+_INDEX: Final = struct.Struct("=q")  # a chunk number in the work queue
+_MAX_CHUNKS: Final = 4096  # a huge file has bigger chunks (their numbers fit in the queue)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +190,7 @@ class PrefilteredLines:
         if start is not None and readinto is not None:
             fd, pos, size = start
             reader.base = pos
-            reader.helper = _Helper.start(fd, pos + int((size - pos) * PARALLEL_SHARE), size)
+            reader.helper = _Helper.start(fd, pos, size)
         try:
             yield from reader.lines()
         finally:
@@ -208,171 +215,273 @@ def _regular_file_start(stream: object, least: int | None) -> tuple[int, int, in
     return fd, pos, info.st_size
 
 
-def _trigger_line_starts(data: bytes, at: int) -> list[int]:
-    """The starts (offsets plus `at`) of the trigger lines in `data` (complete lines)."""
-    found = {at + m.start() + 1 for m in _AT_LINE_START.finditer(data)}
-    if _AT_START.match(data):
-        found.add(at)
+def _trigger_line_starts(data: bytes | bytearray, at: int, start: int = 0,
+                         end: int | None = None) -> list[int]:
+    """The starts of the trigger lines in data[start:end] (complete lines), plus `at`."""
+    end = len(data) if end is None else end
+    found = {at + m.start() + 1 for m in _AT_LINE_START.finditer(data, start, end)}
+    if _AT_START.match(data, start, end):
+        found.add(at + start)
     rfind = data.rfind
-    found.update(at + rfind(b"\n", 0, m.start()) + 1 for m in _AFTER_COLON.finditer(data))
+    found.update(at + max(rfind(b"\n", start, m.start()) + 1, start)
+                 for m in _AFTER_COLON.finditer(data, start, end))
     return sorted(found)
 
 
-def _search_file(fd: int, start: int, size: int, out: int) -> None:
-    """The helper's work: send the trigger line starts of the file's lines from `start` on.
+def _pread_into(fd: int, buf: bytearray, start: int, size: int, offset: int) -> int:
+    """Read up to `size` bytes of the file at `offset` into buf[start:]; how many were read."""
+    if len(buf) < start + size:
+        buf.extend(bytes(start + size - len(buf)))
+    got = 0
+    with memoryview(buf) as view:
+        while got < size:
+            n = os.preadv(fd, [view[start + got:start + size]], offset + got)
+            if not n:
+                break
+            got += n
+    return got
 
-    The first line starting at or after `start` is the first searched; each message covers
-    the complete lines of a block (the last line, without a line end, as if it had one).
-    """
-    pos = start
-    if pos > 0:  # to the next line start
-        while True:
-            data = os.pread(fd, BLOCK_BYTES, pos - 1)
-            nl = data.find(b"\n")
-            if nl >= 0 or not data:
-                pos = pos - 1 + nl + 1 if nl >= 0 else size
-                break
-            pos += len(data)
-    first = pos
-    lines = 0  # the line ends from `first` on
-    os.write(out, _HEADER.pack(first, 0, 0))
-    while pos < size:
-        data = os.pread(fd, BLOCK_BYTES, pos)
-        if not data:
-            break
-        while True:
-            cut = data.rfind(b"\n") + 1
-            if cut or pos + len(data) >= size:
-                break
-            more = os.pread(fd, BLOCK_BYTES, pos + len(data))
-            if not more:
-                break
-            data += more
-        if not cut:  # the last line, without a line end
-            cut = len(data)
-            data += b"\n"
-        starts = _trigger_line_starts(data[:cut] if cut < len(data) else data, pos)
-        counts: list[int] = []  # (offset, line ends from `first` to it) every COUNT_STEP bytes
-        prev = 0
-        for at in [*range(COUNT_STEP, cut, COUNT_STEP), cut]:
-            lines += data.count(b"\n", prev, at)
-            counts += (pos + at, lines)
+
+@dataclass(frozen=True, slots=True)
+class _Chunking:
+    """A regular file's bytes from `begin` to `size`, cut into chunks of `chunk` bytes."""
+
+    fd: int
+    begin: int
+    size: int
+    chunk: int
+
+    @property
+    def count(self) -> int:
+        """How many chunks there are (0 .. count - 1)."""
+        return -(-(self.size - self.begin) // self.chunk)
+
+    def of(self, offset: int) -> int:
+        """The chunk of a file offset."""
+        return (offset - self.begin) // self.chunk
+
+    def search(self, k: int, buf: bytearray) -> tuple[list[int], list[int]]:
+        """Chunk `k`: (the starts of its trigger lines, its line counts).
+
+        Chunk k is the bytes [lo, hi) = begin + [k, k + 1) * chunk (cut at `size`); its
+        trigger lines are those that START in it (a line is searched whole, to its end in a
+        later chunk, or for MAX_LINE_BYTES: the reader cuts a longer line and then searches
+        itself); its line counts are pairs (offset, line ends from lo to it), at most
+        COUNT_STEP bytes apart, the last at hi. `buf` is reused from chunk to chunk (fresh
+        memory for every chunk costs more in page faults than the search).
+        """
+        fd = self.fd
+        lo = self.begin + k * self.chunk
+        hi = min(lo + self.chunk, self.size)
+        behind = 1 if lo > self.begin else 0  # the byte before lo: is lo a line start?
+        got = _pread_into(fd, buf, 0, hi - lo + behind, lo - behind)
+        counts: list[int] = []
+        lines = 0
+        prev = behind
+        for at in [*range(behind + COUNT_STEP, got, COUNT_STEP), got]:
+            lines += buf.count(b"\n", prev, at)
+            counts += (lo - behind + at, lines)
             prev = at
-        pos += cut
-        message = (_HEADER.pack(pos, len(starts), len(counts) // 2)
+        first = buf.find(b"\n", 0, got) + 1 if behind else 0  # the chunk's first line start
+        if not first and behind:
+            return [], counts
+        end = got
+        if buf[end - 1:end] != b"\n":  # the last line, to its end
+            more = _pread_into(fd, buf, end, MAX_LINE_BYTES + 2, lo - behind + end)
+            nl = buf.find(b"\n", end, end + more)
+            end = nl + 1 if nl >= 0 else end + more
+            if nl < 0:
+                buf[end:end + 1] = b"\n"  # the file's last line (or one the reader will cut)
+                end += 1
+        return _trigger_line_starts(buf, lo - behind, first, end), counts
+
+
+def _take(queue: int) -> int | None:
+    """The next chunk from the work queue (a pipe of chunk numbers); None if it is empty."""
+    try:
+        raw = os.read(queue, 8)
+    except (BlockingIOError, OSError):
+        return None
+    return _INDEX.unpack(raw)[0] if len(raw) == 8 else None
+
+
+def _helper_main(chunks: _Chunking, queue: int, out: int) -> None:
+    """The helper's work: take chunks from the queue, search them, send the answers."""
+    buf = bytearray(chunks.chunk + (chunks.chunk >> 2))
+    while (k := _take(queue)) is not None:
+        starts, counts = chunks.search(k, buf)
+        message = (_HEADER.pack(k, len(starts), len(counts) // 2)
                    + struct.pack(f"={len(starts) + len(counts)}q", *starts, *counts))
         view = memoryview(message)
         while view:
             view = view[os.write(out, view):]
-    os.write(out, _HEADER.pack(max(pos, size), 0, 0))
+    os.write(out, _HEADER.pack(-1, 0, 0))
+
+
+Answer = tuple[list[int], list[int], list[int]]  # trigger line starts; offsets; line counts
 
 
 class _Helper:
-    """A forked process that searches the later part of a regular file for trigger lines.
+    """A forked process that searches a regular file for trigger lines beside the reader.
 
-    It sends the starts of the trigger lines from the first line start at or after `first`,
-    block by block, in file order; the reading process searches the part before `first`
-    itself, and asks the helper (waiting for it if need be) about the rest. Without an
-    answer (the helper failed) it searches itself.
+    The file (from `begin`) is cut into chunks (CHUNK_BYTES, more for a huge file) whose
+    numbers wait in a work queue: a pipe both processes read 8 bytes at a time from (the
+    kernel hands each number to one of them). The helper takes chunk after chunk and sends
+    back for each the starts of its trigger lines and its line counts. The reader needs the
+    answers in file order: when the next is not there yet it takes a chunk from the queue and
+    searches it itself instead of waiting, and waits only when the queue is empty. So the two
+    share the searching whatever their speeds, and the reader still parses and feeds in
+    order. If the helper dies, the reader searches what it had taken.
     """
 
-    def __init__(self, pid: int, fd: int) -> None:
+    def __init__(self, pid: int, queue: int, results: int, chunks: _Chunking) -> None:
         self.pid = pid
-        self.fd = fd
-        self.pipe = os.fdopen(fd, "rb")
-        self.first = 1 << 62  # the first line start searched (known with the first message)
-        self.upto = -1  # trigger line starts before this are all in `starts`
-        self.starts: list[int] = []
-        self.marks: list[int] = []  # file offsets with known line counts ...
-        self.lines: list[int] = []  # ... the line ends from `first` to them
+        self.queue = queue
+        self.results = results
+        self.chunks = chunks
+        self.found: dict[int, Answer] = {}
+        self.raw = bytearray()  # received, not yet taken apart
+        self.ended = False  # the helper sent its last message (or failed)
+        self.buf = bytearray()  # for the chunks the reader searches itself
 
     @classmethod
-    def start(cls, fd: int, first: int, size: int) -> _Helper | None:
-        """Fork the helper; None if that fails."""
+    def start(cls, fd: int, begin: int, size: int) -> _Helper | None:
+        """Fill the work queue and fork the helper; None if that fails."""
+        chunks = _Chunking(fd, begin, size, max(CHUNK_BYTES, -(-(size - begin) // _MAX_CHUNKS)))
         try:
-            read_end, write_end = os.pipe()
+            queue_out, queue_in = os.pipe()
         except OSError:
             return None
         try:
+            results, results_in = os.pipe()
+        except OSError:
+            os.close(queue_out)
+            os.close(queue_in)
+            return None
+        with contextlib.suppress(OSError, AttributeError):  # room for every answer (Linux)
+            fcntl.fcntl(results_in, fcntl.F_SETPIPE_SZ, 1 << 20)
+        os.write(queue_in, struct.pack(f"={chunks.count}q", *range(chunks.count)))  # (fits)
+        os.close(queue_in)
+        os.set_blocking(queue_out, False)  # (shared with the child: taking never waits)
+        try:
             pid = os.fork()
         except OSError:
-            os.close(read_end)
-            os.close(write_end)
+            for end in (queue_out, results, results_in):
+                os.close(end)
             return None
         if pid == 0:  # the helper
             status = 1
             try:
-                os.close(read_end)
-                _search_file(fd, first, size, write_end)
+                os.close(results)
+                _helper_main(chunks, queue_out, results_in)
                 status = 0
             finally:
                 os._exit(status)  # never return into the parent's code
-        os.close(write_end)
-        helper = cls(pid, read_end)
-        if not helper.receive():
-            helper.close()
-            return None
-        helper.first = helper.upto
-        return helper
+        os.close(results_in)
+        os.set_blocking(results, False)
+        return cls(pid, queue_out, results, chunks)
 
-    def receive(self) -> bool:
-        """Take the next message; False if there is none (the helper ended or failed)."""
+    def receive(self, *, wait: bool) -> None:
+        """Take what the helper sent (if `wait`, wait for at least some of it)."""
+        if self.ended:
+            return
+        if wait:
+            select.select([self.results], [], [])
         try:
-            head = self.pipe.read(_HEADER.size)
-            if len(head) < _HEADER.size:
-                return False
-            upto, count, marks = _HEADER.unpack(head)
-            size = count + 2 * marks
-            if size:
-                body = self.pipe.read(8 * size)
-                if len(body) < 8 * size:
-                    return False
-                values = struct.unpack(f"={size}q", body)
-                self.starts.extend(values[:count])
-                self.marks.extend(values[count::2])
-                self.lines.extend(values[count + 1::2])
-        except (OSError, ValueError, struct.error):
-            return False
-        if self.upto < 0:  # the first message: where the helper's part starts
-            self.marks.append(upto)
-            self.lines.append(0)
-        self.upto = upto
-        return True
+            while data := os.read(self.results, 1 << 16):
+                self.raw += data
+            self.ended = True  # the end of the pipe: the helper is gone
+        except BlockingIOError:
+            pass
+        except OSError:
+            self.ended = True
+        raw, used = self.raw, 0
+        while len(raw) - used >= _HEADER.size:
+            k, count, marks = _HEADER.unpack_from(raw, used)
+            size = _HEADER.size + 8 * (count + 2 * marks)
+            if len(raw) - used < size:
+                break
+            values = struct.unpack_from(f"={count + 2 * marks}q", raw, used + _HEADER.size)
+            used += size
+            if k < 0:
+                self.ended = True
+                break
+            self.found.setdefault(k, (list(values[:count]), list(values[count::2]),
+                                      list(values[count + 1::2])))
+        del raw[:used]
+
+    def search(self, k: int) -> None:
+        """Search chunk k here."""
+        if not self.buf:
+            self.buf = bytearray(self.chunks.chunk + (self.chunks.chunk >> 2))
+        starts, counts = self.chunks.search(k, self.buf)
+        self.found[k] = (starts, counts[::2], counts[1::2])
+
+    def answer(self, k: int) -> Answer:
+        """The answer for chunk k: the helper's, or searched here (others on the way)."""
+        while k not in self.found:
+            self.receive(wait=False)
+            if k in self.found:
+                break
+            taken = _take(self.queue)
+            if taken is not None:
+                self.search(taken)
+            elif self.ended:  # the helper took it and failed
+                self.search(k)
+            else:
+                self.receive(wait=True)
+        return self.found[k]
+
+    def next_trigger(self, scan: int, end: int) -> int | None:
+        """The first trigger line start in [scan, end) (file offsets, `scan` a line start).
+
+        -1 if there is none; None if that is past the chunks (the file grew).
+        """
+        if scan >= end:
+            return -1
+        first, last = self.chunks.of(scan), self.chunks.of(end - 1)
+        if last >= self.chunks.count:
+            return None
+        for k in range(first, last + 1):
+            starts = self.answer(k)[0]
+            i = bisect_left(starts, scan)
+            if i < len(starts) and starts[i] < end:
+                return starts[i]
+        for k in [k for k in self.found if k < first]:  # (done with)
+            del self.found[k]
+        return -1
 
     def count_lines(self, buf: bytearray, base: int, start: int, end: int) -> int:
         """The line ends in buf[start:end] (buf[0] at file offset `base`).
 
-        The helper's counts are taken where those sent so far cover the range.
+        The chunks' counts are taken where they are known.
         """
-        marks = self.marks
-        i = bisect_left(marks, base + start)
-        j = bisect_left(marks, base + end + 1) - 1
-        if i >= j:
-            return buf.count(b"\n", start, end)
-        first, last = marks[i] - base, marks[j] - base
-        return (buf.count(b"\n", start, first) + self.lines[j] - self.lines[i]
-                + buf.count(b"\n", last, end))
-
-    def next_trigger(self, scan: int, end: int) -> int | None:
-        """The first trigger line start in [scan, end) (file offsets), -1 if none.
-
-        None if the helper cannot tell (`scan` is before its part, or it failed).
-        """
-        if scan < self.first:
-            return None
-        while True:
-            starts = self.starts
-            i = bisect_left(starts, scan)
-            if i < len(starts) and starts[i] < end:
-                return starts[i]
-            if self.upto >= end:
-                return -1
-            if not self.receive():
-                return None
+        total = 0
+        pos, stop_at = base + start, base + end
+        while pos < stop_at:
+            k = self.chunks.of(pos)
+            stop = min(stop_at, self.chunks.begin + (k + 1) * self.chunks.chunk)
+            got = self.found.get(k)
+            if got is not None:
+                marks, lines = got[1], got[2]
+                i = bisect_left(marks, pos)
+                j = bisect_right(marks, stop) - 1
+                if i < j:
+                    total += (buf.count(b"\n", pos - base, marks[i] - base)
+                              + lines[j] - lines[i]
+                              + buf.count(b"\n", marks[j] - base, stop - base))
+                    pos = stop
+                    continue
+            total += buf.count(b"\n", pos - base, stop - base)
+            pos = stop
+        return total
 
     def close(self) -> None:
-        """Stop listening; wait for the helper to end."""
-        self.pipe.close()
+        """Empty the queue (the helper ends after its chunk), wait for it to end."""
+        while _take(self.queue) is not None:
+            pass
+        os.close(self.queue)
+        os.close(self.results)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
 
