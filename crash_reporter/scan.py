@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -181,11 +182,15 @@ def run_scan(args: argparse.Namespace) -> int:
         print(f"crash-reporter scan: cannot read {args.path}: {err.strerror or err}",
               file=sys.stderr)
         return 2
-    for event in events:
-        if args.json:
-            print(json.dumps(event, sort_keys=True, ensure_ascii=False))
-        else:
-            print(summarize(event))
+    try:
+        for event in events:
+            if args.json:
+                print(json.dumps(event, sort_keys=True, ensure_ascii=False))
+            else:
+                print(summarize(event))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `scan ... | head`: the reader has seen enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (no error at exit)
     if not args.json:
         print(f"{len(events)} crash report(s)", file=sys.stderr)
     if args.dsn:

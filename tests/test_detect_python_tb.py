@@ -442,6 +442,23 @@ def test_syntax_error_location_is_not_a_frame() -> None:
     assert crash.signature[-1] == "syntax:supervisor.dbus.generate"
 
 
+@pytest.mark.parametrize("before", ["INFO: starting", "Note: done", "Error: retrying",
+                                    "starting up", ""])
+def test_bare_syntax_error_after_any_line(before: str, tmp_path: Path) -> None:
+    """Python's own report of a SyntaxError in a script (no traceback), right after another
+    line; a line shaped like `Type: value` before it once swallowed it as its value."""
+    script = tmp_path / "broken.py"
+    script.write_text("def f(:\n    pass\n")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, timeout=60)
+    assert result.returncode == 1
+    report = result.stderr.decode().rstrip("\n")
+    assert report.startswith('  File "') and report.endswith("SyntaxError: invalid syntax")
+    lines = [before, report, "INFO: next", report] if before else [report, report]
+    crashes = run_text("\n".join(lines))
+    assert [(c.exceptions[-1].type, c.level) for c in crashes] == [("SyntaxError", "fatal")] * 2
+    assert all(("python.syntax_error_at", f"{script}:1") in c.extra for c in crashes)
+
+
 def test_python_313_multi_line_statement_and_frozen_frames() -> None:
     text = "\n".join([
         TB, '  File "<frozen runpy>", line 198, in _run_module_as_main',

@@ -768,7 +768,8 @@ class PythonTracebackDetector(RecordDetector):
         fits = len(pending) < MAX_LOOKAHEAD and not colour_start and (
             plain.startswith("    ") if syntax
             else not stripped or not (_STRICT_TYPE.match(stripped) or _FOREIGN.match(plain)
-                                      or stripped in (_TRACEBACK, _TOP_GROUP)))
+                                      or stripped in (_TRACEBACK, _TOP_GROUP)
+                                      or _SYNTAX_FILE.match(plain)))  # a SyntaxError's
         if not fits:
             return False, self._close()
         pending.append(plain)
