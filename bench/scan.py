@@ -14,7 +14,8 @@ ordinary lines and put back at this rate). Each round times, side by side on the
 - full reader: `read_log_lines` + the detectors on every line (what the daemon's followers
   and journal input go through);
 - scan: `crash_reporter.scan.find_crashes` over `PrefilteredLines` (what `crash-reporter
-  scan` uses for text input; a file this big has its later part searched by a forked helper);
+  scan` uses for text input; for a file this big a forked helper process shares the trigger
+  search with the reading process, chunk by chunk);
 - scan (1 process): the same with the helper turned off (as for stdin or a small file).
 
 The table shows the median lines per second over rounds and the ratio to each floor. The
