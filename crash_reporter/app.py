@@ -53,6 +53,7 @@ _LOGGER = logging.getLogger(__name__)
 
 RECORD_QUEUE_MAX = 1000
 INTAKE_TICK_S = 1.0  # how often held incidents are checked for release
+INTAKE_YIELD_EVERY = 256  # records taken in a row before other tasks get a turn
 JOIN_WINDOW_S = 3.0  # wall-clock time a crash waits for other views of its incident
 CONSENT_MAX_AGE_AT_INTAKE_S = 5.0
 FACTS_REFRESH_S = 3600.0
@@ -206,11 +207,18 @@ class App:
     async def _intake(self) -> None:
         """Route every record to its detector; join views; hold each incident's report."""
         assert self.consent is not None
+        taken = 0
         while True:
             record: Record | None = None
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(INTAKE_TICK_S):
-                    record = await self.records.get()
+            if not self.records.empty():  # (a replay: no timer per record, it costs 7 us)
+                record = self.records.get_nowait()
+                taken += 1
+                if not taken % INTAKE_YIELD_EVERY:
+                    await asyncio.sleep(0)  # let the other tasks run in a long replay
+            else:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(INTAKE_TICK_S):
+                        record = await self.records.get()
             crashes: list[Crash] = []
             if isinstance(record, LogLine):
                 crashes = self._from_log(self._log_crashes.feed(record))
