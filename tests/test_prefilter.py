@@ -11,6 +11,7 @@ import io
 import os
 import random
 import re
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -321,6 +322,14 @@ def test_parallel_search_gives_what_the_serial_one_gives(
         _helper_first(monkeypatch)
     elif who == "helper dies":
         _helper_dies(monkeypatch)
+    started: list[prefilter._Helper | None] = []
+    start = prefilter._Helper.start
+
+    def counted(fd: int, begin: int, size: int) -> prefilter._Helper | None:
+        started.append(start(fd, begin, size))
+        return started[-1]
+
+    monkeypatch.setattr(prefilter._Helper, "start", counted)
     rng = random.Random(f"{who}{fmt}{block}{chunk}")
     names = CRASH_LOGS + [fixture_name(p) for p in FIXTURE_FILES]
     blob = b"".join(noise(rng.choice((0, 3, 40, 400)), fmt, rng) + piece(name, fmt, rng)
@@ -331,7 +340,10 @@ def test_parallel_search_gives_what_the_serial_one_gives(
         serial = _read_file(path, None)
         assert serial[1]  # positive control
         assert _read_file(path, 1) == serial
+        assert len(started) == 2 and None not in started, threading.enumerate()  # it forked
         assert _read_file(path, 10 * len(blob)) == serial  # too small: serial
+        assert len(started) == 2
+        started.clear()
 
 
 def test_parallel_search_with_over_long_lines(tmp_path: Path,
