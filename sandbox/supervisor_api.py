@@ -150,6 +150,7 @@ class _OpenStream:
     request: web.BaseRequest
     sent: int = 0
     ended: bool = False
+    frozen: bool = False  # open, but nothing is sent any more (a half-open connection)
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,6 +456,20 @@ class SupervisorStandIn:
         self._notify()
         return ended
 
+    def freeze_streams(self, paths: Iterable[str] | None = None) -> int:
+        """Keep every open log reply (below `paths`) open but send nothing more on it.
+
+        As when the connection went half-open (the peer vanished without a FIN).
+        """
+        chosen = None if paths is None else tuple(paths)
+        frozen = 0
+        for stream in self._streams:
+            if self._applies(stream.path, chosen):
+                stream.frozen = True
+                frozen += 1
+        self._notify()
+        return frozen
+
     def _notify(self) -> None:
         self._wake.set()
         self._wake = asyncio.Event()
@@ -736,6 +751,9 @@ class SupervisorStandIn:
         self._notify()
         try:
             while not stream.ended:
+                if stream.frozen:
+                    await self._closing.wait()
+                    break
                 wake = self._wake
                 entries = journal()
                 stop = len(entries)

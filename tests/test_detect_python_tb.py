@@ -449,7 +449,8 @@ def test_bare_syntax_error_after_any_line(before: str, tmp_path: Path) -> None:
     line; a line shaped like `Type: value` before it once swallowed it as its value."""
     script = tmp_path / "broken.py"
     script.write_text("def f(:\n    pass\n")
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, timeout=60)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, timeout=60,
+                            check=False)
     assert result.returncode == 1
     report = result.stderr.decode().rstrip("\n")
     assert report.startswith('  File "') and report.endswith("SyntaxError: invalid syntax")

@@ -422,3 +422,25 @@ async def test_a_quiet_stream_stays_connected(
         assert sup.open_streams == 1
         sup.append("os-agent", ["late"])
         assert [x.text for x in await take(out, 1)] == ["late"]
+
+
+async def test_a_half_open_stream_is_dropped_and_followed_again(
+    sup: SupervisorStandIn, session: aiohttp.ClientSession, tmp_path: Path, fast: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reply that stays open but never sends again (the Supervisor vanished without closing
+    the connection) is given up after LOG_IDLE_S and followed again from its position."""
+    monkeypatch.setattr(logs_mod, "LOG_IDLE_S", 0.5)
+    out: asyncio.Queue[object] = asyncio.Queue()
+    logs = follower(session, sup, tmp_path)
+    async with running(logs.run(out)):
+        await sup.wait_streams(1)
+        sup.append("os-agent", ["before"])
+        assert [x.text for x in await take(out, 1)] == ["before"]
+        assert sup.freeze_streams() == 1
+        sup.append("os-agent", ["while frozen", "after"])
+        got = [x.text for x in await take(out, 2, timeout_s=5.0)]
+        assert got == ["while frozen", "after"]  # each once, none lost
+        assert logs.idle_ends >= 1 and logs.reconnects == 0  # not taken for a failure
+        assert len(sup.requests) >= 2
+        assert await quiet(out, 0.2) == []

@@ -1,7 +1,7 @@
 """Follow the Supervisor's log endpoints from a saved position; reconnect with backoff.
 
-Each stream is one `/follow` endpoint read in verbose form (`Accept: text/x-log`, no colours)
-so every entry carries its time, identifier and PID. Where a stream stands is kept in
+Each stream is one `/follow` endpoint read in verbose form (`Accept: text/x-log`, colours
+kept) so every entry carries its time, identifier and PID. Where a stream stands is kept in
 `state/cursors.json` as an anchor cursor plus the number of entries consumed after it, and a
 request resumes with `Range: entries=<cursor>:<consumed>:`: after a clean stop nothing is
 read twice, and what was logged while the app was down is still read (within the journal's
@@ -18,6 +18,10 @@ one), and the saved position moves to the reply's own first cursor only when the
 before the next request. Entries read after the last save are then read again at the same
 positions after a kill -9, and an unread entry is never skipped: an entry counts as consumed
 once it is on the records queue.
+
+A reply that sends nothing for LOG_IDLE_S is given up and requested again from its position:
+a connection that went half-open (the peer vanished without closing it) would otherwise be
+waited on forever, and a quiet stream costs one request per LOG_IDLE_S.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ _LOGGER = logging.getLogger(__name__)
 CURSORS_FILE = "cursors.json"
 SAVE_EVERY_S = 2.0  # an advanced position is written within this long (and on every end)
 RECONNECT_MIN_S = 1.0
+LOG_IDLE_S = 900.0  # a reply silent this long is dropped and requested again
 FIRST_START_BACKLOG = 200  # entries read back on the very first start (no saved position)
 LOG_CONTENT_TYPES = frozenset({"text/plain", "text/x-log"})
 # A journal cursor as it may travel in a Range header: printable, no space, no ':'.
@@ -188,6 +193,7 @@ class LogFollower:
         self._clock = clock
         self.entries = 0
         self.reconnects = 0
+        self.idle_ends = 0  # replies given up after LOG_IDLE_S of silence
         self._problem: str | None = None  # the last failure reported at WARNING
 
     @property
@@ -201,6 +207,8 @@ class LogFollower:
         Never returns and raises nothing but CancelledError: a failure of one stream must not
         take the app down. After a request that delivered entries the next one is made after
         RECONNECT_MIN_S; after one that delivered nothing the delay doubles (up to the cap).
+        A reply silent for LOG_IDLE_S is requested again after RECONNECT_MIN_S (not counted
+        in `reconnects`: it is no failure).
         """
         delay = RECONNECT_MIN_S
         saver = asyncio.create_task(self._save_periodically(), name=f"save {self.name}")
@@ -209,6 +217,13 @@ class LogFollower:
                 before = self.entries
                 try:
                     await self._follow_once(out)
+                except aiohttp.ServerTimeoutError:
+                    _LOGGER.debug("Log stream %s silent for %.0f s: following it again",
+                                  self.name, LOG_IDLE_S)
+                    self.idle_ends += 1
+                    delay = RECONNECT_MIN_S
+                    await asyncio.sleep(delay * (0.5 + random.random()))
+                    continue
                 except (aiohttp.ClientError, TimeoutError, OSError) as err:
                     _LOGGER.debug("Log stream %s failed: %r", self.name, err)
                 except Exception as err:  # a bug must not end the follower (or the app)
@@ -256,7 +271,8 @@ class LogFollower:
         # with its reset at the end, and the Supervisor's container writes every line as its
         # own journal entry, so the colours are what tell a logged traceback from a bare one.
         url = f"{self._url}{self.stream.path}"
-        async with self._session.get(url, headers=headers) as resp:
+        timeout = aiohttp.ClientTimeout(total=None, connect=10, sock_read=LOG_IDLE_S)
+        async with self._session.get(url, headers=headers, timeout=timeout) as resp:
             if resp.status != 200:
                 self._report(f"HTTP {resp.status}")
                 return
