@@ -503,12 +503,6 @@ class Outbox:
             _LOGGER.info("Outbox purged (%s): %d report(s) deleted", reason, len(entries))
         return len(entries)
 
-    def is_settled(self, event_id: str) -> bool:
-        """True if this event id was sent or dropped (it will not be held again)."""
-        with self._lock:
-            self._ensure_loaded()
-            return event_id in self._state["settled"]
-
     # --- delivery bookkeeping (used by send.py) ---------------------------------------------
 
     def rate_limits(self) -> dict[str, float]:
