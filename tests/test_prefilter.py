@@ -346,6 +346,33 @@ def test_parallel_search_gives_what_the_serial_one_gives(
         started.clear()
 
 
+@pytest.mark.parametrize("seed", range(16))
+def test_a_file_that_grows_while_it_is_read(seed: int, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines appended after the helper started (its chunks end at the size it saw, maybe
+    within a chunk or a line): the reader searches them itself, and finds what a read of the
+    whole file finds, the crash in the appended lines included."""
+    monkeypatch.setattr(prefilter, "BLOCK_BYTES", 300)
+    monkeypatch.setattr(prefilter, "CHUNK_BYTES", 4000)
+    rng = random.Random(seed)
+    early = piece("supervisor_verbose.log", "verbose", rng)  # the reader stops in it
+    first = noise(3, "verbose", rng) + early + noise(rng.randrange(20, 60), "verbose", rng)
+    later = noise(2, "verbose", rng) + piece("os_agent.log", "verbose", rng)
+    cut = rng.randrange(0, 150)  # the file may end within a line when the reader starts
+    path = tmp_path / "log"
+    path.write_bytes(first + later[:cut])
+    with path.open("rb") as f:
+        it = iter(PrefilteredLines(f, parallel_bytes=1))
+        head = [next(it)]  # the helper has started on the file as it was
+        with path.open("ab") as grow:
+            grow.write(later[cut:])
+        grown = head + list(it)
+    whole, _ = _read_file(path, None)
+    assert any(isinstance(i, LogLine) and i.text.startswith("goroutine ")
+               for i in whole)  # positive control: the appended crash is read
+    assert grown == whole
+
+
 def test_parallel_search_with_over_long_lines(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """A line cut while the helper searches: the reader searches itself from there on."""

@@ -435,13 +435,14 @@ class _Helper:
     def next_trigger(self, scan: int, end: int) -> int | None:
         """The first trigger line start in [scan, end) (file offsets, `scan` a line start).
 
-        -1 if there is none; None if that is past the chunks (the file grew).
+        -1 if there is none; None if [scan, end) reaches past the size the file had when
+        the chunks were cut (it grew, or its last line has no line end): the reader searches.
         """
         if scan >= end:
             return -1
-        first, last = self.chunks.of(scan), self.chunks.of(end - 1)
-        if last >= self.chunks.count:
+        if end > self.chunks.size:
             return None
+        first, last = self.chunks.of(scan), self.chunks.of(end - 1)
         for k in range(first, last + 1):
             starts = self.answer(k)[0]
             i = bisect_left(starts, scan)
