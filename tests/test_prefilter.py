@@ -7,10 +7,12 @@ prefiltered reader's breadcrumbs may be fewer: the most recent of the full reade
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
 import random
 import re
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -371,6 +373,44 @@ def test_a_file_that_grows_while_it_is_read(seed: int, tmp_path: Path,
     assert any(isinstance(i, LogLine) and i.text.startswith("goroutine ")
                for i in whole)  # positive control: the appended crash is read
     assert grown == whole
+
+
+def test_a_small_pipe_gets_fewer_bigger_chunks(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pipe of one page (Linux gives that to a user over its pipe-buffer quota) holds 512
+    chunk numbers: a file of more chunks gets bigger ones (else filling the queue blocks
+    for good, before the helper that would empty it exists)."""
+    monkeypatch.setattr(prefilter, "CHUNK_BYTES", 100)
+    pipe = os.pipe
+
+    def small_pipe() -> tuple[int, int]:
+        r, w = pipe()
+        fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, 4096)
+        return r, w
+
+    monkeypatch.setattr(prefilter.os, "pipe", small_pipe)
+    started: list[prefilter._Helper | None] = []
+    start = prefilter._Helper.start
+
+    def counted(fd: int, begin: int, size: int) -> prefilter._Helper | None:
+        started.append(start(fd, begin, size))
+        return started[-1]
+
+    monkeypatch.setattr(prefilter._Helper, "start", counted)
+    rng = random.Random(9)
+    path = tmp_path / "log"
+    path.write_bytes(noise(1500, "verbose", rng) + piece("os_agent.log", "verbose", rng))
+    assert path.stat().st_size > 512 * 100  # more chunks of CHUNK_BYTES than the pipe holds
+    old = signal.signal(signal.SIGALRM, lambda *_: pytest.fail("filling the queue hung"))
+    signal.alarm(20)
+    try:
+        parallel = _read_file(path, 1)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert [h is not None and h.chunks.count <= 512 for h in started] == [True, True]
+    monkeypatch.setattr(prefilter.os, "pipe", pipe)
+    assert parallel == _read_file(path, None)
 
 
 def test_parallel_search_with_over_long_lines(tmp_path: Path,

@@ -114,7 +114,7 @@ CHUNK_BYTES: Final = 2 << 20  # the reader and the helper take the file in chunk
 COUNT_STEP: Final = 1 << 16  # the helper's line counts: at most this many bytes apart
 _HEADER: Final = struct.Struct("=qqq")  # a helper's message: (chunk, triggers, line counts)
 _INDEX: Final = struct.Struct("=q")  # a chunk number in the work queue
-_MAX_CHUNKS: Final = 4096  # a huge file has bigger chunks (their numbers fit in the queue)
+_PAGE: Final = 4096  # the least a pipe holds (Linux, for a user over its pipe-buffer quota)
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,12 +346,21 @@ class _Helper:
 
     @classmethod
     def start(cls, fd: int, begin: int, size: int) -> _Helper | None:
-        """Fill the work queue and fork the helper; None if that fails."""
-        chunks = _Chunking(fd, begin, size, max(CHUNK_BYTES, -(-(size - begin) // _MAX_CHUNKS)))
+        """Fill the work queue and fork the helper; None if that fails.
+
+        The queue is filled before the fork, so every chunk number must fit in the pipe at
+        once: a huge file (or a small pipe) gets bigger chunks.
+        """
         try:
             queue_out, queue_in = os.pipe()
         except OSError:
             return None
+        try:
+            room = fcntl.fcntl(queue_in, fcntl.F_GETPIPE_SZ)
+        except (OSError, AttributeError):
+            room = _PAGE
+        most = max(room, _PAGE) // _INDEX.size
+        chunks = _Chunking(fd, begin, size, max(CHUNK_BYTES, -(-(size - begin) // most)))
         try:
             results, results_in = os.pipe()
         except OSError:
