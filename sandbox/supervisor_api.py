@@ -447,28 +447,23 @@ class SupervisorStandIn:
 
     def end_streams(self, paths: Iterable[str] | None = None) -> int:
         """End every open log reply (below `paths`) cleanly, as when gatewayd goes away."""
-        chosen = None if paths is None else tuple(paths)
-        ended = 0
-        for stream in self._streams:
-            if self._applies(stream.path, chosen):
-                stream.ended = True
-                ended += 1
-        self._notify()
-        return ended
+        return self._mark_streams(paths, "ended")
 
     def freeze_streams(self, paths: Iterable[str] | None = None) -> int:
         """Keep every open log reply (below `paths`) open but send nothing more on it.
 
         As when the connection went half-open (the peer vanished without a FIN).
         """
+        return self._mark_streams(paths, "frozen")
+
+    def _mark_streams(self, paths: Iterable[str] | None, flag: str) -> int:
+        """Set `flag` on every open log reply (below `paths`); return how many."""
         chosen = None if paths is None else tuple(paths)
-        frozen = 0
-        for stream in self._streams:
-            if self._applies(stream.path, chosen):
-                stream.frozen = True
-                frozen += 1
+        marked = [s for s in self._streams if self._applies(s.path, chosen)]
+        for stream in marked:
+            setattr(stream, flag, True)
         self._notify()
-        return frozen
+        return len(marked)
 
     def _notify(self) -> None:
         self._wake.set()

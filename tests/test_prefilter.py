@@ -306,6 +306,19 @@ def _helper_first(monkeypatch: pytest.MonkeyPatch, *, every: bool = True) -> Non
     monkeypatch.setattr(prefilter._Helper, "start", wait)
 
 
+def _helpers_started(monkeypatch: pytest.MonkeyPatch) -> list[prefilter._Helper | None]:
+    """Every helper the reader starts from now on (None where starting one failed)."""
+    started: list[prefilter._Helper | None] = []
+    start = prefilter._Helper.start
+
+    def counted(fd: int, begin: int, size: int) -> prefilter._Helper | None:
+        started.append(start(fd, begin, size))
+        return started[-1]
+
+    monkeypatch.setattr(prefilter._Helper, "start", counted)
+    return started
+
+
 @pytest.mark.parametrize("who", ["race", "helper first", "helper slow", "helper dies"])
 @pytest.mark.parametrize("fmt", ["verbose", "plain"])
 @pytest.mark.parametrize(("block", "chunk"), [(300, 1000), (4096, 1000), (4096, 50_000)])
@@ -324,14 +337,7 @@ def test_parallel_search_gives_what_the_serial_one_gives(
         _helper_first(monkeypatch)
     elif who == "helper dies":
         _helper_dies(monkeypatch)
-    started: list[prefilter._Helper | None] = []
-    start = prefilter._Helper.start
-
-    def counted(fd: int, begin: int, size: int) -> prefilter._Helper | None:
-        started.append(start(fd, begin, size))
-        return started[-1]
-
-    monkeypatch.setattr(prefilter._Helper, "start", counted)
+    started = _helpers_started(monkeypatch)
     rng = random.Random(f"{who}{fmt}{block}{chunk}")
     names = CRASH_LOGS + [fixture_name(p) for p in FIXTURE_FILES]
     blob = b"".join(noise(rng.choice((0, 3, 40, 400)), fmt, rng) + piece(name, fmt, rng)
@@ -389,14 +395,7 @@ def test_a_small_pipe_gets_fewer_bigger_chunks(tmp_path: Path,
         return r, w
 
     monkeypatch.setattr(prefilter.os, "pipe", small_pipe)
-    started: list[prefilter._Helper | None] = []
-    start = prefilter._Helper.start
-
-    def counted(fd: int, begin: int, size: int) -> prefilter._Helper | None:
-        started.append(start(fd, begin, size))
-        return started[-1]
-
-    monkeypatch.setattr(prefilter._Helper, "start", counted)
+    started = _helpers_started(monkeypatch)
     rng = random.Random(9)
     path = tmp_path / "log"
     path.write_bytes(noise(1500, "verbose", rng) + piece("os_agent.log", "verbose", rng))
