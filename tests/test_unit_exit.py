@@ -4,7 +4,7 @@ from dataclasses import replace
 
 from crash_reporter.detect import is_unit_crash
 from crash_reporter.detect.unit_exit import UnitCrashDetector, describe_failure
-from crash_reporter.models import BusNameChange, CrashKind, UnitState
+from crash_reporter.models import BusNameChange, Crash, CrashKind, UnitState
 
 AGENT = "haos-agent.service"
 
@@ -138,15 +138,23 @@ def test_start_limit_hit_is_one_report_per_burst_and_claims_no_exit_status() -> 
     assert (crash.exit_status, crash.signal, crash.extra) == (None, None, ())
 
 
-def test_stop_answered_with_a_non_zero_exit_is_not_a_crash() -> None:
-    det = UnitCrashDetector()
+def _stopped_with(det: UnitCrashDetector, *, result: str, code: int,
+                  status: int) -> list[Crash]:
+    """Run the unit, ask it to stop, and have its main process end with `result`; the
+    crashes `det` reports for the stop's states."""
     running = _running(1.0)
     det.observe(running)
     stopping = replace(running, active_state="deactivating", sub_state="stop-sigterm")
-    exited = replace(stopping, result="exit-code", exec_main_code=1, exec_main_status=1,
-                     exec_main_exit_us=9, timestamp=2.0)  # Service signal, Unit still stopping
-    failed = replace(exited, active_state="failed", sub_state="failed")
-    assert [c for s in (stopping, exited, failed) for c in det.observe(s)] == []
+    ended = replace(stopping, result=result, exec_main_code=code, exec_main_status=status,
+                    exec_main_exit_us=9, timestamp=2.0)
+    failed = replace(ended, active_state="failed", sub_state="failed")
+    return [c for s in (stopping, ended, failed) for c in det.observe(s)]
+
+
+def test_stop_answered_with_a_non_zero_exit_is_not_a_crash() -> None:
+    det = UnitCrashDetector()
+    # Service signal with the exit, Unit still stopping; then failed
+    assert _stopped_with(det, result="exit-code", code=1, status=1) == []
     # the same exit code while nobody asked it to stop is a crash
     again = _running(3.0, restarts=0)
     det.observe(again)
@@ -157,13 +165,7 @@ def test_stop_answered_with_a_non_zero_exit_is_not_a_crash() -> None:
 
 def test_a_signal_while_stopping_is_a_crash() -> None:
     det = UnitCrashDetector()
-    running = _running(1.0)
-    det.observe(running)
-    stopping = replace(running, active_state="deactivating", sub_state="stop-sigterm")
-    segv = replace(stopping, result="signal", exec_main_code=2, exec_main_status=11,
-                   exec_main_exit_us=9, timestamp=2.0)
-    failed = replace(segv, active_state="failed", sub_state="failed")
-    crashes = [c for s in (stopping, segv, failed) for c in det.observe(s)]
+    crashes = _stopped_with(det, result="signal", code=2, status=11)
     assert [c.title for c in crashes] == ["haos-agent.service crashed: SIGSEGV"]
 
 
