@@ -165,7 +165,7 @@ class PrefilteredLines:
         """Read `stream` (its format detected unless `fmt` is given).
 
         A regular file of at least `parallel_bytes` (None: never) has the trigger search
-        of its later part done by a forked helper process (see _Helper).
+        shared with a forked helper process (see _Helper).
         """
         self._stream = stream
         self._fmt = fmt
@@ -523,7 +523,7 @@ class _TextReader:
         self.gap: LogLine | None = None  # the last skipped line, not yet reported
         self.found = _NOT_SEARCHED  # trigger searches: (from, line start or -1) x 2
         self.base = 0  # the file offset of buf[0] (while the buffer holds the file's bytes)
-        self.helper: _Helper | None = None  # a helper searching the file's later part
+        self.helper: _Helper | None = None  # a helper sharing the search of the file
 
     # -- the buffer -----------------------------------------------------------------------
 
@@ -619,8 +619,8 @@ class _TextReader:
         """The start of the first trigger line at or after the line start `scan`, or -1.
 
         Each search's result is kept while the buffer stays, so trigger lines close together
-        do not make the searches run over the same bytes again. In the part of a file that
-        a helper searches, its answer is taken.
+        do not make the searches run over the same bytes again. With a helper, the chunks'
+        answers are taken (see _Helper.next_trigger).
         """
         buf, end = self.buf, self.end
         if self.helper is not None:
