@@ -15,7 +15,7 @@ import sentry_sdk
 from sentry_sdk.envelope import Envelope
 from sentry_sdk.transport import Transport
 
-from crash_reporter import scrub as scrub_mod
+from crash_reporter.scrub import event as scrub_mod
 from crash_reporter.scrub import ScrubStats, make_before_send, scrub_event, scrub_text
 
 SAMPLES = Path(__file__).parent / "fixtures" / "samples"
@@ -257,7 +257,7 @@ def test_internal_error_drops_the_event(monkeypatch: pytest.MonkeyPatch) -> None
     def boom(*args: Any) -> str:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(scrub_mod, "_scrub_blob", boom)
+    monkeypatch.setattr(scrub_mod, "scrub_blob", boom)
     stats = ScrubStats()
     assert scrub_event(_event(message="10.0.0.1"), stats=stats) is None
     assert stats.dropped == 1 and stats.last_error == "RuntimeError"
