@@ -260,6 +260,8 @@ def _key_value(text: str, low: str, tally: Tally) -> list[Edit]:
     """Values of secret-like keys, SSIDs, serial numbers, coordinates, user names, MACs."""
     edits: list[Edit] = []
     done = 0  # everything before this was looked at as part of an earlier key or value
+    line = (0, 0)  # the last line-long value run scanned: (start, end)
+    next_key = -1  # where the next "key:" after the last value starts
     for m in _KV_ANCHOR_RE.finditer(low):
         if m.start() < done:
             continue
@@ -295,16 +297,24 @@ def _key_value(text: str, low: str, tally: Tally) -> list[Edit]:
             if not (":" in sep or "=" in sep) and cls not in ("serial", "geo", "mac"):
                 continue
             multi = multi and ":" in sep  # "password: two words"; "password=x y" is one
-            run = (_KV_LINE_RE if multi else _KV_TOKEN_RE).match(text, vstart)
-            if run is None:
-                continue
-            inner_start, inner_end = vstart, run.end()
+            inner_start = vstart
             if multi:
-                nxt = _NEXT_KEY_RE.search(text, vstart, inner_end)
-                if nxt is not None:
-                    inner_end = nxt.start()
+                # A value runs to the end of its line or the next "key:"; both ends are
+                # cached so that many keys on one long line do not rescan it (linear time).
+                if not line[0] <= vstart < line[1]:
+                    run = _KV_LINE_RE.match(text, vstart)
+                    line = (vstart, run.end() if run else vstart)
+                if next_key < vstart:
+                    nxt = _NEXT_KEY_RE.search(text, vstart)
+                    next_key = nxt.start() if nxt else len(text)
+                inner_end = min(line[1], next_key)
                 while inner_end > inner_start and text[inner_end - 1] in " \t":
                     inner_end -= 1
+            else:
+                run = _KV_TOKEN_RE.match(text, vstart)
+                if run is None:
+                    continue
+                inner_end = run.end()
         done = max(done, inner_end)
         inner = text[inner_start:inner_end]
         if not inner or inner in PLACEHOLDER_VALUES:
