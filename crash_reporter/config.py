@@ -29,6 +29,7 @@ _LOGGER = logging.getLogger(__name__)
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 _UNIT_NAME = re.compile(r"^[A-Za-z0-9:_.@\\-]+\.(service|socket|timer|scope|mount)$")
+MAX_REDACT_WORD = 200
 _DSN = re.compile(r"^https?://[^/@\s]+@[^/\s]+(/[^\s]*)?/\d+$")
 
 
@@ -44,6 +45,7 @@ class Config:
     log_level: str = "info"
     report_host_crashes: bool = False
     watch_units: tuple[str, ...] = ()
+    redact: tuple[str, ...] = ()  # the user's own words to remove from every report
 
     @property
     def state_dir(self) -> Path:
@@ -62,7 +64,7 @@ class Config:
             f"token={'set' if self.supervisor_token else 'missing'}, "
             f"dbus_address={self.dbus_address or 'system bus'}, dsn={redact_dsn(self.dsn)}, "
             f"log_level={self.log_level}, report_host_crashes={self.report_host_crashes}, "
-            f"watch_units={list(self.watch_units)})"
+            f"watch_units={list(self.watch_units)}, redact={len(self.redact)} word(s))"
         )
 
 
@@ -101,6 +103,13 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         if not _UNIT_NAME.match(unit):
             raise ConfigError(f"watch_units: {unit!r} is not a systemd unit name")
 
+    redact = options.get("redact", [])
+    if not isinstance(redact, list) or not all(isinstance(w, str) for w in redact):
+        raise ConfigError("redact must be a list of words")
+    for word in redact:
+        if not 1 <= len(word.strip()) <= MAX_REDACT_WORD:
+            raise ConfigError(f"redact: each word must have 1 to {MAX_REDACT_WORD} characters")
+
     return Config(
         data_dir=data_dir,
         supervisor_url=(env.get(ENV_SUPERVISOR_URL) or DEFAULT_SUPERVISOR_URL).rstrip("/"),
@@ -110,6 +119,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         log_level=log_level,
         report_host_crashes=report_host,
         watch_units=tuple(dict.fromkeys(units_raw)),
+        redact=tuple(dict.fromkeys(w.strip() for w in redact)),
     )
 
 

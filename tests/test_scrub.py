@@ -15,8 +15,8 @@ import sentry_sdk
 from sentry_sdk.envelope import Envelope
 from sentry_sdk.transport import Transport
 
-from crash_reporter.scrub import event as scrub_mod
 from crash_reporter.scrub import ScrubStats, make_before_send, scrub_event, scrub_text
+from crash_reporter.scrub import event as scrub_mod
 
 SAMPLES = Path(__file__).parent / "fixtures" / "samples"
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "pii"))

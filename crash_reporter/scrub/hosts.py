@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Final
 from urllib.parse import quote, quote_plus
 
-from crash_reporter.scrub.allowlist import DEFAULT_NAMES
+from crash_reporter.scrub.allowlist import DEFAULT_NAMES, ip4_is_kept
 from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, PLACEHOLDERS, SEP, Edit, Tally, lower
 
 # An identifier is a string (its class is guessed from its shape) or (value, class).
@@ -75,6 +75,16 @@ def _guess_class(value: str) -> str:
     return "id"
 
 
+def _kept_ip(value: str) -> bool:
+    """True for addresses that identify no one (loopback, the Supervisor's network)."""
+    addr = value.split("/", 1)[0].split("%", 1)[0]
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_unspecified or (ip.version == 4 and ip4_is_kept(addr))
+
+
 def _forms(value: str, cls: str) -> set[str]:
     """Every lowercased form `value` may be written in."""
     out = {value}
@@ -124,7 +134,10 @@ def compile_identifiers(identifiers: Iterable[Identifier] | None) -> HostMatcher
         value = lower(value.strip())
         if len(value) < MIN_LENGTH or value in DEFAULT_NAMES:
             continue
-        items.append((value, cls if cls in PLACEHOLDERS else _guess_class(value)))
+        cls = cls if cls in PLACEHOLDERS else _guess_class(value)
+        if cls == "ip" and _kept_ip(value):
+            continue
+        items.append((value, cls))
     return _compile(tuple(sorted(set(items))))
 
 
