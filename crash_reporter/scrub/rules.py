@@ -152,8 +152,8 @@ _IBAN_RE: Final = re.compile(
 # A path segment named by a person: user folders, folders under /media and /share, network
 # storage mounts, and the serial number at the end of a /dev/.../by-id/ name.
 _USERPATH_RE: Final = re.compile(  # in the lowercased text
-    r"(?:(?<![\w.-])(?:/home/|/users/|/media/|/share/|/var/home/)|/supervisor/mounts/"
-    r"|/data/mounts/|/by-id/|\\users\\|\\\\users\\\\|\\documents and settings\\)"
+    r"(?:(?<![\w.-])(?:/home/|/users/|/media/|/share/|/var/home/|/data/mounts/)"
+    r"|/data/supervisor/mounts/|/by-id/|\\users\\|\\\\users\\\\|\\documents and settings\\)"
 )
 _SEGMENT_RE: Final = re.compile(r"[^/\\\s'\"\x00:;,)\]]{1,255}+")
 _QUOTED_SEGMENT_RE: Final = re.compile(r"[^/\\'\"\x00\n]{1,255}+")

@@ -154,7 +154,7 @@ class HostIdentifiers:
             replies[CORE_CONFIG_PATH] = await self._api.get(CORE_CONFIG_PATH, wrapped=False)
         except SupervisorApiError as err:
             _LOGGER.debug("Host identifiers: %s (is homeassistant_api set?)", err)
-        new = [item for item in identifiers_from(replies) if item not in self._known]
+        new = [item for item in dict.fromkeys(identifiers_from(replies)) if item not in self._known]
         for item in new:
             if len(self._known) >= MAX_KEPT:
                 self._known.pop(next(iter(self._known)))
