@@ -54,7 +54,7 @@ _KNOWN_TOKEN_RE: Final = re.compile(
 )
 _BEARER_RE: Final = re.compile(r"(?<![a-z0-9])(?:bearer|basic)")  # in the lowercased text
 _BEARER_VALUE_RE: Final = re.compile(
-    r"[ \t]++(\[[a-z-]{2,12}\]|[^\s\x00'\",;)\]}]{6,}+|[^\s\x00]++)")
+    r"[ \t]++(\[[a-z-]{2,12}\]|[^\s\x00'\",;()\[\]{}<>]{6,}+|[^\s\x00()\[\]{}<>]++)")
 _URLAUTH_RE: Final = re.compile(r"//([^\s/?#@\[\]\x00'\"<>]++)@")
 
 # Keys whose value is removed. Found by a keyword (in the lowercased text), widened to the
@@ -71,9 +71,11 @@ _KV_TAIL_RE: Final = re.compile(
     r"(?P<sep>\\?[\"']?[ \t]*+[:=][ \t]*+|[ \t]++(?=[\"'\dA-Fa-f]))"
 )
 _KV_QUOTED_RE: Final = re.compile(r"\\?\"[^\"\x00\n]{0,1024}+\"|'[^'\x00\n]{0,1024}+'")
-_KV_TOKEN_RE: Final = re.compile(r"[^\s,;&}\])'\"\x00]++")
+_KV_TOKEN_RE: Final = re.compile(r"[^\s,;&}\])'\"\x00]++")  # a secret: up to a delimiter
+_KV_WORD_RE: Final = re.compile(r"[^\s,;&}\])'\"\x00(\[{<>]++")  # a name, serial, number
 _KV_LINE_RE: Final = re.compile(r"[^\n\x00,;&}\])'\"]++")
 _NEXT_KEY_RE: Final = re.compile(r"\s++[\w.-]++[ \t]*+[:=]")
+_INNER_KEY_RE: Final = re.compile(r"[(\[{<][\w.-]++[ \t]*+[:=]")  # "secret(user: x)"
 _KEY_CLASSES: Final = (  # (class, multi-word value, whole-key pattern)
     ("filtered", True, re.compile(
         r".*(?:pass(?:word|wd|phrase)|secret|pwd|psk|otp|pin|pincode)(?:s|[._-][\w.-]*)?")),
@@ -100,7 +102,7 @@ _SSID_PHRASE_RE: Final = re.compile(  # in the lowercased text
 # --- hosts --------------------------------------------------------------------------------
 
 _EMAIL_RE: Final = re.compile(r"@[\w-]++(?:\.[\w-]++)*+")
-_EMAILLOCAL: Final = frozenset(".!#$%&'*+/=?^_`{|}~-")
+_EMAILLOCAL: Final = frozenset(".!#$%&*+=?^_~-")  # RFC 5322 allows more; logs do not
 _URLHOST_RE: Final = re.compile(r"://(\[auth\]@)?([^\s/?#:@\[\]'\"<>(){},;\\\x00]++)")
 _UNC_RE: Final = re.compile(r"(?<![\w\\])\\\\([A-Za-z0-9][\w.$-]{0,252}+)(?=\\)")
 _SMB_RE: Final = re.compile(r"(?<![\w:/.])//([A-Za-z0-9][\w.-]{0,252}+)(?=/)")
@@ -155,7 +157,7 @@ _USERPATH_RE: Final = re.compile(  # in the lowercased text
     r"(?:(?<![\w.-])(?:/home/|/users/|/media/|/share/|/var/home/|/data/mounts/)"
     r"|/data/supervisor/mounts/|/by-id/|\\users\\|\\\\users\\\\|\\documents and settings\\)"
 )
-_SEGMENT_RE: Final = re.compile(r"[^/\\\s'\"\x00:;,)\]]{1,255}+")
+_SEGMENT_RE: Final = re.compile(r"[^/\\\s'\"\x00:;,()\[\]{}<>]{1,255}+")
 _QUOTED_SEGMENT_RE: Final = re.compile(r"[^/\\'\"\x00\n]{1,255}+")
 _BY_ID_TAIL_RE: Final = re.compile(r"(?:if|port|part)\d{1,3}")
 _BY_ID_SPLIT_RE: Final = re.compile(r"[_-]")
@@ -311,10 +313,14 @@ def _key_value(text: str, low: str, tally: Tally) -> list[Edit]:
                 while inner_end > inner_start and text[inner_end - 1] in " \t":
                     inner_end -= 1
             else:
-                run = _KV_TOKEN_RE.match(text, vstart)
+                run = (_KV_TOKEN_RE if cls == "filtered" else _KV_WORD_RE).match(text, vstart)
                 if run is None:
                     continue
                 inner_end = run.end()
+                if cls == "filtered" and (cut := _INNER_KEY_RE.search(text, vstart, inner_end)):
+                    inner_end = cut.start()
+                while inner_end > vstart and cls != "filtered" and text[inner_end - 1] in ".:":
+                    inner_end -= 1  # "mac 3c2eff4a5b6c: up", "(user: jean.smith.)"
         done = max(done, inner_end)
         inner = text[inner_start:inner_end]
         if not inner or inner in PLACEHOLDER_VALUES:
@@ -343,6 +349,7 @@ def _ssid_phrases(text: str, low: str, tally: Tally) -> list[Edit]:
 
 def _emails(text: str, tally: Tally) -> list[Edit]:
     edits: list[Edit] = []
+    last_end = 0
     for m in _EMAIL_RE.finditer(text):
         domain = m.group(0)
         if "." not in domain:
@@ -351,11 +358,12 @@ def _emails(text: str, tally: Tally) -> list[Edit]:
         if len(tld) < 2 or not tld.isalpha():
             continue
         start = m.start()
-        floor = max(0, start - 64)
+        floor = max(last_end, start - 64)
         while start > floor and (text[start - 1].isalnum() or text[start - 1] in _EMAILLOCAL):
             start -= 1
         if start < m.start():
             edits.append((start, m.end(), tally.hit("email", text, start)))
+            last_end = m.end()
     return edits
 
 
@@ -424,6 +432,8 @@ def _colon_runs(text: str, tally: Tally) -> list[Edit]:
             if run.startswith(":") and not run.startswith("::"):
                 start += 1
                 run = run[1:]
+        if run.endswith(":") and not _is_ip6(run) and _is_ip6(run[:-1]):
+            run = run[:-1]  # "fe80::1: no route" - the colon is the sentence's
         if _is_ip6(run):
             edits.append((start, start + len(run), tally.hit("ip", text, start)))
             continue
@@ -457,8 +467,8 @@ def _digits(text: str, tally: Tally) -> list[Edit]:
 
 
 def _cards(text: str, start: int, run: str, tally: Tally) -> list[Edit]:
-    """Card numbers and IMEIs among a run of digit groups, wherever in the run they begin."""
-    if sum(c.isdigit() for c in run) < 13:
+    """Card numbers, IMEIs and SSNs among a run of digit groups, wherever in the run."""
+    if len(run) < 11:
         return []
     groups: list[tuple[int, int]] = []  # (start, end) of each digit group in `text`
     for g in re.finditer(r"\d++", run):
@@ -475,22 +485,26 @@ def _cards(text: str, start: int, run: str, tally: Tally) -> list[Edit]:
             cls = _card_class(digits)
             if cls is not None:
                 found = (j, cls)
-        if found is None:
-            i += 1
+        if found is not None:
+            j, cls = found
+            edits.append((groups[i][0], groups[j][1], tally.hit(cls, text, groups[i][0])))
+            i = j + 1
             continue
-        j, cls = found
-        edits.append((groups[i][0], groups[j][1], tally.hit(cls, text, groups[i][0])))
-        i = j + 1
+        if i + 2 < len(groups) and [b - a for a, b in groups[i:i + 3]] == [3, 2, 4] and (
+                text[groups[i][1]] == text[groups[i + 1][1]]):
+            edits.append((groups[i][0], groups[i + 2][1], tally.hit("ssn", text, groups[i][0])))
+            i += 3
+            continue
+        i += 1
     return edits
 
 
 def _ibans(text: str, tally: Tally) -> list[Edit]:
     edits: list[Edit] = []
-    last = 0
-    for m in _IBAN_RE.finditer(text):
+    pos = 0
+    while (m := _IBAN_RE.search(text, pos)) is not None:
         start = m.start() - 2
-        if start < last:
-            continue
+        pos = m.start() + 1  # a match is at most 36 characters: rescanning stays linear
         compact = text[start:m.end()].replace(" ", "")
         n = _IBAN_LENGTHS.get(compact[:2].upper(), 0)
         if not n or len(compact) < n or not _iban_valid(compact[:n]):
@@ -502,7 +516,7 @@ def _ibans(text: str, tally: Tally) -> list[Edit]:
                 seen += 1
             end += 1
         edits.append((start, end, tally.hit("iban", text, start)))
-        last = end
+        pos = end
     return edits
 
 
@@ -565,7 +579,7 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
     text = _hexled(text, tally)
     if ":" in text:
         text = splice(text, _colon_runs(text, tally))
-    text = splice(text, _digits(text, tally))
     text = splice(text, _ibans(text, tally))
+    text = splice(text, _digits(text, tally))
     low = lower(text)
     return splice(text, _paths(text, low, tally))
