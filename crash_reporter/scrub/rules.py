@@ -52,6 +52,8 @@ _KNOWN_TOKEN_RE: Final = re.compile(
     r"|AIza[0-9A-Za-z_-]{35}|[sr]k_live_[0-9A-Za-z]{16,}+|hf_[A-Za-z0-9]{30,}+"
     r"|npm_[A-Za-z0-9]{36})(?![A-Za-z0-9_-])"
 )
+_TOKEN_PREFIXES: Final = ("eyJ", "gh", "glpat-", "xox", "sk-", "AKIA", "AIza", "k_live_", "hf_",
+                          "npm_")
 _BEARER_RE: Final = re.compile(r"(?<![a-z0-9])(?:bearer|basic)")  # in the lowercased text
 _BEARER_VALUE_RE: Final = re.compile(
     r"[ \t]++(\[[a-z-]{2,12}\]|[^\s\x00'\",;()\[\]{}<>]{6,}+|[^\s\x00()\[\]{}<>]++)")
@@ -106,13 +108,15 @@ _EMAILLOCAL: Final = frozenset(".!#$%&*+=?^_~-")  # RFC 5322 allows more; logs d
 _URLHOST_RE: Final = re.compile(r"://(\[auth\]@)?([^\s/?#:@\[\]'\"<>(){},;\\\x00]++)")
 _UNC_RE: Final = re.compile(r"(?<![\w\\])\\\\([A-Za-z0-9][\w.$-]{0,252}+)(?=\\)")
 _SMB_RE: Final = re.compile(r"(?<![\w:/.])//([A-Za-z0-9][\w.-]{0,252}+)(?=/)")
-_NFS_RE: Final = re.compile(r"(?<![\w.:/-])([A-Za-z0-9][\w.-]{0,252}+):/(?![/\s])")
+_NFS_RE: Final = re.compile(r"([A-Za-z0-9](?<![\w.:/-].)[\w.-]{0,252}+):/(?![/\s])")
 _HOST_KEY_RE: Final = re.compile(  # in the lowercased text
     r"(?<![a-z0-9_])(?:host|hostname|server|peer|remote host|resolve|lookup)"
     r"(?:[ \t]*+[=:][ \t]*+|[ \t]++)(['\"]?)([a-z0-9][\w.-]{0,252}+)"
 )
-_FQDN_RE: Final = re.compile(  # in the lowercased text
-    r"(?<![\w.@/\\-])(?:[a-z0-9][a-z0-9_-]{0,62}+\.)+([a-z]{2,24}+)(?![\w-]|\.[a-z0-9])"
+_FQDN_RE: Final = re.compile(  # in the lowercased text; only names under a known suffix
+    r"[a-z0-9](?<![\w.@/\\-].)(?:[a-z0-9_-]{0,62}+\.)(?:[a-z0-9][a-z0-9_-]{0,62}+\.)*"
+    r"(" + "|".join(sorted((re.escape(t) for t in (*TLDS, *PRIVATE_SUFFIXES)), key=len,
+                           reverse=True)) + r")(?![\w-]|\.[a-z0-9])"
 )
 _PORT_RE: Final = re.compile(r":\d{1,5}+(?!\d)")
 _NOT_HOSTS: Final = frozenset({"http", "https", "file", "ftp", "smb", "nfs", "cifs", "unix",
@@ -123,13 +127,14 @@ _CODE_EXT: Final = frozenset({"py", "pyc", "go", "c", "h", "cc", "cpp", "js", "t
 
 # --- numbers and hex ----------------------------------------------------------------------
 
-_HEXLED_RE: Final = re.compile(
-    r"(?P<uuid>(?<![0-9A-Za-z_-])[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}"
+_HEXLED_RE: Final = re.compile(  # the first hex digit is consumed, then looked behind
+    r"[0-9A-Fa-f](?<![0-9A-Fa-f].)(?:"
+    r"(?P<uuid>(?<![0-9A-Za-z_-].)[0-9A-Fa-f]{7}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}"
     r"-[0-9A-Fa-f]{12}(?![0-9A-Za-z_]))"
-    r"|(?P<token>(?<![0-9A-Fa-f])[0-9A-Fa-f]{32,}+(?![G-Zg-z_]))"
-    r"|(?P<mac>(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{2}([-_])(?:[0-9A-Fa-f]{2}(?P=_sep_)){4}"
-    r"[0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})"
-    r"(?![0-9A-Za-z]|[-_.][0-9A-Fa-f]))".replace("([-_])", "(?P<_sep_>[-_])")
+    r"|(?P<token>[0-9A-Fa-f]{31,}+(?![G-Zg-z_]))"
+    r"|(?P<mac>(?<![0-9A-Za-z].)(?:[0-9A-Fa-f](?P<sep>[-_])(?:[0-9A-Fa-f]{2}(?P=sep)){4}"
+    r"[0-9A-Fa-f]{2}|[0-9A-Fa-f]{3}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})"
+    r"(?![0-9A-Za-z]|[-_.][0-9A-Fa-f])))"
 )
 # Runs of hex digits and colons (MACs, IPv6, and times or code like ``x[::2]`` that stay).
 _COLON_RUN_RE: Final = re.compile(
@@ -137,12 +142,15 @@ _COLON_RUN_RE: Final = re.compile(
     r"(?:%[0-9A-Za-z_]++(?:[.-][0-9A-Za-z_]++)*+)?"
 )
 _ANSI_BEFORE_RE: Final = re.compile(r"\x1b\[[\d;]{0,20}m\Z")
-_DIGITLED_RE: Final = re.compile(
-    r"(?P<ip4>(?<![\d.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\d|\.\d))"
-    r"|(?P<geo>(?<![\w.])-?\d{1,3}\.\d{4,}+,[ \t]?-?\d{1,3}\.\d{4,}+(?![\d.]))"
-    r"|(?P<ssn>(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-]))"
-    r"|(?P<num>(?<![\w.])\d++(?!\.\d)(?:[ -]\d++(?!\.\d))*+)"
+_DIGITLED_RE: Final = re.compile(  # the first digit is consumed, then looked behind
+    r"\d(?<![\d.]\d)(?:"
+    r"(?P<ip4>\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\d|\.\d))"
+    r"|(?P<geo>(?<![A-Za-z_].)\d{0,2}\.\d{4,}+,[ \t]?-?\d{1,3}\.\d{4,}+(?![\d.]))"
+    r"|(?P<ssn>(?<!-.)\d\d-\d{2}-\d{4}(?![\d-]))"
+    r"|(?P<num>(?<![A-Za-z_].)\d*+(?!\.\d)(?:[ -]\d++(?!\.\d))*+)"
+    r")"
 )
+_SSN_IN_RUN_RE: Final = re.compile(r"(?<!\d)\d{3}([ -])\d{2}\1\d{4}(?!\d)")
 _CARD_BRAND_RE: Final = re.compile(
     r"3[47]\d{13}|4\d{15}|5[1-5]\d{14}|2[2-7]\d{14}|6(?:011|5\d\d)\d{12}")
 _IBAN_RE: Final = re.compile(
@@ -154,8 +162,8 @@ _IBAN_RE: Final = re.compile(
 # A path segment named by a person: user folders, folders under /media and /share, network
 # storage mounts, and the serial number at the end of a /dev/.../by-id/ name.
 _USERPATH_RE: Final = re.compile(  # in the lowercased text
-    r"(?:(?<![\w.-])(?:/home/|/users/|/media/|/share/|/var/home/|/data/mounts/)"
-    r"|/data/supervisor/mounts/|/by-id/|\\users\\|\\\\users\\\\|\\documents and settings\\)"
+    r"/(?:(?<![\w.-]/)(?:home|users|media|share|var/home|data/mounts)/|data/supervisor/mounts/"
+    r"|by-id/)|\\(?:users\\|\\users\\\\|documents and settings\\)"
 )
 _SEGMENT_RE: Final = re.compile(r"[^/\\\s'\"\x00:;,()\[\]{}<>]{1,255}+")
 _QUOTED_SEGMENT_RE: Final = re.compile(r"[^/\\'\"\x00\n]{1,255}+")
@@ -378,10 +386,12 @@ def _host_ok(host: str) -> bool:
 def _hosts(text: str, low: str, tally: Tally) -> list[Edit]:
     """Host names: in URLs, shares, after 'host'/'server', and names under a known TLD."""
     edits: list[Edit] = []
-    for m in _URLHOST_RE.finditer(text):
+    for m in _URLHOST_RE.finditer(text) if "://" in text else ():
         if not _host_ok(m.group(2)):
             edits.append((m.start(2), m.end(2), tally.hit("hostname", text, m.start(2))))
-    for rx in (_UNC_RE, _SMB_RE, _NFS_RE):
+    for rx, marker in ((_UNC_RE, "\\\\"), (_SMB_RE, "//"), (_NFS_RE, ":/")):
+        if marker not in text:
+            continue
         for m in rx.finditer(text):
             host = m.group(1)
             if len(host) < 2 or _host_ok(host) or host.rsplit(".", 1)[-1] in _CODE_EXT:
@@ -397,10 +407,7 @@ def _hosts(text: str, low: str, tally: Tally) -> list[Edit]:
             continue  # a plain word after "host" ("host is down") is not a name
         edits.append((m.start(2), end, tally.hit("hostname", text, m.start(2))))
     for m in _FQDN_RE.finditer(low):
-        name = m.group(0)
-        tld = m.group(1)
-        private = any(name.endswith("." + s) for s in PRIVATE_SUFFIXES)
-        if not private and (tld not in TLDS or host_is_kept(name)):
+        if m.group(1) in TLDS and host_is_kept(m.group(0)):
             continue
         edits.append((m.start(), m.end(), tally.hit("hostname", text, m.start())))
     return edits
@@ -408,10 +415,7 @@ def _hosts(text: str, low: str, tally: Tally) -> list[Edit]:
 
 def _hexled(text: str, tally: Tally) -> str:
     def sub(m: re.Match[str]) -> str:
-        kind = m.lastgroup
-        if kind == "_sep_":
-            kind = "mac"
-        assert kind is not None
+        kind = "uuid" if m.group("uuid") else "token" if m.group("token") else "mac"
         return tally.hit(kind, text, m.start())
     return _HEXLED_RE.sub(sub, text)
 
@@ -421,6 +425,8 @@ def _colon_runs(text: str, tally: Tally) -> list[Edit]:
     edits: list[Edit] = []
     for m in _COLON_RUN_RE.finditer(text):
         start, run = m.start(), m.group(0)
+        if "::" not in run and run.count(":") < 5:
+            continue  # times, "key:value": neither a MAC nor an IPv6 address
         before = text[start - 1:start]
         # A run that began inside a word ("mac:3c:..", "device:3c:..") starts with the word's
         # tail, unless the word is an ANSI colour code ("\x1b[32m3C:2E:..").
@@ -468,8 +474,8 @@ def _digits(text: str, tally: Tally) -> list[Edit]:
 
 def _cards(text: str, start: int, run: str, tally: Tally) -> list[Edit]:
     """Card numbers, IMEIs and SSNs among a run of digit groups, wherever in the run."""
-    if len(run) < 11:
-        return []
+    if len(run) - run.count(" ") - run.count("-") < 13 and not _SSN_IN_RUN_RE.search(run):
+        return []  # too few digits for a card, no SSN shape: most numbers end here
     groups: list[tuple[int, int]] = []  # (start, end) of each digit group in `text`
     for g in re.finditer(r"\d++", run):
         groups.append((start + g.start(), start + g.end()))
@@ -547,7 +553,7 @@ def _paths(text: str, low: str, tally: Tally) -> list[Edit]:
             continue
         cls = "mount" if "mounts" in m.group(0) else "path-user"
         edits.append((pos, seg.end(), tally.hit(cls, text, pos)))
-    for m in _MOUNT_UNIT_RE.finditer(text):
+    for m in _MOUNT_UNIT_RE.finditer(text) if "mount" in low else ():
         if m.group(1).lower() in _KEPT_SEGMENTS:
             continue
         edits.append((m.start(1), m.end(1), tally.hit("mount", text, m.start(1))))
@@ -558,7 +564,8 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
     """Run every rule once over `text` (unique strings joined by NUL); return the result."""
     if "-----BEGIN " in text:
         text = _pem(text, tally)
-    text = _KNOWN_TOKEN_RE.sub(lambda m: tally.hit("token", text, m.start()), text)
+    if any(p in text for p in _TOKEN_PREFIXES):
+        text = _KNOWN_TOKEN_RE.sub(lambda m: tally.hit("token", text, m.start()), text)
     low = lower(text)
     if "//" in text and "@" in text:
         text = _URLAUTH_RE.sub(

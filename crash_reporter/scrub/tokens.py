@@ -34,7 +34,7 @@ class Tally:
 
     def __init__(self, mult: list[int] | None = None) -> None:
         self.counts: dict[str, int] = {}
-        self.mult = mult
+        self.mult = mult if mult and max(mult) > 1 else None  # no duplicates: weight 1
         self._offsets: list[int] = []
         self._offsets_of: str | None = None
 
