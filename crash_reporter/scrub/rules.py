@@ -52,9 +52,9 @@ _KNOWN_TOKEN_RE: Final = re.compile(
     r"|AIza[0-9A-Za-z_-]{35}|[sr]k_live_[0-9A-Za-z]{16,}+|hf_[A-Za-z0-9]{30,}+"
     r"|npm_[A-Za-z0-9]{36})(?![A-Za-z0-9_-])"
 )
-_TOKEN_PREFIXES: Final = ("eyJ", "gh", "glpat-", "xox", "sk-", "AKIA", "AIza", "k_live_", "hf_",
-                          "npm_")
-_BEARER_RE: Final = re.compile(r"(?<![a-z0-9])(?:bearer|basic)")  # in the lowercased text
+_TOKEN_PREFIXES: Final = ("eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
+                          "glpat-", "xox", "sk-", "AKIA", "AIza", "k_live_", "hf_", "npm_")
+_BEARER_WORDS: Final = ("bearer", "basic")
 _BEARER_VALUE_RE: Final = re.compile(
     r"[ \t]++(\[[a-z-]{2,12}\]|[^\s\x00'\",;()\[\]{}<>]{6,}+|[^\s\x00()\[\]{}<>]++)")
 _URLAUTH_RE: Final = re.compile(r"//([^\s/?#@\[\]\x00'\"<>]++)@")
@@ -62,11 +62,14 @@ _URLAUTH_RE: Final = re.compile(r"//([^\s/?#@\[\]\x00'\"<>]++)@")
 # Keys whose value is removed. Found by a keyword (in the lowercased text), widened to the
 # whole key (at most _KEY_MAX characters each way), then classified by the whole key.
 _KEY_MAX: Final = 48
-_KV_ANCHOR_RE: Final = re.compile(
-    r"pass(?:word|wd|phrase)|secret|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
-    r"|privatekey|credential|token|cookie|hassio[_-]?key|auth|ssid|wifi[_-]?name|serial"
-    r"|(?<![a-z0-9])(?:pwd|psk|otp|pin|lat|lon|lng|user|login|owner|mac|bssid|hwaddr|bdaddr)"
-)
+# Anchors are found with str.find (C speed); the short ones must start a word.
+_KV_WORDS: Final = (
+    "password", "passwd", "passphrase", "secret", "api_key", "api-key", "apikey", "access_key",
+    "access-key", "accesskey", "private_key", "private-key", "privatekey", "credential",
+    "token", "cookie", "hassio_key", "hassio-key", "auth", "ssid", "wifi_name", "wifi-name",
+    "wifiname", "serial")
+_KV_SHORT_WORDS: Final = ("pwd", "psk", "otp", "pin", "lat", "lon", "lng", "user", "login",
+                          "owner", "mac", "bssid", "hwaddr", "bdaddr")
 _KEYCHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _KV_TAIL_RE: Final = re.compile(
     r"(?i)(?P<suffix>[\w.-]{0,48}+(?:[ _-](?:number|no|num|name|address|addr))?)"
@@ -95,11 +98,11 @@ _BARE_MAC_RE: Final = re.compile(r"[0-9A-Fa-f]{2}(?:[:_-]?[0-9A-Fa-f]{2}){5}")
 
 # SSIDs as NetworkManager, wpa_supplicant, iwd and the Supervisor write them: a quoted name
 # after one of these words ("access point 'X'", "Connecting to \"X\"", "SSID='X'" ...).
-_SSID_PHRASE_RE: Final = re.compile(  # in the lowercased text
-    r"(?<![a-z0-9])(?:ssid|access point|wireless network|wi-?fi network|wi-?fi|network"
-    r"|connection|connecting to|associate with|associated with|connected to)"
-    r"[ \t]*+[=:]?[ \t]*+(?:\\?(\")([^\"\n\x00]{1,200}+)\\?\"|'([^'\n\x00]{1,200}+)')"
-)
+_SSID_WORDS: Final = ("ssid", "access point", "wireless network", "wi-fi network",
+                      "wifi network", "wi-fi", "wifi", "network", "connection", "connecting to",
+                      "associate with", "associated with", "connected to")
+_SSID_TAIL_RE: Final = re.compile(
+    r"[ \t]*+[=:]?[ \t]*+(?:\\?(\")([^\"\n\x00]{1,200}+)\\?\"|'([^'\n\x00]{1,200}+)')")
 
 # --- hosts --------------------------------------------------------------------------------
 
@@ -107,16 +110,15 @@ _EMAIL_RE: Final = re.compile(r"@[\w-]++(?:\.[\w-]++)*+")
 _EMAILLOCAL: Final = frozenset(".!#$%&*+=?^_~-")  # RFC 5322 allows more; logs do not
 _URLHOST_RE: Final = re.compile(r"://(\[auth\]@)?([^\s/?#:@\[\]'\"<>(){},;\\\x00]++)")
 _UNC_RE: Final = re.compile(r"(?<![\w\\])\\\\([A-Za-z0-9][\w.$-]{0,252}+)(?=\\)")
-_SMB_RE: Final = re.compile(r"(?<![\w:/.])//([A-Za-z0-9][\w.-]{0,252}+)(?=/)")
-_NFS_RE: Final = re.compile(r"([A-Za-z0-9](?<![\w.:/-].)[\w.-]{0,252}+):/(?![/\s])")
-_HOST_KEY_RE: Final = re.compile(  # in the lowercased text
-    r"(?<![a-z0-9_])(?:host|hostname|server|peer|remote host|resolve|lookup)"
-    r"(?:[ \t]*+[=:][ \t]*+|[ \t]++)(['\"]?)([a-z0-9][\w.-]{0,252}+)"
-)
-_FQDN_RE: Final = re.compile(  # in the lowercased text; only names under a known suffix
-    r"[a-z0-9](?<![\w.@/\\-].)(?:[a-z0-9_-]{0,62}+\.)(?:[a-z0-9][a-z0-9_-]{0,62}+\.)*"
-    r"(" + "|".join(sorted((re.escape(t) for t in (*TLDS, *PRIVATE_SUFFIXES)), key=len,
-                           reverse=True)) + r")(?![\w-]|\.[a-z0-9])"
+_SMB_RE: Final = re.compile(r"//([A-Za-z0-9][\w.-]{0,252}+)(?=/)")
+_NFS_RE: Final = re.compile(r":/(?![/\s])")
+_HOSTCHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_HOST_WORDS: Final = ("host", "server", "peer", "resolve", "lookup")
+_HOST_TAIL_RE: Final = re.compile(  # in the lowercased text
+    r"(?:name)?(?:[ \t]*+[=:][ \t]*+|[ \t]++)(['\"]?)([a-z0-9][\w.-]{0,252}+)")
+_TLD_RE: Final = re.compile(  # in the lowercased text: ".de", ".fritz.box" ... ending a name
+    r"\.(" + "|".join(sorted((re.escape(t) for t in (*TLDS, *PRIVATE_SUFFIXES)), key=len,
+                            reverse=True)) + r")(?![\w-]|\.[a-z0-9])"
 )
 _PORT_RE: Final = re.compile(r":\d{1,5}+(?!\d)")
 _NOT_HOSTS: Final = frozenset({"http", "https", "file", "ftp", "smb", "nfs", "cifs", "unix",
@@ -136,6 +138,8 @@ _HEXLED_RE: Final = re.compile(  # the first hex digit is consumed, then looked 
     r"[0-9A-Fa-f]{2}|[0-9A-Fa-f]{3}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})"
     r"(?![0-9A-Za-z]|[-_.][0-9A-Fa-f])))"
 )
+# Only a text with "::" or four colons between hex groups can hold a MAC or IPv6 address.
+_COLON_GATE_RE: Final = re.compile(r"::|:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:")
 # Runs of hex digits and colons (MACs, IPv6, and times or code like ``x[::2]`` that stay).
 _COLON_RUN_RE: Final = re.compile(
     r"(?<![0-9A-Fa-f:])(?=[0-9A-Fa-f]{0,4}+:)[0-9A-Fa-f:]++(?:\.\d{1,3}+){0,3}+"
@@ -147,7 +151,7 @@ _DIGITLED_RE: Final = re.compile(  # the first digit is consumed, then looked be
     r"(?P<ip4>\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\d|\.\d))"
     r"|(?P<geo>(?<![A-Za-z_].)\d{0,2}\.\d{4,}+,[ \t]?-?\d{1,3}\.\d{4,}+(?![\d.]))"
     r"|(?P<ssn>(?<!-.)\d\d-\d{2}-\d{4}(?![\d-]))"
-    r"|(?P<num>(?<![A-Za-z_].)\d*+(?!\.\d)(?:[ -]\d++(?!\.\d))*+)"
+    r"|(?P<num>(?<![A-Za-z_].)(?=\d{8}|\d{0,7}+[ -]\d)\d*+(?!\.\d)(?:[ -]\d++(?!\.\d))*+)"
     r")"
 )
 _SSN_IN_RUN_RE: Final = re.compile(r"(?<!\d)\d{3}([ -])\d{2}\1\d{4}(?!\d)")
@@ -177,6 +181,23 @@ _MOUNT_UNIT_RE: Final = re.compile(
 _KEPT_SEGMENTS: Final = frozenset({"[path-user]", "[mount]", "[serial]", "root", "homeassistant",
                                    "supervisor", "hassio", "core", "addons", "share", "media",
                                    "backup", "ssl", "config", "data"})
+
+
+def _find_words(low: str, words: tuple[str, ...], *, word_start: bool,
+                extra_before: str = "") -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of `words` in `low`, in order (str.find: C speed).
+
+    With `word_start`, an occurrence must not follow a letter or digit (or `extra_before`).
+    """
+    hits: list[tuple[int, int]] = []
+    for word in words:
+        i = low.find(word)
+        while i >= 0:
+            if not (word_start and i and (low[i - 1].isalnum() or low[i - 1] in extra_before)):
+                hits.append((i, i + len(word)))
+            i = low.find(word, i + 1)
+    hits.sort()
+    return hits
 
 
 def _luhn(digits: str) -> bool:
@@ -258,8 +279,8 @@ def _pem(text: str, tally: Tally) -> str:
 
 def _bearer(text: str, low: str, tally: Tally) -> list[Edit]:
     edits: list[Edit] = []
-    for m in _BEARER_RE.finditer(low):
-        v = _BEARER_VALUE_RE.match(text, m.end())
+    for _start, end in _find_words(low, _BEARER_WORDS, word_start=True):
+        v = _BEARER_VALUE_RE.match(text, end)
         if v is None or v.group(1) in PLACEHOLDER_VALUES:
             continue
         edits.append((v.start(1), v.end(1), tally.hit("token", text, v.start(1))))
@@ -272,16 +293,19 @@ def _key_value(text: str, low: str, tally: Tally) -> list[Edit]:
     done = 0  # everything before this was looked at as part of an earlier key or value
     line = (0, 0)  # the last line-long value run scanned: (start, end)
     next_key = -1  # where the next "key:" after the last value starts
-    for m in _KV_ANCHOR_RE.finditer(low):
-        if m.start() < done:
+    anchors = _find_words(low, _KV_WORDS, word_start=False) + _find_words(
+        low, _KV_SHORT_WORDS, word_start=True)
+    anchors.sort()
+    for a_start, a_end in anchors:
+        if a_start < done:
             continue
-        start = m.start()
+        start = a_start
         floor = max(done, start - _KEY_MAX)
         while start > floor and text[start - 1] in _KEYCHARS:
             start -= 1
-        tail = _KV_TAIL_RE.match(text, m.end())
+        tail = _KV_TAIL_RE.match(text, a_end)
         if tail is None:
-            done = m.end()
+            done = a_end
             continue
         done = tail.end("suffix")
         if start > 0 and text[start - 1].isalnum():
@@ -347,10 +371,15 @@ def _key_value(text: str, low: str, tally: Tally) -> list[Edit]:
 
 def _ssid_phrases(text: str, low: str, tally: Tally) -> list[Edit]:
     edits: list[Edit] = []
-    for m in _SSID_PHRASE_RE.finditer(low):
-        group = 2 if m.group(1) else 3
-        if text[m.start(group):m.end(group)] in PLACEHOLDER_VALUES:
+    seen: set[int] = set()
+    for _start, end in _find_words(low, _SSID_WORDS, word_start=True):
+        m = _SSID_TAIL_RE.match(low, end)
+        if m is None:
             continue
+        group = 2 if m.group(1) else 3
+        if m.start(group) in seen or text[m.start(group):m.end(group)] in PLACEHOLDER_VALUES:
+            continue
+        seen.add(m.start(group))
         edits.append((m.start(group), m.end(group), tally.hit("ssid", text, m.start(group))))
     return edits
 
@@ -389,28 +418,61 @@ def _hosts(text: str, low: str, tally: Tally) -> list[Edit]:
     for m in _URLHOST_RE.finditer(text) if "://" in text else ():
         if not _host_ok(m.group(2)):
             edits.append((m.start(2), m.end(2), tally.hit("hostname", text, m.start(2))))
-    for rx, marker in ((_UNC_RE, "\\\\"), (_SMB_RE, "//"), (_NFS_RE, ":/")):
-        if marker not in text:
-            continue
-        for m in rx.finditer(text):
-            host = m.group(1)
-            if len(host) < 2 or _host_ok(host) or host.rsplit(".", 1)[-1] in _CODE_EXT:
+    if "\\\\" in text:
+        for m in _UNC_RE.finditer(text):
+            _share_host(text, m.group(1), m.start(1), edits, tally)
+    if "//" in text:
+        for m in _SMB_RE.finditer(text):
+            if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_:/."):
                 continue
-            edits.append((m.start(1), m.end(1), tally.hit("hostname", text, m.start(1))))
-    for m in _HOST_KEY_RE.finditer(low):
-        host = m.group(2).rstrip(".")
-        end = m.start(2) + len(host)
+            _share_host(text, m.group(1), m.start(1), edits, tally)
+    if ":/" in text:
+        for m in _NFS_RE.finditer(text):
+            start = m.start()
+            floor = max(0, start - 253)
+            while start > floor and text[start - 1] in _HOSTCHARS:
+                start -= 1
+            if start and text[start - 1] in ":/":
+                continue
+            while start < m.start() and not text[start].isalnum():
+                start += 1
+            _share_host(text, text[start:m.start()], start, edits, tally)
+    for _start, word_end in _find_words(low, _HOST_WORDS, word_start=True, extra_before="_"):
+        named = _HOST_TAIL_RE.match(low, word_end)
+        if named is None:
+            continue
+        host = named.group(2).rstrip(".")
+        end = named.start(2) + len(host)
         if _host_ok(host) or host.rsplit(".", 1)[-1] in _CODE_EXT:
             continue
-        if not (m.group(1) or _PORT_RE.match(low, end) or any(c in host for c in ".-_")
+        if not (named.group(1) or _PORT_RE.match(low, end) or any(c in host for c in ".-_")
                 or any(c.isdigit() for c in host)):
             continue  # a plain word after "host" ("host is down") is not a name
-        edits.append((m.start(2), end, tally.hit("hostname", text, m.start(2))))
-    for m in _FQDN_RE.finditer(low):
-        if m.group(1) in TLDS and host_is_kept(m.group(0)):
+        edits.append((named.start(2), end, tally.hit("hostname", text, named.start(2))))
+    last_end = 0
+    for m in _TLD_RE.finditer(low):
+        if m.start() < last_end:
             continue
-        edits.append((m.start(), m.end(), tally.hit("hostname", text, m.start())))
+        start = m.start()
+        floor = max(last_end, start - 253)
+        while start > floor and low[start - 1] in _HOSTCHARS:
+            start -= 1
+        while start < m.start() and not low[start].isalnum():
+            start += 1
+        if start == m.start() or (start and low[start - 1] in "@/\\"):
+            continue
+        if m.group(1) in TLDS and host_is_kept(low[start:m.end()]):
+            continue
+        edits.append((start, m.end(), tally.hit("hostname", text, start)))
+        last_end = m.end()
     return edits
+
+
+def _share_host(text: str, host: str, at: int, edits: list[Edit], tally: Tally) -> None:
+    """The server of a network share (//server/share, UNC paths, server:/path)."""
+    if len(host) < 2 or _host_ok(host) or host.rsplit(".", 1)[-1] in _CODE_EXT:
+        return
+    edits.append((at, at + len(host), tally.hit("hostname", text, at)))
 
 
 def _hexled(text: str, tally: Tally) -> str:
@@ -553,7 +615,8 @@ def _paths(text: str, low: str, tally: Tally) -> list[Edit]:
             continue
         cls = "mount" if "mounts" in m.group(0) else "path-user"
         edits.append((pos, seg.end(), tally.hit(cls, text, pos)))
-    for m in _MOUNT_UNIT_RE.finditer(text) if "mount" in low else ():
+    units = "mounts-" in low or "media-" in low or "share-" in low
+    for m in _MOUNT_UNIT_RE.finditer(text) if units else ():
         if m.group(1).lower() in _KEPT_SEGMENTS:
             continue
         edits.append((m.start(1), m.end(1), tally.hit("mount", text, m.start(1))))
@@ -584,7 +647,7 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
     if hosts.forms:
         text = splice(text, hosts.edits(text, low, tally))
     text = _hexled(text, tally)
-    if ":" in text:
+    if _COLON_GATE_RE.search(text):
         text = splice(text, _colon_runs(text, tally))
     text = splice(text, _ibans(text, tally))
     text = splice(text, _digits(text, tally))
