@@ -140,11 +140,12 @@ _HEXLED_RE: Final = re.compile(  # the first hex digit is consumed, then looked 
 )
 # Only a text with "::" or four colons between hex groups can hold a MAC or IPv6 address.
 _COLON_GATE_RE: Final = re.compile(r"::|:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:")
-# Runs of hex digits and colons (MACs, IPv6, and times or code like ``x[::2]`` that stay).
-_COLON_RUN_RE: Final = re.compile(
-    r"(?<![0-9A-Fa-f:])(?=[0-9A-Fa-f]{0,4}+:)[0-9A-Fa-f:]++(?:\.\d{1,3}+){0,3}+"
-    r"(?:%[0-9A-Za-z_]++(?:[.-][0-9A-Za-z_]++)*+)?"
-)
+# Runs of hex digits and colons (MACs, IPv6, and times or code like ``x[::2]`` that stay):
+# found from two colons close together (a literal to scan for), then widened.
+_COLON_PAIR_RE: Final = re.compile(r":[0-9A-Fa-f]{0,4}+:")
+_COLON_RUN_AT_RE: Final = re.compile(
+    r"[0-9A-Fa-f:]++(?:\.\d{1,3}+){0,3}+(?:%[0-9A-Za-z_]++(?:[.-][0-9A-Za-z_]++)*+)?")
+_HEXCOLON: Final = frozenset("0123456789abcdefABCDEF:")
 _ANSI_BEFORE_RE: Final = re.compile(r"\x1b\[[\d;]{0,20}m\Z")
 _DIGITLED_RE: Final = re.compile(  # the first digit is consumed, then looked behind
     r"\d(?<![\d.]\d)(?:"
@@ -174,10 +175,10 @@ _QUOTED_SEGMENT_RE: Final = re.compile(r"[^/\\'\"\x00\n]{1,255}+")
 _BY_ID_TAIL_RE: Final = re.compile(r"(?:if|port|part)\d{1,3}")
 _BY_ID_SPLIT_RE: Final = re.compile(r"[_-]")
 # systemd's escaped mount unit names: mnt-data-supervisor-mounts-<name>.mount, \x2d for '-'.
-_MOUNT_UNIT_RE: Final = re.compile(
-    r"(?:supervisor-(?:mounts|media|share)-|(?<![\w-])(?:media|share)-)"
-    r"((?:[A-Za-z0-9_]|\\x[0-9a-fA-F]{2}|\\\\x[0-9a-fA-F]{2}){1,255}+)(?=[.-])"
-)
+_MOUNT_UNIT_WORDS: Final = ("supervisor-mounts-", "supervisor-media-", "supervisor-share-")
+_MOUNT_UNIT_SHORT: Final = ("media-", "share-")
+_MOUNT_NAME_RE: Final = re.compile(
+    r"(?:[A-Za-z0-9_]|\\x[0-9a-fA-F]{2}|\\\\x[0-9a-fA-F]{2}){1,255}+(?=[.-])")
 _KEPT_SEGMENTS: Final = frozenset({"[path-user]", "[mount]", "[serial]", "root", "homeassistant",
                                    "supervisor", "hassio", "core", "addons", "share", "media",
                                    "backup", "ssl", "config", "data"})
@@ -485,8 +486,18 @@ def _hexled(text: str, tally: Tally) -> str:
 def _colon_runs(text: str, tally: Tally) -> list[Edit]:
     """MACs and IPv6 addresses among runs of hex digits and colons."""
     edits: list[Edit] = []
-    for m in _COLON_RUN_RE.finditer(text):
-        start, run = m.start(), m.group(0)
+    last_end = 0
+    for pair in _COLON_PAIR_RE.finditer(text):
+        if pair.start() < last_end:
+            continue
+        start = pair.start()
+        floor = max(last_end, start - 48)
+        while start > floor and text[start - 1] in _HEXCOLON:
+            start -= 1
+        m = _COLON_RUN_AT_RE.match(text, start)
+        assert m is not None
+        run = m.group(0)
+        last_end = m.end()
         if "::" not in run and run.count(":") < 5:
             continue  # times, "key:value": neither a MAC nor an IPv6 address
         before = text[start - 1:start]
@@ -615,11 +626,15 @@ def _paths(text: str, low: str, tally: Tally) -> list[Edit]:
             continue
         cls = "mount" if "mounts" in m.group(0) else "path-user"
         edits.append((pos, seg.end(), tally.hit(cls, text, pos)))
-    units = "mounts-" in low or "media-" in low or "share-" in low
-    for m in _MOUNT_UNIT_RE.finditer(text) if units else ():
-        if m.group(1).lower() in _KEPT_SEGMENTS:
+    units = _find_words(low, _MOUNT_UNIT_WORDS, word_start=False) + _find_words(
+        low, _MOUNT_UNIT_SHORT, word_start=True, extra_before="-_")
+    seen: set[int] = set()
+    for _start, end in units:
+        name = _MOUNT_NAME_RE.match(text, end)
+        if name is None or end in seen or name.group(0).lower() in _KEPT_SEGMENTS:
             continue
-        edits.append((m.start(1), m.end(1), tally.hit("mount", text, m.start(1))))
+        seen.add(end)
+        edits.append((end, name.end(), tally.hit("mount", text, end)))
     return edits
 
 
