@@ -18,8 +18,12 @@ from crash_reporter.const import (
     ENV_DBUS_ADDRESS,
     ENV_DEFAULT_DSN,
     ENV_DSN,
+    ENV_PANEL_PEER,
+    ENV_PANEL_PORT,
     ENV_SUPERVISOR_TOKEN,
     ENV_SUPERVISOR_URL,
+    INGRESS_PORT,
+    INGRESS_PROXY_ADDRESS,
     OPTIONS_FILE,
     OUTBOX_DIR,
     STATE_DIR,
@@ -47,6 +51,8 @@ class Config:
     watch_units: tuple[str, ...] = ()
     review_reports: bool = False
     dsn_source: str = "none"  # "environment", "option", "built-in" (the image's) or "none"
+    panel_port: int = INGRESS_PORT
+    panel_peer: str = INGRESS_PROXY_ADDRESS  # the only address the panel answers
 
     @property
     def state_dir(self) -> Path:
@@ -119,7 +125,19 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         watch_units=tuple(dict.fromkeys(units_raw)),
         review_reports=review,
         dsn_source=dsn_source,
+        panel_port=_env_port(env),
+        panel_peer=env.get(ENV_PANEL_PEER) or INGRESS_PROXY_ADDRESS,
     )
+
+
+def _env_port(env: Mapping[str, str]) -> int:
+    """The panel's port: the ingress port, or (tests) CRASH_REPORTER_PANEL_PORT (0: any)."""
+    raw = env.get(ENV_PANEL_PORT)
+    if not raw:
+        return INGRESS_PORT
+    if not raw.isdigit() or int(raw) > 65535:
+        raise ConfigError(f"{ENV_PANEL_PORT} must be a port number, not {raw!r}")
+    return int(raw)
 
 
 def _read_options(path: Path) -> dict[str, Any]:
