@@ -86,7 +86,8 @@ def destination(dsn: str | None, source: str) -> str:
     host = redact_dsn(dsn).partition("@")[2].partition("/")[0]
     if source == "built-in":
         return f"Home Assistant's developers, through the Sentry at {host} built into this app."
-    return f"Your own destination at {host} (set by the dsn option)."
+    how = "the dsn option" if source == "option" else "CRASH_REPORTER_DSN"
+    return f"Your own destination at {host} (set by {how})."
 
 
 @dataclass(slots=True)
@@ -158,16 +159,18 @@ def report_rows(status: dict[str, Any], waiting: list[dict[str, Any]],
             row.status, row.status_text = "sent", "Sent"
             row.payload_note = "Exactly as it left this device."
         elif outcome in ("held", "ready"):
-            row.status = "pending" if outcome == "ready" else "held"
-            row.status_text = ("Waiting to be sent" if consent == "on"
-                               else "Held on this device until Diagnostics is on")
+            row.status, row.status_text = (
+                ("pending", "Waiting to be sent") if consent == "on"
+                else ("held", "Held on this device until Diagnostics is on"))
             row.payload_note = ("Exactly as it will leave this device." if recorded and
                                 recorded[1] else "As it will leave this device (the last "
                                 "check before sending may only remove empty fields).")
         else:
             row.status, row.status_text = "dropped", "Not sent"
             row.reason = drop_reason(outcome)
-            row.payload_note = "It never left this device."
+            row.payload_note = ("It reached the destination, which refused it: exactly this "
+                                "left the device." if "http_" in outcome
+                                else "It never left this device.")
         if recorded is not None:
             row.payload = _pretty(recorded[0])
         else:
