@@ -27,6 +27,15 @@ ROOT = Path(__file__).resolve().parent.parent
 LINE_MAX = 220  # echoed lines are shortened; `lines` keeps them whole
 
 
+def shorten(line: str, limit: int = LINE_MAX) -> str:
+    """The line, or its first words up to `limit` and how much was left out (never mid-word)."""
+    if len(line) <= limit:
+        return line
+    cut = line.rfind(" ", 0, limit)
+    cut = cut if cut > limit // 2 else limit
+    return f"{line[:cut].rstrip()} ... ({len(line) - cut} more characters)"
+
+
 def daemon_env(supervisor: SupervisorStandIn, data_dir: Path, dbus_address: str,
                dsn: str | None, *, panel_peer: str | None = None) -> dict[str, str]:
     """The environment the daemon runs in: this one, minus any CRASH_REPORTER_* of ours.
@@ -87,7 +96,7 @@ class Daemon:
             line = raw.decode("utf-8", "replace").rstrip()
             self.lines.append(line)
             if self._echo:
-                shown = line if len(line) <= LINE_MAX else line[:LINE_MAX] + " ..."
+                shown = shorten(line)
                 print(f"    daemon | {shown}", flush=True)
             self._new_line.set()
 

@@ -177,3 +177,10 @@ def test_the_log_says_why_consent_is_off_once() -> None:
     assert off_words("diagnostics never chosen") == "diagnostics is off (never chosen)"
     assert off_words("diagnostics on but the system is unsupported") == (
         "diagnostics is off (on but the system is unsupported)")
+
+
+def test_only_pauses_that_hold_back_our_reports_are_shown() -> None:
+    status = {"now": 1000.0, "rate_limits": {"all": 1060.0, "error": 1100.0, "span": 9e9,
+                                             "transaction": 9e9}}
+    shown = view.rate_limits(status)
+    assert [s.split(":")[0] for s in shown] == ["all reports", "crash reports"]

@@ -197,8 +197,16 @@ def counters(status: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+REPORT_CATEGORIES = {"all": "all reports", "error": "crash reports",
+                     "default": "reports without an exception"}
+
+
 def rate_limits(status: dict[str, Any]) -> list[str]:
-    """Active pauses the destination asked for."""
+    """Active pauses the destination asked for that hold back this app's reports.
+
+    A destination also pauses kinds of data this app never sends (spans, transactions, ...):
+    those are left out.
+    """
     now = float(status["now"])
-    return [f"{'all reports' if k == 'all' else k + ' reports'}: paused until {when(v, now)}"
-            for k, v in status["rate_limits"].items()]
+    return [f"{REPORT_CATEGORIES[k]}: paused until {when(v, now)}"
+            for k, v in status["rate_limits"].items() if k in REPORT_CATEGORIES]
