@@ -184,3 +184,35 @@ def test_only_pauses_that_hold_back_our_reports_are_shown() -> None:
                                              "transaction": 9e9}}
     shown = view.rate_limits(status)
     assert [s.split(":")[0] for s in shown] == ["all reports", "crash reports"]
+
+
+def test_payload_record_is_bounded_and_survives_a_restart(tmp_path: Path) -> None:
+    from crash_reporter.payloads import PayloadRecord  # noqa: PLC0415
+
+    record = PayloadRecord(tmp_path, max_files=3)
+    for n in range(1, 6):
+        record.held(event(n))
+    record.prepared({**event(5), "extra": "as it left"})
+    again = PayloadRecord(tmp_path, max_files=3)  # a restart
+    assert again.get(f"{1:032x}") is None and again.get(f"{2:032x}") is None
+    assert again.get(f"{3:032x}") == (event(3), False)
+    assert again.get(f"{5:032x}") == ({**event(5), "extra": "as it left"}, True)
+    (tmp_path / "payloads" / f"{4:032x}.json").write_bytes(b"\xff{ not json")
+    assert again.get(f"{4:032x}") is None
+    again.held({"event_id": "../../etc/passwd"})  # not an event id: never a file name
+    assert sorted(p.name for p in (tmp_path / "payloads").glob("*.json")) == [
+        f"{3:032x}.json", f"{4:032x}.json", f"{5:032x}.json"]
+
+
+async def test_diagnostics_off_deletes_waiting_reports_and_their_copies(app: App) -> None:
+    app.review_queue.hold(event(7))
+    app.payloads.held(event(7))
+    app.outbox.hold(event(8))
+    app.payloads.held(event(8))
+    app.payloads.prepared(event(9))  # sent earlier: its record stays
+    app.outbox.hold(event(9))
+    app.outbox.remove(f"{9:032x}", "sent")
+    assert app._purge_unsent() == 2
+    assert app.review_queue.waiting() == [] and app.outbox.held() == []
+    assert app.payloads.get(f"{7:032x}") is None and app.payloads.get(f"{8:032x}") is None
+    assert app.payloads.get(f"{9:032x}") is not None
