@@ -22,7 +22,7 @@ ENV \
 # --only-binary=:all: makes every dependency come as a wheel (musllinux or pure Python): no
 # compiler in the image, and a missing musl wheel fails the build instead of compiling C.
 # tests/test_packaging.py checks those wheels exist for x86_64 and aarch64 and that these
-# three inputs are all the package needs to install.
+# copied files are all the package needs to install.
 WORKDIR /usr/src/crash_reporter
 COPY pyproject.toml README.md LICENSE ./
 COPY crash_reporter ./crash_reporter

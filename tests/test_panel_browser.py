@@ -169,6 +169,9 @@ async def test_panel_shows_consent_sent_held_and_dropped_reports(tmp_path: Path)
         identifiers = int(await page.locator("#identifiers").text_content() or "-1")
         assert identifiers >= 1  # at least the stand-in's hostname and machine id
         assert "172.30" not in (await page.content())  # nothing of the host in the page
+        # Usable on a phone: nothing wider than the 412 px screen (long ids and JSON wrap).
+        assert await page.evaluate(
+            "document.documentElement.scrollWidth <= window.innerWidth")
         # Every request went through the ingress prefix: relative URLs only.
         assert ("GET", "/static/panel.css") in s.ingress.requests
         await screenshot(page, tmp_path / "panel.png")
