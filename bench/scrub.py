@@ -229,14 +229,14 @@ def main() -> int:
               f"each; {args.rounds} rounds; planted {planted} pattern PII + {own} of this "
               "home's identifiers")
         relay = {n: statistics.median(times[shape][n]) for n in scrubbers if n.startswith("relay")}
-        header = (f"{'scrubber':<26}{'ms/event':>10}" + "".join(f"{'vs ' + n:>18}" for n in relay)
+        header = (f"{'scrubber':<26}{'ms/event':>10}" + "".join(f"{'vs ' + n:>20}" for n in relay)
                   + f"{'leaked PII':>12}{'leaked own':>12}")
         print(header)
         print("-" * len(header))
         for name in scrubbers:
             t = statistics.median(times[shape][name])
             row = f"{name:<26}{t * 1000:>10.2f}"
-            row += "".join(f"{t / r:>17.2f}x" for r in relay.values())
+            row += "".join(f"{t / r:>19.2f}x" for r in relay.values())
             pat, mine = leaked[shape][name]
             row += f"{f'{pat}/{planted}':>12}{f'{mine}/{own}':>12}"
             print(row)
