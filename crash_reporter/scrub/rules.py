@@ -93,6 +93,11 @@ _KEY_CLASSES: Final = (  # (class, multi-word value, whole-key pattern)
     ("geo", False, re.compile(r"(?:.*[._])?(?:lat|latitude|lon|long|longitude|lng)")),
     ("user", False, re.compile(r"(?:.*[._-])?(?:user|username|user_name|login|owner)")),
 )
+# A word after the keyword that makes the key name a fact about the secret, not the secret.
+_NOT_SECRET_KEY_RE: Final = re.compile(
+    r"fail|count|type|method|mode|status|error|attempt|timeout|required|enabled|length|size"
+    r"|expir|ttl|retr|provider|url|uri|endpoint|scope|level|version|valid|changed|file|path")
+_NOT_VALUES: Final = frozenset({"none", "null", "true", "false", "nil", "undefined", "<none>"})
 _GEO_VALUE_RE: Final = re.compile(r"-?\d{1,3}(?:\.\d+)?")
 _BARE_MAC_RE: Final = re.compile(r"[0-9A-Fa-f]{2}(?:[:_-]?[0-9A-Fa-f]{2}){5}")
 
@@ -107,6 +112,8 @@ _SSID_TAIL_RE: Final = re.compile(
 # --- hosts --------------------------------------------------------------------------------
 
 _EMAIL_RE: Final = re.compile(r"@[\w-]++(?:\.[\w-]++)*+")
+_UNIT_TYPES: Final = frozenset({"service", "socket", "timer", "mount", "automount", "scope",
+                               "slice", "target", "path", "device", "swap"})
 _EMAILLOCAL: Final = frozenset(".!#$%&*+=?^_~-")  # RFC 5322 allows more; logs do not
 _URLHOST_RE: Final = re.compile(r"://(\[auth\]@)?([^\s/?#:@\[\]'\"<>(){},;\\\x00]++)")
 _UNC_RE: Final = re.compile(r"(?<![\w\\])\\\\([A-Za-z0-9][\w.$-]{0,252}+)(?=\\)")
@@ -317,8 +324,8 @@ def _key_value(text: str, low: str, tally: Tally) -> list[Edit]:
             if pattern.fullmatch(key):
                 cls, multi = kcls, kmulti
                 break
-        if not cls:
-            continue
+        if not cls or (cls == "filtered" and _NOT_SECRET_KEY_RE.search(key, a_end - start)):
+            continue  # "auth_failures=1", "token_type: bearer", "password_required: true"
         vstart = tail.end()
         if text.startswith("[", vstart) and PLACEHOLDER_RE.match(text, vstart):
             done = max(done, vstart + 1)
@@ -356,7 +363,7 @@ def _key_value(text: str, low: str, tally: Tally) -> list[Edit]:
                     inner_end -= 1  # "mac 3c2eff4a5b6c: up", "(user: jean.smith.)"
         done = max(done, inner_end)
         inner = text[inner_start:inner_end]
-        if not inner or inner in PLACEHOLDER_VALUES:
+        if not inner or inner in PLACEHOLDER_VALUES or inner.lower() in _NOT_VALUES:
             continue
         if cls == "serial" and (len(inner) < 4 or not any(c.isdigit() for c in inner)):
             continue
@@ -393,8 +400,8 @@ def _emails(text: str, tally: Tally) -> list[Edit]:
         if "." not in domain:
             continue
         tld = domain.rsplit(".", 1)[1]
-        if len(tld) < 2 or not tld.isalpha():
-            continue
+        if len(tld) < 2 or not tld.isalpha() or tld.lower() in _UNIT_TYPES:
+            continue  # not an address: a systemd template unit ("systemd-coredump@0-1.service")
         start = m.start()
         floor = max(last_end, start - 64)
         while start > floor and (text[start - 1].isalnum() or text[start - 1] in _EMAILLOCAL):
