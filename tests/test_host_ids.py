@@ -11,7 +11,8 @@ import aiohttp
 import pytest
 
 from crash_reporter.scrub import scrub_text
-from crash_reporter.sources.host_ids import HostIdentifiers, coordinate_forms
+from crash_reporter.scrub.hosts import coordinate_forms
+from crash_reporter.sources.host_ids import HostIdentifiers
 from crash_reporter.sources.supervisor import SupervisorApi
 from sandbox import supervisor_api as home
 from sandbox.supervisor_api import SupervisorStandIn
@@ -35,7 +36,7 @@ async def test_learns_every_identifier_the_supervisor_and_core_serve(
         "volume1/photos-smith": "share", "192.168.178.5": "ip",
         home.HOME_LOCATION: "location", home.HOME_EXTERNAL_HOST: "hostname",
         sup.hostname: "hostname", sup.info["machine_id"]: "token",
-        "52.3792": "geo", "4,899431": "geo",
+        "52.379189": "geo", "4.899431": "geo",
     }
     assert {k: values.get(k) for k in expected} == expected
     assert not any(v.startswith("172.30.") for v in values)  # the docker block is not read
@@ -94,7 +95,9 @@ async def test_learned_values_are_removed_in_every_written_form_and_never_logged
 
 
 def test_coordinates_rounded_in_both_notations() -> None:
-    forms = set(coordinate_forms(52.379189))
+    forms = set(coordinate_forms("52.379189"))
     assert {"52.38", "52.379", "52.3792", "52.379189", "52,3792"} <= forms
-    assert "1.23" not in set(coordinate_forms(1.234567))  # too likely a version
-    assert list(coordinate_forms(True)) == [] and list(coordinate_forms("52.3")) == []
+    assert "1.23" not in set(coordinate_forms("1.234567"))  # too likely a version
+    assert list(coordinate_forms("nan")) == [] and list(coordinate_forms("north")) == []
+    out = scrub_text("at 52.38, 4.8994 and 52,3792", [("52.379189", "geo"), ("4.899431", "geo")])
+    assert out == "at [geo], [geo] and [geo]"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
@@ -75,6 +75,22 @@ def _guess_class(value: str) -> str:
     return "id"
 
 
+def coordinate_forms(value: str) -> Iterator[str]:
+    """A latitude or longitude as logs write it: rounded to 2..7 decimals, '.' or ','."""
+    try:
+        number = float(value.replace(",", "."))
+    except ValueError:
+        return
+    if number == 0.0 or not abs(number) <= 180:
+        return
+    # Two decimals only for two-digit degrees: "1.23" is too likely a version number.
+    first = 2 if abs(number) >= 10 else 3
+    for decimals in range(first, 8):
+        text = f"{number:.{decimals}f}"
+        yield text
+        yield text.replace(".", ",")
+
+
 def _kept_ip(value: str) -> bool:
     """True for addresses that identify no one (loopback, the Supervisor's network)."""
     addr = value.split("/", 1)[0].split("%", 1)[0]
@@ -102,6 +118,8 @@ def _forms(value: str, cls: str) -> set[str]:
             pass
         else:
             out |= {ip.compressed.lower(), ip.exploded.lower()}
+    elif cls == "geo":
+        out |= set(coordinate_forms(value))
     elif cls == "hostname" and "." in value:
         label = value.split(".", 1)[0]
         if len(label) >= 4:

@@ -63,22 +63,6 @@ def _url_host(value: object) -> Iterator[HostId]:
         yield from ip if ip else [(host, "hostname")]
 
 
-def coordinate_forms(value: object) -> Iterator[str]:
-    """A latitude or longitude as logs write it: rounded to 2..7 decimals, '.' or ','."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return
-    number = float(value)
-    if number == 0.0 or abs(number) > 180:
-        return
-    # Two decimals only for two-digit degrees: "1.23" is too likely a version number.
-    first = 2 if abs(number) >= 10 else 3
-    for decimals in range(first, 8):
-        text = f"{number:.{decimals}f}"
-        yield text
-        yield text.replace(".", ",")
-    yield repr(number)
-
-
 def identifiers_from(replies: dict[str, dict[str, Any]]) -> list[HostId]:
     """The identifying values in the replies of the endpoints (path -> data)."""
     out: list[HostId] = []
@@ -121,7 +105,9 @@ def identifiers_from(replies: dict[str, dict[str, Any]]) -> list[HostId]:
     if value := _str(core.get("location_name")):
         out.append((value, "location"))
     for key in ("latitude", "longitude"):
-        out.extend((form, "geo") for form in coordinate_forms(core.get(key)))
+        value = core.get(key)  # the scrubber also removes it rounded (scrub/hosts.py)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value:
+            out.append((repr(float(value)), "geo"))
     for key in ("external_url", "internal_url"):
         out.extend(_url_host(core.get(key)))
     return out
