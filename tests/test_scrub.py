@@ -193,6 +193,13 @@ def test_identifiers_are_scrubbed_case_insensitively_and_defaults_ignored() -> N
     assert out == "[hostname] [hostname] [token] supervisor.homeassistant.module"
 
 
+def test_learned_words_that_are_placeholder_names_leave_placeholders_alone() -> None:
+    ids = [("hostname", "redacted"), ("path", "mount"), ("token", "redacted")]
+    once = scrub_text("kitchen-pi.local /home/alice path token 9f" + "0" * 40, ids)
+    assert once == "[hostname] /home/[path-user] [mount] [redacted] [token]"
+    assert scrub_text(once, ids) == once
+
+
 # --- structure -------------------------------------------------------------------------
 
 

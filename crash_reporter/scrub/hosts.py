@@ -22,7 +22,15 @@ from typing import Final
 from urllib.parse import quote, quote_plus
 
 from crash_reporter.scrub.allowlist import DEFAULT_NAMES, ip4_is_kept
-from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, PLACEHOLDERS, SEP, Edit, Tally, lower
+from crash_reporter.scrub.tokens import (
+    PLACEHOLDER_RE,
+    PLACEHOLDER_VALUES,
+    PLACEHOLDERS,
+    SEP,
+    Edit,
+    Tally,
+    lower,
+)
 
 # An identifier is a string (its class is guessed from its shape) or (value, class).
 Identifier = str | tuple[str, str]
@@ -47,9 +55,20 @@ class HostMatcher:
             return []
         edits: list[Edit] = []
         for m in _pattern(present).finditer(low):
+            if _in_placeholder(low, m.start(), m.end()):
+                continue  # a learned word such as "path" inside "[path-user]"
             cls = self.classes[m.group(0)]
             edits.append((m.start(), m.end(), tally.hit(cls, text, m.start())))
         return edits
+
+
+def _in_placeholder(low: str, start: int, end: int) -> bool:
+    """True if low[start:end] lies inside a placeholder such as ``[hostname]``."""
+    bracket = low.rfind("[", max(0, start - 14), start + 1)
+    if bracket < 0:
+        return False
+    m = PLACEHOLDER_RE.match(low, bracket)
+    return m is not None and m.end() >= end
 
 
 @lru_cache(maxsize=64)
