@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import sys
 
-from crash_reporter.models import CrashKind
+from crash_reporter.models import Crash, CrashKind
 from crash_reporter.scan import find_crashes
 from crash_reporter.sources.log_format import read_log_lines
 from tests.helpers import SAMPLES
@@ -19,7 +19,7 @@ from tests.helpers import SAMPLES
 HUGE = "9" * (sys.int_info.default_max_str_digits + 700)
 
 
-def _crashes(text: str, component: str | None = None) -> list:
+def _crashes(text: str, component: str | None = None) -> list[Crash]:
     return find_crashes(read_log_lines(io.BytesIO(text.encode())), component)
 
 
