@@ -356,6 +356,7 @@ CONSENT_CASES: dict[str, tuple[Setup, Consent, FaultKind | None]] = {
     "wrong types": (_fault("wrong_types"), Consent.UNKNOWN, "wrong_types"),
     "slow": (_fault("slow"), Consent.UNKNOWN, "slow"),
     "reset": (_fault("reset"), Consent.UNKNOWN, "reset"),
+    "redirect": (_fault("redirect"), Consent.UNKNOWN, "redirect"),
     "connection refused": (_refuse, Consent.UNKNOWN, None),
 }
 
@@ -385,6 +386,24 @@ async def test_read_consent(
         assert len(sup.requests) == before and "unreachable (ClientConnectorError)" in reason
     await _undo(sup)
     assert (await api.read_consent())[0] is Consent.ON  # and back
+
+
+async def test_redirect_and_oversize_answers_are_not_believed(
+    sup: SupervisorStandIn, session: aiohttp.ClientSession,
+) -> None:
+    """Both faults' answers say ON while the Supervisor says OFF: only UNKNOWN is right."""
+    api = SupervisorApi(session, sup.url, sup.token)
+    sup.diagnostics = False
+    assert (await api.read_consent())[0] is Consent.OFF  # control
+    faults: list[tuple[FaultKind, str]] = [("redirect", "redirected (302), not followed"),
+                                           ("oversize", "the answer is over 1048576 bytes")]
+    for fault, words in faults:
+        sup.set_fault(fault, paths=["/supervisor/info"])
+        state, reason = await api.read_consent()
+        assert (state, reason) == (Consent.UNKNOWN, f"/supervisor/info: {words}")
+        assert not [r for r in sup.requests if r.path.startswith("/elsewhere")]
+        sup.set_fault(None)
+        assert (await api.read_consent())[0] is Consent.OFF
 
 
 @pytest.mark.parametrize("token", [None, "", "f" * 64])
