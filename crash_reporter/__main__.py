@@ -155,6 +155,10 @@ def _cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(status, indent=2, sort_keys=True, default=str))
     else:
         print(render_status(status))
+    if not status["data_dir_exists"]:
+        print(f"crash-reporter status: the data dir {data_dir} does not exist (give it with "
+              f"--data-dir or ${ENV_DATA_DIR})", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,8 @@ from crash_reporter.const import (
 )
 from crash_reporter.detect.incidents import Joiner, LogCrashes
 from crash_reporter.detect.unit_exit import UnitCrashDetector
+from crash_reporter.errors import StorageError
+from crash_reporter.files import Faults, real_dir
 from crash_reporter.flood import FloodControl
 from crash_reporter.models import (
     BusNameChange,
@@ -39,7 +42,13 @@ from crash_reporter.models import (
     UnitJobEnded,
     UnitState,
 )
-from crash_reporter.outbox import DROP_CONSENT_OFF, DROP_SCRUB_FAILED, Outbox, event_title
+from crash_reporter.outbox import (
+    DROP_CONSENT_OFF,
+    DROP_SCRUB_FAILED,
+    DROP_STORAGE,
+    Outbox,
+    event_title,
+)
 from crash_reporter.report import build_event
 from crash_reporter.scrub import ScrubStats, make_before_send, scrub_event
 from crash_reporter.send import Delivery
@@ -61,6 +70,7 @@ OUTBOX_MAX_REPORTS = 200
 OUTBOX_MAX_BYTES = 20_000_000
 MAX_LEARNED_HOSTNAMES = 32
 MAX_LOG_CLOCKS = 64  # streams (syslog identifiers) whose log time is tracked
+UNHELD_RETRY_S = 10.0  # how often a report the disk refused is offered again
 STREAM_IDLE_S = 30.0  # a stream silent this long no longer holds the log clock back
 
 
@@ -120,9 +130,13 @@ class App:
         self.scrub_stats = ScrubStats()
         self._scrub_before_send = make_before_send(self.identifiers, self._on_scrub_drop,
                                                    self.scrub_stats)
+        self.faults = Faults()  # storage faults of every store, counted in the outbox state
         self.outbox = Outbox(config.outbox_dir, max_reports=OUTBOX_MAX_REPORTS,
-                             max_bytes=OUTBOX_MAX_BYTES, clock=clock)
-        self.flood = FloodControl(config.state_dir / "flood.json", clock=clock)
+                             max_bytes=OUTBOX_MAX_BYTES, clock=clock, faults=self.faults)
+        self.flood = FloodControl(config.state_dir / "flood.json", clock=clock,
+                                  faults=self.faults)
+        # Reports the disk refused to hold (full, EIO, read-only): held again when it lets.
+        self._unheld: deque[dict[str, Any]] = deque()
         self.bus: BusSession | None = None
         self.consent: ConsentGate | None = None
         self.delivery: Delivery | None = None
@@ -132,14 +146,18 @@ class App:
     async def run(self) -> None:
         """Run every stage until cancelled (SIGTERM), then close cleanly."""
         _LOGGER.info("crash_reporter starting: %r", self.config)
-        await asyncio.to_thread(self.config.state_dir.mkdir, parents=True, exist_ok=True)
+        try:
+            await asyncio.to_thread(real_dir, self.config.state_dir, self.faults)
+        except OSError as err:  # carry on: every write retries, faults are counted
+            self.faults.io_error("state", f"making {self.config.state_dir}", err)
         timeout = aiohttp.ClientTimeout(total=None, connect=10)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             api = SupervisorApi(session, self.config.supervisor_url, self.config.supervisor_token)
             if not self.config.supervisor_token:
                 _LOGGER.error("SUPERVISOR_TOKEN is not set: consent cannot be read, nothing "
                               "will be sent (is hassio_api enabled?)")
-            self.consent = ConsentGate(api, self.config.state_dir, clock=self._clock)
+            self.consent = ConsentGate(api, self.config.state_dir, clock=self._clock,
+                                       faults=self.faults)
             self.delivery = Delivery(self.outbox, self.config.dsn, self._before_send, session,
                                      clock=self._clock)
             self.consent.add_listener(self._on_consent_change)
@@ -170,7 +188,7 @@ class App:
         """One follower per log stream (none without a token: the API would refuse them)."""
         if not self.config.supervisor_token:
             return []
-        cursors = CursorStore(self.config.state_dir)
+        cursors = CursorStore(self.config.state_dir, self.faults)
         followers = [LogFollower(session, self.config.supervisor_url,
                                  self.config.supervisor_token, stream, cursors)
                      for stream in default_streams()]
@@ -196,6 +214,7 @@ class App:
             return
         await self.delivery.close()  # no client while OFF or UNKNOWN; nothing is flushed
         if new is Consent.OFF:
+            self._unheld.clear()  # (what the disk refused is deleted like the outbox)
             removed = await asyncio.to_thread(self.outbox.purge, DROP_CONSENT_OFF)
             folded = await asyncio.to_thread(self.flood.purge)
             if removed or folded:
@@ -296,8 +315,19 @@ class App:
         await self._hold(admitted)
 
     async def _hold(self, event: dict[str, Any]) -> None:
-        """Keep a scrubbed event on disk until it can be sent."""
-        await asyncio.to_thread(self.outbox.hold, event)
+        """Keep a scrubbed event on disk until it can be sent (in memory while it refuses)."""
+        try:
+            await asyncio.to_thread(self.outbox.hold, event)
+        except StorageError:
+            if len(self._unheld) >= OUTBOX_MAX_REPORTS:
+                dropped = self._unheld.popleft()
+                _LOGGER.warning("Report %s dropped: the disk refused it for too long (%s)",
+                                dropped["event_id"], DROP_STORAGE)
+                with contextlib.suppress(StorageError):
+                    await asyncio.to_thread(self.outbox.count_drop, DROP_STORAGE)
+            self._unheld.append(event)
+            _LOGGER.info("Report %s kept in memory until the disk takes it", event["event_id"])
+            return
         if not self.config.dsn:
             _LOGGER.info("Report %s kept on this device (no DSN): %s", event["event_id"],
                          json.dumps(event, sort_keys=True))
@@ -312,17 +342,29 @@ class App:
         """Drain the outbox whenever woken or due, while consent is ON."""
         assert self.delivery is not None and self.consent is not None
         while True:
-            due = [t for t in (self.delivery.next_wakeup(), self.flood.next_due()) if t]
+            due = [t for t in (self.delivery.next_wakeup(), self.flood.next_due(),
+                               self._clock() + UNHELD_RETRY_S if self._unheld else None) if t]
             timeout = max(0.0, min(due) - self._clock()) if due else None
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     await self._wake_delivery.wait()
             self._wake_delivery.clear()
-            if self.consent.state is not Consent.OFF:
-                for summary in await asyncio.to_thread(self.flood.due_summaries, self._clock()):
-                    await self._hold(summary)
-            if self.consent.state is Consent.ON and self.delivery.is_open:
-                await self.delivery.drain(self.consent.allows_sending)
+            try:
+                await self._deliver_once()
+            except StorageError as err:  # the outbox cannot even be opened: later
+                _LOGGER.debug("Delivery waits for the disk: %s", err)
+                await asyncio.sleep(UNHELD_RETRY_S)
+
+    async def _deliver_once(self) -> None:
+        """Hold again what the disk refused, hold due summaries, drain while ON."""
+        assert self.consent is not None
+        for _ in range(len(self._unheld)):
+            await self._hold(self._unheld.popleft())
+        if self.consent.state is not Consent.OFF:
+            for summary in await asyncio.to_thread(self.flood.due_summaries, self._clock()):
+                await self._hold(summary)
+        if self.consent.state is Consent.ON and self.delivery and self.delivery.is_open:
+            await self.delivery.drain(self.consent.allows_sending)
 
     def _before_send(self, event: Any, hint: Any) -> Any:
         """sentry-sdk's before_send: scrub again (fails closed), log exactly what leaves."""

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import re
@@ -42,7 +41,7 @@ from typing import TypeGuard
 import aiohttp
 
 from crash_reporter.const import DBUS_RECONNECT_MAX_S
-from crash_reporter.files import write_json
+from crash_reporter.files import Faults, load_state, write_json
 from crash_reporter.models import LogLine
 from crash_reporter.sources.log_format import MAX_LINE_BYTES, LineSplitter, parse_verbose
 
@@ -98,24 +97,16 @@ class CursorStore:
     position back on disk.
     """
 
-    def __init__(self, state_dir: Path) -> None:
-        """Load saved positions (a broken file or entry is logged and ignored)."""
+    def __init__(self, state_dir: Path, faults: Faults | None = None) -> None:
+        """Load saved positions (a broken file is set aside, a broken entry ignored)."""
         self._file = state_dir / CURSORS_FILE
+        self._faults = faults
         self._positions: dict[str, tuple[str, int]] = {}
         self._changes = 0  # bumped by every change of a position
         self._written = 0  # the `_changes` of the snapshot on disk (under `_write_lock`)
         self._write_lock = threading.Lock()
         self._failing = False
-        try:
-            raw = json.loads(self._file.read_bytes())
-            if not isinstance(raw, dict):
-                raise TypeError(f"not an object but {type(raw).__name__}")
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError, TypeError) as err:
-            _LOGGER.warning("Ignoring unreadable %s (%s): streams restart at the end",
-                            self._file, err)
-            return
+        raw = load_state(self._file, {}, {}, faults=faults, area="log positions")
         for name, pos in raw.items():
             cursor = pos.get("cursor") if isinstance(pos, dict) else None
             consumed = pos.get("consumed", 0) if isinstance(pos, dict) else None
@@ -161,11 +152,15 @@ class CursorStore:
             try:
                 write_json(self._file, doc)
             except OSError as err:
-                if not self._failing:
+                if self._faults is not None:
+                    self._faults.io_error("log positions", f"writing {self._file.name}", err)
+                elif not self._failing:
                     _LOGGER.warning("Cannot write %s: %s", self._file, err)
                 self._failing = True
                 return
-            if self._failing:
+            if self._faults is not None:
+                self._faults.io_ok("log positions")
+            elif self._failing:
                 _LOGGER.info("%s is written again", self._file)
             self._failing = False
             self._written = version
