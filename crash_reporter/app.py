@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import aiohttp
@@ -70,6 +71,8 @@ OUTBOX_MAX_REPORTS = 200
 OUTBOX_MAX_BYTES = 20_000_000
 MAX_LEARNED_HOSTNAMES = 32
 MAX_LOG_CLOCKS = 64  # streams (syslog identifiers) whose log time is tracked
+TASK_RESTART_MIN_S = 1.0  # a stage that failed unexpectedly is restarted after this ...
+TASK_RESTART_MAX_S = 60.0  # ... doubling up to this while it keeps failing
 UNHELD_RETRY_S = 10.0  # how often a report the disk refused is offered again
 STREAM_IDLE_S = 30.0  # a stream silent this long no longer holds the log clock back
 
@@ -172,17 +175,43 @@ class App:
                              redact_dsn(self.config.dsn))
             try:
                 async with asyncio.TaskGroup() as tg:
-                    tg.create_task(self._refresh_facts(api), name="facts")
-                    tg.create_task(self._consent_timer(), name="consent")
-                    tg.create_task(self.bus.run(self.records), name="dbus")
-                    tg.create_task(self._intake(), name="intake")
-                    tg.create_task(self._deliver(), name="delivery")
+                    keep = self._keep_running
+                    bus = self.bus
+                    tg.create_task(keep("facts", lambda: self._refresh_facts(api)), name="facts")
+                    tg.create_task(keep("consent", self._consent_timer), name="consent")
+                    tg.create_task(keep("dbus", lambda: bus.run(self.records)), name="dbus")
+                    tg.create_task(keep("intake", self._intake), name="intake")
+                    tg.create_task(keep("delivery", self._deliver), name="delivery")
                     for follower in self._log_followers(session):
-                        tg.create_task(follower.run(self.records), name=f"log {follower.name}")
+                        tg.create_task(keep(f"log {follower.name}",
+                                            functools.partial(follower.run, self.records)),
+                                       name=f"log {follower.name}")
                     self.started.set()
             finally:
                 await self.delivery.close()
                 _LOGGER.info("crash_reporter stopped")
+
+    async def _keep_running(self, name: str,
+                            stage: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run one stage for ever: an unexpected error is logged and the stage restarted.
+
+        Every stage handles the faults it knows (sources reconnect, storage faults are
+        counted); this is the last line, so that a bug met by one input never stops the
+        daemon (s6 would restart it, but a crash loop on a state file would stop it for good).
+        """
+        delay = TASK_RESTART_MIN_S
+        while True:
+            started = time.monotonic()
+            try:
+                await stage()
+                return
+            except Exception as err:  # the last line: logged with its type, restarted
+                _LOGGER.error("The %s stage failed (%s); restarting it in %.0f s", name,
+                              type(err).__name__, delay)
+                _LOGGER.debug("The %s stage failed", name, exc_info=err)  # (may hold data)
+            await asyncio.sleep(delay)
+            ran = time.monotonic() - started
+            delay = TASK_RESTART_MIN_S if ran > 300 else min(delay * 2, TASK_RESTART_MAX_S)
 
     def _log_followers(self, session: aiohttp.ClientSession) -> list[LogFollower]:
         """One follower per log stream (none without a token: the API would refuse them)."""

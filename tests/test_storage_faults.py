@@ -353,3 +353,18 @@ def test_daemon_task_group_survives_a_full_disk(small_fs: Path) -> None:
     _fill(small_fs)
     asyncio.run(app.take(_crash(9)))
     assert len(app._unheld) == 1
+
+
+async def test_a_failing_stage_is_restarted_not_fatal(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("crash_reporter.app.TASK_RESTART_MIN_S", 0.01)
+    app = _app(tmp_path)
+    runs: list[int] = []
+
+    async def stage() -> None:
+        runs.append(1)
+        if len(runs) < 3:
+            raise KeyError("a bug met by one input")
+
+    await asyncio.wait_for(app._keep_running("test", stage), 5)
+    assert len(runs) == 3
