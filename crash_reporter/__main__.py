@@ -26,6 +26,7 @@ from crash_reporter.const import (
     OPTIONS_FILE,
 )
 from crash_reporter.errors import ConfigError
+from crash_reporter.sources.log_format import FORMATS
 
 if TYPE_CHECKING:
     from crash_reporter.app import App
@@ -87,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
                       help="all crashes found (default), or only what the daemon would send")
     scan.add_argument("--component", help="component of plain-text input (supervisor, os-agent)")
     scan.add_argument("--dsn", help="also send the printed events to this Sentry DSN")
+    scan.add_argument(
+        "--format", default="auto", choices=("auto", *FORMATS),
+        help="the input's form (default auto: json and export are told apart from text, and "
+             "each text line's form is recognised on its own; 'text' is the same for text "
+             "input; plain/cat take every line as a message)")
     scan.set_defaults(func=_cmd_scan)
 
     status = sub.add_parser("status", help="consent, outbox, counters and the last reports")

@@ -4,9 +4,11 @@
 #   util-linux                          unshare, for the private mount namespace
 #   golang-go                           rebuilds the Go crash fixtures (tests/fixtures/go)
 #   apparmor                            apparmor_parser checks the app's apparmor.txt
+#   systemd-journal-remote              turns journal export format into a journal file, so
+#                                       tests read real `journalctl -o MODE` output
 # Installs only what is missing, so a second run costs nothing.
 set -euo pipefail
-want=(systemd dbus dbus-user-session util-linux golang-go apparmor)
+want=(systemd dbus dbus-user-session util-linux golang-go apparmor systemd-journal-remote)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -14,5 +16,6 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "install-system-packages: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >&2
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+# Wait for the dpkg lock (another apt may be running) instead of failing at once.
+apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >&2
