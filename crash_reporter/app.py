@@ -27,6 +27,7 @@ from crash_reporter.const import (
     HOST_UNITS,
     UNIT_COMPONENTS,
 )
+from crash_reporter.detect import RECORD_TIMEOUT_S
 from crash_reporter.detect.incidents import Joiner, LogCrashes
 from crash_reporter.detect.unit_exit import UnitCrashDetector
 from crash_reporter.errors import StorageError
@@ -73,8 +74,10 @@ MAX_LEARNED_HOSTNAMES = 32
 MAX_LOG_CLOCKS = 64  # streams (syslog identifiers) whose log time is tracked
 TASK_RESTART_MIN_S = 1.0  # a stage that failed unexpectedly is restarted after this ...
 TASK_RESTART_MAX_S = 60.0  # ... doubling up to this while it keeps failing
-UNHELD_RETRY_S = 10.0  # how often a report the disk refused is offered again
+UNHELD_RETRY_S = 5.0  # how often a report the disk refused is offered again
 STREAM_IDLE_S = 30.0  # a stream silent this long no longer holds the log clock back
+# record time-out + join window + intake tick, with a margin (see _log_followers)
+CURSOR_LAG_S = RECORD_TIMEOUT_S + JOIN_WINDOW_S + INTAKE_TICK_S + 6.0
 
 
 def watched_units(config: Config) -> dict[str, str]:
@@ -217,7 +220,11 @@ class App:
         """One follower per log stream (none without a token: the API would refuse them)."""
         if not self.config.supervisor_token:
             return []
-        cursors = CursorStore(self.config.state_dir, self.faults)
+        # Positions are written CURSOR_LAG_S late, and not while a report waits in memory:
+        # after a kill, what was read since is read again (same event ids), so a crash
+        # between its lines being read and its report being on disk is never lost.
+        cursors = CursorStore(self.config.state_dir, self.faults, lag_s=CURSOR_LAG_S,
+                              hold=lambda: bool(self._unheld))
         followers = [LogFollower(session, self.config.supervisor_url,
                                  self.config.supervisor_token, stream, cursors)
                      for stream in default_streams()]
@@ -343,7 +350,7 @@ class App:
             return
         await self._hold(admitted)
 
-    async def _hold(self, event: dict[str, Any]) -> None:
+    async def _hold(self, event: dict[str, Any], *, again: bool = False) -> None:
         """Keep a scrubbed event on disk until it can be sent (in memory while it refuses)."""
         try:
             await asyncio.to_thread(self.outbox.hold, event)
@@ -355,7 +362,10 @@ class App:
                 with contextlib.suppress(StorageError):
                     await asyncio.to_thread(self.outbox.count_drop, DROP_STORAGE)
             self._unheld.append(event)
-            _LOGGER.info("Report %s kept in memory until the disk takes it", event["event_id"])
+            _LOGGER.log(logging.DEBUG if again else logging.INFO,
+                        "Report %s kept in memory until the disk takes it", event["event_id"])
+            if not again:  # the delivery loop offers it again within UNHELD_RETRY_S
+                self._wake_delivery.set()
             return
         if not self.config.dsn:
             _LOGGER.info("Report %s kept on this device (no DSN): %s", event["event_id"],
@@ -388,7 +398,7 @@ class App:
         """Hold again what the disk refused, hold due summaries, drain while ON."""
         assert self.consent is not None
         for _ in range(len(self._unheld)):
-            await self._hold(self._unheld.popleft())
+            await self._hold(self._unheld.popleft(), again=True)
         if self.consent.state is not Consent.OFF:
             for summary in await asyncio.to_thread(self.flood.due_summaries, self._clock()):
                 await self._hold(summary)

@@ -368,3 +368,30 @@ async def test_a_failing_stage_is_restarted_not_fatal(tmp_path: Path,
 
     await asyncio.wait_for(app._keep_running("test", stage), 5)
     assert len(runs) == 3
+
+
+async def test_log_positions_are_written_late_and_not_while_a_report_waits(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kill soon after lines were read re-reads them (the crash in them is not lost)."""
+    now = [1000.0]
+    monkeypatch.setattr("crash_reporter.sources.logs.time.monotonic", lambda: now[0])
+    waiting = [False]
+    store = CursorStore(tmp_path, lag_s=15.0, hold=lambda: waiting[0])
+    path = tmp_path / "cursors.json"
+    store.set("s", "c1", 5)
+    await store.save()
+    assert not path.exists()  # read 0 s ago: not yet
+    now[0] += 10
+    store.set("s", "c1", 9)
+    await store.save()
+    assert not path.exists()
+    now[0] += 6  # the first position is 16 s old now
+    await store.save()
+    assert json.loads(path.read_text()) == {"s": {"cursor": "c1", "consumed": 5}}
+    waiting[0] = True  # a report waits in memory: nothing newer is written
+    now[0] += 30
+    await store.save()
+    assert json.loads(path.read_text())["s"]["consumed"] == 5
+    waiting[0] = False
+    await store.save()
+    assert json.loads(path.read_text())["s"]["consumed"] == 9

@@ -33,6 +33,7 @@ import random
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,10 +98,22 @@ class CursorStore:
     position back on disk.
     """
 
-    def __init__(self, state_dir: Path, faults: Faults | None = None) -> None:
-        """Load saved positions (a broken file is set aside, a broken entry ignored)."""
+    def __init__(self, state_dir: Path, faults: Faults | None = None, *,
+                 lag_s: float = 0.0, hold: Callable[[], bool] | None = None) -> None:
+        """Load saved positions (a broken file is set aside, a broken entry ignored).
+
+        `lag_s`: a position is written only once it is that old, so that what was read
+        after it (a crash whose record is still open, or joined, or not yet on disk) is read
+        again after a kill; the daemon's event ids are the same then, and what is already
+        held or settled is not held again. `hold()`: while it says True, nothing newer is
+        written (the daemon keeps a report in memory because the disk refused it).
+        """
         self._file = state_dir / CURSORS_FILE
         self._faults = faults
+        self._lag_s = lag_s
+        self._hold = hold
+        self._snapshots: deque[tuple[float, int, dict[str, dict[str, object]]]] = deque()
+        self._snapshotted = 0  # the `_changes` of the newest snapshot taken
         self._positions: dict[str, tuple[str, int]] = {}
         self._changes = 0  # bumped by every change of a position
         self._written = 0  # the `_changes` of the snapshot on disk (under `_write_lock`)
@@ -140,8 +153,19 @@ class CursorStore:
         """
         if not self.dirty:
             return
-        version = self._changes
-        doc = {n: {"cursor": c, "consumed": k} for n, (c, k) in self._positions.items()}
+        now = time.monotonic()
+        if self._changes != self._snapshotted:
+            doc = {n: {"cursor": c, "consumed": k} for n, (c, k) in self._positions.items()}
+            self._snapshots.append((now, self._changes, doc))
+            self._snapshotted = self._changes
+        if self._hold is not None and self._hold():
+            return
+        chosen = None
+        while self._snapshots and now - self._snapshots[0][0] >= self._lag_s:
+            chosen = self._snapshots.popleft()
+        if chosen is None:
+            return
+        _at, version, doc = chosen
         await asyncio.to_thread(self._write, version, doc)
 
     def _write(self, version: int, doc: dict[str, dict[str, object]]) -> None:
