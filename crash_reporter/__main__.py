@@ -20,7 +20,10 @@ from crash_reporter.const import (
     DEFAULT_SUPERVISOR_URL,
     ENV_DATA_DIR,
     ENV_DBUS_ADDRESS,
+    ENV_DEFAULT_DSN,
     ENV_DSN,
+    ENV_PANEL_PEER,
+    ENV_PANEL_PORT,
     ENV_SUPERVISOR_TOKEN,
     ENV_SUPERVISOR_URL,
     OPTIONS_FILE,
@@ -40,7 +43,7 @@ EX_CONFIG = 78  # sysexits.h: the configuration is unusable (s6 and users can te
 _RUN_EPILOG = f"""\
 options file:
   ${ENV_DATA_DIR}/{OPTIONS_FILE} (the Supervisor writes /data/options.json): dsn, log_level,
-  report_host_crashes, watch_units; a missing file or key means the default
+  report_host_crashes, watch_units, review_reports; a missing file or key means the default
 
 environment:
   {ENV_SUPERVISOR_URL}     the Supervisor API (default {DEFAULT_SUPERVISOR_URL})
@@ -48,6 +51,9 @@ environment:
   {ENV_DATA_DIR}  options, state and outbox (default {DEFAULT_DATA_DIR})
   {ENV_DBUS_ADDRESS}  a D-Bus address (default: the system bus)
   {ENV_DSN}  the Sentry DSN (overrides the dsn option)
+  {ENV_DEFAULT_DSN}  the image's built-in DSN (the dsn option overrides it)
+  {ENV_PANEL_PEER}, {ENV_PANEL_PORT}  tests only: the ingress proxy's address, the
+                               panel's port
 
 exit status: 0 stopped by a signal, 1 an unexpected error, {EX_CONFIG} a configuration error
 """

@@ -46,12 +46,17 @@ from crash_reporter.models import (
 )
 from crash_reporter.outbox import (
     DROP_CONSENT_OFF,
+    DROP_DISCARDED,
     DROP_SCRUB_FAILED,
     DROP_STORAGE,
     Outbox,
     event_title,
+    scan,
 )
+from crash_reporter.panel.server import Panel, PanelFacts
+from crash_reporter.payloads import PayloadRecord
 from crash_reporter.report import build_event
+from crash_reporter.review import ReviewQueue
 from crash_reporter.scrub import ScrubStats, make_before_send, scrub_event
 from crash_reporter.send import Delivery
 from crash_reporter.sources.bus import BusSession, Record
@@ -78,6 +83,12 @@ UNHELD_RETRY_S = 5.0  # how often a report the disk refused is offered again
 STREAM_IDLE_S = 30.0  # a stream silent this long no longer holds the log clock back
 # record time-out + join window + intake tick, with a margin (see _log_followers)
 CURSOR_LAG_S = RECORD_TIMEOUT_S + JOIN_WINDOW_S + INTAKE_TICK_S + 6.0
+
+
+def off_words(reason: str) -> str:
+    """Why consent is OFF, said once: 'diagnostics is off (never chosen)', not twice."""
+    detail = reason.removeprefix("diagnostics ").removeprefix("off").strip(" ,;")
+    return f"diagnostics is off ({detail})" if detail else "diagnostics is off"
 
 
 def watched_units(config: Config) -> dict[str, str]:
@@ -143,6 +154,9 @@ class App:
                                   faults=self.faults)
         # Reports the disk refused to hold (full, EIO, read-only): held again when it lets.
         self._unheld: deque[dict[str, Any]] = deque()
+        self.review_queue = ReviewQueue(config.outbox_dir, clock=clock)
+        self.payloads = PayloadRecord(config.state_dir, clock=clock)
+        self.panel = Panel(self, port=config.panel_port, trusted_peer=config.panel_peer)
         self.bus: BusSession | None = None
         self.consent: ConsentGate | None = None
         self.delivery: Delivery | None = None
@@ -165,7 +179,7 @@ class App:
             self.consent = ConsentGate(api, self.config.state_dir, clock=self._clock,
                                        faults=self.faults)
             self.delivery = Delivery(self.outbox, self.config.dsn, self._before_send, session,
-                                     clock=self._clock)
+                                     clock=self._clock, on_payload=self.payloads.prepared)
             self.consent.add_listener(self._on_consent_change)
             self.bus = BusSession(self.config.dbus_address,
                                   [SystemdUnits(list(self._units), clock=self._clock),
@@ -185,6 +199,7 @@ class App:
                     tg.create_task(keep("dbus", lambda: bus.run(self.records)), name="dbus")
                     tg.create_task(keep("intake", self._intake), name="intake")
                     tg.create_task(keep("delivery", self._deliver), name="delivery")
+                    tg.create_task(keep("panel", self.panel.run), name="panel")
                     for follower in self._log_followers(session):
                         tg.create_task(keep(f"log {follower.name}",
                                             functools.partial(follower.run, self.records)),
@@ -251,11 +266,21 @@ class App:
         await self.delivery.close()  # no client while OFF or UNKNOWN; nothing is flushed
         if new is Consent.OFF:
             self._unheld.clear()  # (what the disk refused is deleted like the outbox)
-            removed = await asyncio.to_thread(self.outbox.purge, DROP_CONSENT_OFF)
+            removed = await asyncio.to_thread(self._purge_unsent)
             folded = await asyncio.to_thread(self.flood.purge)
             if removed or folded:
                 _LOGGER.info("Diagnostics turned off: deleted %d unsent report(s) and %d "
                              "pending crash count(s)", removed, folded)
+
+    def _purge_unsent(self) -> int:
+        """Delete every report not sent yet, with its copy kept for the panel (a thread)."""
+        held, ready = scan(self.config.outbox_dir)
+        unsent = [r.event_id for r in held] + [r.event_id for r in ready]
+        unsent += [w["event_id"] for w in self.review_queue.waiting()]
+        removed = self.outbox.purge(DROP_CONSENT_OFF) + self.review_queue.purge()
+        for event_id in unsent:
+            self.payloads.forget(event_id)
+        return removed
 
     # --- intake: records -> crashes -> events -> outbox -----------------------------------
 
@@ -310,7 +335,7 @@ class App:
         # Consent at the moment of the crash decides: seen while OFF is never kept, even if
         # the user opts in before the join window closes or the log is read later.
         if await self.consent.current(CONSENT_MAX_AGE_AT_INTAKE_S) is Consent.OFF:
-            _LOGGER.info("Not kept: diagnostics is off (%s)", self.consent.reason)
+            _LOGGER.info("Not kept: %s", off_words(self.consent.reason))
             return
         if not self.consent.allows_keeping(crash.occurred_at):
             _LOGGER.info("Not kept: it happened before diagnostics was turned on")
@@ -331,7 +356,7 @@ class App:
         assert self.consent is not None
         state = await self.consent.current(CONSENT_MAX_AGE_AT_INTAKE_S)
         if state is Consent.OFF:
-            _LOGGER.info("Not kept: diagnostics is off (%s)", self.consent.reason)
+            _LOGGER.info("Not kept: %s", off_words(self.consent.reason))
             return
         event = build_event(crash, self.facts)
         scrubbed = scrub_event(event, self.identifiers(), stats=self.scrub_stats)
@@ -351,10 +376,21 @@ class App:
         await self._hold(admitted)
 
     async def _hold(self, event: dict[str, Any], *, again: bool = False) -> None:
-        """Keep a scrubbed event on disk until it can be sent (in memory while it refuses)."""
+        """Keep a scrubbed event on disk until it can be sent or reviewed.
+
+        While the disk refuses it (full, EIO, read-only) it waits in memory and is offered
+        again every UNHELD_RETRY_S.
+        """
         try:
+            await asyncio.to_thread(self.payloads.held, event)
+            if self.config.review_reports:
+                await asyncio.to_thread(self.review_queue.hold, event)
+                _LOGGER.info("Report %s waits for your review in the panel", event["event_id"])
+                return
             await asyncio.to_thread(self.outbox.hold, event)
-        except StorageError:
+        except (StorageError, OSError) as err:
+            if isinstance(err, OSError):
+                self.faults.io_error("review queue", "keeping a report", err)
             if len(self._unheld) >= OUTBOX_MAX_REPORTS:
                 dropped = self._unheld.popleft()
                 _LOGGER.warning("Report %s dropped: the disk refused it for too long (%s)",
@@ -405,6 +441,10 @@ class App:
         if self.consent.state is Consent.ON and self.delivery and self.delivery.is_open:
             await self.delivery.drain(self.consent.allows_sending)
 
+    def wake_delivery(self) -> None:
+        """Run the delivery loop now (something was put into the outbox)."""
+        self._wake_delivery.set()
+
     def _before_send(self, event: Any, hint: Any) -> Any:
         """sentry-sdk's before_send: scrub again (fails closed), log exactly what leaves."""
         scrubbed = self._scrub_before_send(event, hint)
@@ -433,3 +473,51 @@ class App:
         if self.config.supervisor_token:
             ids.append(self.config.supervisor_token)
         return ids
+
+    def identifier_count(self) -> int:
+        """How many distinct values identifying this host the scrubber removes (the panel)."""
+        return len({i for i in self.identifiers() if i})
+
+    # --- the panel ---------------------------------------------------------------------------
+
+    def panel_facts(self) -> PanelFacts:
+        """What the panel shows that only the running daemon knows."""
+        consent = self.consent
+        return PanelFacts(
+            data_dir=self.config.data_dir,
+            consent_state=consent.state.value if consent else Consent.UNKNOWN.value,
+            consent_reason=consent.reason if consent else "not read yet",
+            consent_read_at=consent.read_at if consent else None,
+            dsn=self.config.dsn, dsn_source=self.config.dsn_source,
+            review=self.config.review_reports,
+            units=sorted(self._units),
+            logs=[stream.name for stream in default_streams()],
+            identifiers=self.identifier_count(),
+        )
+
+    async def review_send(self, event_id: str) -> str:
+        """The user pressed Send: the report goes into the outbox (consent still rules)."""
+        if self.consent is None or self.consent.state is Consent.OFF:
+            return "refused"
+        event = await asyncio.to_thread(self.review_queue.take, event_id)
+        if event is None:
+            return "gone"
+        await asyncio.to_thread(self.outbox.hold, event)
+        _LOGGER.info("Report %s: Send pressed in the panel", event_id)
+        self.wake_delivery()
+        return "sent"
+
+    async def review_discard(self, event_id: str) -> str:
+        """The user pressed Discard: the report is deleted, and counted as discarded."""
+        event = await asyncio.to_thread(self.review_queue.take, event_id)
+        if event is None:
+            return "gone"
+
+        def settle() -> None:
+            self.outbox.hold(event)  # settled at once: counted, listed, never held again
+            self.outbox.remove(event_id, DROP_DISCARDED)
+            self.payloads.forget(event_id)
+
+        await asyncio.to_thread(settle)
+        _LOGGER.info("Report %s: discarded in the panel", event_id)
+        return "discarded"

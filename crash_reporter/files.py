@@ -308,5 +308,5 @@ def regular_files(directory: Path) -> list[os.DirEntry[str]]:
     try:
         with os.scandir(directory) as entries:
             return [e for e in entries if e.is_file(follow_symlinks=False)]
-    except FileNotFoundError:
+    except OSError:  # missing or unreadable now: nothing to list
         return []

@@ -79,6 +79,7 @@ DROP_CONSENT_OFF = "consent_off"
 DROP_BEFORE_SEND = "before_send"
 DROP_SCRUB_FAILED = "scrub_failed"
 DROP_STORAGE = "storage"  # the disk refused a report for longer than memory could keep it
+DROP_DISCARDED = "discarded"  # the user pressed Discard in the panel
 
 _HEX = frozenset("0123456789abcdef")
 

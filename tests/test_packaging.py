@@ -481,7 +481,7 @@ def test_config_says_what_this_app_needs(config: dict[str, Any]) -> None:
     expected = {
         "slug": "crash_reporter", "name": "Crash Reporter", "arch": ["aarch64", "amd64"],
         "init": False, "hassio_api": True, "hassio_role": "manager", "host_dbus": True,
-        "startup": "services", "boot": "auto",
+        "startup": "services", "stage": "experimental", "ingress": True,
     }
     assert {key: config.get(key) for key in expected} == expected
     for key in BOOLEAN_KEYS:
@@ -519,7 +519,8 @@ BAD_CONFIGS: dict[str, tuple[str, Any, str]] = {
     "option of wrong type": ("options", _with_option(log_level="loud"), "'loud' is not one of"),
     "option of wrong kind": ("options", _with_option(report_host_crashes="perhaps"),
                              "expected a boolean"),
-    "required option missing": ("options", {"log_level": "info", "watch_units": []},
+    "required option missing": ("options", {"log_level": "info", "watch_units": [],
+                                            "review_reports": False},
                                 "Missing option 'report_host_crashes'"),
     "list element": ("options", _with_option(watch_units=["not a unit"]),
                      "'not a unit' does not match"),
@@ -556,6 +557,8 @@ DSN_SAMPLES = (
     "https://key@sentry.example.org/abc",
     "ftp://key@host/1",
     "https://key @host/1",
+    "https://key@host:99999/1",
+    "https://key@host:65535/1",
 )
 
 
@@ -577,6 +580,7 @@ UNIT_SAMPLES = (
     "zigbee.service", "foo@1.service", "docker.socket", "fstrim.timer", "mnt-data.mount",
     "session-1.scope", r"systemd-fsck@dev-disk-by\x2dlabel-hassos\x2ddata.service",
     "zigbee", "zigbee.target", "../x.service", "a b.service", "x.service\n",
+    "a@.service", "a@b@c.service", "a" * 247 + ".service", "a" * 248 + ".service",
 )
 
 

@@ -395,3 +395,21 @@ async def test_log_positions_are_written_late_and_not_while_a_report_waits(
     waiting[0] = False
     await store.save()
     assert json.loads(path.read_text())["s"]["consumed"] == 9
+
+
+def test_panel_records_never_follow_a_symlink(tmp_path: Path) -> None:
+    from crash_reporter.payloads import EventDir  # noqa: PLC0415
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    event_id = _id()
+    (elsewhere / f"{event_id}.json").write_text('{"event": {"message": "SECRET"}}')
+    (tmp_path / "review").symlink_to(elsewhere)
+    records = EventDir(tmp_path / "review", 10)
+    assert records.ids() == [] and records.clear() == 0
+    assert (elsewhere / f"{event_id}.json").exists()
+    assert records.write(_id(), {"event": {}})  # the link is set aside, a real dir made
+    assert not (tmp_path / "review").is_symlink()
+    (tmp_path / "review" / f"{event_id}.json").symlink_to(elsewhere / f"{event_id}.json")
+    assert records.read(event_id) is None
+    assert event_id not in records.ids()
