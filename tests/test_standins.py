@@ -934,3 +934,22 @@ async def test_follower_backoff_restarts_after_a_working_stream_is_cut(
             await sup.wait_requests(i + 2, OS_AGENT_STREAM.path, timeout_s=10)
             gaps.append(sup.requests[-1].at - cut_at)
     assert sum(gaps) < 3.0, gaps
+
+
+async def test_follower_never_follows_a_redirect(
+    sup: SupervisorStandIn, session: aiohttp.ClientSession, tmp_path: Path,
+    fast_reconnect: None,
+) -> None:
+    """A redirected log stream is a failed request: nothing is read from where it points."""
+    out: asyncio.Queue[object] = asyncio.Queue()
+    sup.set_fault("redirect", paths=[SUPERVISOR_STREAM.path])
+    logs = follower(session, sup, tmp_path)
+    async with running(logs.run(out)):
+        await sup.wait_requests(2, SUPERVISOR_STREAM.path)
+        assert await quiet(out) == []
+    assert not [r for r in sup.requests if r.path.startswith("/elsewhere")]
+    sup.set_fault(None)
+    async with running(logs.run(out)):  # positive control: the stream itself is read
+        await sup.wait_streams(1)
+        sup.append("hassio_supervisor", ["one line"])
+        assert len(await take(out, 1)) == 1

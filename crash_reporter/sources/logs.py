@@ -291,7 +291,8 @@ class LogFollower:
         # own journal entry, so the colours are what tell a logged traceback from a bare one.
         url = f"{self._url}{self.stream.path}"
         timeout = aiohttp.ClientTimeout(total=None, connect=10, sock_read=LOG_IDLE_S)
-        async with self._session.get(url, headers=headers, timeout=timeout) as resp:
+        async with self._session.get(url, headers=headers, timeout=timeout,
+                                     allow_redirects=False) as resp:  # (never elsewhere)
             if resp.status != 200:
                 self._report(f"HTTP {resp.status}")
                 return
