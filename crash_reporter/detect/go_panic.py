@@ -32,6 +32,7 @@ from crash_reporter.detect import (
     BREADCRUMB_LINES,
     RecordDetector,
     component_for,
+    number,
     occurrence_of,
 )
 from crash_reporter.models import (
@@ -295,7 +296,7 @@ class GoPanicDetector(RecordDetector):
                 abs_path=filename,
                 module=package,
                 package=package,
-                lineno=int(fm.group(2)),
+                lineno=number(fm.group(2)),
                 in_app=self._in_app(package, filename),
                 instruction_addr=f"0x{fm.group(3)}" if fm.group(3) else None,
             ))
