@@ -27,6 +27,7 @@ from crash_reporter.scrub.allowlist import (
     host_is_kept,
     ip4_is_kept,
 )
+from crash_reporter.scrub.classes import digit_candidates, hex_candidates, iban_candidates, scan
 from crash_reporter.scrub.hosts import HostMatcher
 from crash_reporter.scrub.tokens import (
     PLACEHOLDER_RE,
@@ -483,11 +484,12 @@ def _share_host(text: str, host: str, at: int, edits: list[Edit], tally: Tally) 
     edits.append((at, at + len(host), tally.hit("hostname", text, at)))
 
 
-def _hexled(text: str, tally: Tally) -> str:
-    def sub(m: re.Match[str]) -> str:
+def _hexled(text: str, tally: Tally) -> list[Edit]:
+    edits: list[Edit] = []
+    for m in scan(_HEXLED_RE, text, hex_candidates(text)):
         kind = "uuid" if m.group("uuid") else "token" if m.group("token") else "mac"
-        return tally.hit(kind, text, m.start())
-    return _HEXLED_RE.sub(sub, text)
+        edits.append((m.start(), m.end(), tally.hit(kind, text, m.start())))
+    return edits
 
 
 def _colon_runs(text: str, tally: Tally) -> list[Edit]:
@@ -540,7 +542,7 @@ def _colon_runs(text: str, tally: Tally) -> list[Edit]:
 
 def _digits(text: str, tally: Tally) -> list[Edit]:
     edits: list[Edit] = []
-    for m in _DIGITLED_RE.finditer(text):
+    for m in scan(_DIGITLED_RE, text, digit_candidates(text)):
         kind = m.lastgroup
         if kind == "ip4":
             if not ip4_is_kept(m.group(0)):
@@ -588,7 +590,9 @@ def _cards(text: str, start: int, run: str, tally: Tally) -> list[Edit]:
 def _ibans(text: str, tally: Tally) -> list[Edit]:
     edits: list[Edit] = []
     pos = 0
-    while (m := _IBAN_RE.search(text, pos)) is not None:
+    for at in iban_candidates(text):
+        if at < pos or (m := _IBAN_RE.match(text, at)) is None:
+            continue
         start = m.start() - 2
         pos = m.start() + 1  # a match is at most 36 characters: rescanning stays linear
         compact = text[start:m.end()].replace(" ", "")
@@ -668,7 +672,7 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
     low = lower(text)
     if hosts.forms:
         text = splice(text, hosts.edits(text, low, tally))
-    text = _hexled(text, tally)
+    text = splice(text, _hexled(text, tally))
     if _COLON_GATE_RE.search(text):
         text = splice(text, _colon_runs(text, tally))
     text = splice(text, _ibans(text, tally))
