@@ -37,6 +37,8 @@ from crash_reporter.scrub.tokens import (
     lower,
     splice,
 )
+from crash_reporter.scrub.words import word_starts
+from crash_reporter.scrub.words import words as compile_words
 
 # --- keys and secrets ---------------------------------------------------------------------
 
@@ -194,19 +196,12 @@ _KEPT_SEGMENTS: Final = frozenset({"[path-user]", "[mount]", "[serial]", "root",
 
 def _find_words(low: str, words: tuple[str, ...], *, word_start: bool,
                 extra_before: str = "") -> list[tuple[int, int]]:
-    """(start, end) of every occurrence of `words` in `low`, in order (str.find: C speed).
+    """(start, end) of every occurrence of `words` in `low`, in order (one automaton pass).
 
     With `word_start`, an occurrence must not follow a letter or digit (or `extra_before`).
     """
-    hits: list[tuple[int, int]] = []
-    for word in words:
-        i = low.find(word)
-        while i >= 0:
-            if not (word_start and i and (low[i - 1].isalnum() or low[i - 1] in extra_before)):
-                hits.append((i, i + len(word)))
-            i = low.find(word, i + 1)
-    hits.sort()
-    return hits
+    hits = compile_words(words).find(low)[0]
+    return word_starts(low, hits, extra_before) if word_start else hits
 
 
 def _luhn(digits: str) -> bool:
@@ -296,15 +291,16 @@ def _bearer(text: str, low: str, tally: Tally) -> list[Edit]:
     return edits
 
 
-def _key_value(text: str, low: str, tally: Tally) -> list[Edit]:
-    """Values of secret-like keys, SSIDs, serial numbers, coordinates, user names, MACs."""
+def _key_value(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]
+               ) -> list[Edit]:
+    """Values of secret-like keys, SSIDs, serial numbers, coordinates, user names, MACs.
+
+    `anchors`: where the keywords are (`_kv_and_ssid_words`).
+    """
     edits: list[Edit] = []
     done = 0  # everything before this was looked at as part of an earlier key or value
     line = (0, 0)  # the last line-long value run scanned: (start, end)
     next_key = -1  # where the next "key:" after the last value starts
-    anchors = _find_words(low, _KV_WORDS, word_start=False) + _find_words(
-        low, _KV_SHORT_WORDS, word_start=True)
-    anchors.sort()
     for a_start, a_end in anchors:
         if a_start < done:
             continue
@@ -378,10 +374,19 @@ def _key_value(text: str, low: str, tally: Tally) -> list[Edit]:
     return edits
 
 
-def _ssid_phrases(text: str, low: str, tally: Tally) -> list[Edit]:
+def _kv_and_ssid_words(low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The key-value rule's keywords and the SSID phrases' words, found in one pass."""
+    kv, short, ssid = compile_words(_KV_WORDS, _KV_SHORT_WORDS, _SSID_WORDS).find(low)
+    anchors = kv + word_starts(low, short)
+    anchors.sort()
+    return anchors, word_starts(low, ssid)
+
+
+def _ssid_phrases(text: str, low: str, tally: Tally, words: list[tuple[int, int]]
+                  ) -> list[Edit]:
     edits: list[Edit] = []
     seen: set[int] = set()
-    for _start, end in _find_words(low, _SSID_WORDS, word_start=True):
+    for _start, end in words:
         m = _SSID_TAIL_RE.match(low, end)
         if m is None:
             continue
@@ -637,8 +642,8 @@ def _paths(text: str, low: str, tally: Tally) -> list[Edit]:
             continue
         cls = "mount" if "mounts" in m.group(0) else "path-user"
         edits.append((pos, seg.end(), tally.hit(cls, text, pos)))
-    units = _find_words(low, _MOUNT_UNIT_WORDS, word_start=False) + _find_words(
-        low, _MOUNT_UNIT_SHORT, word_start=True, extra_before="-_")
+    long_units, short_units = compile_words(_MOUNT_UNIT_WORDS, _MOUNT_UNIT_SHORT).find(low)
+    units = long_units + word_starts(low, short_units, "-_")
     seen: set[int] = set()
     for _start, end in units:
         name = _MOUNT_NAME_RE.match(text, end)
@@ -663,7 +668,9 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
         low = lower(text)
     text = splice(text, _bearer(text, low, tally))
     low = lower(text)
-    text = splice(text, _key_value(text, low, tally) + _ssid_phrases(text, low, tally))
+    anchors, ssid_words = _kv_and_ssid_words(low)
+    text = splice(text, _key_value(text, low, tally, anchors)
+                  + _ssid_phrases(text, low, tally, ssid_words))
     low = lower(text)
     if "@" in text:
         text = splice(text, _emails(text, tally))
