@@ -16,6 +16,7 @@ placeholders match no rule, so the result is a fixed point.
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import re
 from typing import Final
@@ -153,6 +154,7 @@ _COLON_GATE_RE: Final = re.compile(r"::|:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A
 # Runs of hex digits and colons (MACs, IPv6, and times or code like ``x[::2]`` that stay):
 # found from two colons close together (a literal to scan for), then widened.
 _COLON_PAIR_RE: Final = re.compile(r":[0-9A-Fa-f]{0,4}+:")
+_COLON_CHAIN_RE: Final = re.compile(r":(?=:|(?:[0-9A-Fa-f]{1,4}+:){4})")
 _COLON_RUN_AT_RE: Final = re.compile(
     r"[0-9A-Fa-f:]++(?:\.\d{1,3}+){0,3}+(?:%[0-9A-Za-z_]++(?:[.-][0-9A-Za-z_]++)*+)?")
 _HEXCOLON: Final = frozenset("0123456789abcdefABCDEF:")
@@ -501,8 +503,17 @@ def _colon_runs(text: str, tally: Tally) -> list[Edit]:
     """MACs and IPv6 addresses among runs of hex digits and colons."""
     edits: list[Edit] = []
     last_end = 0
+    # Only a run holding "::" or five colons between groups of 1-4 hex digits can hold a MAC or
+    # an IPv6 address; other runs (times, "key:value") are stepped over with one match each.
+    chains = [m.start() for m in _COLON_CHAIN_RE.finditer(text)]
     for pair in _COLON_PAIR_RE.finditer(text):
         if pair.start() < last_end:
+            continue
+        m = _COLON_RUN_AT_RE.match(text, pair.start())  # ends where the whole run ends
+        assert m is not None
+        i = bisect.bisect_left(chains, pair.start() - 48)
+        if i == len(chains) or chains[i] >= m.end():
+            last_end = m.end()
             continue
         start = pair.start()
         floor = max(last_end, start - 48)
