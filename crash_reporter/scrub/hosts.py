@@ -55,8 +55,9 @@ class HostMatcher:
         longest such form wins, left to right without overlaps.
         """
         longest: dict[int, int] = {}
+        n = len(low)
         for start, end in compile_words(self.forms).find(low)[0]:
-            if (start and _WORDCHAR(low, start - 1)) or _WORDCHAR(low, end):
+            if (start and low[start - 1] in _WORDCHARS) or (end < n and low[end] in _WORDCHARS):
                 continue
             if end > longest.get(start, -1):
                 longest[start] = end
@@ -83,8 +84,7 @@ def _in_placeholder(low: str, start: int, end: int) -> bool:
     return m is not None and m.end() >= end
 
 
-_WORDCHAR_RE: Final = re.compile(r"[a-z0-9]")
-_WORDCHAR: Final = _WORDCHAR_RE.match  # (low, i): a match if low[i] is a-z or 0-9
+_WORDCHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")  # no form starts/ends inside
 
 
 def _guess_class(value: str) -> str:

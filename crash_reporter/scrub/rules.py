@@ -56,6 +56,7 @@ _KNOWN_TOKEN_RE: Final = re.compile(
     r"|AIza[0-9A-Za-z_-]{35}|[sr]k_live_[0-9A-Za-z]{16,}+|hf_[A-Za-z0-9]{30,}+"
     r"|npm_[A-Za-z0-9]{36})(?![A-Za-z0-9_-])"
 )
+# Where a match of _KNOWN_TOKEN_RE can start ("[sr]k_live_" one character before "k_live_").
 _TOKEN_PREFIXES: Final = ("eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
                           "glpat-", "xox", "sk-", "AKIA", "AIza", "k_live_", "hf_", "npm_")
 _BEARER_WORDS: Final = ("bearer", "basic")
@@ -281,6 +282,14 @@ def _pem(text: str, tally: Tally) -> str:
         return (f"-----BEGIN {m.group(1)}-----" + tally.hit("pem-key", text, m.start())
                 + (m.group(3) or ""))
     return _PEM_RE.sub(sub, text)
+
+
+def _known_tokens(text: str, tally: Tally) -> list[Edit]:
+    """Well-known token shapes, tried only where one of their prefixes is (one pass)."""
+    starts = sorted({i - 1 if text.startswith("k_live_", i) else i
+                     for i, _ in compile_words(_TOKEN_PREFIXES).find(text)[0]})
+    return [(m.start(), m.end(), tally.hit("token", text, m.start()))
+            for m in scan(_KNOWN_TOKEN_RE, text, (i for i in starts if i >= 0))]
 
 
 def _bearer(text: str, low: str, tally: Tally) -> list[Edit]:
@@ -669,8 +678,7 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
     """Run every rule once over `text` (unique strings joined by NUL); return the result."""
     if "-----BEGIN " in text:
         text = _pem(text, tally)
-    if any(p in text for p in _TOKEN_PREFIXES):
-        text = _KNOWN_TOKEN_RE.sub(lambda m: tally.hit("token", text, m.start()), text)
+    text = splice(text, _known_tokens(text, tally))
     low = lower(text)
     if "//" in text and "@" in text:
         text = _URLAUTH_RE.sub(
