@@ -19,7 +19,8 @@ from __future__ import annotations
 import bisect
 import ipaddress
 import re
-from typing import Final
+from collections.abc import Iterable
+from typing import Any, Final
 
 from crash_reporter.scrub.allowlist import (
     DEFAULT_NAMES,
@@ -121,16 +122,42 @@ _UNIT_TYPES: Final = frozenset({"service", "socket", "timer", "mount", "automoun
                                "slice", "target", "path", "device", "swap"})
 _EMAILLOCAL: Final = frozenset(".!#$%&*+=?^_~-")  # RFC 5322 allows more; logs do not
 _URLHOST_RE: Final = re.compile(r"://(\[auth\]@)?([^\s/?#:@\[\]'\"<>(){},;\\\x00]++)")
-_UNC_RE: Final = re.compile(r"(?<![\w\\])\\\\([A-Za-z0-9][\w.$-]{0,252}+)(?=\\)")
+# The two backslashes first (a literal to search for), then what stands before them.
+_UNC_RE: Final = re.compile(r"\\\\(?<![\w\\]\\\\)([A-Za-z0-9][\w.$-]{0,252}+)(?=\\)")
 _SMB_RE: Final = re.compile(r"//([A-Za-z0-9][\w.-]{0,252}+)(?=/)")
 _NFS_RE: Final = re.compile(r":/(?![/\s])")
 _HOSTCHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _HOST_WORDS: Final = ("host", "server", "peer", "resolve", "lookup")
 _HOST_TAIL_RE: Final = re.compile(  # in the lowercased text
     r"(?:name)?(?:[ \t]*+[=:][ \t]*+|[ \t]++)(['\"]?)([a-z0-9][\w.-]{0,252}+)")
+
+
+def _trie(words: Iterable[str]) -> str:
+    """A regex alternation of `words` as a trie, longer words first at every point.
+
+    Each character is tested once, not once per word; the result matches what an alternation
+    sorted longest first matches.
+    """
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a word ends here
+
+    def emit(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if "" in node:
+            if not alts:
+                return ""
+            alts.append("")  # the shorter word last
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return emit(tree)
+
+
 _TLD_RE: Final = re.compile(  # in the lowercased text: ".de", ".fritz.box" ... ending a name
-    r"\.(" + "|".join(sorted((re.escape(t) for t in (*TLDS, *PRIVATE_SUFFIXES)), key=len,
-                            reverse=True)) + r")(?![\w-]|\.[a-z0-9])"
+    r"\.(" + _trie((*TLDS, *PRIVATE_SUFFIXES)) + r")(?![\w-]|\.[a-z0-9])"
 )
 _PORT_RE: Final = re.compile(r":\d{1,5}+(?!\d)")
 _NOT_HOSTS: Final = frozenset({"http", "https", "file", "ftp", "smb", "nfs", "cifs", "unix",
