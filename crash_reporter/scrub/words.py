@@ -4,7 +4,8 @@ The key-value, SSID, host and mount rules start at keywords ("password", "ssid",
 and the host's own identifiers are a set of words too. `str.find` per word costs a full pass
 each (about 35 us per word per 50 KB, and there are some 60 keywords and a dozen identifier
 forms); one automaton (pyahocorasick) finds all of them in one linear pass, overlapping
-occurrences included, exactly the occurrences the `str.find` loop found.
+occurrences included, exactly the occurrences the `str.find` loop found. A set of a few words
+is still searched with `str.find`, which is then faster.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from typing import Any, Final
 
 import ahocorasick
 
+_FEW: Final = 6
+
 
 class Words:
     """A compiled set of word groups; `find` returns each group's (start, end) occurrences."""
 
-    __slots__ = ("_automaton", "_groups")
+    __slots__ = ("_automaton", "_few", "_groups")
 
     def __init__(self, groups: Iterable[Iterable[str]]) -> None:
         self._groups = [tuple(g) for g in groups]
@@ -33,11 +36,21 @@ class Words:
         if len(automaton):
             automaton.make_automaton()
         self._automaton = automaton
+        # str.find costs ~0.7 ns per character and word, the automaton ~6 ns per character:
+        # a few distinct words are found faster one by one (the same occurrences).
+        self._few = len(automaton) <= _FEW
 
     def find(self, text: str) -> list[list[tuple[int, int]]]:
         """For each group, the (start, end) of every occurrence of its words, sorted."""
         out: list[list[tuple[int, int]]] = [[] for _ in self._groups]
-        if not len(self._automaton):
+        if self._few:
+            for hits, words in zip(out, self._groups, strict=True):
+                for word in words:
+                    i = text.find(word) if word else -1
+                    while i >= 0:
+                        hits.append((i, i + len(word)))
+                        i = text.find(word, i + 1)
+                hits.sort()
             return out
         for last, (length, groups) in self._automaton.iter(text):
             start = last + 1 - length
