@@ -3,6 +3,10 @@
 `scrub_blob` runs every rule once over a text (an event's unique strings joined by NUL) and
 returns it with each finding replaced by its typed placeholder.
 
+Rules are tried only where they can match: keywords are found in one pass (`words`), and the
+rules that start at a digit or hex run only at the candidates `classes` finds at C speed, not
+at every position by Python's `re` (which cost about 1 ms per rule and 50 KB of text).
+
 Rules are written for linear time: every quantifier that can meet a long run is possessive or
 bounded, and every rule that scans a run may only START at the run's first character (a
 look-behind rejects positions inside it), so no input makes a rule try O(n) starts of O(n)
