@@ -110,6 +110,25 @@ class LogCrashes:
                 crashes += got
         return crashes
 
+    def feed_many(self, lines: Iterable[LogLine]) -> list[Crash]:
+        """Take lines in order (a LogBatch); return the crashes they completed."""
+        feed = self.feed
+        crashes: list[Crash] = []
+        for line in lines:
+            got = feed(line)
+            if got:
+                crashes += got
+        return crashes
+
+    def holding(self) -> bool:
+        """Does some process hold a record in progress (that `expire` may close)?"""
+        streams = self._streams
+        for key in self._live:
+            dets = streams.get(key)
+            if dets is not None and any(det.holding() for det in dets):
+                return True
+        return False
+
     def expire(self, now: float) -> list[Crash]:
         """Close records that stopped getting lines (time-out)."""
         crashes: list[Crash] = []
@@ -232,9 +251,14 @@ class Joiner:
 
     def due(self, now: float) -> list[Crash]:
         """Release incidents held longer than the window."""
-        ready = [c for t, c in self._held if now - t > self._window]
-        self._held = [(t, c) for t, c in self._held if now - t <= self._window]
+        window = self._window
+        ready = [c for t, c in self._held if t + window <= now]
+        self._held = [(t, c) for t, c in self._held if t + window > now]
         return ready
+
+    def next_due(self) -> float | None:
+        """When the next held incident is due (None when nothing is held)."""
+        return min(t for t, _c in self._held) + self._window if self._held else None
 
     def flush(self) -> list[Crash]:
         """Release everything."""
