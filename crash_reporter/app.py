@@ -52,9 +52,9 @@ from crash_reporter.sources.systemd_unit import SystemdUnits
 
 _LOGGER = logging.getLogger(__name__)
 
-INTAKE_TICK_S = 1.0  # while a log record is in progress: how often it is checked for its end
+INTAKE_TICK_S = 0.25  # while a log record is in progress: how often it is checked for its end
 INTAKE_YIELD_EVERY = 16  # records (batches of lines) taken in a row before others get a turn
-JOIN_WINDOW_S = 3.0  # wall-clock time a crash waits for other views of its incident
+JOIN_WINDOW_S = 5.0  # the longest a crash waits for the views of its incident still due
 CONSENT_MAX_AGE_AT_INTAKE_S = 5.0
 FACTS_REFRESH_S = 3600.0
 OUTBOX_MAX_REPORTS = 200
@@ -238,6 +238,10 @@ class App:
                 await self._seen(crash)
             for incident in self._joiner.due(now):
                 await self.take(incident)
+
+    def holding(self) -> bool:
+        """Is a crash held for the rest of its incident, or a log record still in progress?"""
+        return self._joiner.next_due() is not None or self._log_crashes.holding()
 
     def _next_tick(self) -> float | None:
         """Seconds until the intake must look again without a record (None: not before one).
