@@ -47,7 +47,7 @@ MAX_CRASH_LINES = 5000  # a crash in progress never holds more lines than this
 RECORD_TIMEOUT_S = 5.0  # a crash record with no new line for this long is closed
 # A record its dying writer prints in one burst (a Go panic's goroutine dump, an uncaught
 # Python exception's traceback) is closed after this much quiet: nothing follows it.
-RECORD_BURST_S = 1.5
+RECORD_BURST_S = 1.0
 
 # systemd's ExecMainCode as the service manager prints it in its log lines
 CLD_CODES = {"exited": CLD_EXITED, "killed": CLD_KILLED, "dumped": CLD_DUMPED}
