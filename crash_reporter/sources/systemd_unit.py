@@ -26,6 +26,7 @@ from crash_reporter.sources.bus import BusClient, Record
 _LOGGER = logging.getLogger(__name__)
 
 _INTERFACES = (DBUS_IFACE_SYSTEMD_UNIT, DBUS_IFACE_SYSTEMD_SERVICE)
+_UNSET = object()
 MAX_PATH_MATCHES = 128  # watched units matched by object path; more share one namespace rule
 # The properties a UnitState is built from (both interfaces); the cache keeps only these.
 USED_PROPERTIES = frozenset({
@@ -96,6 +97,8 @@ class SystemdUnits:
     async def handle(self, bus: BusClient, msg: Message) -> list[Record]:
         """Merge a property change into the cache and emit the unit's new state.
 
+        A signal that changes nothing a UnitState uses is no new state: no record.
+
         systemd invalidates some properties in every PropertiesChanged (Service: the Exec*
         command lists; Unit: Conditions, Asserts), none of which a UnitState uses. Only an
         invalidated property that IS used makes a GetAll worth its cost, and its answer is
@@ -112,12 +115,19 @@ class SystemdUnits:
         if iface not in _INTERFACES:
             return []
         props = self._props.setdefault(unit, {})
+        new = False
         if not USED_PROPERTIES.isdisjoint(str(name) for name in invalidated):
-            props.update(await _get_all(bus, path, str(iface)))
-        for key, variant in dict(changed).items():
+            fresh = await _get_all(bus, path, str(iface))
+            new = any(props.get(k, _UNSET) != v for k, v in fresh.items())
+            props.update(fresh)
+        for key, variant in changed.items():
             if key in USED_PROPERTIES:
-                props[str(key)] = variant.value
-        return [self._snapshot(unit)]
+                value = variant.value
+                if props.get(key, _UNSET) != value:
+                    props[str(key)] = value
+                    new = True
+        # systemd resends every property on any change (a new Description): no new state
+        return [self._snapshot(unit)] if new else []
 
     def _snapshot(self, unit: str) -> UnitState:
         """Build a UnitState from the cached properties."""
