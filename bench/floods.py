@@ -146,27 +146,29 @@ async def log_flood(gigabytes: float) -> list[tuple[str, str]]:
         env = daemon_env(sup, data, f"unix:path={data}/no-bus", None)
         daemon = Daemon(env)
         await daemon.start()
-        assert daemon.proc is not None
-        pid = daemon.proc.pid
-        await daemon.wait_for("Following logs", 60)
-        rss["idle"] = proc.rss_mb(pid)
-        started = time.monotonic()
-        peak = 0.0
-        marks = {0.1: "10 %", 0.5: "50 %"}
-        while sent.value < total:
-            await asyncio.sleep(1.0)
-            now = proc.rss_mb(pid)
-            peak = max(peak, now)
-            for frac, name in list(marks.items()):
-                if sent.value >= frac * total:
-                    rss[name] = now
-                    del marks[frac]
-        took = time.monotonic() - started
-        await asyncio.sleep(5.0)  # the last buffers read, the last crash closed
-        rss["100 %"] = proc.rss_mb(pid)
-        rss["peak"] = max(peak, rss["100 %"])
-        built = sum("built:" in line for line in daemon.lines)
-        await daemon.stop()
+        try:
+            assert daemon.proc is not None
+            pid = daemon.proc.pid
+            await daemon.wait_for("Following logs", 60)
+            rss["idle"] = proc.rss_mb(pid)
+            started = time.monotonic()
+            peak = 0.0
+            marks = {0.1: "10 %", 0.5: "50 %"}
+            while sent.value < total:
+                await asyncio.sleep(1.0)
+                now = proc.rss_mb(pid)
+                peak = max(peak, now)
+                for frac, name in list(marks.items()):
+                    if sent.value >= frac * total:
+                        rss[name] = now
+                        del marks[frac]
+            took = time.monotonic() - started
+            await asyncio.sleep(5.0)  # the last buffers read, the last crash closed
+            rss["100 %"] = proc.rss_mb(pid)
+            rss["peak"] = max(peak, rss["100 %"])
+            built = sum("built:" in line for line in daemon.lines)
+        finally:
+            await daemon.stop()
     parent.send("stop")
     server.join(10)
     crashes = blocks.value

@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -143,6 +144,46 @@ async def settled(daemon: Daemon, reports: int, timeout_s: float = 180.0) -> Non
         await asyncio.sleep(3.0)
 
 
+async def measure(daemon: Daemon, supervisor: SupervisorStandIn,
+                  systemd: SystemdUserManager, sentry: Receiver, started: float,
+                  idle_s: float) -> dict[str, Any]:
+    """Every figure of the running daemon and the peer beside it."""
+    assert daemon.proc is not None
+    pid = daemon.proc.pid
+    if await daemon.wait_for("Watching over D-Bus", 60) is None:
+        raise SystemExit("the daemon never attached to D-Bus:\n"
+                         + "\n".join(daemon.lines[-20:]))
+    await supervisor.wait_streams(5, timeout_s=60)
+    startup = time.perf_counter() - started
+    # (the stand-in sends a follow reply's headers with its first entry)
+    supervisor.append("os-agent", ["INFO: main.go:63: Start OS-Agent 1.7.2"])
+    peer = subprocess.Popen(  # noqa: ASYNC220 - started once, not waited on
+        [sys.executable, "-c", PEER, systemd.address,
+         f"{supervisor.url}/host/logs/identifiers/os-agent/follow",
+         supervisor.token], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert peer.stdout is not None
+        await asyncio.to_thread(peer.stdout.readline)
+        await asyncio.sleep(5.0)  # both settle
+        rss_idle, peer_rss = proc.rss_mb(pid), proc.rss_mb(peer.pid)
+        ours, theirs = Idle(pid), Idle(peer.pid)
+        await asyncio.sleep(idle_s)
+        (wake, cpu), (peer_wake, peer_cpu) = ours.rates(), theirs.rates()
+        threads, peer_threads = proc.threads(pid), proc.threads(peer.pid)
+        after: list[float] = []
+        for round_no in (1, 2):
+            await one_load(supervisor, systemd, round_no)
+            await settled(daemon, round_no * (LOG_CRASHES + UNIT_CRASHES))
+            after.append(proc.rss_mb(pid))
+        sent = len(sentry.envelopes)
+    finally:
+        peer.terminate()
+        peer.wait(10)
+    return {"startup": startup, "rss_idle": rss_idle, "peer_rss": peer_rss, "wake": wake,
+            "cpu": cpu, "peer_wake": peer_wake, "peer_cpu": peer_cpu, "threads": threads,
+            "peer_threads": peer_threads, "after": after, "sent": sent}
+
+
 async def run(idle_s: float) -> None:
     floor_s, floor_mb = import_floor()
     with tempfile.TemporaryDirectory() as tmp:
@@ -155,38 +196,16 @@ async def run(idle_s: float) -> None:
                 daemon = Daemon(daemon_env(supervisor, data, systemd.address, sentry.dsn))
                 started = time.perf_counter()
                 await daemon.start()
-                assert daemon.proc is not None
-                pid = daemon.proc.pid
-                if await daemon.wait_for("Watching over D-Bus", 60) is None:
-                    raise SystemExit("the daemon never attached to D-Bus:\n"
-                                     + "\n".join(daemon.lines[-20:]))
-                await supervisor.wait_streams(5, timeout_s=60)
-                startup = time.perf_counter() - started
-                # (the stand-in sends a follow reply's headers with its first entry)
-                supervisor.append("os-agent", ["INFO: main.go:63: Start OS-Agent 1.7.2"])
-                peer = subprocess.Popen(  # noqa: ASYNC220 - started once, not waited on
-                    [sys.executable, "-c", PEER, systemd.address,
-                     f"{supervisor.url}/host/logs/identifiers/os-agent/follow",
-                     supervisor.token], stdout=subprocess.PIPE, text=True, cwd=ROOT)
                 try:
-                    assert peer.stdout is not None
-                    await asyncio.to_thread(peer.stdout.readline)
-                    await asyncio.sleep(5.0)  # both settle
-                    rss_idle, peer_rss = proc.rss_mb(pid), proc.rss_mb(peer.pid)
-                    ours, theirs = Idle(pid), Idle(peer.pid)
-                    await asyncio.sleep(idle_s)
-                    (wake, cpu), (peer_wake, peer_cpu) = ours.rates(), theirs.rates()
-                    threads, peer_threads = proc.threads(pid), proc.threads(peer.pid)
-                    after: list[float] = []
-                    for round_no in (1, 2):
-                        await one_load(supervisor, systemd, round_no)
-                        await settled(daemon, round_no * (LOG_CRASHES + UNIT_CRASHES))
-                        after.append(proc.rss_mb(pid))
-                    sent = len(sentry.envelopes)
+                    figures = await measure(daemon, supervisor, systemd, sentry, started,
+                                            idle_s)
                 finally:
-                    peer.terminate()
-                    peer.wait(10)
-                await daemon.stop()
+                    await daemon.stop()
+    startup, rss_idle, peer_rss = figures["startup"], figures["rss_idle"], figures["peer_rss"]
+    wake, cpu, peer_wake, peer_cpu = (figures[k] for k in ("wake", "cpu", "peer_wake",
+                                                           "peer_cpu"))
+    threads, peer_threads, after, sent = (figures[k] for k in ("threads", "peer_threads",
+                                                               "after", "sent"))
     budget = floor_mb + 8.0
     print(f"machine: {os.cpu_count()} cores, shared with other jobs while measured; idle window "
           f"{idle_s:.0f} s; daemon: consent ON, DSN = a local receiver, {len(UNITS) + 3} "
