@@ -39,8 +39,18 @@ from crash_reporter.models import (
     UnitJobEnded,
     UnitState,
 )
-from crash_reporter.outbox import DROP_CONSENT_OFF, DROP_SCRUB_FAILED, Outbox, event_title
+from crash_reporter.outbox import (
+    DROP_CONSENT_OFF,
+    DROP_DISCARDED,
+    DROP_SCRUB_FAILED,
+    Outbox,
+    event_title,
+    scan,
+)
+from crash_reporter.panel.server import Panel, PanelFacts
+from crash_reporter.payloads import PayloadRecord
 from crash_reporter.report import build_event
+from crash_reporter.review import ReviewQueue
 from crash_reporter.scrub import ScrubStats, make_before_send, scrub_event
 from crash_reporter.send import Delivery
 from crash_reporter.sources.bus import BusSession, Record
@@ -62,6 +72,12 @@ OUTBOX_MAX_BYTES = 20_000_000
 MAX_LEARNED_HOSTNAMES = 32
 MAX_LOG_CLOCKS = 64  # followed log streams whose log time is tracked
 STREAM_IDLE_S = 30.0  # a stream silent this long no longer holds the log clock back
+
+
+def off_words(reason: str) -> str:
+    """Why consent is OFF, said once: 'diagnostics is off (never chosen)', not twice."""
+    detail = reason.removeprefix("diagnostics ").removeprefix("off").strip(" ,;")
+    return f"diagnostics is off ({detail})" if detail else "diagnostics is off"
 
 
 def watched_units(config: Config) -> dict[str, str]:
@@ -123,6 +139,9 @@ class App:
         self.outbox = Outbox(config.outbox_dir, max_reports=OUTBOX_MAX_REPORTS,
                              max_bytes=OUTBOX_MAX_BYTES, clock=clock)
         self.flood = FloodControl(config.state_dir / "flood.json", clock=clock)
+        self.review_queue = ReviewQueue(config.outbox_dir, clock=clock)
+        self.payloads = PayloadRecord(config.state_dir, clock=clock)
+        self.panel = Panel(self, port=config.panel_port, trusted_peer=config.panel_peer)
         self.bus: BusSession | None = None
         self.consent: ConsentGate | None = None
         self.delivery: Delivery | None = None
@@ -141,7 +160,7 @@ class App:
                               "will be sent (is hassio_api enabled?)")
             self.consent = ConsentGate(api, self.config.state_dir, clock=self._clock)
             self.delivery = Delivery(self.outbox, self.config.dsn, self._before_send, session,
-                                     clock=self._clock)
+                                     clock=self._clock, on_payload=self.payloads.prepared)
             self.consent.add_listener(self._on_consent_change)
             self.bus = BusSession(self.config.dbus_address,
                                   [SystemdUnits(list(self._units), clock=self._clock),
@@ -159,6 +178,7 @@ class App:
                     tg.create_task(self.bus.run(self.records), name="dbus")
                     tg.create_task(self._intake(), name="intake")
                     tg.create_task(self._deliver(), name="delivery")
+                    tg.create_task(self.panel.run(), name="panel")
                     for follower in self._log_followers(session):
                         tg.create_task(follower.run(self.records), name=f"log {follower.name}")
                     self.started.set()
@@ -196,11 +216,21 @@ class App:
             return
         await self.delivery.close()  # no client while OFF or UNKNOWN; nothing is flushed
         if new is Consent.OFF:
-            removed = await asyncio.to_thread(self.outbox.purge, DROP_CONSENT_OFF)
+            removed = await asyncio.to_thread(self._purge_unsent)
             folded = await asyncio.to_thread(self.flood.purge)
             if removed or folded:
                 _LOGGER.info("Diagnostics turned off: deleted %d unsent report(s) and %d "
                              "pending crash count(s)", removed, folded)
+
+    def _purge_unsent(self) -> int:
+        """Delete every report not sent yet, with its copy kept for the panel (a thread)."""
+        held, ready = scan(self.config.outbox_dir)
+        unsent = [r.event_id for r in held] + [r.event_id for r in ready]
+        unsent += [w["event_id"] for w in self.review_queue.waiting()]
+        removed = self.outbox.purge(DROP_CONSENT_OFF) + self.review_queue.purge()
+        for event_id in unsent:
+            self.payloads.forget(event_id)
+        return removed
 
     # --- intake: records -> crashes -> events -> outbox -----------------------------------
 
@@ -278,7 +308,7 @@ class App:
         # Consent at the moment of the crash decides: seen while OFF is never kept, even if
         # the user opts in before the join window closes or the log is read later.
         if await self.consent.current(CONSENT_MAX_AGE_AT_INTAKE_S) is Consent.OFF:
-            _LOGGER.info("Not kept: diagnostics is off (%s)", self.consent.reason)
+            _LOGGER.info("Not kept: %s", off_words(self.consent.reason))
             return
         if not self.consent.allows_keeping(crash.occurred_at):
             _LOGGER.info("Not kept: it happened before diagnostics was turned on")
@@ -299,7 +329,7 @@ class App:
         assert self.consent is not None
         state = await self.consent.current(CONSENT_MAX_AGE_AT_INTAKE_S)
         if state is Consent.OFF:
-            _LOGGER.info("Not kept: diagnostics is off (%s)", self.consent.reason)
+            _LOGGER.info("Not kept: %s", off_words(self.consent.reason))
             return
         event = build_event(crash, self.facts)
         scrubbed = scrub_event(event, self.identifiers(), stats=self.scrub_stats)
@@ -319,7 +349,12 @@ class App:
         await self._hold(admitted)
 
     async def _hold(self, event: dict[str, Any]) -> None:
-        """Keep a scrubbed event on disk until it can be sent."""
+        """Keep a scrubbed event on disk until it can be sent (or reviewed)."""
+        await asyncio.to_thread(self.payloads.held, event)
+        if self.config.review_reports:
+            await asyncio.to_thread(self.review_queue.hold, event)
+            _LOGGER.info("Report %s waits for your review in the panel", event["event_id"])
+            return
         await asyncio.to_thread(self.outbox.hold, event)
         if not self.config.dsn:
             _LOGGER.info("Report %s kept on this device (no DSN): %s", event["event_id"],
@@ -346,6 +381,10 @@ class App:
                     await self._hold(summary)
             if self.consent.state is Consent.ON and self.delivery.is_open:
                 await self.delivery.drain(self.consent.allows_sending)
+
+    def wake_delivery(self) -> None:
+        """Run the delivery loop now (something was put into the outbox)."""
+        self._wake_delivery.set()
 
     def _before_send(self, event: Any, hint: Any) -> Any:
         """sentry-sdk's before_send: scrub again (fails closed), log exactly what leaves."""
@@ -375,3 +414,51 @@ class App:
         if self.config.supervisor_token:
             ids.append(self.config.supervisor_token)
         return ids
+
+    def identifier_count(self) -> int:
+        """How many distinct values identifying this host the scrubber removes (the panel)."""
+        return len({i for i in self.identifiers() if i})
+
+    # --- the panel ---------------------------------------------------------------------------
+
+    def panel_facts(self) -> PanelFacts:
+        """What the panel shows that only the running daemon knows."""
+        consent = self.consent
+        return PanelFacts(
+            data_dir=self.config.data_dir,
+            consent_state=consent.state.value if consent else Consent.UNKNOWN.value,
+            consent_reason=consent.reason if consent else "not read yet",
+            consent_read_at=consent.read_at if consent else None,
+            dsn=self.config.dsn, dsn_source=self.config.dsn_source,
+            review=self.config.review_reports,
+            units=sorted(self._units),
+            logs=[stream.name for stream in default_streams()],
+            identifiers=self.identifier_count(),
+        )
+
+    async def review_send(self, event_id: str) -> str:
+        """The user pressed Send: the report goes into the outbox (consent still rules)."""
+        if self.consent is None or self.consent.state is Consent.OFF:
+            return "refused"
+        event = await asyncio.to_thread(self.review_queue.take, event_id)
+        if event is None:
+            return "gone"
+        await asyncio.to_thread(self.outbox.hold, event)
+        _LOGGER.info("Report %s: Send pressed in the panel", event_id)
+        self.wake_delivery()
+        return "sent"
+
+    async def review_discard(self, event_id: str) -> str:
+        """The user pressed Discard: the report is deleted, and counted as discarded."""
+        event = await asyncio.to_thread(self.review_queue.take, event_id)
+        if event is None:
+            return "gone"
+
+        def settle() -> None:
+            self.outbox.hold(event)  # settled at once: counted, listed, never held again
+            self.outbox.remove(event_id, DROP_DISCARDED)
+            self.payloads.forget(event_id)
+
+        await asyncio.to_thread(settle)
+        _LOGGER.info("Report %s: discarded in the panel", event_id)
+        return "discarded"

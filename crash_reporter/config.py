@@ -16,9 +16,14 @@ from crash_reporter.const import (
     DEFAULT_SUPERVISOR_URL,
     ENV_DATA_DIR,
     ENV_DBUS_ADDRESS,
+    ENV_DEFAULT_DSN,
     ENV_DSN,
+    ENV_PANEL_PEER,
+    ENV_PANEL_PORT,
     ENV_SUPERVISOR_TOKEN,
     ENV_SUPERVISOR_URL,
+    INGRESS_PORT,
+    INGRESS_PROXY_ADDRESS,
     OPTIONS_FILE,
     OUTBOX_DIR,
     STATE_DIR,
@@ -44,6 +49,10 @@ class Config:
     log_level: str = "info"
     report_host_crashes: bool = False
     watch_units: tuple[str, ...] = ()
+    review_reports: bool = False
+    dsn_source: str = "none"  # "environment", "option", "built-in" (the image's) or "none"
+    panel_port: int = INGRESS_PORT
+    panel_peer: str = INGRESS_PROXY_ADDRESS  # the only address the panel answers
 
     @property
     def state_dir(self) -> Path:
@@ -62,7 +71,7 @@ class Config:
             f"token={'set' if self.supervisor_token else 'missing'}, "
             f"dbus_address={self.dbus_address or 'system bus'}, dsn={redact_dsn(self.dsn)}, "
             f"log_level={self.log_level}, report_host_crashes={self.report_host_crashes}, "
-            f"watch_units={list(self.watch_units)})"
+            f"watch_units={list(self.watch_units)}, review_reports={self.review_reports})"
         )
 
 
@@ -84,16 +93,20 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
     data_dir = Path(env.get(ENV_DATA_DIR) or DEFAULT_DATA_DIR)
     options = _read_options(data_dir / OPTIONS_FILE)
 
-    dsn = (env.get(ENV_DSN) or _opt_str(options, "dsn") or "").strip() or None
+    dsn, dsn_source = None, "none"
+    for source, value in (("environment", env.get(ENV_DSN)), ("option", _opt_str(options, "dsn")),
+                          ("built-in", env.get(ENV_DEFAULT_DSN))):
+        if value and value.strip():
+            dsn, dsn_source = value.strip(), source
+            break
     if dsn is not None and not _DSN.match(dsn):
-        raise ConfigError(f"dsn is not a Sentry DSN (expected https://<key>@<host>/<project>): "
-                          f"{redact_dsn(dsn)}")
+        raise ConfigError(f"dsn ({dsn_source}) is not a Sentry DSN (expected "
+                          f"https://<key>@<host>/<project>): {redact_dsn(dsn)}")
     log_level = (_opt_str(options, "log_level") or "info").lower()
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"log_level must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}")
-    report_host = options.get("report_host_crashes", False)
-    if not isinstance(report_host, bool):
-        raise ConfigError("report_host_crashes must be true or false")
+    report_host = _opt_bool(options, "report_host_crashes")
+    review = _opt_bool(options, "review_reports")
     units_raw = options.get("watch_units", [])
     if not isinstance(units_raw, list) or not all(isinstance(u, str) for u in units_raw):
         raise ConfigError("watch_units must be a list of unit names")
@@ -110,7 +123,21 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         log_level=log_level,
         report_host_crashes=report_host,
         watch_units=tuple(dict.fromkeys(units_raw)),
+        review_reports=review,
+        dsn_source=dsn_source,
+        panel_port=_env_port(env),
+        panel_peer=env.get(ENV_PANEL_PEER) or INGRESS_PROXY_ADDRESS,
     )
+
+
+def _env_port(env: Mapping[str, str]) -> int:
+    """The panel's port: the ingress port, or (tests) CRASH_REPORTER_PANEL_PORT (0: any)."""
+    raw = env.get(ENV_PANEL_PORT)
+    if not raw:
+        return INGRESS_PORT
+    if not raw.isdigit() or int(raw) > 65535:
+        raise ConfigError(f"{ENV_PANEL_PORT} must be a port number, not {raw!r}")
+    return int(raw)
 
 
 def _read_options(path: Path) -> dict[str, Any]:
@@ -129,6 +156,14 @@ def _read_options(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must hold a JSON object")
     return data
+
+
+def _opt_bool(options: Mapping[str, object], key: str) -> bool:
+    """Read an optional boolean option (default false)."""
+    value = options.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key} must be true or false")
+    return value
 
 
 def _opt_str(options: Mapping[str, object], key: str) -> str | None:

@@ -64,6 +64,11 @@ class ConsentGate:
         return self._state
 
     @property
+    def read_at(self) -> float | None:
+        """When the state was last read (None before the first read)."""
+        return self._read_at
+
+    @property
     def reason(self) -> str:
         """Why the state is what it is."""
         return self._reason

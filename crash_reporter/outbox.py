@@ -60,6 +60,7 @@ DROP_CORRUPT = "corrupt"
 DROP_CONSENT_OFF = "consent_off"
 DROP_BEFORE_SEND = "before_send"
 DROP_SCRUB_FAILED = "scrub_failed"
+DROP_DISCARDED = "discarded"  # the user pressed Discard in the panel
 
 _HEX = frozenset("0123456789abcdef")
 

@@ -192,6 +192,7 @@ class Delivery:
         backoff_cap_s: float = BACKOFF_CAP_S,
         max_server_errors: int = MAX_SERVER_ERRORS,
         compress: bool = True,
+        on_payload: Callable[[Event], None] | None = None,
     ) -> None:
         """Prepare (no client yet: `open()` creates it when consent is ON)."""
         self._outbox = outbox
@@ -206,6 +207,7 @@ class Delivery:
         self._backoff_cap_s = backoff_cap_s
         self._max_server_errors = max_server_errors
         self._compress = compress
+        self._on_payload = on_payload
         self._dsn: str | None = None
         self._url = ""
         self._auth = ""
@@ -277,6 +279,8 @@ class Delivery:
             if key in result and not result[key]:
                 del result[key]
         result.pop("server_name", None)
+        if self._on_payload is not None:
+            self._on_payload(result)  # the exact payload that goes into the envelope
         return result
 
     async def close(self) -> None:

@@ -32,8 +32,9 @@ def _read_consent(path: Path) -> dict[str, Any] | None:
             "reason": str(doc.get("reason", ""))}
 
 
-def read_status(data_dir: Path, *, now: float | None = None) -> dict[str, Any]:
-    """Everything `status` shows, as a JSON-able dict."""
+def read_status(data_dir: Path, *, now: float | None = None,
+                recent: int = RECENT_SHOWN) -> dict[str, Any]:
+    """Everything `status` shows (and the panel), as a JSON-able dict."""
     now = time.time() if now is None else now
     data_dir = Path(data_dir)
     outbox_dir = data_dir / OUTBOX_DIR
@@ -69,7 +70,10 @@ def read_status(data_dir: Path, *, now: float | None = None) -> dict[str, Any]:
                                   for s in flood["signatures"].values()),
             "signatures": len(flood["signatures"]),
         },
-        "recent": list(reversed(state["recent"]))[:RECENT_SHOWN],
+        "recent": list(reversed(state["recent"]))[:recent],
+        "pending_reports": [{"event_id": r.event_id, "held_at": r.held_at, "title": r.title,
+                             "stage": "held" if isinstance(r, HeldReport) else "ready"}
+                            for r in entries],
     }
 
 
@@ -78,11 +82,12 @@ def _when(epoch: Any, now: float) -> str:
     if not isinstance(epoch, int | float):
         return "never"
     stamp = datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return f"{stamp} ({_span(now - epoch)} ago)" if epoch <= now else \
-        f"{stamp} (in {_span(epoch - now)})"
+    return f"{stamp} ({render_span(now - epoch)} ago)" if epoch <= now else \
+        f"{stamp} (in {render_span(epoch - now)})"
 
 
-def _span(seconds: float) -> str:
+def render_span(seconds: float) -> str:
+    """A duration in the largest fitting unit: '42 s', '3.5 min', '2.0 h', '1.5 d'."""
     seconds = max(0.0, seconds)
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -26,9 +27,22 @@ ROOT = Path(__file__).resolve().parent.parent
 LINE_MAX = 220  # echoed lines are shortened; `lines` keeps them whole
 
 
+def shorten(line: str, limit: int = LINE_MAX) -> str:
+    """The line, or its first words up to `limit` and how much was left out (never mid-word)."""
+    if len(line) <= limit:
+        return line
+    cut = line.rfind(" ", 0, limit)
+    cut = cut if cut > limit // 2 else limit
+    return f"{line[:cut].rstrip()} ... ({len(line) - cut} more characters)"
+
+
 def daemon_env(supervisor: SupervisorStandIn, data_dir: Path, dbus_address: str,
-               dsn: str | None) -> dict[str, str]:
-    """The environment the daemon runs in: this one, minus any CRASH_REPORTER_* of ours."""
+               dsn: str | None, *, panel_peer: str | None = None) -> dict[str, str]:
+    """The environment the daemon runs in: this one, minus any CRASH_REPORTER_* of ours.
+
+    Its panel listens on a free port (see `Daemon.panel_port`) and answers only
+    `panel_peer` (the ingress stand-in's address; default: the real proxy's, so nobody here).
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRASH_REPORTER_")}
     env.update({
         "SUPERVISOR_URL": supervisor.url,
@@ -36,7 +50,10 @@ def daemon_env(supervisor: SupervisorStandIn, data_dir: Path, dbus_address: str,
         "CRASH_REPORTER_DATA_DIR": str(data_dir),
         "CRASH_REPORTER_DBUS_ADDRESS": dbus_address,
         "PYTHONUNBUFFERED": "1",
+        "CRASH_REPORTER_PANEL_PORT": "0",
     })
+    if panel_peer:
+        env["CRASH_REPORTER_PANEL_PEER"] = panel_peer
     if dsn:
         env["CRASH_REPORTER_DSN"] = dsn
     return env
@@ -79,7 +96,7 @@ class Daemon:
             line = raw.decode("utf-8", "replace").rstrip()
             self.lines.append(line)
             if self._echo:
-                shown = line if len(line) <= LINE_MAX else line[:LINE_MAX] + " ..."
+                shown = shorten(line)
                 print(f"    daemon | {shown}", flush=True)
             self._new_line.set()
 
@@ -97,6 +114,12 @@ class Daemon:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(min(remaining, 0.5)):
                     await self._new_line.wait()
+
+    async def panel_port(self, timeout_s: float = 10.0) -> int | None:
+        """The port the daemon's panel listens on (from its log), None if it did not say."""
+        line = await self.wait_for("Panel listening on port", timeout_s)
+        match = re.search(r"Panel listening on port (\d+)", line or "")
+        return int(match[1]) if match else None
 
     async def stop(self) -> float:
         """SIGTERM; return how long the clean shutdown took (seconds)."""

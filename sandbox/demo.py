@@ -5,8 +5,10 @@ Parts: Bugsink as the Sentry; a real systemd user manager on its private bus, in
 `io.hass.os` on that bus; a Supervisor API stand-in with diagnostics on. The daemon is
 started exactly as in the app (`python -m crash_reporter run`), configured through its
 environment. The demo shows the consent state, the report that was built, the issue as it
-landed in Bugsink (read back through Bugsink's API, with its URL), then turns diagnostics off
-the way the Supervisor does and shows that the next crashes are not sent.
+landed in Bugsink (read back through Bugsink's API, with its URL), the app's panel as the
+sidebar shows it (through an ingress stand-in, in headless Chromium; a screenshot is saved),
+then turns diagnostics off the way the Supervisor does and shows that the next crashes are
+not sent.
 
 Where a part cannot start here (no root for systemd's mount namespace, ...), it says which
 and carries on with the rest: without systemd the crash comes from the Supervisor's log.
@@ -25,8 +27,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from sandbox.browser import BrowserUnavailable, chromium
 from sandbox.bugsink import BugsinkProject, BugsinkServer, BugsinkUnavailable
 from sandbox.daemon import Daemon, daemon_env, set_diagnostics
+from sandbox.ingress import PEER, IngressStandIn
 from sandbox.os_agent import OsAgentStandIn
 from sandbox.supervisor_api import SupervisorStandIn
 from sandbox.systemd import SystemdUnavailable, SystemdUserManager
@@ -37,6 +41,34 @@ UNIT = "haos-agent.service"
 CRASH_COMMAND = ["/bin/sh", "-c", "sleep 0.3; kill -SEGV $$"]
 WAIT_REPORT_S = 25.0
 QUIET_AFTER_OFF_S = 8.0
+SCREENSHOT = ROOT / ".cache" / "demo" / "panel.png"
+
+
+async def show_panel(daemon: Daemon, stack: contextlib.AsyncExitStack) -> bool:
+    """Open the daemon's panel through the ingress stand-in; save a screenshot."""
+    port = await daemon.panel_port()
+    if port is None:
+        say("==> the panel did not start (see the daemon's log)")
+        return False
+    ingress = await stack.enter_async_context(IngressStandIn(port))
+    say(f"    panel URL (as the sidebar opens it, while the demo runs): {ingress.url}")
+    try:
+        async with chromium() as browser:
+            page = await browser.new_page(viewport={"width": 1000, "height": 900})
+            await page.goto(ingress.url)
+            first = page.locator("#reports summary").first
+            if await first.count():
+                await first.click()
+            await asyncio.to_thread(SCREENSHOT.parent.mkdir, parents=True, exist_ok=True)
+            await page.screenshot(path=str(SCREENSHOT), full_page=True)
+            consent = (await page.locator("#consent h2").text_content() or "").strip()
+            reports = await page.locator("#reports article").count()
+    except BrowserUnavailable as err:
+        say(f"    no screenshot: {err}")
+        return True
+    say(f"==> the panel says: {consent!r}; {reports} report(s) listed")
+    say(f"    screenshot: {SCREENSHOT}")
+    return True
 
 
 def say(text: str = "") -> None:
@@ -82,8 +114,9 @@ def show_event(stored: dict[str, Any], project: BugsinkProject) -> None:
     if loop:
         say(f"    crash loop:   {json.dumps(loop, sort_keys=True)}")
     say(f"    Bugsink URL:  {project.ui_url_for_issue(stored['issue'])}")
-    absent = not any(k in data for k in ("server_name", "user"))
-    say(f"    server_name / user absent: {absent}")
+    named = [k for k in ("server_name", "user") if k in data]
+    say("    identity:     " + ("none: no server name and no user, nothing names this machine"
+                               if not named else f"PRESENT ({', '.join(named)})"))
 
 
 async def crash_loop(manager: SystemdUserManager | None, supervisor: SupervisorStandIn) -> str:
@@ -102,7 +135,7 @@ async def crash_loop(manager: SystemdUserManager | None, supervisor: SupervisorS
 
 async def demo(keep: bool) -> int:
     """Run the whole demo; return the exit status."""
-    total = 6
+    total = 7
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="crash-reporter-demo-"))
     say("crash_reporter demo: the real daemon in a sandbox of real parts")
@@ -136,6 +169,7 @@ async def demo(keep: bool) -> int:
                 await os_agent.set_diagnostics(value)
 
         supervisor = SupervisorStandIn(diagnostics=True, on_diagnostics=on_diagnostics)
+        supervisor.like_this_machine()
         await stack.enter_async_context(supervisor)
         say(f"    {supervisor.url}: diagnostics on, supported")
 
@@ -145,7 +179,7 @@ async def demo(keep: bool) -> int:
         (data_dir / "options.json").write_text(json.dumps({"log_level": "info"}))
         env = daemon_env(supervisor, data_dir,
                          manager.address if manager else "unix:path=/nonexistent",
-                         project.dsn if project is not None else None)
+                         project.dsn if project is not None else None, panel_peer=PEER)
         daemon = Daemon(env, echo=True)
         await daemon.start()
         stack.push_async_callback(daemon.stop)
@@ -167,7 +201,10 @@ async def demo(keep: bool) -> int:
             show_event(stored, project)
         count_before = await project.stored_event_count() if project else 0
 
-        step(6, total, "diagnostics turned OFF (Settings > System > Analytics)")
+        step(6, total, "the panel in Home Assistant's sidebar (through an ingress stand-in)")
+        panel = await show_panel(daemon, stack)
+
+        step(7, total, "diagnostics turned OFF (Settings > System > Analytics)")
         mark = len(daemon.lines)
         await set_diagnostics(supervisor, False)
         off = await daemon.wait_for("consent is OFF", 10, mark)
@@ -182,6 +219,7 @@ async def demo(keep: bool) -> int:
         say(f"    daemon stopped on SIGTERM in {took:.1f} s")
         ok = bool(consent and off and stored is not None and after == count_before
                   and not more_sent) if project else bool(consent and off and not more_sent)
+        ok = ok and panel
     if not keep:
         shutil.rmtree(work, ignore_errors=True)
     say()

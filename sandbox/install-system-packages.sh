@@ -4,9 +4,11 @@
 #   util-linux                          unshare, for the private mount namespace
 #   golang-go                           rebuilds the Go crash fixtures (tests/fixtures/go)
 #   apparmor                            apparmor_parser checks the app's apparmor.txt
+#   chromium                            the panel's browser tests and the demo's screenshot
+#   shellcheck                          lints the s6 scripts (hadolint comes from PyPI)
 # Installs only what is missing, so a second run costs nothing.
 set -euo pipefail
-want=(systemd dbus dbus-user-session util-linux golang-go apparmor)
+want=(systemd dbus dbus-user-session util-linux golang-go apparmor chromium shellcheck)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -15,4 +17,4 @@ done
 echo "install-system-packages: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >&2
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -47,6 +47,7 @@ import asyncio
 import contextlib
 import hashlib
 import inspect
+import platform
 import re
 import secrets
 import socket
@@ -281,6 +282,20 @@ class SupervisorStandIn:
         self._site: web.SockSite | None = None
 
     # --- state the tests read or change -----------------------------------------------------
+
+    def like_this_machine(self) -> None:
+        """Describe this machine's CPU (amd64 on x86_64: a generic x86-64 HA OS install)."""
+        if platform.machine() not in ("x86_64", "AMD64"):
+            return  # the defaults describe an aarch64 Raspberry Pi 4
+        self.supervisor_info["arch"] = self.info["arch"] = "amd64"
+        self.info["machine"] = "generic-x86-64"
+        self.info["supported_arch"] = ["amd64", "i386"]
+        self.os_info["board"] = "generic-x86-64"
+        self.host_info["kernel"] = self.host_info["kernel"].replace("-raspi", "")
+        self.host_info["chassis"] = "desktop"
+        self.host_info["cpe"] = self.host_info["cpe"].replace("rpi4-64", "generic-x86-64")
+        self.os_info["data_disk"] = "Generic-NVMe-SSD-256G-0:0"
+
 
     @property
     def url(self) -> str:

@@ -27,7 +27,7 @@ import pytest
 
 from crash_reporter.app import App
 from crash_reporter.config import load_config
-from crash_reporter.const import ENV_DATA_DIR, ENV_DBUS_ADDRESS, ENV_DSN
+from crash_reporter.const import ENV_DATA_DIR, ENV_DBUS_ADDRESS, ENV_DSN, ENV_PANEL_PORT
 from sandbox.os_agent import OsAgentStandIn
 from sandbox.receiver import Receiver
 from sandbox.supervisor_api import SupervisorStandIn
@@ -118,7 +118,7 @@ async def daemon(p: Parts, log: LogWatch, dsn: str | None = None) -> AsyncIterat
     config = load_config({
         "SUPERVISOR_URL": p.supervisor.url, "SUPERVISOR_TOKEN": p.supervisor.token,
         ENV_DATA_DIR: str(p.data_dir), ENV_DBUS_ADDRESS: p.systemd.address,
-        ENV_DSN: dsn or p.sentry.dsn,
+        ENV_DSN: dsn or p.sentry.dsn, ENV_PANEL_PORT: "0",
     })
     app = App(config)
     task = asyncio.create_task(app.run())

@@ -51,6 +51,32 @@ def test_environment_dsn_overrides_option(tmp_path: Path) -> None:
     assert load_config(_env(tmp_path, CRASH_REPORTER_DSN=other)).dsn == other
 
 
+def test_the_images_built_in_dsn_is_the_default_and_the_option_overrides_it(
+        tmp_path: Path) -> None:
+    built_in = "https://projectkey@sentry.example.com/1"
+    env = _env(tmp_path, CRASH_REPORTER_DEFAULT_DSN=built_in)
+    config = load_config(env)
+    assert (config.dsn, config.dsn_source) == (built_in, "built-in")
+    _options(tmp_path, dsn=DSN)
+    config = load_config(env)
+    assert (config.dsn, config.dsn_source) == (DSN, "option")
+    config = load_config({**env, "CRASH_REPORTER_DSN": "http://k@127.0.0.1:9000/7"})
+    assert config.dsn_source == "environment"
+    _options(tmp_path, dsn="")
+    assert load_config(_env(tmp_path)).dsn_source == "none"
+    with pytest.raises(ConfigError, match="built-in"):
+        load_config(_env(tmp_path, CRASH_REPORTER_DEFAULT_DSN="not a dsn"))
+
+
+def test_review_reports_option(tmp_path: Path) -> None:
+    assert load_config(_env(tmp_path)).review_reports is False
+    _options(tmp_path, review_reports=True)
+    assert load_config(_env(tmp_path)).review_reports is True
+    _options(tmp_path, review_reports="yes")
+    with pytest.raises(ConfigError, match="review_reports must be true or false"):
+        load_config(_env(tmp_path))
+
+
 def test_empty_dsn_means_none(tmp_path: Path) -> None:
     _options(tmp_path, dsn="  ")
     assert load_config(_env(tmp_path)).dsn is None

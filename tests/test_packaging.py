@@ -481,7 +481,7 @@ def test_config_says_what_this_app_needs(config: dict[str, Any]) -> None:
     expected = {
         "slug": "crash_reporter", "name": "Crash Reporter", "arch": ["aarch64", "amd64"],
         "init": False, "hassio_api": True, "hassio_role": "manager", "host_dbus": True,
-        "startup": "services", "boot": "auto",
+        "startup": "services", "stage": "experimental", "ingress": True,
     }
     assert {key: config.get(key) for key in expected} == expected
     for key in BOOLEAN_KEYS:
@@ -519,7 +519,8 @@ BAD_CONFIGS: dict[str, tuple[str, Any, str]] = {
     "option of wrong type": ("options", _with_option(log_level="loud"), "'loud' is not one of"),
     "option of wrong kind": ("options", _with_option(report_host_crashes="perhaps"),
                              "expected a boolean"),
-    "required option missing": ("options", {"log_level": "info", "watch_units": []},
+    "required option missing": ("options", {"log_level": "info", "watch_units": [],
+                                            "review_reports": False},
                                 "Missing option 'report_host_crashes'"),
     "list element": ("options", _with_option(watch_units=["not a unit"]),
                      "'not a unit' does not match"),

@@ -700,7 +700,7 @@ async def test_app_keeps_a_report_for_a_real_unit_crash(
     async with SupervisorStandIn(diagnostics=True) as supervisor:
         app = App(Config(data_dir=tmp_path, supervisor_url=supervisor.url,
                          supervisor_token=supervisor.token, dbus_address=systemd.address,
-                         dsn=None))
+                         dsn=None, panel_port=0))
         task = asyncio.create_task(app.run(), name="app")
         try:
             await wait_for(
