@@ -12,7 +12,7 @@ import asyncio
 
 from crash_reporter.models import LogBatch
 
-MAX_QUEUED_LINES = 8192  # about 2-3 MB of queued LogLines at most (plus one chunk)
+MAX_QUEUED_LINES = 2048  # under 1 MB of queued LogLines (plus one chunk): a replay needs no more
 
 
 def _weight(record: object) -> int:
