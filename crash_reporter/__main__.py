@@ -15,8 +15,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crash_reporter import __version__
-from crash_reporter.const import DEFAULT_DATA_DIR, ENV_DATA_DIR
+from crash_reporter.const import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_SUPERVISOR_URL,
+    ENV_DATA_DIR,
+    ENV_DBUS_ADDRESS,
+    ENV_DEFAULT_DSN,
+    ENV_DSN,
+    ENV_PANEL_PEER,
+    ENV_PANEL_PORT,
+    ENV_SUPERVISOR_TOKEN,
+    ENV_SUPERVISOR_URL,
+    OPTIONS_FILE,
+)
 from crash_reporter.errors import ConfigError
+from crash_reporter.sources.log_format import FORMATS
 
 if TYPE_CHECKING:
     from crash_reporter.app import App
@@ -24,6 +37,26 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger("crash_reporter")
 
 SHUTDOWN_GRACE_S = 4.0
+EX_CONFIG = 78  # sysexits.h: the configuration is unusable (s6 and users can tell it apart)
+
+
+_RUN_EPILOG = f"""\
+options file:
+  ${ENV_DATA_DIR}/{OPTIONS_FILE} (the Supervisor writes /data/options.json): dsn, log_level,
+  report_host_crashes, watch_units, review_reports; a missing file or key means the default
+
+environment:
+  {ENV_SUPERVISOR_URL}     the Supervisor API (default {DEFAULT_SUPERVISOR_URL})
+  {ENV_SUPERVISOR_TOKEN}   its token (missing: consent UNKNOWN, nothing is sent)
+  {ENV_DATA_DIR}  options, state and outbox (default {DEFAULT_DATA_DIR})
+  {ENV_DBUS_ADDRESS}  a D-Bus address (default: the system bus)
+  {ENV_DSN}  the Sentry DSN (overrides the dsn option)
+  {ENV_DEFAULT_DSN}  the image's built-in DSN (the dsn option overrides it)
+  {ENV_PANEL_PEER}, {ENV_PANEL_PORT}  tests only: the ingress proxy's address, the
+                               panel's port
+
+exit status: 0 stopped by a signal, 1 an unexpected error, {EX_CONFIG} a configuration error
+"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,7 +79,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command")
 
-    run = sub.add_parser("run", help="run the daemon (configuration: options.json + env)")
+    run = sub.add_parser(
+        "run", help="run the daemon (configuration: options.json + env)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run the daemon until SIGTERM/SIGINT.",
+        epilog=_RUN_EPILOG,
+    )
     run.set_defaults(func=_cmd_run)
 
     scan = sub.add_parser("scan", help="find crashes in a saved log and print their reports")
@@ -56,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
                       help="all crashes found (default), or only what the daemon would send")
     scan.add_argument("--component", help="component of plain-text input (supervisor, os-agent)")
     scan.add_argument("--dsn", help="also send the printed events to this Sentry DSN")
+    scan.add_argument(
+        "--format", default="auto", choices=("auto", *FORMATS),
+        help="the input's form (default auto: json and export are told apart from text, and "
+             "each text line's form is recognised on its own; 'text' is the same for text "
+             "input; plain/cat take every line as a message)")
     scan.set_defaults(func=_cmd_scan)
 
     status = sub.add_parser("status", help="consent, outbox, counters and the last reports")
@@ -84,8 +127,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         config = load_config()
     except ConfigError as err:
         _setup_logging("info")
-        _LOGGER.error("Configuration error: %s", err)
-        return 2
+        _LOGGER.error("Configuration error: %s", err)  # (messages never hold a secret)
+        return EX_CONFIG
     _setup_logging(config.log_level)
     return asyncio.run(_run_until_signalled(App(config)))
 
@@ -124,6 +167,10 @@ def _cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(status, indent=2, sort_keys=True, default=str))
     else:
         print(render_status(status))
+    if not status["data_dir_exists"]:
+        print(f"crash-reporter status: the data dir {data_dir} does not exist (give it with "
+              f"--data-dir or ${ENV_DATA_DIR})", file=sys.stderr)
+        return 1
     return 0
 
 

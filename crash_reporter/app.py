@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import aiohttp
@@ -25,8 +27,11 @@ from crash_reporter.const import (
     HOST_UNITS,
     UNIT_COMPONENTS,
 )
+from crash_reporter.detect import RECORD_TIMEOUT_S
 from crash_reporter.detect.incidents import Joiner, LogCrashes
 from crash_reporter.detect.unit_exit import UnitCrashDetector
+from crash_reporter.errors import StorageError
+from crash_reporter.files import Faults, real_dir
 from crash_reporter.flood import FloodControl
 from crash_reporter.models import (
     BusNameChange,
@@ -43,6 +48,7 @@ from crash_reporter.outbox import (
     DROP_CONSENT_OFF,
     DROP_DISCARDED,
     DROP_SCRUB_FAILED,
+    DROP_STORAGE,
     Outbox,
     event_title,
     scan,
@@ -71,7 +77,12 @@ OUTBOX_MAX_REPORTS = 200
 OUTBOX_MAX_BYTES = 20_000_000
 MAX_LEARNED_HOSTNAMES = 32
 MAX_LOG_CLOCKS = 64  # followed log streams whose log time is tracked
+TASK_RESTART_MIN_S = 1.0  # a stage that failed unexpectedly is restarted after this ...
+TASK_RESTART_MAX_S = 60.0  # ... doubling up to this while it keeps failing
+UNHELD_RETRY_S = 5.0  # how often a report the disk refused is offered again
 STREAM_IDLE_S = 30.0  # a stream silent this long no longer holds the log clock back
+# record time-out + join window + intake tick, with a margin (see _log_followers)
+CURSOR_LAG_S = RECORD_TIMEOUT_S + JOIN_WINDOW_S + INTAKE_TICK_S + 6.0
 
 
 def off_words(reason: str) -> str:
@@ -136,9 +147,13 @@ class App:
         self.scrub_stats = ScrubStats()
         self._scrub_before_send = make_before_send(self.identifiers, self._on_scrub_drop,
                                                    self.scrub_stats)
+        self.faults = Faults()  # storage faults of every store, counted in the outbox state
         self.outbox = Outbox(config.outbox_dir, max_reports=OUTBOX_MAX_REPORTS,
-                             max_bytes=OUTBOX_MAX_BYTES, clock=clock)
-        self.flood = FloodControl(config.state_dir / "flood.json", clock=clock)
+                             max_bytes=OUTBOX_MAX_BYTES, clock=clock, faults=self.faults)
+        self.flood = FloodControl(config.state_dir / "flood.json", clock=clock,
+                                  faults=self.faults)
+        # Reports the disk refused to hold (full, EIO, read-only): held again when it lets.
+        self._unheld: deque[dict[str, Any]] = deque()
         self.review_queue = ReviewQueue(config.outbox_dir, clock=clock)
         self.payloads = PayloadRecord(config.state_dir, clock=clock)
         self.panel = Panel(self, port=config.panel_port, trusted_peer=config.panel_peer)
@@ -151,14 +166,18 @@ class App:
     async def run(self) -> None:
         """Run every stage until cancelled (SIGTERM), then close cleanly."""
         _LOGGER.info("crash_reporter starting: %r", self.config)
-        await asyncio.to_thread(self.config.state_dir.mkdir, parents=True, exist_ok=True)
+        try:
+            await asyncio.to_thread(real_dir, self.config.state_dir, self.faults)
+        except OSError as err:  # carry on: every write retries, faults are counted
+            self.faults.io_error("state", f"making {self.config.state_dir}", err)
         timeout = aiohttp.ClientTimeout(total=None, connect=10)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             api = SupervisorApi(session, self.config.supervisor_url, self.config.supervisor_token)
             if not self.config.supervisor_token:
                 _LOGGER.error("SUPERVISOR_TOKEN is not set: consent cannot be read, nothing "
                               "will be sent (is hassio_api enabled?)")
-            self.consent = ConsentGate(api, self.config.state_dir, clock=self._clock)
+            self.consent = ConsentGate(api, self.config.state_dir, clock=self._clock,
+                                       faults=self.faults)
             self.delivery = Delivery(self.outbox, self.config.dsn, self._before_send, session,
                                      clock=self._clock, on_payload=self.payloads.prepared)
             self.consent.add_listener(self._on_consent_change)
@@ -173,24 +192,54 @@ class App:
                              redact_dsn(self.config.dsn))
             try:
                 async with asyncio.TaskGroup() as tg:
-                    tg.create_task(self._refresh_facts(api), name="facts")
-                    tg.create_task(self._consent_timer(), name="consent")
-                    tg.create_task(self.bus.run(self.records), name="dbus")
-                    tg.create_task(self._intake(), name="intake")
-                    tg.create_task(self._deliver(), name="delivery")
-                    tg.create_task(self.panel.run(), name="panel")
+                    keep = self._keep_running
+                    bus = self.bus
+                    tg.create_task(keep("facts", lambda: self._refresh_facts(api)), name="facts")
+                    tg.create_task(keep("consent", self._consent_timer), name="consent")
+                    tg.create_task(keep("dbus", lambda: bus.run(self.records)), name="dbus")
+                    tg.create_task(keep("intake", self._intake), name="intake")
+                    tg.create_task(keep("delivery", self._deliver), name="delivery")
+                    tg.create_task(keep("panel", self.panel.run), name="panel")
                     for follower in self._log_followers(session):
-                        tg.create_task(follower.run(self.records), name=f"log {follower.name}")
+                        tg.create_task(keep(f"log {follower.name}",
+                                            functools.partial(follower.run, self.records)),
+                                       name=f"log {follower.name}")
                     self.started.set()
             finally:
                 await self.delivery.close()
                 _LOGGER.info("crash_reporter stopped")
 
+    async def _keep_running(self, name: str,
+                            stage: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run one stage for ever: an unexpected error is logged and the stage restarted.
+
+        Every stage handles the faults it knows (sources reconnect, storage faults are
+        counted); this is the last line, so that a bug met by one input never stops the
+        daemon (s6 would restart it, but a crash loop on a state file would stop it for good).
+        """
+        delay = TASK_RESTART_MIN_S
+        while True:
+            started = time.monotonic()
+            try:
+                await stage()
+                return
+            except Exception as err:  # the last line: logged with its type, restarted
+                _LOGGER.error("The %s stage failed (%s); restarting it in %.0f s", name,
+                              type(err).__name__, delay)
+                _LOGGER.debug("The %s stage failed", name, exc_info=err)  # (may hold data)
+            await asyncio.sleep(delay)
+            ran = time.monotonic() - started
+            delay = TASK_RESTART_MIN_S if ran > 300 else min(delay * 2, TASK_RESTART_MAX_S)
+
     def _log_followers(self, session: aiohttp.ClientSession) -> list[LogFollower]:
         """One follower per log stream (none without a token: the API would refuse them)."""
         if not self.config.supervisor_token:
             return []
-        cursors = CursorStore(self.config.state_dir)
+        # Positions are written CURSOR_LAG_S late, and not while a report waits in memory:
+        # after a kill, what was read since is read again (same event ids), so a crash
+        # between its lines being read and its report being on disk is never lost.
+        cursors = CursorStore(self.config.state_dir, self.faults, lag_s=CURSOR_LAG_S,
+                              hold=lambda: bool(self._unheld))
         followers = [LogFollower(session, self.config.supervisor_url,
                                  self.config.supervisor_token, stream, cursors)
                      for stream in default_streams()]
@@ -216,6 +265,7 @@ class App:
             return
         await self.delivery.close()  # no client while OFF or UNKNOWN; nothing is flushed
         if new is Consent.OFF:
+            self._unheld.clear()  # (what the disk refused is deleted like the outbox)
             removed = await asyncio.to_thread(self._purge_unsent)
             folded = await asyncio.to_thread(self.flood.purge)
             if removed or folded:
@@ -348,14 +398,34 @@ class App:
             return
         await self._hold(admitted)
 
-    async def _hold(self, event: dict[str, Any]) -> None:
-        """Keep a scrubbed event on disk until it can be sent (or reviewed)."""
-        await asyncio.to_thread(self.payloads.held, event)
-        if self.config.review_reports:
-            await asyncio.to_thread(self.review_queue.hold, event)
-            _LOGGER.info("Report %s waits for your review in the panel", event["event_id"])
+    async def _hold(self, event: dict[str, Any], *, again: bool = False) -> None:
+        """Keep a scrubbed event on disk until it can be sent or reviewed.
+
+        While the disk refuses it (full, EIO, read-only) it waits in memory and is offered
+        again every UNHELD_RETRY_S.
+        """
+        try:
+            await asyncio.to_thread(self.payloads.held, event)
+            if self.config.review_reports:
+                await asyncio.to_thread(self.review_queue.hold, event)
+                _LOGGER.info("Report %s waits for your review in the panel", event["event_id"])
+                return
+            await asyncio.to_thread(self.outbox.hold, event)
+        except (StorageError, OSError) as err:
+            if isinstance(err, OSError):
+                self.faults.io_error("review queue", "keeping a report", err)
+            if len(self._unheld) >= OUTBOX_MAX_REPORTS:
+                dropped = self._unheld.popleft()
+                _LOGGER.warning("Report %s dropped: the disk refused it for too long (%s)",
+                                dropped["event_id"], DROP_STORAGE)
+                with contextlib.suppress(StorageError):
+                    await asyncio.to_thread(self.outbox.count_drop, DROP_STORAGE)
+            self._unheld.append(event)
+            _LOGGER.log(logging.DEBUG if again else logging.INFO,
+                        "Report %s kept in memory until the disk takes it", event["event_id"])
+            if not again:  # the delivery loop offers it again within UNHELD_RETRY_S
+                self._wake_delivery.set()
             return
-        await asyncio.to_thread(self.outbox.hold, event)
         if not self.config.dsn:
             _LOGGER.info("Report %s kept on this device (no DSN): %s", event["event_id"],
                          json.dumps(event, sort_keys=True))
@@ -370,17 +440,29 @@ class App:
         """Drain the outbox whenever woken or due, while consent is ON."""
         assert self.delivery is not None and self.consent is not None
         while True:
-            due = [t for t in (self.delivery.next_wakeup(), self.flood.next_due()) if t]
+            due = [t for t in (self.delivery.next_wakeup(), self.flood.next_due(),
+                               self._clock() + UNHELD_RETRY_S if self._unheld else None) if t]
             timeout = max(0.0, min(due) - self._clock()) if due else None
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     await self._wake_delivery.wait()
             self._wake_delivery.clear()
-            if self.consent.state is not Consent.OFF:
-                for summary in await asyncio.to_thread(self.flood.due_summaries, self._clock()):
-                    await self._hold(summary)
-            if self.consent.state is Consent.ON and self.delivery.is_open:
-                await self.delivery.drain(self.consent.allows_sending)
+            try:
+                await self._deliver_once()
+            except StorageError as err:  # the outbox cannot even be opened: later
+                _LOGGER.debug("Delivery waits for the disk: %s", err)
+                await asyncio.sleep(UNHELD_RETRY_S)
+
+    async def _deliver_once(self) -> None:
+        """Hold again what the disk refused, hold due summaries, drain while ON."""
+        assert self.consent is not None
+        for _ in range(len(self._unheld)):
+            await self._hold(self._unheld.popleft(), again=True)
+        if self.consent.state is not Consent.OFF:
+            for summary in await asyncio.to_thread(self.flood.due_summaries, self._clock()):
+                await self._hold(summary)
+        if self.consent.state is Consent.ON and self.delivery and self.delivery.is_open:
+            await self.delivery.drain(self.consent.allows_sending)
 
     def wake_delivery(self) -> None:
         """Run the delivery loop now (something was put into the outbox)."""

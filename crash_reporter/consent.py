@@ -12,14 +12,24 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from crash_reporter.files import read_json_state, write_json
+from crash_reporter.files import NUMBER, Faults, Opt, load_state, write_json
 from crash_reporter.models import Consent
 
 _LOGGER = logging.getLogger(__name__)
 
 CONSENT_FILE = "consent.json"
+CONSENT_SHAPE: dict[str, object] = {"state": str, "reason": str, "read_at": Opt(NUMBER),
+                                    "on_since": Opt(NUMBER)}
+
+
+def read_consent_file(path: Path, faults: Faults | None = None, *,
+                      read_only: bool = True) -> dict[str, Any]:
+    """The saved consent (state "" when there is none)."""
+    return load_state(path, CONSENT_SHAPE,
+                      {"state": "", "reason": "", "read_at": None, "on_since": None},
+                      faults=faults, area="consent state", read_only=read_only)
 
 ChangeListener = Callable[[Consent, Consent], Awaitable[None]]
 
@@ -40,14 +50,16 @@ class ConsentGate:
         state_dir: Path,
         *,
         clock: Callable[[], float] = time.time,
+        faults: Faults | None = None,
     ) -> None:
         """Start UNKNOWN until the first read."""
+        self._faults = Faults() if faults is None else faults
         self._reader = reader
         self._state_file = state_dir / CONSENT_FILE
         self._clock = clock
         self._state = Consent.UNKNOWN
         self._reason = "not read yet"
-        saved = read_json_state(self._state_file, {"state": "", "on_since": 0.0})
+        saved = read_consent_file(self._state_file, self._faults, read_only=False)
         # The last definite answer of an earlier run: an opt-in seen now after an OFF then
         # starts a new ON period, and nothing that happened before it is ever kept.
         self._last_definite = (Consent(saved["state"]) if saved["state"] in ("on", "off")
@@ -133,4 +145,6 @@ class ConsentGate:
         try:
             write_json(self._state_file, doc)
         except OSError as err:
-            _LOGGER.warning("Cannot write %s: %s", self._state_file, err)
+            self._faults.io_error("consent state", f"writing {self._state_file.name}", err)
+        else:
+            self._faults.io_ok("consent state")

@@ -82,6 +82,7 @@ DBUS_RECONNECT_MAX_S: Final = 30.0
 
 # --- Supervisor API ---------------------------------------------------------------------
 API_TIMEOUT_S: Final = 10.0
+API_MAX_BODY_BYTES: Final = 1 << 20  # an info answer is a few KB; a bigger one is not read
 CONSENT_REFRESH_S: Final = 300.0
 CONSENT_RETRY_S: Final = 30.0  # while UNKNOWN: held reports wait for an answer
 

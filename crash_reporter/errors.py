@@ -29,3 +29,7 @@ class SupervisorApiError(SourceError):
 
 class InputError(CrashReporterError):
     """Input given on the command line cannot be read."""
+
+
+class StorageError(CrashReporterError):
+    """The data dir refused a write (full, EIO, EACCES, read-only); the caller retries later."""

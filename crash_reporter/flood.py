@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import errno
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -34,7 +36,18 @@ from pathlib import Path
 from typing import Any
 
 from crash_reporter.const import LOOP_SUMMARY_INTERVAL_S
-from crash_reporter.files import read_json_state, write_json
+from crash_reporter.files import (
+    NUMBER,
+    DictOf,
+    Faults,
+    ListOf,
+    Opt,
+    load_state,
+    read_nofollow,
+    real_dir,
+    regular_files,
+    write_json,
+)
 from crash_reporter.outbox import valid_event_id
 
 _LOGGER = logging.getLogger(__name__)
@@ -93,9 +106,22 @@ def _empty() -> dict[str, Any]:
             "counters": {"admitted": 0, "folded": 0, "summaries": 0, "evicted_counts": 0}}
 
 
-def read_flood_state(state_file: Path) -> dict[str, Any]:
-    """The persisted flood-control state (fresh if missing or unreadable)."""
-    return read_json_state(state_file, _empty())
+FLOOD_SHAPE: dict[str, Any] = {
+    "v": int,
+    "signatures": DictOf({"sent": ListOf(NUMBER), "folded": int, "first": Opt(NUMBER),
+                          "last": Opt(NUMBER), "body": Opt(str), "seen": NUMBER}),
+    "global": ListOf(NUMBER),
+    "decided": DictOf(object),  # False (folded), None (admitted) or an annotation object
+    "handed": ListOf(str),
+    "counters": {"admitted": int, "folded": int, "summaries": int, "evicted_counts": int},
+}
+
+
+def read_flood_state(state_file: Path, faults: Faults | None = None, *,
+                     read_only: bool = True) -> dict[str, Any]:
+    """The persisted flood-control state (fresh if missing, unreadable or of the wrong shape)."""
+    return load_state(state_file, FLOOD_SHAPE, _empty(), faults=faults, area="flood control",
+                      read_only=read_only)
 
 
 class FloodControl:
@@ -110,8 +136,14 @@ class FloodControl:
         min_interval_s: float = LOOP_SUMMARY_INTERVAL_S,
         max_signatures: int = 256,
         clock: Callable[[], float] = time.time,
+        faults: Faults | None = None,
     ) -> None:
-        """Prepare; the state is read lazily on the first call (call from a thread)."""
+        """Prepare; the state is read lazily on the first call (call from a thread).
+
+        Storage faults are counted in `faults` and never raised: the decisions stand in
+        memory and are written with the next write that succeeds.
+        """
+        self.faults = Faults() if faults is None else faults
         self.state_file = Path(state_file)
         self.bodies = self.state_file.parent / f"{self.state_file.stem}.d"
         self.per_signature_per_day = per_signature_per_day
@@ -127,27 +159,45 @@ class FloodControl:
 
     def _load(self) -> dict[str, Any]:
         if self._state is None:
-            self._state = read_flood_state(self.state_file)
+            state = read_flood_state(self.state_file, self.faults, read_only=False)
             # The first due_summaries() re-hands what the previous run handed out.
-            self._restarted = bool(self._state["handed"])
-            self.bodies.mkdir(parents=True, exist_ok=True)
+            self._restarted = bool(state["handed"])
+            try:
+                real_dir(self.bodies, self.faults)
+            except OSError as err:
+                self.faults.io_error("flood control", "making its directory", err)
+            self._state = state
         return self._state
 
     def _save(self) -> None:
         assert self._state is not None
         self._gc_bodies()
-        write_json(self.state_file, self._state)
+        try:
+            write_json(self.state_file, self._state)
+        except OSError as err:
+            self.faults.io_error("flood control", "writing its state", err)
+        else:
+            self.faults.io_ok("flood control")
 
     def _body_path(self, event_id: str) -> Path:
         return self.bodies / f"{event_id}.json"
 
     def _write_body(self, event: dict[str, Any]) -> None:
-        write_json(self._body_path(str(event["event_id"])), event, self.bodies)
+        try:
+            write_json(self._body_path(str(event["event_id"])), event, self.bodies)
+        except OSError as err:  # (a summary of it, or its re-hand after a restart, is lost)
+            self.faults.io_error("flood control", "keeping a report body", err)
 
     def _read_body(self, event_id: str) -> dict[str, Any] | None:
+        if not valid_event_id(event_id):
+            return None
         try:
-            doc = json.loads(self._body_path(event_id).read_bytes())
-        except (OSError, ValueError):
+            doc = json.loads(read_nofollow(self._body_path(event_id)))
+        except OSError as err:
+            if err.errno != errno.ENOENT:
+                self.faults.io_error("flood control", "reading a report body", err)
+            return None
+        except (ValueError, RecursionError):
             return None
         return doc if isinstance(doc, dict) else None
 
@@ -156,11 +206,10 @@ class FloodControl:
         assert self._state is not None
         keep = {s["body"] for s in self._state["signatures"].values() if s.get("body")}
         keep.update(self._state["handed"])
-        with contextlib.suppress(OSError):
-            for path in self.bodies.iterdir():
-                if path.stem not in keep and path.suffix == ".json":
-                    with contextlib.suppress(OSError):
-                        path.unlink()
+        for entry in regular_files(self.bodies):
+            if entry.name.endswith(".json") and entry.name[:-5] not in keep:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
     # --- windows ----------------------------------------------------------------------------
 
@@ -231,7 +280,7 @@ class FloodControl:
                 previous = decided[event_id]
                 if previous is False:
                     return None
-                return annotate(event, previous) if previous else event
+                return annotate(event, previous) if isinstance(previous, dict) else event
             now = self._clock()
             self._prune(state, now)
             sig = self._signature(state, signature, now)

@@ -24,9 +24,11 @@ that were settled are remembered (bounded), so the same occurrence is never held
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -34,7 +36,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crash_reporter.files import atomic_write, fsync_dir, read_json_state, write_json
+from crash_reporter.errors import StorageError
+from crash_reporter.files import (
+    NUMBER,
+    DictOf,
+    Faults,
+    Invalid,
+    ListOf,
+    atomic_write,
+    conform,
+    fsync_dir,
+    load_state,
+    read_nofollow,
+    real_dir,
+    regular_files,
+    write_json,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,6 +64,7 @@ READY_SUFFIX = ".env"
 FORMAT_VERSION = 1
 
 MAX_AGE_S = 30 * 86400.0
+UNREADABLE_RETRY_S = 60.0  # how often reports that could not be read are tried again
 RECENT_MAX = 20  # reports shown by `status`
 SETTLED_MAX = 2000  # event ids remembered as sent/dropped (never held again)
 TITLE_MAX = 120
@@ -60,6 +78,7 @@ DROP_CORRUPT = "corrupt"
 DROP_CONSENT_OFF = "consent_off"
 DROP_BEFORE_SEND = "before_send"
 DROP_SCRUB_FAILED = "scrub_failed"
+DROP_STORAGE = "storage"  # the disk refused a report for longer than memory could keep it
 DROP_DISCARDED = "discarded"  # the user pressed Discard in the panel
 
 _HEX = frozenset("0123456789abcdef")
@@ -119,68 +138,138 @@ def _empty_state() -> dict[str, Any]:
         "rate_limits": {},
         "backoff": {"failures": 0, "retry_at": 0.0},
         "attempts": {},
+        "faults": {},
     }
 
 
-def read_state(root: Path) -> dict[str, Any]:
-    """The persisted outbox state (fresh if missing or unreadable)."""
-    return read_json_state(root / STATE_FILE, _empty_state())
+# The shapes of the outbox's files (checked on load: files.load_state / files.conform).
+STATE_SHAPE: dict[str, Any] = {
+    "v": int,
+    "counters": {"held": int, "sent": int, "dropped": DictOf(int)},
+    "recent": ListOf({"event_id": str, "title": str, "held_at": NUMBER, "outcome": str,
+                      "at": NUMBER}),
+    "settled": DictOf(NUMBER),
+    "rate_limits": DictOf(NUMBER),
+    "backoff": {"failures": int, "retry_at": NUMBER},
+    "attempts": DictOf({"n": int, "server_errors": int, "last_error": str, "at": NUMBER}),
+    "faults": DictOf(int),
+}
+HELD_SHAPE: dict[str, Any] = {"held_at": NUMBER, "title": str, "event": DictOf(object)}
+HELD_DEFAULTS: dict[str, Any] = {"title": ""}
+READY_SHAPE: dict[str, Any] = {"held_at": NUMBER, "queued_at": NUMBER, "title": str,
+                               "categories": ListOf(str)}
+READY_DEFAULTS: dict[str, Any] = {"queued_at": 0.0, "title": "", "categories": []}
+META_MAX_BYTES = 65536
 
 
-def _read_ready_meta(path: Path) -> tuple[dict[str, Any], int] | None:
-    """The meta line of a ready file and the envelope's size, or None if unreadable."""
+def read_state(root: Path, faults: Faults | None = None, *,
+               read_only: bool = True) -> dict[str, Any]:
+    """The persisted outbox state (fresh if missing, unreadable or of the wrong shape)."""
+    return load_state(root / STATE_FILE, STATE_SHAPE, _empty_state(), faults=faults,
+                      area="outbox", read_only=read_only)
+
+
+def _read_ready_meta(path: Path) -> tuple[dict[str, Any], int]:
+    """The meta line of a ready file and the envelope's size.
+
+    Raises OSError when it cannot be read now, Invalid/ValueError when it is bad.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise Invalid("not a regular file")
+        line = fh.readline(META_MAX_BYTES)
+        size = os.fstat(fh.fileno()).st_size - len(line)
+    if not line.endswith(b"\n"):
+        raise Invalid("no meta line")
+    return conform(json.loads(line), READY_SHAPE, READY_DEFAULTS), size
+
+
+def _read_held(path: Path) -> tuple[dict[str, Any], int]:
+    """A held file's document and size (OSError: not now; Invalid/ValueError: bad)."""
+    raw = read_nofollow(path)
+    return conform(json.loads(raw), HELD_SHAPE, HELD_DEFAULTS), len(raw)
+
+
+@dataclass(slots=True)
+class Listing:
+    """What is in an outbox directory: reports, and files unreadable now or bad."""
+
+    held: list[HeldReport]
+    ready: list[ReadyEnvelope]
+    unreadable: dict[str, Path]  # event id -> file: cannot be read now (EIO, EACCES): kept
+    bad: list[Path]  # content proven bad (not JSON, wrong shape, a symlink, foreign names)
+
+
+def _is_bad(err: BaseException) -> bool:
+    """Does this error prove a file's content bad (not just unreadable now)?"""
+    return not isinstance(err, OSError) or err.errno == errno.ELOOP
+
+
+def list_outbox(root: Path) -> Listing:
+    """List what is in the outbox at `root`, read-only."""
+    out = Listing([], [], {}, [])
+    ready_ids: set[str] = set()
+    for entry in _entries_of(root / READY_DIR, out):
+        path, event_id = Path(entry.path), entry.name.removesuffix(READY_SUFFIX)
+        if not entry.name.endswith(READY_SUFFIX) or not valid_event_id(event_id):
+            out.bad.append(path)
+            continue
+        try:
+            meta, size = _read_ready_meta(path)
+        except (OSError, ValueError, RecursionError) as err:
+            if _is_bad(err):
+                out.bad.append(path)
+            else:
+                out.unreadable[event_id] = path
+            continue
+        out.ready.append(ReadyEnvelope(
+            event_id=event_id, held_at=float(meta["held_at"]),
+            queued_at=float(meta["queued_at"]), size=size, title=meta["title"],
+            categories=tuple(meta["categories"]),
+        ))
+        ready_ids.add(event_id)
+    for entry in _entries_of(root / HELD_DIR, out):
+        path, event_id = Path(entry.path), entry.name.removesuffix(HELD_SUFFIX)
+        if not entry.name.endswith(HELD_SUFFIX) or not valid_event_id(event_id):
+            out.bad.append(path)
+            continue
+        if event_id in ready_ids:
+            continue  # (killed between writing the envelope and removing the held copy)
+        try:
+            doc, size = _read_held(path)
+        except (OSError, ValueError, RecursionError) as err:
+            if _is_bad(err):
+                out.bad.append(path)
+            else:
+                out.unreadable[event_id] = path
+            continue
+        out.held.append(HeldReport(event_id, float(doc["held_at"]), size, doc["title"]))
+    out.held.sort(key=lambda r: (r.held_at, r.event_id))
+    out.ready.sort(key=lambda r: (r.held_at, r.event_id))
+    return out
+
+
+def _entries_of(directory: Path, listing: Listing) -> list[os.DirEntry[str]]:
+    """The entries of an outbox directory (anything but a regular file is bad)."""
     try:
-        with path.open("rb") as fh:
-            line = fh.readline(65536)
-            size = os.fstat(fh.fileno()).st_size - len(line)
-        meta = json.loads(line)
-    except (OSError, ValueError):
-        return None
-    if not isinstance(meta, dict) or not line.endswith(b"\n"):
-        return None
-    return meta, size
+        with os.scandir(directory) as it:
+            entries = list(it)
+    except OSError:
+        return []
+    files = []
+    for entry in entries:
+        if entry.is_file(follow_symlinks=False):
+            files.append(entry)
+        else:
+            listing.bad.append(Path(entry.path))
+    return files
 
 
 def scan(root: Path) -> tuple[list[HeldReport], list[ReadyEnvelope]]:
-    """List what is in the outbox at `root`, read-only (used by `crash-reporter status`)."""
-    held: list[HeldReport] = []
-    ready: list[ReadyEnvelope] = []
-    ready_ids: set[str] = set()
-    with contextlib.suppress(OSError):
-        for path in (root / READY_DIR).iterdir():
-            event_id = path.name.removesuffix(READY_SUFFIX)
-            if not path.name.endswith(READY_SUFFIX) or not valid_event_id(event_id):
-                continue
-            parsed = _read_ready_meta(path)
-            if parsed is None:
-                continue
-            meta, size = parsed
-            ready.append(ReadyEnvelope(
-                event_id=event_id,
-                held_at=float(meta.get("held_at", 0.0)),
-                queued_at=float(meta.get("queued_at", 0.0)),
-                size=size,
-                title=str(meta.get("title", "")),
-                categories=tuple(str(c) for c in meta.get("categories") or ()),
-            ))
-            ready_ids.add(event_id)
-    with contextlib.suppress(OSError):
-        for path in (root / HELD_DIR).iterdir():
-            event_id = path.name.removesuffix(HELD_SUFFIX)
-            if (not path.name.endswith(HELD_SUFFIX) or not valid_event_id(event_id)
-                    or event_id in ready_ids):
-                continue
-            try:
-                doc = json.loads(path.read_bytes())
-                size = path.stat().st_size
-            except (OSError, ValueError):
-                continue
-            if isinstance(doc, dict) and isinstance(doc.get("event"), dict):
-                held.append(HeldReport(event_id, float(doc.get("held_at", 0.0)), size,
-                                       str(doc.get("title", ""))))
-    held.sort(key=lambda r: (r.held_at, r.event_id))
-    ready.sort(key=lambda r: (r.held_at, r.event_id))
-    return held, ready
+    """The reports in the outbox at `root`, read-only (used by `crash-reporter status`)."""
+    listing = list_outbox(root)
+    return listing.held, listing.ready
 
 
 class Outbox:
@@ -194,9 +283,18 @@ class Outbox:
         max_bytes: int,
         max_age_s: float = MAX_AGE_S,
         clock: Callable[[], float] = time.time,
+        faults: Faults | None = None,
     ) -> None:
-        """Prepare; nothing is read or written until the first call (lazy, in a thread)."""
+        """Prepare; nothing is read or written until the first call (lazy, in a thread).
+
+        `faults` counts storage faults (shared with the other stores of the daemon); the
+        outbox keeps the counts in its state.json for `crash-reporter status`.
+        """
         self.root = Path(root)
+        self.faults = Faults() if faults is None else faults
+        self._fault_base: dict[str, int] = {}  # what earlier runs counted
+        self._unreadable: dict[str, Path] = {}  # reports that could not be read: kept
+        self._retry_unreadable_at = 0.0
         self.max_reports = max_reports
         self.max_bytes = max_bytes
         self.max_age_s = max_age_s
@@ -222,32 +320,41 @@ class Outbox:
     # --- loading ----------------------------------------------------------------------------
 
     def _ensure_loaded(self) -> None:
-        """Read the outbox once: clean temp files, drop corrupt ones, settle half moves."""
+        """Read the outbox once: clean temp files, drop corrupt ones, settle half moves.
+
+        Raises StorageError when the directories cannot even be made (the caller retries).
+        A report that cannot be read now (EIO, EACCES) is kept and tried again later; only
+        one whose content is proven bad (not JSON, the wrong shape, a symlink) is removed.
+        """
         if self._loaded:
             return
-        for sub in (HELD_DIR, READY_DIR, TMP_DIR):
-            (self.root / sub).mkdir(parents=True, exist_ok=True)
-        self._state = read_state(self.root)
-        for path in self._tmp.iterdir():
+        try:
+            for sub in (HELD_DIR, READY_DIR, TMP_DIR):
+                real_dir(self.root / sub, self.faults)
+        except OSError as err:
+            self.faults.io_error("outbox", "making its directories", err)
+            raise StorageError(f"outbox: {err.strerror or err}") from err
+        self._state = read_state(self.root, self.faults, read_only=False)
+        self._fault_base = dict(self._state["faults"])
+        for entry in regular_files(self._tmp):
             with contextlib.suppress(OSError):
-                path.unlink()
-        held, ready = scan(self.root)
-        self._ready = {r.event_id: r for r in ready}
-        self._held = {h.event_id: h for h in held}
-        known = {*self._held, *self._ready}
+                os.unlink(entry.path)
+        listing = list_outbox(self.root)
+        self._ready = {r.event_id: r for r in listing.ready}
+        self._held = {h.event_id: h for h in listing.held}
+        self._unreadable = listing.unreadable
+        for event_id in self._ready:  # killed between writing the envelope and removing
+            with contextlib.suppress(OSError):  # the held copy
+                self._held_path(event_id).unlink()
         corrupt = 0
-        for sub, suffix in ((HELD_DIR, HELD_SUFFIX), (READY_DIR, READY_SUFFIX)):
-            for path in (self.root / sub).iterdir():
-                event_id = path.name.removesuffix(suffix)
-                if sub == HELD_DIR and event_id in self._ready:
-                    # Killed between writing the envelope and removing the held copy.
-                    with contextlib.suppress(OSError):
-                        path.unlink()
-                elif event_id not in known:
-                    _LOGGER.warning("Outbox: removing unreadable file %s", path.name)
-                    with contextlib.suppress(OSError):
-                        path.unlink()
-                    corrupt += 1
+        for path in listing.bad:
+            _LOGGER.warning("Outbox: removing unusable file %s", path.name)
+            with contextlib.suppress(OSError):
+                path.unlink()  # (a symlink: the link itself, never what it points to)
+            corrupt += 1
+        if self._unreadable:
+            _LOGGER.warning("Outbox: %d report(s) cannot be read now; kept, tried again later",
+                            len(self._unreadable))
         settled = self._state["settled"]
         for event_id in [e for e in self._ready if e in settled]:
             # Killed after the outcome was recorded but before the file was removed.
@@ -262,7 +369,40 @@ class Outbox:
     # --- state ------------------------------------------------------------------------------
 
     def _save_state(self) -> None:
-        write_json(self.root / STATE_FILE, self._state, self._tmp)
+        """Write state.json; a storage fault is counted and the write retried next time."""
+        self._state["faults"] = self.faults.snapshot(self._fault_base)
+        try:
+            write_json(self.root / STATE_FILE, self._state, self._tmp)
+        except OSError as err:
+            self.faults.io_error("outbox", "writing its state", err)
+        else:
+            self.faults.io_ok("outbox")
+
+    def _retry_unreadable(self) -> None:
+        """Try again (at most once a minute) to read reports that could not be read."""
+        now = self._clock()
+        if not self._unreadable or now < self._retry_unreadable_at:
+            return
+        self._retry_unreadable_at = now + UNREADABLE_RETRY_S
+        for event_id, path in list(self._unreadable.items()):
+            try:
+                if path.parent.name == READY_DIR:
+                    meta, size = _read_ready_meta(path)
+                    self._ready[event_id] = ReadyEnvelope(
+                        event_id, float(meta["held_at"]), float(meta["queued_at"]), size,
+                        meta["title"], tuple(meta["categories"]))
+                else:
+                    doc, size = _read_held(path)
+                    self._held[event_id] = HeldReport(event_id, float(doc["held_at"]), size,
+                                                      doc["title"])
+            except (OSError, ValueError, RecursionError) as err:
+                if not _is_bad(err):
+                    continue
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                self._count_drop(DROP_CORRUPT)
+                _LOGGER.warning("Outbox: removing unusable file %s", path.name)
+            del self._unreadable[event_id]
 
     def _count_drop(self, reason: str, n: int = 1) -> None:
         dropped = self._state["counters"]["dropped"]
@@ -301,8 +441,13 @@ class Outbox:
 
     def _unlink(self, event_id: str) -> None:
         for path in (self._held_path(event_id), self._ready_path(event_id)):
-            with contextlib.suppress(FileNotFoundError):
+            try:
                 path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as err:
+                self.faults.io_error("outbox", f"removing {path.name}", err)
+        self._unreadable.pop(event_id, None)
         self._held.pop(event_id, None)
         self._ready.pop(event_id, None)
 
@@ -344,7 +489,8 @@ class Outbox:
         """Keep a scrubbed event on disk; False if it is not kept (see the log and counters).
 
         Idempotent per `event["event_id"]`: an id already in the outbox, or already settled
-        (sent or dropped), is not written again.
+        (sent or dropped), is not written again. Raises StorageError when the disk refuses
+        the write (the caller keeps the event and tries again later).
         """
         event_id = event.get("event_id")
         if not valid_event_id(event_id):
@@ -371,7 +517,12 @@ class Outbox:
                                 event_id, len(data), DROP_TOO_LARGE)
                 return False
             self._make_room(len(data))
-            atomic_write(self._held_path(event_id), data, self._tmp)
+            try:
+                atomic_write(self._held_path(event_id), data, self._tmp)
+            except OSError as err:
+                reason = self.faults.io_error("outbox", "holding a report", err)
+                raise StorageError(f"outbox: {reason}") from err
+            self.faults.io_ok("outbox")
             self._held[event_id] = HeldReport(event_id, now, len(data), title)
             self._state["counters"]["held"] += 1
             self._note_recent(event_id, title, "held")
@@ -382,23 +533,33 @@ class Outbox:
         """Held reports, oldest first (expired ones are dropped first)."""
         with self._lock:
             self._ensure_loaded()
+            self._retry_unreadable()
             self._expire()
             return sorted(self._held.values(), key=lambda r: (r.held_at, r.event_id))
 
     def load_held(self, event_id: str) -> dict[str, Any] | None:
-        """The held event itself (None if it is gone or unreadable)."""
+        """The held event itself (None if it is gone or cannot be read now).
+
+        A report that cannot be read now (EIO, EACCES, ...) stays; one whose content is
+        proven bad is dropped as corrupt.
+        """
         with self._lock:
             self._ensure_loaded()
             if event_id not in self._held:
                 return None
+            path = self._held_path(event_id)
             try:
-                doc = json.loads(self._held_path(event_id).read_bytes())
-            except (OSError, ValueError):
+                doc, _size = _read_held(path)
+            except (OSError, ValueError, RecursionError) as err:
+                if not _is_bad(err):
+                    assert isinstance(err, OSError)
+                    self.faults.io_error("outbox", f"reading {path.name}", err)
+                    return None
                 self._drop(self._held[event_id], DROP_CORRUPT)
                 self._save_state()
                 return None
-            event = doc.get("event") if isinstance(doc, dict) else None
-            return event if isinstance(event, dict) else None
+            event: dict[str, Any] = doc["event"]
+            return event
 
     # --- the ready stage --------------------------------------------------------------------
 
@@ -419,7 +580,11 @@ class Outbox:
             meta = {"v": FORMAT_VERSION, "held_at": held.held_at, "queued_at": now,
                     "title": held.title, "categories": list(cats)}
             line = json.dumps(meta, sort_keys=True, separators=(",", ":")).encode() + b"\n"
-            atomic_write(self._ready_path(event_id), line + data, self._tmp)
+            try:
+                atomic_write(self._ready_path(event_id), line + data, self._tmp)
+            except OSError as err:  # stays held; captured again on the next drain
+                self.faults.io_error("outbox", "writing an envelope", err)
+                return False
             self._ready[event_id] = ReadyEnvelope(event_id, held.held_at, now, len(data),
                                                   held.title, cats)
             del self._held[event_id]
@@ -435,6 +600,7 @@ class Outbox:
         """Envelopes waiting for delivery, oldest first (expired ones are dropped first)."""
         with self._lock:
             self._ensure_loaded()
+            self._retry_unreadable()
             self._expire()
             return sorted(self._ready.values(), key=lambda r: (r.held_at, r.event_id))
 
@@ -445,8 +611,10 @@ class Outbox:
             if event_id not in self._ready:
                 return None
             try:
-                raw = self._ready_path(event_id).read_bytes()
-            except OSError:
+                raw = read_nofollow(self._ready_path(event_id), self.max_bytes + META_MAX_BYTES)
+            except (OSError, Invalid) as err:  # (kept: a bad one fails at Sentry, final)
+                if isinstance(err, OSError):
+                    self.faults.io_error("outbox", "reading an envelope", err)
                 return None
             _, _, data = raw.partition(b"\n")
             return data
@@ -493,11 +661,16 @@ class Outbox:
                 self._unlink(entry.event_id)
                 self._count_drop(reason)
                 self._settle(entry.event_id, entry.title, f"deleted: {reason}")
-            for sub in (HELD_DIR, READY_DIR, TMP_DIR):
-                for path in (self.root / sub).iterdir():
-                    with contextlib.suppress(OSError):
-                        path.unlink()
+            for sub in (HELD_DIR, READY_DIR, TMP_DIR):  # regular files only: never through
+                for file in regular_files(self.root / sub):  # a symlink out of the data dir
+                    try:
+                        os.unlink(file.path)
+                    except FileNotFoundError:
+                        pass
+                    except OSError as err:
+                        self.faults.io_error("outbox", "deleting reports", err)
                 fsync_dir(self.root / sub)
+            self._unreadable.clear()
             self._state["attempts"] = {}
             self._save_state()
         if entries:
@@ -573,4 +746,6 @@ class Outbox:
                 "dropped": dict(counters["dropped"]),
                 "rate_limits": dict(self._state["rate_limits"]),
                 "recent": [dict(r) for r in self._state["recent"]],
+                "unreadable": len(self._unreadable),
+                "faults": self.faults.snapshot(self._fault_base),
             }

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from crash_reporter.files import atomic_write, fsync_dir
+from crash_reporter.files import atomic_write, fsync_dir, read_nofollow, real_dir, regular_files
 from crash_reporter.outbox import valid_event_id
 
 _LOGGER = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ class EventDir:
                             len(data))
             return False
         with self._lock:
+            real_dir(self.root)  # (never a symlink out of the data dir)
             atomic_write(self._path(event_id), data, self.root / "tmp")
             self._trim()
         return True
@@ -65,8 +66,8 @@ class EventDir:
         if not valid_event_id(event_id):
             return None
         try:
-            doc = json.loads(self._path(event_id).read_bytes())
-        except (OSError, ValueError):
+            doc = json.loads(read_nofollow(self._path(event_id), MAX_PAYLOAD_BYTES))
+        except (OSError, ValueError, RecursionError):  # (a symlink: ELOOP)
             return None
         return doc if isinstance(doc, dict) else None
 
@@ -85,12 +86,13 @@ class EventDir:
     def ids(self) -> list[str]:
         """Event ids present, oldest first (by modification time)."""
         entries: list[tuple[float, str]] = []
-        with contextlib.suppress(OSError):
-            for path in self.root.iterdir():
-                event_id = path.name.removesuffix(SUFFIX)
-                if path.name.endswith(SUFFIX) and valid_event_id(event_id):
-                    with contextlib.suppress(OSError):
-                        entries.append((path.stat().st_mtime, event_id))
+        if self.root.is_symlink():
+            return []
+        for entry in regular_files(self.root):  # (regular files only: never through a link)
+            event_id = entry.name.removesuffix(SUFFIX)
+            if entry.name.endswith(SUFFIX) and valid_event_id(event_id):
+                with contextlib.suppress(OSError):
+                    entries.append((entry.stat(follow_symlinks=False).st_mtime, event_id))
         return [event_id for _, event_id in sorted(entries)]
 
     def clear(self) -> int:

@@ -29,11 +29,16 @@ from crash_reporter.detect.incidents import LogCrashes, fold_loops, join_views
 from crash_reporter.models import Crash, HostFacts, LogLine
 from crash_reporter.report import build_event
 from crash_reporter.scrub import scrub_event
+from crash_reporter.sources.log_format import Format
 from crash_reporter.sources.prefilter import Gap, PrefilteredLines
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_SCOPE = frozenset({COMPONENT_SUPERVISOR, COMPONENT_OS_AGENT})
+EXIT_UNRECOGNISED = 3  # no crash, and no line in a form scan knows
+KNOWN_FORMS = ("the Supervisor API's plain and verbose forms; journalctl -o short, "
+               "short-precise, short-iso, short-iso-precise, short-full, short-unix, cat, "
+               "json, export; also inside a GitHub ``` fence or > quote")
 UNTIMED_LINE_S = 0.05  # the log time one line stands for where the log has no times
 
 
@@ -127,10 +132,17 @@ def find_crashes(lines: Iterable[LogLine | Gap], component: str | None = None) -
 
 
 def scan_events(
-    stream: BinaryIO, *, component: str | None = None, scope: str = "all"
+    stream: BinaryIO, *, component: str | None = None, scope: str = "all",
+    fmt: Format | None = None,
 ) -> list[dict[str, Any]]:
     """Read a log and return the scrubbed event of every crash incident in it."""
-    learner = _HostnameLearner(PrefilteredLines(stream))
+    return scan_reader(PrefilteredLines(stream, fmt), component=component, scope=scope)
+
+
+def scan_reader(reader: PrefilteredLines, *, component: str | None = None,
+                scope: str = "all") -> list[dict[str, Any]]:
+    """`scan_events` over a reader (which then tells whether it met a known form)."""
+    learner = _HostnameLearner(reader)
     crashes = find_crashes(learner, component)
     if scope == "default":
         crashes = [c for c in crashes if c.component in DEFAULT_SCOPE]
@@ -170,18 +182,30 @@ def summarize(event: dict[str, Any]) -> str:
 
 
 def run_scan(args: argparse.Namespace) -> int:
-    """The `scan` command: exit 0 when the input was read, 2 when it cannot be."""
+    """The `scan` command: exit 0 when the input was read, 2 when it cannot be.
+
+    EXIT_UNRECOGNISED when no crash was found and no line looked like a form scan knows (it
+    says so on stderr and names the forms).
+    """
+    fmt = None if args.format in (None, "auto") else args.format
     try:
         if args.path == "-":
-            events = scan_events(sys.stdin.buffer, component=args.component, scope=args.scope)
+            reader = PrefilteredLines(sys.stdin.buffer, fmt)
+            events = scan_reader(reader, component=args.component, scope=args.scope)
         else:
             path = Path(args.path)
             with path.open("rb") as stream:
-                events = scan_events(stream, component=args.component, scope=args.scope)
+                reader = PrefilteredLines(stream, fmt)
+                events = scan_reader(reader, component=args.component, scope=args.scope)
     except OSError as err:
         print(f"crash-reporter scan: cannot read {args.path}: {err.strerror or err}",
               file=sys.stderr)
         return 2
+    if not events and not reader.recognised:
+        print(f"crash-reporter scan: no line of {args.path} looked like a log form I know "
+              f"({KNOWN_FORMS}); nothing was found. If it is one of them, force it with "
+              "--format", file=sys.stderr)
+        return EXIT_UNRECOGNISED
     try:
         for event in events:
             if args.json:

@@ -215,7 +215,7 @@ class Delivery:
             try:
                 parsed = Dsn(dsn)
                 self._url = parsed.to_auth().get_api_url(EndpointType.ENVELOPE)
-            except BadDsn:
+            except (BadDsn, ValueError):  # (sentry-sdk raises ValueError for a bad port)
                 _LOGGER.error("The DSN is not valid: nothing will be sent")
             else:
                 self._dsn = dsn

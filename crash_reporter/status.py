@@ -6,30 +6,25 @@ consent gate), the outbox (`outbox/`, its `state.json`) and `state/flood.json`.
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crash_reporter.consent import CONSENT_FILE, read_consent_file
 from crash_reporter.const import OUTBOX_DIR, STATE_DIR
 from crash_reporter.flood import read_flood_state
-from crash_reporter.outbox import HeldReport, ReadyEnvelope, read_state, scan
+from crash_reporter.outbox import HeldReport, ReadyEnvelope, list_outbox, read_state
 
-CONSENT_FILE = "consent.json"
 FLOOD_FILE = "flood.json"
 RECENT_SHOWN = 10
 
 
 def _read_consent(path: Path) -> dict[str, Any] | None:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    doc = read_consent_file(path)
+    if not doc["state"]:
         return None
-    if not isinstance(doc, dict):
-        return None
-    return {"state": str(doc.get("state", "unknown")), "read_at": doc.get("read_at"),
-            "reason": str(doc.get("reason", ""))}
+    return {"state": doc["state"], "read_at": doc["read_at"], "reason": doc["reason"]}
 
 
 def read_status(data_dir: Path, *, now: float | None = None,
@@ -38,7 +33,8 @@ def read_status(data_dir: Path, *, now: float | None = None,
     now = time.time() if now is None else now
     data_dir = Path(data_dir)
     outbox_dir = data_dir / OUTBOX_DIR
-    held, ready = scan(outbox_dir)
+    listing = list_outbox(outbox_dir)
+    held, ready = listing.held, listing.ready
     state = read_state(outbox_dir)
     flood = read_flood_state(data_dir / STATE_DIR / FLOOD_FILE)
     entries: list[HeldReport | ReadyEnvelope] = sorted([*held, *ready],
@@ -48,6 +44,7 @@ def read_status(data_dir: Path, *, now: float | None = None,
     return {
         "now": now,
         "data_dir": str(data_dir),
+        "data_dir_exists": data_dir.is_dir(),
         "consent": _read_consent(data_dir / STATE_DIR / CONSENT_FILE),
         "outbox": {
             "pending": len(entries),
@@ -55,7 +52,10 @@ def read_status(data_dir: Path, *, now: float | None = None,
             "ready": len(ready),
             "bytes": sum(r.size for r in entries),
             "oldest": entries[0].held_at if entries else None,
+            "unreadable": len(listing.unreadable),
+            "unusable": len(listing.bad),
         },
+        "faults": {str(k): int(v) for k, v in sorted(state["faults"].items())},
         "sent": int(counters.get("sent", 0)),
         "held_total": int(counters.get("held", 0)),
         "dropped": {str(k): int(v) for k, v in sorted(counters.get("dropped", {}).items())},
@@ -98,7 +98,9 @@ def render_span(seconds: float) -> str:
 def render_status(status: dict[str, Any]) -> str:
     """Human-readable status."""
     now = float(status.get("now") or time.time())
-    lines: list[str] = []
+    lines: list[str] = [f"Data dir:     {status['data_dir']}"]
+    if not status.get("data_dir_exists", True):
+        lines[0] += " (does not exist: wrong path, or the daemon has not run here)"
     consent = status.get("consent")
     if consent:
         lines.append(f"Consent:      {str(consent['state']).upper()} ({consent['reason']}), "
@@ -109,6 +111,13 @@ def render_status(status: dict[str, Any]) -> str:
     lines.append(f"Outbox:       {box['pending']} report(s) pending ({box['held']} held, "
                  f"{box['ready']} ready), {box['bytes']} bytes, oldest "
                  f"{_when(box['oldest'], now)}")
+    if box.get("unreadable") or box.get("unusable"):
+        lines.append(f"              {box.get('unreadable', 0)} cannot be read now (kept), "
+                     f"{box.get('unusable', 0)} unusable (removed at the next start)")
+    faults = status.get("faults") or {}
+    lines.append("Faults:       " + (", ".join(
+        f"{k.removeprefix('io:')}: {v}" if k.startswith("io:") else
+        f"{v} bad state file(s) set aside" for k, v in faults.items()) or "none"))
     dropped = status["dropped"]
     dropped_text = ", ".join(f"{k}: {v}" for k, v in dropped.items()) or "none"
     lines.append(f"Sent:         {status['sent']}")

@@ -153,6 +153,15 @@ class Receiver:
         self._faults.extend(faults)
 
     @property
+    def scripted(self) -> int:
+        """How many queued faults are left."""
+        return len(self._faults)
+
+    def unscript(self) -> None:
+        """Drop the faults still queued (the next requests are answered 200)."""
+        self._faults.clear()
+
+    @property
     def event_ids(self) -> list[str]:
         """Event ids of the stored envelopes, in arrival order (duplicates included)."""
         return [e.event_id for e in self.envelopes if e.event_id]

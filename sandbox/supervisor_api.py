@@ -33,7 +33,10 @@ What it serves follows /work/shared/reference/supervisor-api.md:
 Faults (`fault`, `set_fault`) apply to every path or to selected ones: an HTTP status (401,
 403, 500), ``"garbage"`` (binary bytes with status 200), ``"not_json"`` (an HTML page with
 status 200), ``"wrong_types"`` (well-wrapped info replies whose fields have the wrong JSON
-types), ``"slow"`` (answers only after `slow_s` seconds), ``"reset"`` (the TCP connection is
+types), ``"redirect"`` (302 to ``/elsewhere<path>``, where a reply that says diagnostics ON
+waits), ``"oversize"`` (status 200, a valid wrapper saying diagnostics ON followed by
+OVERSIZE_BYTES of blanks, chunked: only a client that reads it all believes it),
+``"slow"`` (answers only after `slow_s` seconds), ``"reset"`` (the TCP connection is
 aborted; setting it also cuts the open log streams it applies to). `refuse` stops listening
 (connection refused) and `listen` starts again on the same port. Every request is logged in
 `requests` with its headers, the token values masked.
@@ -47,6 +50,7 @@ import asyncio
 import contextlib
 import hashlib
 import inspect
+import json
 import platform
 import re
 import secrets
@@ -60,7 +64,8 @@ from typing import Any, Literal, TypeAlias
 from aiohttp import web
 
 FaultKind: TypeAlias = Literal[
-    401, 403, 500, "garbage", "slow", "reset", "not_json", "wrong_types"
+    401, 403, 500, "garbage", "slow", "reset", "not_json", "wrong_types", "redirect",
+    "oversize",
 ]
 Role: TypeAlias = Literal["default", "manager", "admin"]
 DiagnosticsCallback: TypeAlias = Callable[[bool], Awaitable[None] | None]
@@ -95,6 +100,8 @@ _VERBOSE = re.compile(
 )
 _RANGE = re.compile(r"^entries=\s*([^:]*)(?::(.*))?$")
 
+ELSEWHERE = "/elsewhere"  # where the "redirect" fault points
+OVERSIZE_BYTES = 64 << 20  # blanks after the "oversize" fault's reply
 GARBAGE = bytes(range(256)) + b"\xff\xfe\x00{\"result\": \"ok\", \"da"
 NOT_JSON = (
     b"<html><head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -590,6 +597,12 @@ class SupervisorStandIn:
             raise asyncio.CancelledError
         elif fault == "garbage":
             return web.Response(body=GARBAGE, content_type="application/json")
+        elif fault == "redirect" and not request.path.startswith(ELSEWHERE):
+            raise web.HTTPFound(f"{ELSEWHERE}{request.path}")
+        elif fault == "redirect" or request.path.startswith(ELSEWHERE):
+            return self._ok({**self.supervisor_info, "diagnostics": True, "supported": True})
+        elif fault == "oversize":
+            return await self._oversize(request)
         elif fault == "not_json":
             return web.Response(body=NOT_JSON, content_type="text/html")
         elif fault in (401, 403, 500):
@@ -602,6 +615,19 @@ class SupervisorStandIn:
         if not (_BYPASS.match(request.path) or _ROLE_PATHS[self.role].match(request.path)):
             return self._error(403, f"{request.path} is not allowed for role {self.role}")
         return await handler(request)
+
+    async def _oversize(self, request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse(headers={"Content-Type": "application/json"})
+        resp.enable_chunked_encoding()
+        await resp.prepare(request)
+        head = {"result": "ok", "data": {**self.supervisor_info, "diagnostics": True,
+                                         "supported": True}}
+        await resp.write(json.dumps(head).encode())
+        blanks = b" " * (1 << 20)
+        for _ in range(OVERSIZE_BYTES >> 20):
+            await resp.write(blanks)
+        await resp.write_eof()
+        return resp
 
     @staticmethod
     def _ok(data: Mapping[str, Any]) -> web.Response:

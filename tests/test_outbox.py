@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from crash_reporter.errors import StorageError
 from crash_reporter.outbox import (
     DROP_CONSENT_OFF,
     DROP_EXPIRED,
@@ -127,7 +128,7 @@ def test_writes_go_through_temp_file_and_rename(tmp_path: Path,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(OSError):
+    with pytest.raises(StorageError):
         outbox.hold(make_event())
     assert list((tmp_path / HELD_DIR).iterdir()) == []
     assert list((tmp_path / TMP_DIR).iterdir()) == []

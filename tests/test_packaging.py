@@ -557,6 +557,8 @@ DSN_SAMPLES = (
     "https://key@sentry.example.org/abc",
     "ftp://key@host/1",
     "https://key @host/1",
+    "https://key@host:99999/1",
+    "https://key@host:65535/1",
 )
 
 
@@ -578,6 +580,7 @@ UNIT_SAMPLES = (
     "zigbee.service", "foo@1.service", "docker.socket", "fstrim.timer", "mnt-data.mount",
     "session-1.scope", r"systemd-fsck@dev-disk-by\x2dlabel-hassos\x2ddata.service",
     "zigbee", "zigbee.target", "../x.service", "a b.service", "x.service\n",
+    "a@.service", "a@b@c.service", "a" * 247 + ".service", "a" * 248 + ".service",
 )
 
 

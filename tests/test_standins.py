@@ -356,6 +356,7 @@ CONSENT_CASES: dict[str, tuple[Setup, Consent, FaultKind | None]] = {
     "wrong types": (_fault("wrong_types"), Consent.UNKNOWN, "wrong_types"),
     "slow": (_fault("slow"), Consent.UNKNOWN, "slow"),
     "reset": (_fault("reset"), Consent.UNKNOWN, "reset"),
+    "redirect": (_fault("redirect"), Consent.UNKNOWN, "redirect"),
     "connection refused": (_refuse, Consent.UNKNOWN, None),
 }
 
@@ -385,6 +386,24 @@ async def test_read_consent(
         assert len(sup.requests) == before and "unreachable (ClientConnectorError)" in reason
     await _undo(sup)
     assert (await api.read_consent())[0] is Consent.ON  # and back
+
+
+async def test_redirect_and_oversize_answers_are_not_believed(
+    sup: SupervisorStandIn, session: aiohttp.ClientSession,
+) -> None:
+    """Both faults' answers say ON while the Supervisor says OFF: only UNKNOWN is right."""
+    api = SupervisorApi(session, sup.url, sup.token)
+    sup.diagnostics = False
+    assert (await api.read_consent())[0] is Consent.OFF  # control
+    faults: list[tuple[FaultKind, str]] = [("redirect", "redirected (302), not followed"),
+                                           ("oversize", "the answer is over 1048576 bytes")]
+    for fault, words in faults:
+        sup.set_fault(fault, paths=["/supervisor/info"])
+        state, reason = await api.read_consent()
+        assert (state, reason) == (Consent.UNKNOWN, f"/supervisor/info: {words}")
+        assert not [r for r in sup.requests if r.path.startswith("/elsewhere")]
+        sup.set_fault(None)
+        assert (await api.read_consent())[0] is Consent.OFF
 
 
 @pytest.mark.parametrize("token", [None, "", "f" * 64])
@@ -915,3 +934,22 @@ async def test_follower_backoff_restarts_after_a_working_stream_is_cut(
             await sup.wait_requests(i + 2, OS_AGENT_STREAM.path, timeout_s=10)
             gaps.append(sup.requests[-1].at - cut_at)
     assert sum(gaps) < 3.0, gaps
+
+
+async def test_follower_never_follows_a_redirect(
+    sup: SupervisorStandIn, session: aiohttp.ClientSession, tmp_path: Path,
+    fast_reconnect: None,
+) -> None:
+    """A redirected log stream is a failed request: nothing is read from where it points."""
+    out: asyncio.Queue[object] = asyncio.Queue()
+    sup.set_fault("redirect", paths=[SUPERVISOR_STREAM.path])
+    logs = follower(session, sup, tmp_path)
+    async with running(logs.run(out)):
+        await sup.wait_requests(2, SUPERVISOR_STREAM.path)
+        assert await quiet(out) == []
+    assert not [r for r in sup.requests if r.path.startswith("/elsewhere")]
+    sup.set_fault(None)
+    async with running(logs.run(out)):  # positive control: the stream itself is read
+        await sup.wait_streams(1)
+        sup.append("hassio_supervisor", ["one line"])
+        assert len(await take(out, 1)) == 1

@@ -32,6 +32,23 @@ from crash_reporter.models import Crash, LogLine
 
 _LOGGER = logging.getLogger(__name__)
 
+MAX_NUMBER_DIGITS = 18  # a longer run of digits is no line number, PID or count (u64 in Sentry)
+
+
+def number(digits: str) -> int | None:
+    """The value of a run of decimal digits, or None when it is too long to be one.
+
+    `int()` refuses more than sys.int_info.default_max_str_digits (4300) digits, and Sentry
+    refuses numbers over 64 bits: a crash line carrying such a number keeps it only as text
+    (in the line itself) and is still reported, with the numeric field left empty.
+    """
+    if len(digits) > MAX_NUMBER_DIGITS:
+        return None
+    try:
+        return int(digits)
+    except ValueError:
+        return None
+
 # Log identifiers (SYSLOG_IDENTIFIER) of the components whose crashes are always in scope.
 IDENTIFIER_COMPONENTS: dict[str, str] = {
     "hassio_supervisor": COMPONENT_SUPERVISOR,

@@ -31,6 +31,7 @@ from crash_reporter.const import COMPONENT_HOST, COMPONENT_OS_AGENT, UNIT_COMPON
 from crash_reporter.detect import (
     BREADCRUMB_LINES,
     RecordDetector,
+    number,
     occurrence_of,
     signal_name,
 )
@@ -81,9 +82,9 @@ class _Record:
     """A core dump message in progress."""
 
     first: LogLine
-    pid: int
+    pid: int | None  # None: more digits than a PID has
     comm: str
-    uid: int
+    uid: str  # as printed (only shown)
     dumped: bool
     lines: int = 1
     last_ts: float | None = None
@@ -107,11 +108,13 @@ class CoredumpDetector(RecordDetector):
         m = _PROCESS.match(text) if text.startswith("Process ") else None
         if m is not None and trusted(line):
             out = self._close()
-            pid, comm, uid = int(m.group(1)), m.group(2), int(m.group(3))
+            pid, comm, uid = number(m.group(1)), m.group(2), m.group(3)
             if m.group(5):  # "terminated abnormally with signal N/NAME, processing..."
                 if len(self._signals) > 64:
                     self._signals.clear()
-                self._signals[pid] = signal_name(int(m.group(5)))
+                signo = number(m.group(5))
+                if pid is not None and signo is not None:
+                    self._signals[pid] = signal_name(signo)
                 return out
             self._rec = _Record(first=line, pid=pid, comm=comm, uid=uid,
                                 dumped=m.group(4).startswith("dumped"),
@@ -166,9 +169,10 @@ class CoredumpDetector(RecordDetector):
         comm = journal_field(first, "COREDUMP_COMM") or rec.comm
         sig = journal_field(first, "COREDUMP_SIGNAL_NAME")
         if not sig:
-            number = journal_field(first, "COREDUMP_SIGNAL")
-            sig = signal_name(int(number)) if number and number.isdigit() else None
-        sig = sig or self._signals.pop(rec.pid, None)
+            value = journal_field(first, "COREDUMP_SIGNAL")
+            signo = number(value) if value and value.isdigit() else None
+            sig = signal_name(signo) if signo is not None else None
+        sig = sig or (self._signals.pop(rec.pid, None) if rec.pid is not None else None)
         component = component_of(comm, exe, unit)
         threads = tuple(
             ThreadInfo(id=tid, name=f"thread {tid}", crashed=i == 0,
@@ -180,7 +184,7 @@ class CoredumpDetector(RecordDetector):
         what = f"{sig} (core dumped)" if sig and rec.dumped else (sig or "dumped core")
         if not rec.dumped and not sig:
             what = "terminated abnormally"
-        extra = [("coredump.comm", comm), ("coredump.uid", str(rec.uid))]
+        extra = [("coredump.comm", comm), ("coredump.uid", rec.uid)]
         if exe:
             extra.append(("coredump.exe", exe))
         return Crash(

@@ -34,6 +34,7 @@ from crash_reporter.detect import (
     RECORD_TIMEOUT_S,
     RecordDetector,
     component_for,
+    number,
     occurrence_of,
 )
 from crash_reporter.models import (
@@ -301,7 +302,7 @@ class GoPanicDetector(RecordDetector):
                 abs_path=filename,
                 module=package,
                 package=package,
-                lineno=int(fm.group(2)),
+                lineno=number(fm.group(2)),
                 in_app=self._in_app(package, filename),
                 instruction_addr=f"0x{fm.group(3)}" if fm.group(3) else None,
             ))

@@ -68,6 +68,7 @@ from crash_reporter.detect import (
     RECORD_TIMEOUT_S,
     RecordDetector,
     component_for,
+    number,
     occurrence_of,
 )
 from crash_reporter.models import Crash, CrashKind, ExceptionInfo, Frame, LogLine, strip_ansi
@@ -196,7 +197,7 @@ class _Frame:
     """A frame as read (mutable until its source line arrives)."""
 
     filename: str
-    lineno: int
+    lineno: int | None  # None: more digits than a line number has (the line keeps them)
     function: str
     context: str | None = None
     repeated: int = 0
@@ -220,7 +221,7 @@ class _Exc:
     tail: deque[_Frame] = field(default_factory=lambda: deque(maxlen=TAIL_FRAMES))
     cut: int = 0  # frames dropped between head and tail
     last: _Frame | None = None
-    syntax: tuple[str, int] | None = None  # a SyntaxError's file and line
+    syntax: tuple[str, str] | None = None  # a SyntaxError's file and line (as printed)
 
     def add_frame(self, frame: _Frame) -> None:
         """Keep the outermost HEAD_FRAMES and the innermost TAIL_FRAMES frames."""
@@ -394,7 +395,7 @@ class _Traceback:
             syntax = _SYNTAX_FILE.match(body)
             if syntax:  # a SyntaxError printed without a traceback
                 exc = self._new(chain, key, has_traceback=False)
-                exc.syntax = (syntax.group(1), int(syntax.group(2)))
+                exc.syntax = (syntax.group(1), syntax.group(2))
                 chain.phase = _FRAMES
                 chain.in_syntax = True
                 return True
@@ -404,7 +405,7 @@ class _Traceback:
                 return self._type_line(chain, exc, stripped)
             note = _GROUP_NOTE.match(stripped) if key > 1 else None
             if note and note.group(1):
-                self.unprinted += int(note.group(1))
+                self.unprinted += number(note.group(1)) or 0
             return note is not None
         if exc is None:
             return False
@@ -422,13 +423,13 @@ class _Traceback:
         if body.startswith("  File "):
             fm = _FILE.match(body)
             if fm:
-                exc.add_frame(_Frame(fm.group(1), int(fm.group(2)), fm.group(3)))
+                exc.add_frame(_Frame(fm.group(1), number(fm.group(2)), fm.group(3)))
                 chain.expect_source = True
                 chain.in_syntax = False
                 return True
             syntax = _SYNTAX_FILE.match(body)
             if syntax:
-                exc.syntax = (syntax.group(1), int(syntax.group(2)))
+                exc.syntax = (syntax.group(1), syntax.group(2))
                 chain.in_syntax = True
                 chain.expect_source = False
                 return True
@@ -442,7 +443,7 @@ class _Traceback:
         repeated = _REPEATED.match(body)
         if repeated:
             if exc.last is not None:
-                exc.last.repeated = int(repeated.group(1))
+                exc.last.repeated = number(repeated.group(1)) or 0
             chain.expect_source = False
             return True
         if not exc.head and exc.syntax is None and not _STRICT_TYPE.match(stripped):

@@ -39,8 +39,22 @@ from dataclasses import fields as dataclass_fields
 from typing import Any, BinaryIO, Final, Literal
 
 from crash_reporter.models import LogLine
+from crash_reporter.sources.text_forms import (
+    SHORT_PREFIX_BYTES,
+    is_fence,
+    is_marker,
+    parse_short,
+    unquote,
+    untab,
+)
 
-Format = Literal["verbose", "plain", "export", "json"]
+Format = Literal["text", "verbose", "plain", "cat", "short", "short-precise", "short-iso",
+                 "short-iso-precise", "short-full", "short-unix", "export", "json"]
+# The forms `--format` can force ("text": every line's form recognised on its own).
+FORMATS: Final[tuple[Format, ...]] = (
+    "text", "verbose", "plain", "cat", "short", "short-precise", "short-iso",
+    "short-iso-precise", "short-full", "short-unix", "json", "export")
+TEXT_FORMATS: Final = frozenset(FORMATS) - {"json", "export"}
 
 MAX_LINE_BYTES: Final = 64 * 1024  # a longer line is cut here (the rest is dropped)
 MAX_FIELD_BYTES: Final = 64 * 1024  # the same for one journal field's value
@@ -185,8 +199,16 @@ def parse_verbose(text: str, position: str = "") -> LogLine | None:
 
 
 def detect_format(first_chunk: bytes) -> Format:
-    """Tell the input format from its first bytes (a few KB are plenty)."""
+    """Tell the input format from its first bytes (a few KB are plenty).
+
+    "verbose" or "plain" describe text (which is read line by line, each line's form on its
+    own); "json" is found after any lines that are not JSON (a pasted header, a fence).
+    """
     data = first_chunk.lstrip(b"\xef\xbb\xbf").lstrip(b"\r\n\t ")
+    if not data.startswith(b"{") and b"\n{" in data[:SNIFF_BYTES]:
+        for line in data.split(b"\n", 200)[:200]:
+            if line.startswith(b"{") and detect_format(line + b"\n") == "json":
+                return "json"
     if data.startswith(b"{"):
         first = data.split(b"\n", 1)[0]
         try:
@@ -280,25 +302,44 @@ def split_lines(chunks: Iterable[bytes], limit: int = MAX_LINE_BYTES) -> Iterato
 
 
 def _verbose_lines(lines: Iterable[bytes | bytearray], first: int = 1,
-                   prev: LogLine | None = None) -> Iterator[LogLine]:
-    """LogLines of verbose text; continuation lines inherit the entry they continue.
+                   prev: LogLine | None = None, fmt: Format = "verbose",
+                   columns: list[int] | None = None) -> Iterator[LogLine]:
+    """LogLines of text; continuation lines inherit the entry they continue.
 
-    `first` is the line number of the first line (positions are line numbers); `prev` is a
-    line of the entry the first lines continue (when reading from the middle of a log).
+    `fmt` "verbose": the Supervisor's verbose form only; "text": each line's form recognised
+    on its own (text_forms.py: journalctl's short forms and markers, GitHub fences and
+    quotes; the verbose form stays the fast path, the rest costs only where it is met);
+    a short form: that family only. `first` is the line number of the first line
+    (positions are line numbers); `prev` is a line of the entry the first lines continue
+    (when reading from the middle of a log), and `columns[0]` its message column (kept up
+    to date: a reader that calls again with the last line as `prev` passes it on).
     """
+    box = [0] if columns is None else columns
     make = make_line
-    match = _VERBOSE_FAST.match
+    match = _VERBOSE_FAST.match if fmt in ("verbose", "text") else _never
     slow = _VERBOSE.match
     minute = _minute_epoch
+    other = _other_line if fmt != "verbose" else None
+    column = box[0]  # journalctl indents the further lines of an entry to its message column
     for n, raw in enumerate(lines, first):
         text = raw.decode("utf-8", "replace")
         if text and text[-1] == "\r":
             text = text[:-1]
         m = match(text)
+        if m is None and other is not None:
+            line, column = other(text, str(n), prev, column, fmt)
+            if line is not None:
+                yield line
+            if line is not None or column < 0:
+                prev, column = line, max(column, 0)
+            box[0] = column
+            continue
         if m is None and text[19:20] == ".":
             m = slow(text)
         if m is not None:
             prefix, seconds, hostname, identifier, pid = m.groups()
+            if column:
+                column = box[0] = 0
             prev = make(
                 text[m.end():],
                 identifier,
@@ -369,6 +410,40 @@ class VerboseStream:
                                 f"{previous.position}+{further}" if previous.position else ""))
         self._previous, self._further = previous, further
         return out, n - skip
+
+
+def _never(_text: str) -> None:
+    """A matcher that never matches."""
+
+
+def _other_line(text: str, position: str, prev: LogLine | None, column: int,
+                fmt: Format) -> tuple[LogLine | None, int]:
+    """A line that is not in the verbose fast form: (its LogLine or None, message column).
+
+    None with column -1: a marker or fence (skipped; it ends the entry before it). None
+    with a column >= 0 cannot happen; a LogLine with column 0 continues nothing.
+    """
+    text = unquote(text)
+    if fmt == "text":
+        m = _match_verbose(text)
+        if m is not None:
+            prefix, seconds, hostname, identifier, pid = m.groups()
+            return make_line(text[m.end():], identifier, int(pid) if pid else None,
+                             _minute_epoch(prefix) + float(seconds), hostname, position), 0
+        if is_fence(text):
+            return None, -1
+    short = parse_short(text)
+    if short is not None:
+        message, identifier, pid, stamp, host, at = short
+        return make_line(untab(message), identifier, pid, stamp, host, position), at
+    if is_marker(text):
+        return None, -1
+    if prev is None:
+        return make_line(text, None, None, None, None, position), 0
+    if column and (text[:column].isspace() or not text.strip()):
+        text = untab(text[column:])
+    return make_line(text, prev.identifier, prev.pid, prev.timestamp, prev.hostname,
+                     position), column
 
 
 def _plain_lines(lines: Iterable[bytes | bytearray], first: int = 1) -> Iterator[LogLine]:
@@ -553,7 +628,11 @@ def _json_lines(lines: Iterable[bytes]) -> Iterator[LogLine]:
 
 def sniff(stream: BinaryIO | Iterable[bytes],
           fmt: Format | None = None) -> tuple[Format, Iterator[bytes]]:
-    """The input's format (detected unless `fmt` is given) and all of its bytes as chunks."""
+    """The input's format and all of its bytes as chunks.
+
+    Detected unless `fmt` is given: "json", "export", or "text" (every line's form
+    recognised on its own).
+    """
     chunks = _chunks(stream)
     head = b""
     for chunk in chunks:
@@ -561,30 +640,35 @@ def sniff(stream: BinaryIO | Iterable[bytes],
         if len(head) >= SNIFF_BYTES:
             break
     if fmt is None:
-        fmt = detect_format(head[:SNIFF_BYTES])
+        found = detect_format(head[:SNIFF_BYTES])
+        fmt = found if found in ("json", "export") else "text"
     return fmt, itertools.chain((head,), chunks)
 
 
-def text_lines(fmt: Format, lines: Iterable[bytes | bytearray], first: int = 1,
-               prev: LogLine | None = None) -> Iterator[LogLine]:
-    """LogLines of text input (verbose or plain) from its raw lines.
+# Any prefix of an entry's first line, on raw bytes (the prefilter aligns to entries).
+ENTRY_PREFIX_BYTES = re.compile(
+    rb"(?:> ?)?" + VERBOSE_PREFIX_BYTES.pattern + rb"|" + SHORT_PREFIX_BYTES.pattern)
 
-    `first` is the first line's number, `prev` (verbose) a line of the entry that the first
-    lines may continue.
+
+def text_lines(fmt: Format, lines: Iterable[bytes | bytearray], first: int = 1,
+               prev: LogLine | None = None,
+               columns: list[int] | None = None) -> Iterator[LogLine]:
+    """LogLines of text input from its raw lines (`fmt` "plain"/"cat": no prefixes at all).
+
+    `first` is the first line's number, `prev` a line of the entry that the first lines
+    may continue, `columns[0]` that entry's message column (updated as lines are read).
     """
-    if fmt == "verbose":
-        return _verbose_lines(lines, first, prev)
-    return _plain_lines(lines, first)
+    if fmt in ("plain", "cat"):
+        return _plain_lines(lines, first)
+    return _verbose_lines(lines, first, prev, fmt, columns)
 
 
 def read_log_lines(stream: BinaryIO | Iterable[bytes],
                    fmt: Format | None = None) -> Iterator[LogLine]:
     """Every LogLine of a log in any supported format (detected unless `fmt` is given)."""
     fmt, everything = sniff(stream, fmt)
-    if fmt == "verbose":
-        return _verbose_lines(split_lines(everything))
-    if fmt == "plain":
-        return _plain_lines(split_lines(everything))
+    if fmt in TEXT_FORMATS:
+        return text_lines(fmt, split_lines(everything))
     if fmt == "json":
         return _json_lines(split_lines(everything, MAX_JSON_ENTRY_BYTES))
     reader = io.BufferedReader(_ChunkRaw(everything), buffer_size=CHUNK_BYTES)

@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +43,7 @@ from typing import TypeGuard
 import aiohttp
 
 from crash_reporter.const import DBUS_RECONNECT_MAX_S
-from crash_reporter.files import write_json
+from crash_reporter.files import Faults, load_state, write_json
 from crash_reporter.models import LogBatch
 from crash_reporter.sources.log_format import MAX_LINE_BYTES, LineSplitter, VerboseStream
 
@@ -99,24 +99,28 @@ class CursorStore:
     position back on disk.
     """
 
-    def __init__(self, state_dir: Path) -> None:
-        """Load saved positions (a broken file or entry is logged and ignored)."""
+    def __init__(self, state_dir: Path, faults: Faults | None = None, *,
+                 lag_s: float = 0.0, hold: Callable[[], bool] | None = None) -> None:
+        """Load saved positions (a broken file is set aside, a broken entry ignored).
+
+        `lag_s`: a position is written only once it is that old, so that what was read
+        after it (a crash whose record is still open, or joined, or not yet on disk) is read
+        again after a kill; the daemon's event ids are the same then, and what is already
+        held or settled is not held again. `hold()`: while it says True, nothing newer is
+        written (the daemon keeps a report in memory because the disk refused it).
+        """
         self._file = state_dir / CURSORS_FILE
+        self._faults = faults
+        self._lag_s = lag_s
+        self._hold = hold
+        self._snapshots: deque[tuple[float, int, dict[str, dict[str, object]]]] = deque()
+        self._snapshotted = 0  # the `_changes` of the newest snapshot taken
         self._positions: dict[str, tuple[str, int]] = {}
         self._changes = 0  # bumped by every change of a position
         self._written = 0  # the `_changes` of the snapshot on disk (under `_write_lock`)
         self._write_lock = threading.Lock()
         self._failing = False
-        try:
-            raw = json.loads(self._file.read_bytes())
-            if not isinstance(raw, dict):
-                raise TypeError(f"not an object but {type(raw).__name__}")
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError, TypeError) as err:
-            _LOGGER.warning("Ignoring unreadable %s (%s): streams restart at the end",
-                            self._file, err)
-            return
+        raw = load_state(self._file, {}, {}, faults=faults, area="log positions")
         for name, pos in raw.items():
             cursor = pos.get("cursor") if isinstance(pos, dict) else None
             consumed = pos.get("consumed", 0) if isinstance(pos, dict) else None
@@ -150,8 +154,19 @@ class CursorStore:
         """
         if not self.dirty:
             return
-        version = self._changes
-        doc = {n: {"cursor": c, "consumed": k} for n, (c, k) in self._positions.items()}
+        now = time.monotonic()
+        if self._changes != self._snapshotted:
+            doc = {n: {"cursor": c, "consumed": k} for n, (c, k) in self._positions.items()}
+            self._snapshots.append((now, self._changes, doc))
+            self._snapshotted = self._changes
+        if self._hold is not None and self._hold():
+            return
+        chosen = None
+        while self._snapshots and now - self._snapshots[0][0] >= self._lag_s:
+            chosen = self._snapshots.popleft()
+        if chosen is None:
+            return
+        _at, version, doc = chosen
         await asyncio.to_thread(self._write, version, doc)
 
     def _write(self, version: int, doc: dict[str, dict[str, object]]) -> None:
@@ -162,11 +177,15 @@ class CursorStore:
             try:
                 write_json(self._file, doc)
             except OSError as err:
-                if not self._failing:
+                if self._faults is not None:
+                    self._faults.io_error("log positions", f"writing {self._file.name}", err)
+                elif not self._failing:
                     _LOGGER.warning("Cannot write %s: %s", self._file, err)
                 self._failing = True
                 return
-            if self._failing:
+            if self._faults is not None:
+                self._faults.io_ok("log positions")
+            elif self._failing:
                 _LOGGER.info("%s is written again", self._file)
             self._failing = False
             self._written = version
@@ -249,13 +268,17 @@ class LogFollower:
     async def _save_periodically(self) -> None:
         """Write an advanced position within SAVE_EVERY_S, also when the stream went quiet.
 
-        Woken only by progress: a quiet stream costs no timer.
+        Woken only by progress, and ticking only until every position is written (positions
+        may be written late, see CursorStore): a quiet stream costs no timer.
         """
         while True:
             await self._progress.wait()
-            await asyncio.sleep(SAVE_EVERY_S)
             self._progress.clear()
-            await self._cursors.save()
+            while True:
+                await asyncio.sleep(SAVE_EVERY_S)
+                await self._cursors.save()
+                if not self._cursors.dirty and not self._progress.is_set():
+                    break
 
     def _report(self, problem: str, *, exc_info: bool = False) -> None:
         """Log a failed request: at WARNING when it differs from the last one, else DEBUG."""
@@ -279,7 +302,8 @@ class LogFollower:
         # own journal entry, so the colours are what tell a logged traceback from a bare one.
         url = f"{self._url}{self.stream.path}"
         timeout = aiohttp.ClientTimeout(total=None, connect=10, sock_read=LOG_IDLE_S)
-        async with self._session.get(url, headers=headers, timeout=timeout) as resp:
+        async with self._session.get(url, headers=headers, timeout=timeout,
+                                     allow_redirects=False) as resp:  # (never elsewhere)
             if resp.status != 200:
                 self._report(f"HTTP {resp.status}")
                 return

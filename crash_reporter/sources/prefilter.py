@@ -62,7 +62,9 @@ from typing import BinaryIO, Final, Protocol
 
 from crash_reporter.models import LogLine
 from crash_reporter.sources.log_format import (
+    ENTRY_PREFIX_BYTES,
     MAX_LINE_BYTES,
+    TEXT_FORMATS,
     TRUNCATION_MARKER,
     VERBOSE_PREFIX_BYTES,
     Format,
@@ -70,6 +72,7 @@ from crash_reporter.sources.log_format import (
     sniff,
     text_lines,
 )
+from crash_reporter.sources.text_forms import SHORT_PREFIX_BYTES
 
 # The text a trigger line's message starts with (or that follows a ": " in it).
 TRIGGERS: Final = (
@@ -99,8 +102,24 @@ _ALTERNATIVES: Final = (  # TRIGGERS as one regex, grouped by first byte (sre tr
 )
 _FIRST: Final = rb"(?=[TDgpfPMFSAK ])"  # their first bytes: most places fail this one test
 _AFTER_COLON: Final = re.compile(rb": " + _FIRST + _ALTERNATIVES)
-_AT_LINE_START: Final = re.compile(rb"\n" + _FIRST + _ALTERNATIVES)
-_AT_START: Final = re.compile(_ALTERNATIVES)
+# (at a line start: maybe after a GitHub quote "> ", or indented as journalctl indents the
+# further lines of an entry)
+_AT_LINE_START: Final = re.compile(
+    rb"\n(?=[TDgpfPMFSAK >])(?:> ?)? *" + _FIRST + _ALTERNATIVES)  # (most lines: one test)
+_AT_START: Final = re.compile(rb"(?:\xef\xbb\xbf)?(?:> ?)? *" + _ALTERNATIVES)
+# A line in a form scan knows (any prefix, the Supervisor's and Go's own log lines, a
+# journalctl marker): searched until one is found, for scan's "nothing recognised" answer.
+_KNOWN: Final = (
+    rb"(?:\xef\xbb\xbf)?(?:> ?)?(?:" + VERBOSE_PREFIX_BYTES.pattern + rb"|"
+    + SHORT_PREFIX_BYTES.pattern
+    + rb"|(?:\x1b\[[0-9;]*m)?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[.,]\d{3} "
+      rb"(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) "
+    + rb"|(?:[A-Z]{3,7}: )?\d{4}/\d\d/\d\d \d\d:\d\d:\d\d "
+    + rb"|-- (?:Boot [0-9a-f]{32}|Logs begin at|Journal begins at|No entries)"
+    + rb"|\{\s*\"(?:__CURSOR|MESSAGE|__REALTIME_TIMESTAMP)\"|__CURSOR=|__REALTIME_TIMESTAMP="
+    + rb")")
+_KNOWN_AT_START: Final = re.compile(_KNOWN)
+_KNOWN_AT_LINE: Final = re.compile(rb"\n" + _KNOWN)
 
 BLOCK_BYTES: Final = 1 << 20  # read at a time
 LOOKBACK_LINES: Final = 64  # lines parsed before a trigger line
@@ -169,6 +188,7 @@ class PrefilteredLines:
         """
         self._stream = stream
         self._fmt = fmt
+        self.recognised = False  # did a line in a known form go by? (see _KNOWN)
         self._busy: Callable[[], bool] | None = None
         self._parallel_bytes = parallel_bytes
 
@@ -180,13 +200,15 @@ class PrefilteredLines:
         """The lines (and gaps) in order."""
         start = _regular_file_start(self._stream, self._parallel_bytes)
         fmt, chunks = sniff(self._stream, self._fmt)
-        if fmt not in ("verbose", "plain"):
-            yield from read_log_lines(chunks, fmt)
+        if fmt not in TEXT_FORMATS:
+            for line in read_log_lines(chunks, fmt):
+                self.recognised = True
+                yield line
             return
         readinto = getattr(self._stream, "readinto", None)
         if readinto is not None:  # the head sniff read, then the rest straight into the buffer
             chunks = iter((next(chunks, b""),))
-        reader = _TextReader(fmt, chunks, readinto, self._busy)
+        reader = _TextReader(fmt, chunks, readinto, self._busy, self)
         if start is not None and readinto is not None:
             fd, pos, size = start
             reader.base = pos
@@ -507,9 +529,10 @@ class _TextReader:
 
     def __init__(self, fmt: Format, chunks: Iterator[bytes],
                  readinto: Callable[[memoryview], int | None] | None,
-                 busy: Callable[[], bool] | None) -> None:
+                 busy: Callable[[], bool] | None, owner: PrefilteredLines) -> None:
         self.fmt = fmt
-        self.verbose = fmt == "verbose"
+        self.entries = fmt not in ("plain", "cat")  # lines continue the entry before them
+        self.owner = owner  # told when a line in a known form goes by
         self.chunks: Iterator[bytes] | None = chunks
         self.pending = memoryview(b"")  # what is left of the last chunk taken
         self.readinto = readinto
@@ -520,6 +543,7 @@ class _TextReader:
         self.done = 0  # offset in buf: the lines before it were fed or skipped
         self.line = 1  # the line number at `done`
         self.prev: LogLine | None = None  # the line before `done` (verbose continuation lines)
+        self.columns = [0]  # the message column of `prev`'s entry (journalctl's short forms)
         self.gap: LogLine | None = None  # the last skipped line, not yet reported
         self.found = _NOT_SEARCHED  # trigger searches: (from, line start or -1) x 2
         self.base = 0  # the file offset of buf[0] (while the buffer holds the file's bytes)
@@ -551,6 +575,17 @@ class _TextReader:
 
     def more(self) -> bool:
         """Drop what is before `done`, read at least one more line; False at the end."""
+        start = self.end - self.done
+        got = self.read_more()
+        if not self.owner.recognised and self.end > start:  # (C speed, until one is found)
+            buf = self.buf
+            self.owner.recognised = bool(
+                (start == 0 and _KNOWN_AT_START.match(buf, 0, self.end))
+                or _KNOWN_AT_LINE.search(buf, max(start - 1, 0), self.end))
+        return got
+
+    def read_more(self) -> bool:
+        """more() without the look for known forms."""
         buf, keep = self.buf, self.done
         if keep:
             rest = self.fill - keep
@@ -693,9 +728,9 @@ class _TextReader:
                 return lo
             start = rfind(b"\n", lo, start - 1) + 1
         start = max(start, lo)
-        if self.verbose:
+        if self.entries:
             for _ in range(ALIGN_LINES):
-                if start <= lo or VERBOSE_PREFIX_BYTES.match(buf, start):
+                if start <= lo or ENTRY_PREFIX_BYTES.match(buf, start):
                     break
                 start = _line_back(buf, lo, start)
         return start
@@ -709,16 +744,21 @@ class _TextReader:
             count = buf.count(b"\n", done, end)
         first = _line_back(buf, done, end)
         prev = None
-        if self.verbose:  # the last skipped line's entry: its time and identity
+        if self.entries:  # the last skipped line's entry: its time and identity
             floor = max(done, first - MAX_ENTRY_BYTES)
-            while first > floor and not VERBOSE_PREFIX_BYTES.match(buf, first):
+            while first > floor and not ENTRY_PREFIX_BYTES.match(buf, first):
                 first = _line_back(buf, floor, first)
             if first == done:
                 prev = self.prev
         tail = buf[first:end - 1].split(b"\n")
-        parsed = deque(text_lines(self.fmt, tail, self.line + count - len(tail), prev),
-                       maxlen=1)
-        self.prev = self.gap = parsed[0]
+        if prev is None:
+            self.columns[0] = 0
+        parsed = deque(text_lines(self.fmt, tail, self.line + count - len(tail), prev,
+                                  self.columns), maxlen=1)
+        if parsed:  # (none: the skipped lines end in a marker or a fence)
+            self.prev = self.gap = parsed[0]
+        else:
+            self.prev = None
         self.done = end
         self.line += count
 
@@ -734,12 +774,14 @@ class _TextReader:
         self.done = must + 1
         self.line += len(raw)
         last = self.prev
-        for last in text_lines(self.fmt, raw, first, last):  # noqa: B020 - `last` goes on
+        for last in text_lines(self.fmt, raw, first, last,  # noqa: B020 - `last` goes on
+                               self.columns):
             yield last
         busy = self.busy or _Lookahead()
         if busy():
             rest = self.raw_lines()
-            for last in text_lines(self.fmt, rest, self.line, last):  # noqa: B020
+            for last in text_lines(self.fmt, rest, self.line, last,  # noqa: B020
+                                   self.columns):
                 yield last
                 if not busy():
                     break

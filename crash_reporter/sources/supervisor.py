@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 
-from crash_reporter.const import API_TIMEOUT_S
+from crash_reporter.const import API_MAX_BODY_BYTES, API_TIMEOUT_S
 from crash_reporter.errors import SupervisorApiError
 from crash_reporter.models import Consent, HostFacts
 
@@ -32,17 +32,24 @@ class SupervisorApi:
     async def get(self, path: str) -> dict[str, Any]:
         """GET `path` and return the `data` of the Supervisor's JSON wrapper.
 
-        Every failure (unreachable, time-out, 401, 5xx, garbage) becomes SupervisorApiError
-        with a short reason that never contains the token.
+        Every failure (unreachable, time-out, 401, 5xx, garbage, a redirect, a body over
+        API_MAX_BODY_BYTES) becomes SupervisorApiError with a short reason that never
+        contains the token. A redirect is never followed: the Supervisor does not redirect
+        its API, and the answer of wherever it points is not the Supervisor's (nor may the
+        token travel there). The body is read in pieces and given up past the limit, so a
+        huge answer costs at most that much memory.
         """
         if not self._token:
             raise SupervisorApiError("no SUPERVISOR_TOKEN in the environment")
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
         try:
             async with asyncio.timeout(API_TIMEOUT_S):
-                async with self._session.get(f"{self._url}{path}", headers=headers) as resp:
+                async with self._session.get(f"{self._url}{path}", headers=headers,
+                                             allow_redirects=False) as resp:
                     status = resp.status
-                    body = await resp.read()
+                    if 300 <= status < 400:
+                        raise SupervisorApiError(f"{path}: redirected ({status}), not followed")
+                    body = await _read_bounded(path, resp)
         except TimeoutError as err:
             raise SupervisorApiError(f"{path}: no answer within {API_TIMEOUT_S:.0f} s") from err
         except aiohttp.ClientError as err:
@@ -104,11 +111,23 @@ class SupervisorApi:
         )
 
 
+async def _read_bounded(path: str, resp: aiohttp.ClientResponse) -> bytes:
+    """The body of `resp`, or SupervisorApiError once it passes API_MAX_BODY_BYTES."""
+    if (resp.content_length or 0) > API_MAX_BODY_BYTES:
+        raise SupervisorApiError(f"{path}: the answer is over {API_MAX_BODY_BYTES} bytes")
+    body = bytearray()
+    async for piece in resp.content.iter_chunked(65536):
+        body += piece
+        if len(body) > API_MAX_BODY_BYTES:
+            raise SupervisorApiError(f"{path}: the answer is over {API_MAX_BODY_BYTES} bytes")
+    return bytes(body)
+
+
 def _unwrap(path: str, body: bytes) -> dict[str, Any]:
     """Check the `{"result": "ok", "data": {...}}` wrapper and return the data."""
     try:
         doc = json.loads(body)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:
         raise SupervisorApiError(f"{path}: the answer is not JSON") from err
     if not isinstance(doc, dict) or doc.get("result") != "ok":
         message = doc.get("message") if isinstance(doc, dict) else None
