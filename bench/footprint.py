@@ -15,7 +15,8 @@ on that bus, the Supervisor API stand-in (diagnostics ON) and a Sentry receiver.
   per hour at idle, measured over --idle-s (default 120 s) and extrapolated, against a bare
   asyncio process holding the same open connections (a dbus-fast bus connection and an
   aiohttp follow stream of the same stand-in), measured over the same window;
-- threads at idle (sentry-sdk's client starts none).
+- threads at idle (sentry-sdk's client starts none), and the RSS of the daemon's child
+  processes (the scrub worker, started with the first report) apart.
 
 Medians of 3 for the import floor; the idle window is measured once, daemon and peer side
 by side.
@@ -166,6 +167,7 @@ async def measure(daemon: Daemon, supervisor: SupervisorStandIn,
         await asyncio.to_thread(peer.stdout.readline)
         await asyncio.sleep(5.0)  # both settle
         rss_idle, peer_rss = proc.rss_mb(pid), proc.rss_mb(peer.pid)
+        idle_children = proc.tree_rss_mb(pid)
         ours, theirs = Idle(pid), Idle(peer.pid)
         await asyncio.sleep(idle_s)
         (wake, cpu), (peer_wake, peer_cpu) = ours.rates(), theirs.rates()
@@ -176,12 +178,14 @@ async def measure(daemon: Daemon, supervisor: SupervisorStandIn,
             await settled(daemon, round_no * (LOG_CRASHES + UNIT_CRASHES))
             after.append(proc.rss_mb(pid))
         sent = len(sentry.envelopes)
+        child_rss = proc.tree_rss_mb(pid)
     finally:
         peer.terminate()
         peer.wait(10)
     return {"startup": startup, "rss_idle": rss_idle, "peer_rss": peer_rss, "wake": wake,
             "cpu": cpu, "peer_wake": peer_wake, "peer_cpu": peer_cpu, "threads": threads,
-            "peer_threads": peer_threads, "after": after, "sent": sent}
+            "peer_threads": peer_threads, "after": after, "sent": sent,
+            "child_rss": child_rss, "idle_children": idle_children}
 
 
 async def run(idle_s: float) -> None:
@@ -228,6 +232,9 @@ async def run(idle_s: float) -> None:
          f"{cpu - peer_cpu:+.2f} s", ""),
         ("threads, idle", f"{threads}", f"{peer_threads} (peer)", "", ""),
         ("RSS of the peer, idle (MB)", f"{peer_rss:.1f}", "", "", ""),
+        ("child processes' RSS, idle (MB)", f"{figures['idle_children']:.1f}", "", "", ""),
+        ("child processes' RSS, after load", f"{figures['child_rss']:.1f}", "",
+         "(the scrub worker)", ""),
     ]
     print(f"{'figure':<30}{'daemon':>10}{'floor':>18}{'vs floor':>16}{'goal':>18}")
     for name, value, floor, diff, goal in rows:

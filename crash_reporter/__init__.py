@@ -2,7 +2,7 @@
 
 The pipeline, one stage per module or folder, data flowing left to right:
 sources/ (outside world -> records) -> detect/ (records -> Crash) -> report.py (Crash ->
-Sentry event) -> scrub.py (event -> scrubbed event) -> outbox.py (disk) -> send.py (Sentry).
+Sentry event) -> scrub/ (event -> scrubbed event) -> outbox.py (disk) -> send.py (Sentry).
 """
 
 __version__ = "0.1.0"

@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -57,9 +58,12 @@ from crash_reporter.panel.server import Panel, PanelFacts
 from crash_reporter.payloads import PayloadRecord
 from crash_reporter.report import build_event
 from crash_reporter.review import ReviewQueue
-from crash_reporter.scrub import ScrubStats, make_before_send, scrub_event
+from crash_reporter.scrub import ScrubStats, make_before_send
+from crash_reporter.scrub.hosts import Identifier
+from crash_reporter.scrub.worker import ScrubWorker
 from crash_reporter.send import Delivery
 from crash_reporter.sources.bus import BusSession, Record
+from crash_reporter.sources.host_ids import HostIdentifiers
 from crash_reporter.sources.logs import CursorStore, LogFollower, default_streams
 from crash_reporter.sources.os_agent import OsAgent
 from crash_reporter.sources.records import RecordQueue
@@ -145,6 +149,8 @@ class App:
         self._log_clock = LogClock()
         self._learned: dict[str, None] = {}  # hostnames seen in verbose log prefixes
         self.scrub_stats = ScrubStats()
+        self._scrubber = ScrubWorker(self.scrub_stats)  # off the event loop, with a budget
+        self.host_ids: HostIdentifiers | None = None
         self._scrub_before_send = make_before_send(self.identifiers, self._on_scrub_drop,
                                                    self.scrub_stats)
         self.faults = Faults()  # storage faults of every store, counted in the outbox state
@@ -178,6 +184,7 @@ class App:
                               "will be sent (is hassio_api enabled?)")
             self.consent = ConsentGate(api, self.config.state_dir, clock=self._clock,
                                        faults=self.faults)
+            self.host_ids = HostIdentifiers(api, self.config.redact)
             self.delivery = Delivery(self.outbox, self.config.dsn, self._before_send, session,
                                      clock=self._clock, on_payload=self.payloads.prepared)
             self.consent.add_listener(self._on_consent_change)
@@ -195,6 +202,8 @@ class App:
                     keep = self._keep_running
                     bus = self.bus
                     tg.create_task(keep("facts", lambda: self._refresh_facts(api)), name="facts")
+                    tg.create_task(keep("identifiers", self._learn_identifiers),
+                                   name="identifiers")
                     tg.create_task(keep("consent", self._consent_timer), name="consent")
                     tg.create_task(keep("dbus", lambda: bus.run(self.records)), name="dbus")
                     tg.create_task(keep("intake", self._intake), name="intake")
@@ -207,6 +216,7 @@ class App:
                     self.started.set()
             finally:
                 await self.delivery.close()
+                await self._scrubber.close()
                 _LOGGER.info("crash_reporter stopped")
 
     async def _keep_running(self, name: str,
@@ -382,11 +392,12 @@ class App:
             _LOGGER.info("Not kept: %s", off_words(self.consent.reason))
             return
         event = build_event(crash, self.facts)
-        scrubbed = scrub_event(event, self.identifiers(), stats=self.scrub_stats)
+        scrubbed = await self._scrubber.scrub(event, self.identifiers())
         if scrubbed is None:
             await asyncio.to_thread(self.outbox.count_drop, DROP_SCRUB_FAILED)
-            _LOGGER.error("Report %s dropped: the scrubber failed (%d so far)",
-                          event["event_id"], self.scrub_stats.dropped)
+            _LOGGER.error("Report %s dropped: the scrubber failed or ran out of time (%s; %d "
+                          "so far)", event["event_id"], self.scrub_stats.last_error,
+                          self.scrub_stats.dropped)
             return
         _LOGGER.info("Crash report %s built: %s", scrubbed.get("event_id"),
                      event_title(scrubbed))
@@ -490,11 +501,28 @@ class App:
             self.facts = await api.host_facts()
             await asyncio.sleep(FACTS_REFRESH_S if self.facts.supervisor_version else 30.0)
 
-    def identifiers(self) -> list[str]:
-        """Strings that identify this host and must never leave it."""
-        ids = [*self.facts.identifiers, *self._learned]
+    async def _learn_identifiers(self) -> None:
+        """Learn this host's identifiers at start and re-read them as often as consent.
+
+        A new SSID, address or mount is thus known within CONSENT_REFRESH_S; what was learned
+        before is kept (old logs still hold it). Held in memory only.
+        """
+        assert self.host_ids is not None
+        while True:
+            await self.host_ids.refresh()
+            await asyncio.sleep(CONSENT_REFRESH_S if self.host_ids.values else CONSENT_RETRY_S)
+
+    def identifiers(self) -> list[Identifier]:
+        """What identifies this host and must never leave it (never logged, never on disk)."""
+        ids: list[Identifier] = [*self.facts.identifiers, *self._learned]
+        if self.host_ids is not None:
+            ids.extend(self.host_ids.values)
         if self.config.supervisor_token:
-            ids.append(self.config.supervisor_token)
+            ids.append((self.config.supervisor_token, "token"))
+        if self.config.dsn:
+            with contextlib.suppress(ValueError):
+                if key := urlsplit(self.config.dsn).username:
+                    ids.append((key, "token"))
         return ids
 
     def identifier_count(self) -> int:

@@ -51,6 +51,7 @@ _URL = re.compile(r"(?P<scheme>https?)://(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]
                   r"(?::(?P<port>[0-9]{1,5}))?(?P<path>/[^\s@?#]*)?")
 _DBUS_TRANSPORT = r"[a-z][a-z0-9-]*:[A-Za-z0-9_-]+=[^,;\s]*(?:,[A-Za-z0-9_-]+=[^,;\s]*)*"
 _DBUS_ADDRESS = re.compile(rf"{_DBUS_TRANSPORT}(?:;{_DBUS_TRANSPORT})*")
+MAX_REDACT_WORD = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ class Config:
     dsn_source: str = "none"  # "environment", "option", "built-in" (the image's) or "none"
     panel_port: int = INGRESS_PORT
     panel_peer: str = INGRESS_PROXY_ADDRESS  # the only address the panel answers
+    redact: tuple[str, ...] = ()  # the user's own words to remove from every report
 
     @property
     def state_dir(self) -> Path:
@@ -87,7 +89,8 @@ class Config:
             f"token={'set' if self.supervisor_token else 'missing'}, "
             f"dbus_address={self.dbus_address or 'system bus'}, dsn={redact_dsn(self.dsn)}, "
             f"log_level={self.log_level}, report_host_crashes={self.report_host_crashes}, "
-            f"watch_units={list(self.watch_units)}, review_reports={self.review_reports})"
+            f"watch_units={list(self.watch_units)}, review_reports={self.review_reports}, "
+            f"redact={len(self.redact)} word(s))"
         )
 
 
@@ -180,6 +183,13 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(f"{ENV_DBUS_ADDRESS} is not a D-Bus address (e.g. "
                           "unix:path=/run/dbus/system_bus_socket)")
 
+    redact = options.get("redact", [])
+    if not isinstance(redact, list) or not all(isinstance(w, str) for w in redact):
+        raise ConfigError("redact must be a list of words")
+    for word in redact:
+        if not 1 <= len(word.strip()) <= MAX_REDACT_WORD:
+            raise ConfigError(f"redact: each word must have 1 to {MAX_REDACT_WORD} characters")
+
     return Config(
         data_dir=data_dir,
         supervisor_url=supervisor_url,
@@ -193,6 +203,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         dsn_source=dsn_source,
         panel_port=_env_port(env),
         panel_peer=env.get(ENV_PANEL_PEER) or INGRESS_PROXY_ADDRESS,
+        redact=tuple(dict.fromkeys(w.strip() for w in redact)),
     )
 
 

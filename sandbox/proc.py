@@ -45,3 +45,35 @@ def cpu_s(pid: int) -> float:
     """User + system CPU time of the process (all threads) in seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def children(pid: int) -> list[int]:
+    """Every descendant of `pid` (children, their children, ...)."""
+    parent_of: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent_of[int(entry.name)] = int(fields[1])
+    found: list[int] = []
+    wanted = {pid}
+    while True:
+        new = [p for p, parent in parent_of.items() if parent in wanted and p not in found]
+        if not new:
+            return found
+        found += new
+        wanted = set(new)
+
+
+def tree_rss_mb(pid: int) -> float:
+    """RSS of `pid`'s descendants together (MB); processes that ended meanwhile count 0."""
+    total = 0.0
+    for child in children(pid):
+        try:
+            total += rss_mb(child)
+        except (OSError, KeyError):
+            continue
+    return total

@@ -18,6 +18,11 @@ What it serves follows /work/shared/reference/supervisor-api.md:
   ``channel``, ``arch``, ...), ``GET /info``, ``GET /host/info``, ``GET /os/info`` with
   realistic values, identifying ones included (hostname ``homeassistant-kitchen``, a machine
   id, ...) so scrub tests can check they never leave the host.
+- This home's identifiers where the Supervisor serves them: ``GET /network/info`` (interfaces
+  with MAC, IPv4/IPv6 addresses, gateway, nameservers, Wi-Fi SSID), ``GET /mounts`` (a CIFS
+  and an NFS mount: name, server, share/path), and Home Assistant Core's ``GET
+  /core/api/config`` (location name, coordinates, URLs; Core's unwrapped JSON, refused 403
+  unless ``homeassistant_api``). The values are the ``HOME_*`` constants.
 - ``POST /supervisor/options`` ``{"diagnostics": bool}`` stores the opt-in and calls
   ``on_diagnostics(value)`` before answering, as the Supervisor sets OS-Agent's property.
 - The logs endpoints: ``/supervisor/logs[/follow]`` (identifier ``hassio_supervisor``),
@@ -224,6 +229,79 @@ def _default_os_info() -> dict[str, Any]:
     }
 
 
+# This home's own identifiers, served where the real Supervisor serves them (supervisor-api.md,
+# "This host's identifiers"): tests plant them in crash text and check none leaves the host.
+HOME_SSID = "Smith Family WiFi"
+HOME_MAC = "DC:A6:32:4B:7E:19"  # the wired interface
+HOME_WIFI_MAC = "DC:A6:32:4B:7E:1A"
+HOME_IP = "192.168.178.23"
+HOME_IP6 = "2a02:8109:b6c0:4e00:dea6:32ff:fe4b:7e19"
+HOME_GATEWAY = "192.168.178.1"
+HOME_SHARE_SERVER = "nas-smith.fritz.box"
+HOME_MOUNT = "Backup_Smith"
+HOME_LOCATION = "Smith Residence"
+HOME_LATITUDE = 52.379189
+HOME_LONGITUDE = 4.899431
+HOME_EXTERNAL_HOST = "ha.smith-family.de"
+
+
+def _default_network_info() -> dict[str, Any]:
+    """GET /network/info (supervisor/api/network.py): interfaces, docker, internet flags."""
+    def iface(name: str, kind: str, mac: str, ipv4: list[str], ipv6: list[str], *,
+              wifi: dict[str, Any] | None, primary: bool) -> dict[str, Any]:
+        return {
+            "interface": name, "type": kind, "enabled": True, "connected": True,
+            "primary": primary, "mac": mac,
+            "ipv4": {"method": "auto", "address": ipv4, "nameservers": [HOME_GATEWAY],
+                     "gateway": HOME_GATEWAY, "ready": True},
+            "ipv6": {"method": "auto", "addr_gen_mode": "default", "ip6_privacy": "default",
+                     "address": ipv6, "nameservers": [], "gateway": "fe80::1", "ready": True},
+            "wifi": wifi, "vlan": None, "mdns": "announce", "llmnr": "announce",
+        }
+    return {
+        "interfaces": [
+            iface("end0", "ethernet", HOME_MAC, [f"{HOME_IP}/24"],
+                  [f"{HOME_IP6}/64", "fe80::dea6:32ff:fe4b:7e19/64"], wifi=None, primary=True),
+            iface("wlan0", "wireless", HOME_WIFI_MAC, ["192.168.178.24/24"], [],
+                  wifi={"mode": "infrastructure", "auth": "wpa-psk", "ssid": HOME_SSID,
+                        "signal": 72}, primary=False),
+        ],
+        "docker": {"interface": "hassio", "address": "172.30.32.0/23",
+                   "gateway": "172.30.32.1", "dns": "172.30.32.3"},
+        "host_internet": True, "supervisor_internet": True,
+    }
+
+
+def _default_mounts() -> dict[str, Any]:
+    """GET /mounts (supervisor/api/mounts.py, supervisor/mounts/mount.py); no credentials."""
+    return {
+        "default_backup_mount": HOME_MOUNT,
+        "mounts": [
+            {"name": HOME_MOUNT, "usage": "backup", "type": "cifs", "version": None,
+             "server": HOME_SHARE_SERVER, "share": "backups_smith", "read_only": False,
+             "state": "active", "user_path": None},
+            {"name": "Photos", "usage": "media", "type": "nfs", "server": "192.168.178.5",
+             "path": "/volume1/photos-smith", "port": 2049, "read_only": True,
+             "state": "active", "user_path": "/media/Photos"},
+        ],
+    }
+
+
+def _default_core_config() -> dict[str, Any]:
+    """GET /core/api/config: Home Assistant Core's config (not wrapped: Core's own API)."""
+    return {
+        "latitude": HOME_LATITUDE, "longitude": HOME_LONGITUDE, "elevation": 2,
+        "unit_system": {"length": "km", "mass": "g", "temperature": "°C", "volume": "L"},
+        "location_name": HOME_LOCATION, "time_zone": "Europe/Amsterdam",
+        "components": ["hassio", "http", "analytics"], "config_dir": "/config",
+        "allowlist_external_dirs": ["/media", "/config/www"], "allowlist_external_urls": [],
+        "version": "2026.11.3", "config_source": "storage", "recovery_mode": False,
+        "state": "RUNNING", "external_url": f"https://{HOME_EXTERNAL_HOST}",
+        "internal_url": f"http://{HOME_IP}:8123", "currency": "EUR", "country": "NL",
+        "language": "en", "safe_mode": False, "debug": False, "radius": 100,
+    }
+
+
 def _wrong_types(data: Mapping[str, Any]) -> dict[str, Any]:
     """`data` with every value turned into a JSON type it never has (bool -> str, ...)."""
     out: dict[str, Any] = {}
@@ -251,6 +329,7 @@ class SupervisorStandIn:
         hostname: str = "homeassistant-kitchen",
         machine_id: str = "5f2ac1e0d7b94e3c8a61b0f4c9d2e7a3",
         role: Role = "manager",
+        homeassistant_api: bool = True,
         on_diagnostics: DiagnosticsCallback | None = None,
         slow_s: float = 30.0,
         host: str = "127.0.0.1",
@@ -271,6 +350,10 @@ class SupervisorStandIn:
         self.info["supported"] = supported
         self.host_info = _default_host_info(hostname)
         self.os_info = _default_os_info()
+        self.network_info = _default_network_info()
+        self.mounts = _default_mounts()
+        self.core_config = _default_core_config()
+        self.homeassistant_api = homeassistant_api
         self.requests: list[RequestRecord] = []
         self.options_posts: list[dict[str, Any]] = []
         self._fault: FaultKind | None = None
@@ -504,6 +587,9 @@ class SupervisorStandIn:
         app.router.add_get("/info", self._info)
         app.router.add_get("/host/info", self._host_info)
         app.router.add_get("/os/info", self._os_info)
+        app.router.add_get("/network/info", self._network_info)
+        app.router.add_get("/mounts", self._mounts)
+        app.router.add_get("/core/api/config", self._core_config)
         app.router.add_get("/supervisor/logs", self._supervisor_logs)
         app.router.add_get("/supervisor/logs/follow", self._supervisor_logs)
         app.router.add_get("/host/logs", self._host_logs)
@@ -653,6 +739,19 @@ class SupervisorStandIn:
 
     async def _os_info(self, request: web.Request) -> web.Response:
         return self._info_reply(request, self.os_info)
+
+    async def _network_info(self, request: web.Request) -> web.Response:
+        return self._info_reply(request, self.network_info)
+
+    async def _mounts(self, request: web.Request) -> web.Response:
+        return self._info_reply(request, self.mounts)
+
+    async def _core_config(self, request: web.Request) -> web.Response:
+        # Core's API through the Supervisor: only for apps with homeassistant_api; the reply
+        # is Core's own JSON (no {"result", "data"} wrapper).
+        if not self.homeassistant_api:
+            return self._error(403, "Not allowed to access Home Assistant API")
+        return web.json_response(self.core_config)
 
     async def _supervisor_options(self, request: web.Request) -> web.Response:
         try:

@@ -77,6 +77,19 @@ def test_review_reports_option(tmp_path: Path) -> None:
         load_config(_env(tmp_path))
 
 
+def test_redact_option(tmp_path: Path) -> None:
+    assert load_config(_env(tmp_path)).redact == ()
+    _options(tmp_path, redact=[" Smith ", "Maple Street", "Smith"])
+    config = load_config(_env(tmp_path))
+    assert config.redact == ("Smith", "Maple Street")
+    assert "Smith" not in repr(config)  # the words are never logged
+    for bad, why in (("Smith", "a list of words"), ([3], "a list of words"),
+                     ([" "], "1 to 200 characters")):
+        _options(tmp_path, redact=bad)
+        with pytest.raises(ConfigError, match=why):
+            load_config(_env(tmp_path))
+
+
 def test_empty_dsn_means_none(tmp_path: Path) -> None:
     _options(tmp_path, dsn="  ")
     assert load_config(_env(tmp_path)).dsn is None

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from crash_reporter.app import JOIN_WINDOW_S
+from sandbox import supervisor_api
 from sandbox.bugsink import BugsinkProject
 from sandbox.systemd import SystemdUserManager
 from tests.helpers import SAMPLES, TRUTH
@@ -132,3 +133,51 @@ async def test_crashes_in_the_logs_land_in_bugsink_with_frames_and_nothing_ident
         crashed = [t for t in event["threads"]["values"] if t["crashed"]]
         assert len(crashed) == 1 and crashed[0]["stacktrace"]["frames"]
     assert len({tuple(e["fingerprint"]) for e in by_platform["go"]}) == len(by_platform["go"])
+
+
+def _home_traceback(at: datetime) -> list[str]:
+    """A Supervisor traceback (verbose log form) that names this home's own identifiers, as
+    the stand-in serves them: SSID, LAN IP, MAC, share server, mount, HA's location."""
+    prefix = f"{at:%Y-%m-%d %H:%M:%S}.120 {PREFIX_HOST} hassio_supervisor[287]: "
+    home = supervisor_api
+    body = [
+        f"\x1b[31m{at:%Y-%m-%d %H:%M:%S}.118 ERROR (MainThread) [supervisor.mounts.manager] "
+        f"Can't mount {home.HOME_MOUNT} from {home.HOME_SHARE_SERVER} while on "
+        f"'{home.HOME_SSID}'\x1b[0m",
+        "Traceback (most recent call last):",
+        '  File "/usr/src/supervisor/supervisor/mounts/mount.py", line 312, in mount',
+        "    await self.sys_dbus.systemd.start_transient_unit(self.unit_name, options)",
+        '  File "/usr/src/supervisor/supervisor/dbus/systemd.py", line 140, in start_unit',
+        "    raise MountActivationError(msg)",
+        f"supervisor.exceptions.MountActivationError: mnt-data-supervisor-mounts-"
+        f"{home.HOME_MOUNT}.mount failed: Cannot connect to host {home.HOME_SHARE_SERVER}:445 "
+        f"ssl:default [Connect call failed ('{home.HOME_IP}', 445)] from "
+        f"{home.HOME_MAC.lower()} on {home.HOME_SSID} at {home.HOME_LOCATION} "
+        f"({home.HOME_LATITUDE:.4f}, {home.HOME_LONGITUDE:.4f})",
+        f"\x1b[32m{at:%Y-%m-%d %H:%M:%S}.130 INFO (MainThread) [supervisor.mounts.manager] "
+        "Mounting done\x1b[0m",
+    ]
+    return [prefix + line for line in body]
+
+
+async def test_this_homes_identifiers_learned_from_the_api_never_reach_bugsink(
+        systemd: SystemdUserManager, tmp_path: Path, log: LogWatch,
+        bugsink: BugsinkProject) -> None:
+    home = supervisor_api
+    async with parts(systemd, tmp_path, diagnostics=True) as p, daemon(p, log, bugsink.dsn):
+        await p.supervisor.wait_streams(5)
+        await log.wait_for("Host identifiers:")  # learned from the stand-in
+        p.supervisor.append(None, _home_traceback(datetime.now(UTC) - timedelta(seconds=30)))
+        sent = await settled(bugsink, log)
+        stored = await bugsink.wait_for_events(sent, 15)
+    assert sent == 1
+    data = stored[0]["data"]
+    assert data["exception"]["values"][-1]["type"].endswith(".MountActivationError")
+    planted = [home.HOME_SSID, home.HOME_IP, home.HOME_MAC, home.HOME_MAC.lower(),
+               home.HOME_SHARE_SERVER, home.HOME_MOUNT, home.HOME_LOCATION,
+               f"{home.HOME_LATITUDE:.4f}", f"{home.HOME_LONGITUDE:.4f}", PREFIX_HOST]
+    assert leaks(stored, planted) == []
+    text = json.dumps(data)  # what triage needs stays
+    for kept in ("Cannot connect to host", "mnt-data-supervisor-mounts-",
+                 "/usr/src/supervisor/supervisor/mounts/mount.py", "supervisor.mounts.mount"):
+        assert kept in text, kept

@@ -29,8 +29,11 @@ class SupervisorApi:
         self._url = url.rstrip("/")
         self._token = token
 
-    async def get(self, path: str) -> dict[str, Any]:
+    async def get(self, path: str, *, wrapped: bool = True) -> dict[str, Any]:
         """GET `path` and return the `data` of the Supervisor's JSON wrapper.
+
+        `wrapped=False` is for Home Assistant Core's API proxied by the Supervisor
+        (``/core/api/...``), whose replies are plain JSON objects.
 
         Every failure (unreachable, time-out, 401, 5xx, garbage, a redirect, a body over
         API_MAX_BODY_BYTES) becomes SupervisorApiError with a short reason that never
@@ -58,7 +61,7 @@ class SupervisorApi:
             raise SupervisorApiError(f"{path}: refused ({status}); is hassio_api set?")
         if status >= 400:
             raise SupervisorApiError(f"{path}: HTTP {status}")
-        return _unwrap(path, body)
+        return _unwrap(path, body) if wrapped else _json_object(path, body)
 
     async def read_consent(self) -> tuple[Consent, str]:
         """Ask the Supervisor for the diagnostics opt-in: ON, OFF, or UNKNOWN with a reason."""
@@ -137,6 +140,17 @@ def _unwrap(path: str, body: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SupervisorApiError(f"{path}: the answer has no data object")
     return data
+
+
+def _json_object(path: str, body: bytes) -> dict[str, Any]:
+    """A reply that is a plain JSON object (Core's API)."""
+    try:
+        doc = json.loads(body)
+    except ValueError as err:
+        raise SupervisorApiError(f"{path}: the answer is not JSON") from err
+    if not isinstance(doc, dict):
+        raise SupervisorApiError(f"{path}: the answer is not a JSON object")
+    return doc
 
 
 def _str(value: object) -> str | None:

@@ -1,0 +1,24 @@
+"""Stage 4: the privacy scrubber (event -> scrubbed event), also sentry-sdk's before_send.
+
+Nothing that identifies a home may leave the host, and Sentry's server-side scrubbing does not
+look at exception values, frame paths or debug_meta, so everything happens here:
+
+- ``walk``: the allowlist walk over the event's structure, caps on sizes;
+- ``rules``: the pattern rules for what identifies any home, in the words real software logs;
+- ``hosts``: this host's own identifiers, learned on the device, in all their written forms;
+- ``allowlist``: what identifies no one and stays (public hosts, internal names, networks);
+- ``tokens``: the typed placeholders and the tally of replacements;
+- ``event``: `scrub_event` / `scrub_text`, fail closed;
+- ``before_send``: the sentry-sdk glue;
+- ``worker``: scrubbing off the event loop, in a child process with a time budget per event.
+
+Kept on purpose (identify no one, needed for triage): ``event_id``, ``debug_meta`` ids, hex
+shorter than 32 characters (Go pcs, offsets, addresses), loopback and the Supervisor's internal
+Docker network, ``/root``, versions, code paths, exception types, public hosts.
+"""
+
+from crash_reporter.scrub.before_send import make_before_send
+from crash_reporter.scrub.event import ScrubStats, scrub_event, scrub_text
+from crash_reporter.scrub.tokens import PLACEHOLDERS
+
+__all__ = ["PLACEHOLDERS", "ScrubStats", "make_before_send", "scrub_event", "scrub_text"]

@@ -1,0 +1,677 @@
+"""The pattern rules: what identifies a home in the words real software logs, for any host.
+
+`scrub_blob` runs every rule once over a text (an event's unique strings joined by NUL) and
+returns it with each finding replaced by its typed placeholder.
+
+Rules are written for linear time: every quantifier that can meet a long run is possessive or
+bounded, and every rule that scans a run may only START at the run's first character (a
+look-behind rejects positions inside it), so no input makes a rule try O(n) starts of O(n)
+work each. tests/test_scrub_linear.py attacks every rule with repetitions of its own prefixes
+and separators and checks that the time per KB does not grow with the length.
+
+Each rule finds a value whatever stands next to it: a rule that consumed more than the value
+(a run of digit groups, a key with its separator) hands the rest back to the scan, and the
+placeholders match no rule, so the result is a fixed point.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Final
+
+from crash_reporter.scrub.allowlist import (
+    DEFAULT_NAMES,
+    PRIVATE_SUFFIXES,
+    TLDS,
+    host_is_kept,
+    ip4_is_kept,
+)
+from crash_reporter.scrub.hosts import HostMatcher
+from crash_reporter.scrub.tokens import (
+    PLACEHOLDER_RE,
+    PLACEHOLDER_VALUES,
+    Edit,
+    Tally,
+    lower,
+    splice,
+)
+
+# --- keys and secrets ---------------------------------------------------------------------
+
+_PEM_RE: Final = re.compile(
+    r"-----BEGIN ([A-Z0-9 ]{1,64}+)-----((?:(?!-----(?:BEGIN|END) )[^\x00])*+)"
+    r"(-----END \1-----)?"
+)
+# Well-known token shapes: JWTs (HA long-lived access tokens), GitHub, GitLab, Slack, OpenAI,
+# AWS, Google, Stripe, Hugging Face, npm.
+_KNOWN_TOKEN_RE: Final = re.compile(
+    r"(?<![A-Za-z0-9_-])(?:eyJ[A-Za-z0-9_-]{8,}+\.[A-Za-z0-9_-]{2,}+\.[A-Za-z0-9_-]*+"
+    r"|gh[pousr]_[A-Za-z0-9]{30,}+|github_pat_[A-Za-z0-9_]{40,}+|glpat-[A-Za-z0-9_-]{20,}+"
+    r"|xox[abprs]-[A-Za-z0-9-]{10,}+|sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}+|AKIA[0-9A-Z]{16}"
+    r"|AIza[0-9A-Za-z_-]{35}|[sr]k_live_[0-9A-Za-z]{16,}+|hf_[A-Za-z0-9]{30,}+"
+    r"|npm_[A-Za-z0-9]{36})(?![A-Za-z0-9_-])"
+)
+_TOKEN_PREFIXES: Final = ("eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
+                          "glpat-", "xox", "sk-", "AKIA", "AIza", "k_live_", "hf_", "npm_")
+_BEARER_WORDS: Final = ("bearer", "basic")
+_BEARER_VALUE_RE: Final = re.compile(
+    r"[ \t]++(\[[a-z-]{2,12}\]|[^\s\x00'\",;()\[\]{}<>]{6,}+|[^\s\x00()\[\]{}<>]++)")
+_URLAUTH_RE: Final = re.compile(r"//([^\s/?#@\[\]\x00'\"<>]++)@")
+
+# Keys whose value is removed. Found by a keyword (in the lowercased text), widened to the
+# whole key (at most _KEY_MAX characters each way), then classified by the whole key.
+_KEY_MAX: Final = 48
+# Anchors are found with str.find (C speed); the short ones must start a word.
+_KV_WORDS: Final = (
+    "password", "passwd", "passphrase", "secret", "api_key", "api-key", "apikey", "access_key",
+    "access-key", "accesskey", "private_key", "private-key", "privatekey", "credential",
+    "token", "cookie", "hassio_key", "hassio-key", "auth", "ssid", "wifi_name", "wifi-name",
+    "wifiname", "serial")
+_KV_SHORT_WORDS: Final = ("pwd", "psk", "otp", "pin", "lat", "lon", "lng", "user", "login",
+                          "owner", "mac", "bssid", "hwaddr", "bdaddr")
+_KEYCHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_KV_TAIL_RE: Final = re.compile(
+    r"(?i)(?P<suffix>[\w.-]{0,48}+(?:[ _-](?:number|no|num|name|address|addr))?)"
+    r"(?P<sep>\\?[\"']?[ \t]*+[:=][ \t]*+|[ \t]++(?=[\"'\dA-Fa-f]))"
+)
+_KV_QUOTED_RE: Final = re.compile(r"\\?\"[^\"\x00\n]{0,1024}+\"|'[^'\x00\n]{0,1024}+'")
+_KV_TOKEN_RE: Final = re.compile(r"[^\s,;&}\])'\"\x00]++")  # a secret: up to a delimiter
+_KV_WORD_RE: Final = re.compile(r"[^\s,;&}\])'\"\x00(\[{<>]++")  # a name, serial, number
+_KV_LINE_RE: Final = re.compile(r"[^\n\x00,;&}\])'\"]++")
+_NEXT_KEY_RE: Final = re.compile(r"\s++[\w.-]++[ \t]*+[:=]")
+_INNER_KEY_RE: Final = re.compile(r"[(\[{<][\w.-]++[ \t]*+[:=]")  # "secret(user: x)"
+_KEY_CLASSES: Final = (  # (class, multi-word value, whole-key pattern)
+    ("filtered", True, re.compile(
+        r".*(?:pass(?:word|wd|phrase)|secret|pwd|psk|otp|pin|pincode)(?:s|[._-][\w.-]*)?")),
+    ("filtered", False, re.compile(
+        r".*(?:api[_-]?key|apikey|access[_-]?key|private[_-]?key|privatekey|credentials?"
+        r"|token|cookie|hassio[_-]?key|auth(?:orization|entication)?)(?:s|[._-][\w.-]*)?")),
+    ("mac", False, re.compile(r".*(?:mac|bssid|hwaddr|bdaddr)(?:[ _-]?addr(?:ess)?)?")),
+    ("ssid", True, re.compile(r".*(?:ssid|wifi[_-]?name)")),
+    ("serial", False, re.compile(r".*serial(?:[ _-]?(?:number|no|num))?")),
+    ("geo", False, re.compile(r"(?:.*[._])?(?:lat|latitude|lon|long|longitude|lng)")),
+    ("user", False, re.compile(r"(?:.*[._-])?(?:user|username|user_name|login|owner)")),
+)
+# A word after the keyword that makes the key name a fact about the secret, not the secret.
+_NOT_SECRET_KEY_RE: Final = re.compile(
+    r"fail|count|type|method|mode|status|error|attempt|timeout|required|enabled|length|size"
+    r"|expir|ttl|retr|provider|url|uri|endpoint|scope|level|version|valid|changed|file|path")
+_NOT_VALUES: Final = frozenset({"none", "null", "true", "false", "nil", "undefined", "<none>"})
+_GEO_VALUE_RE: Final = re.compile(r"-?\d{1,3}(?:\.\d+)?")
+_BARE_MAC_RE: Final = re.compile(r"[0-9A-Fa-f]{2}(?:[:_-]?[0-9A-Fa-f]{2}){5}")
+
+# SSIDs as NetworkManager, wpa_supplicant, iwd and the Supervisor write them: a quoted name
+# after one of these words ("access point 'X'", "Connecting to \"X\"", "SSID='X'" ...).
+_SSID_WORDS: Final = ("ssid", "access point", "wireless network", "wi-fi network",
+                      "wifi network", "wi-fi", "wifi", "network", "connection", "connecting to",
+                      "associate with", "associated with", "connected to")
+_SSID_TAIL_RE: Final = re.compile(
+    r"[ \t]*+[=:]?[ \t]*+(?:\\?(\")([^\"\n\x00]{1,200}+)\\?\"|'([^'\n\x00]{1,200}+)')")
+
+# --- hosts --------------------------------------------------------------------------------
+
+_EMAIL_RE: Final = re.compile(r"@[\w-]++(?:\.[\w-]++)*+")
+_UNIT_TYPES: Final = frozenset({"service", "socket", "timer", "mount", "automount", "scope",
+                               "slice", "target", "path", "device", "swap"})
+_EMAILLOCAL: Final = frozenset(".!#$%&*+=?^_~-")  # RFC 5322 allows more; logs do not
+_URLHOST_RE: Final = re.compile(r"://(\[auth\]@)?([^\s/?#:@\[\]'\"<>(){},;\\\x00]++)")
+_UNC_RE: Final = re.compile(r"(?<![\w\\])\\\\([A-Za-z0-9][\w.$-]{0,252}+)(?=\\)")
+_SMB_RE: Final = re.compile(r"//([A-Za-z0-9][\w.-]{0,252}+)(?=/)")
+_NFS_RE: Final = re.compile(r":/(?![/\s])")
+_HOSTCHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_HOST_WORDS: Final = ("host", "server", "peer", "resolve", "lookup")
+_HOST_TAIL_RE: Final = re.compile(  # in the lowercased text
+    r"(?:name)?(?:[ \t]*+[=:][ \t]*+|[ \t]++)(['\"]?)([a-z0-9][\w.-]{0,252}+)")
+_TLD_RE: Final = re.compile(  # in the lowercased text: ".de", ".fritz.box" ... ending a name
+    r"\.(" + "|".join(sorted((re.escape(t) for t in (*TLDS, *PRIVATE_SUFFIXES)), key=len,
+                            reverse=True)) + r")(?![\w-]|\.[a-z0-9])"
+)
+_PORT_RE: Final = re.compile(r":\d{1,5}+(?!\d)")
+_NOT_HOSTS: Final = frozenset({"http", "https", "file", "ftp", "smb", "nfs", "cifs", "unix",
+                               "tcp", "udp", "ws", "wss", "mqtt", "error", "warning", "path",
+                               "dir", "at", "in", "from", "to", "on", "is", "not", "and"})
+_CODE_EXT: Final = frozenset({"py", "pyc", "go", "c", "h", "cc", "cpp", "js", "ts", "rs",
+                              "sh", "so", "json", "yaml", "yml", "txt", "log", "conf", "toml"})
+
+# --- numbers and hex ----------------------------------------------------------------------
+
+_HEXLED_RE: Final = re.compile(  # the first hex digit is consumed, then looked behind
+    r"[0-9A-Fa-f](?<![0-9A-Fa-f].)(?:"
+    r"(?P<uuid>(?<![0-9A-Za-z_-].)[0-9A-Fa-f]{7}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}"
+    r"-[0-9A-Fa-f]{12}(?![0-9A-Za-z_]))"
+    r"|(?P<token>[0-9A-Fa-f]{31,}+(?![G-Zg-z_]))"
+    r"|(?P<mac>(?<![0-9A-Za-z].)(?:[0-9A-Fa-f](?P<sep>[-_])(?:[0-9A-Fa-f]{2}(?P=sep)){4}"
+    r"[0-9A-Fa-f]{2}|[0-9A-Fa-f]{3}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})"
+    r"(?![0-9A-Za-z]|[-_.][0-9A-Fa-f])))"
+)
+# Only a text with "::" or four colons between hex groups can hold a MAC or IPv6 address.
+_COLON_GATE_RE: Final = re.compile(r"::|:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:")
+# Runs of hex digits and colons (MACs, IPv6, and times or code like ``x[::2]`` that stay):
+# found from two colons close together (a literal to scan for), then widened.
+_COLON_PAIR_RE: Final = re.compile(r":[0-9A-Fa-f]{0,4}+:")
+_COLON_RUN_AT_RE: Final = re.compile(
+    r"[0-9A-Fa-f:]++(?:\.\d{1,3}+){0,3}+(?:%[0-9A-Za-z_]++(?:[.-][0-9A-Za-z_]++)*+)?")
+_HEXCOLON: Final = frozenset("0123456789abcdefABCDEF:")
+_ANSI_BEFORE_RE: Final = re.compile(r"\x1b\[[\d;]{0,20}m\Z")
+_DIGITLED_RE: Final = re.compile(  # the first digit is consumed, then looked behind
+    r"\d(?<![\d.]\d)(?:"
+    r"(?P<ip4>\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\d|\.\d))"
+    r"|(?P<geo>(?<![A-Za-z_].)\d{0,2}\.\d{4,}+,[ \t]?-?\d{1,3}\.\d{4,}+(?![\d.]))"
+    r"|(?P<ssn>(?<!-.)\d\d-\d{2}-\d{4}(?![\d-]))"
+    r"|(?P<num>(?<![A-Za-z_].)(?=\d{8}|\d{0,7}+[ -]\d)\d*+(?!\.\d)(?:[ -]\d++(?!\.\d))*+)"
+    r")"
+)
+_SSN_IN_RUN_RE: Final = re.compile(r"(?<!\d)\d{3}([ -])\d{2}\1\d{4}(?!\d)")
+_CARD_BRAND_RE: Final = re.compile(
+    r"3[47]\d{13}|4\d{15}|5[1-5]\d{14}|2[2-7]\d{14}|6(?:011|5\d\d)\d{12}")
+_IBAN_RE: Final = re.compile(
+    r"\d\d(?<=(?<![A-Za-z0-9])[A-Za-z]{2}\d\d)(?:[ ]?[A-Za-z0-9]){11,32}(?![A-Za-z0-9])"
+)
+
+# --- paths --------------------------------------------------------------------------------
+
+# A path segment named by a person: user folders, folders under /media and /share, network
+# storage mounts, and the serial number at the end of a /dev/.../by-id/ name.
+_USERPATH_RE: Final = re.compile(  # in the lowercased text
+    r"/(?:(?<![\w.-]/)(?:home|users|media|share|var/home|data/mounts)/|data/supervisor/mounts/"
+    r"|by-id/)|\\(?:users\\|\\users\\\\|documents and settings\\)"
+)
+_SEGMENT_RE: Final = re.compile(r"[^/\\\s'\"\x00:;,()\[\]{}<>]{1,255}+")
+_QUOTED_SEGMENT_RE: Final = re.compile(r"[^/\\'\"\x00\n]{1,255}+")
+_BY_ID_TAIL_RE: Final = re.compile(r"(?:if|port|part)\d{1,3}")
+_BY_ID_SPLIT_RE: Final = re.compile(r"[_-]")
+# systemd's escaped mount unit names: mnt-data-supervisor-mounts-<name>.mount, \x2d for '-'.
+_MOUNT_UNIT_WORDS: Final = ("supervisor-mounts-", "supervisor-media-", "supervisor-share-")
+_MOUNT_UNIT_SHORT: Final = ("media-", "share-")
+_MOUNT_NAME_RE: Final = re.compile(
+    r"(?:[A-Za-z0-9_]|\\x[0-9a-fA-F]{2}|\\\\x[0-9a-fA-F]{2}){1,255}+(?=[.-])")
+_KEPT_SEGMENTS: Final = frozenset({"[path-user]", "[mount]", "[serial]", "root", "homeassistant",
+                                   "supervisor", "hassio", "core", "addons", "share", "media",
+                                   "backup", "ssl", "config", "data"})
+
+
+def _find_words(low: str, words: tuple[str, ...], *, word_start: bool,
+                extra_before: str = "") -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of `words` in `low`, in order (str.find: C speed).
+
+    With `word_start`, an occurrence must not follow a letter or digit (or `extra_before`).
+    """
+    hits: list[tuple[int, int]] = []
+    for word in words:
+        i = low.find(word)
+        while i >= 0:
+            if not (word_start and i and (low[i - 1].isalnum() or low[i - 1] in extra_before)):
+                hits.append((i, i + len(word)))
+            i = low.find(word, i + 1)
+    hits.sort()
+    return hits
+
+
+def _luhn(digits: str) -> bool:
+    """True if the digit string passes the Luhn check (cards, IMEIs)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _card_class(digits: str) -> str | None:
+    """Classify a 13-19 digit number: creditcard, imei, or None (not sensitive)."""
+    n = len(digits)
+    if n < 13 or n > 19:
+        return None
+    if _luhn(digits):
+        if n == 15 and not digits.startswith(("34", "37")):
+            return "imei"
+        return "creditcard"
+    if _CARD_BRAND_RE.fullmatch(digits):
+        return "creditcard"
+    return None
+
+
+# Countries that use IBANs and the length of theirs (ISO 13616 registry).
+_IBAN_LENGTHS: Final = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
+    "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28,
+    "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
+    "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26,
+    "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20,
+    "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18,
+    "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24,
+    "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24,
+    "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+}
+
+
+def _iban_valid(compact: str) -> bool:
+    """ISO 13616 mod-97 check of an IBAN without spaces."""
+    if len(compact) < 15 or len(compact) > 34 or not compact[2:4].isdigit():
+        return False
+    moved = (compact[4:] + compact[:4]).upper()
+    try:
+        return int("".join(str(int(ch, 36)) for ch in moved)) % 97 == 1
+    except ValueError:
+        return False
+
+
+def _is_ip6(cand: str) -> bool:
+    """True if `cand` (maybe with a zone id) is an IPv6 address worth scrubbing."""
+    if "::" not in cand and cand.count(":") < 6:
+        return False
+    addr = cand.split("%", 1)[0]
+    try:
+        ip = ipaddress.IPv6Address(addr)
+    except ValueError:
+        return False
+    if ip.is_loopback or ip.is_unspecified:
+        return False
+    # "1::2"-style fragments of code are too short to be addresses unless they have a zone.
+    return "%" in cand or sum(1 for g in addr.split(":") if g) >= 2 or "." in addr
+
+
+# --- the rules, in the order they run ------------------------------------------------------
+
+
+def _pem(text: str, tally: Tally) -> str:
+    def sub(m: re.Match[str]) -> str:
+        if m.group(2) == "[pem-key]":
+            return m.group(0)
+        return (f"-----BEGIN {m.group(1)}-----" + tally.hit("pem-key", text, m.start())
+                + (m.group(3) or ""))
+    return _PEM_RE.sub(sub, text)
+
+
+def _bearer(text: str, low: str, tally: Tally) -> list[Edit]:
+    edits: list[Edit] = []
+    for _start, end in _find_words(low, _BEARER_WORDS, word_start=True):
+        v = _BEARER_VALUE_RE.match(text, end)
+        if v is None or v.group(1) in PLACEHOLDER_VALUES:
+            continue
+        edits.append((v.start(1), v.end(1), tally.hit("token", text, v.start(1))))
+    return edits
+
+
+def _key_value(text: str, low: str, tally: Tally) -> list[Edit]:
+    """Values of secret-like keys, SSIDs, serial numbers, coordinates, user names, MACs."""
+    edits: list[Edit] = []
+    done = 0  # everything before this was looked at as part of an earlier key or value
+    line = (0, 0)  # the last line-long value run scanned: (start, end)
+    next_key = -1  # where the next "key:" after the last value starts
+    anchors = _find_words(low, _KV_WORDS, word_start=False) + _find_words(
+        low, _KV_SHORT_WORDS, word_start=True)
+    anchors.sort()
+    for a_start, a_end in anchors:
+        if a_start < done:
+            continue
+        start = a_start
+        floor = max(done, start - _KEY_MAX)
+        while start > floor and text[start - 1] in _KEYCHARS:
+            start -= 1
+        tail = _KV_TAIL_RE.match(text, a_end)
+        if tail is None:
+            done = a_end
+            continue
+        done = tail.end("suffix")
+        if start > 0 and text[start - 1].isalnum():
+            continue
+        key = low[start:tail.end("suffix")]
+        cls, multi = "", False
+        for kcls, kmulti, pattern in _KEY_CLASSES:
+            if pattern.fullmatch(key):
+                cls, multi = kcls, kmulti
+                break
+        if not cls or (cls == "filtered" and _NOT_SECRET_KEY_RE.search(key, a_end - start)):
+            continue  # "auth_failures=1", "token_type: bearer", "password_required: true"
+        vstart = tail.end()
+        if text.startswith("[", vstart) and PLACEHOLDER_RE.match(text, vstart):
+            done = max(done, vstart + 1)
+            continue  # already scrubbed
+        quoted = _KV_QUOTED_RE.match(text, vstart)
+        if quoted is not None:
+            qlen = 2 if quoted.group(0).startswith("\\") else 1
+            inner_start, inner_end = vstart + qlen, quoted.end() - qlen
+        else:
+            sep = tail.group("sep")
+            if not (":" in sep or "=" in sep) and cls not in ("serial", "geo", "mac"):
+                continue
+            multi = multi and ":" in sep  # "password: two words"; "password=x y" is one
+            inner_start = vstart
+            if multi:
+                # A value runs to the end of its line or the next "key:"; both ends are
+                # cached so that many keys on one long line do not rescan it (linear time).
+                if not line[0] <= vstart < line[1]:
+                    run = _KV_LINE_RE.match(text, vstart)
+                    line = (vstart, run.end() if run else vstart)
+                if next_key < vstart:
+                    nxt = _NEXT_KEY_RE.search(text, vstart)
+                    next_key = nxt.start() if nxt else len(text)
+                inner_end = min(line[1], next_key)
+                while inner_end > inner_start and text[inner_end - 1] in " \t":
+                    inner_end -= 1
+            else:
+                run = (_KV_TOKEN_RE if cls == "filtered" else _KV_WORD_RE).match(text, vstart)
+                if run is None:
+                    continue
+                inner_end = run.end()
+                if cls == "filtered" and (cut := _INNER_KEY_RE.search(text, vstart, inner_end)):
+                    inner_end = cut.start()
+                while inner_end > vstart and cls != "filtered" and text[inner_end - 1] in ".:":
+                    inner_end -= 1  # "mac 3c2eff4a5b6c: up", "(user: jean.smith.)"
+        done = max(done, inner_end)
+        inner = text[inner_start:inner_end]
+        if not inner or inner in PLACEHOLDER_VALUES or inner.lower() in _NOT_VALUES:
+            continue
+        if cls == "serial" and (len(inner) < 4 or not any(c.isdigit() for c in inner)):
+            continue
+        if cls == "geo" and not _GEO_VALUE_RE.fullmatch(inner):
+            continue
+        if cls == "user" and (inner.lower() in DEFAULT_NAMES or inner.startswith("[")):
+            continue
+        if cls == "mac" and not _BARE_MAC_RE.fullmatch(inner):
+            continue
+        edits.append((inner_start, inner_end, tally.hit(cls, text, inner_start)))
+    return edits
+
+
+def _ssid_phrases(text: str, low: str, tally: Tally) -> list[Edit]:
+    edits: list[Edit] = []
+    seen: set[int] = set()
+    for _start, end in _find_words(low, _SSID_WORDS, word_start=True):
+        m = _SSID_TAIL_RE.match(low, end)
+        if m is None:
+            continue
+        group = 2 if m.group(1) else 3
+        if m.start(group) in seen or text[m.start(group):m.end(group)] in PLACEHOLDER_VALUES:
+            continue
+        seen.add(m.start(group))
+        edits.append((m.start(group), m.end(group), tally.hit("ssid", text, m.start(group))))
+    return edits
+
+
+def _emails(text: str, tally: Tally) -> list[Edit]:
+    edits: list[Edit] = []
+    last_end = 0
+    for m in _EMAIL_RE.finditer(text):
+        domain = m.group(0)
+        if "." not in domain:
+            continue
+        tld = domain.rsplit(".", 1)[1]
+        if len(tld) < 2 or not tld.isalpha() or tld.lower() in _UNIT_TYPES:
+            continue  # not an address: a systemd template unit ("systemd-coredump@0-1.service")
+        start = m.start()
+        floor = max(last_end, start - 64)
+        while start > floor and (text[start - 1].isalnum() or text[start - 1] in _EMAILLOCAL):
+            start -= 1
+        if start < m.start():
+            edits.append((start, m.end(), tally.hit("email", text, start)))
+            last_end = m.end()
+    return edits
+
+
+def _host_ok(host: str) -> bool:
+    """True if a host name found in a host position may stay."""
+    low = host.lower().rstrip(".")
+    if low in PLACEHOLDER_VALUES or low in _NOT_HOSTS or host_is_kept(low):
+        return True
+    return all(ch.isdigit() or ch == "." for ch in low)  # an IPv4 address: its own rule
+
+
+def _hosts(text: str, low: str, tally: Tally) -> list[Edit]:
+    """Host names: in URLs, shares, after 'host'/'server', and names under a known TLD."""
+    edits: list[Edit] = []
+    for m in _URLHOST_RE.finditer(text) if "://" in text else ():
+        if not _host_ok(m.group(2)):
+            edits.append((m.start(2), m.end(2), tally.hit("hostname", text, m.start(2))))
+    if "\\\\" in text:
+        for m in _UNC_RE.finditer(text):
+            _share_host(text, m.group(1), m.start(1), edits, tally)
+    if "//" in text:
+        for m in _SMB_RE.finditer(text):
+            if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_:/."):
+                continue
+            _share_host(text, m.group(1), m.start(1), edits, tally)
+    if ":/" in text:
+        for m in _NFS_RE.finditer(text):
+            start = m.start()
+            floor = max(0, start - 253)
+            while start > floor and text[start - 1] in _HOSTCHARS:
+                start -= 1
+            if start and text[start - 1] in ":/":
+                continue
+            while start < m.start() and not text[start].isalnum():
+                start += 1
+            _share_host(text, text[start:m.start()], start, edits, tally)
+    for _start, word_end in _find_words(low, _HOST_WORDS, word_start=True, extra_before="_"):
+        named = _HOST_TAIL_RE.match(low, word_end)
+        if named is None:
+            continue
+        host = named.group(2).rstrip(".")
+        end = named.start(2) + len(host)
+        if _host_ok(host) or host.rsplit(".", 1)[-1] in _CODE_EXT:
+            continue
+        if not (named.group(1) or _PORT_RE.match(low, end) or any(c in host for c in ".-_")
+                or any(c.isdigit() for c in host)):
+            continue  # a plain word after "host" ("host is down") is not a name
+        edits.append((named.start(2), end, tally.hit("hostname", text, named.start(2))))
+    last_end = 0
+    for m in _TLD_RE.finditer(low):
+        if m.start() < last_end:
+            continue
+        start = m.start()
+        floor = max(last_end, start - 253)
+        while start > floor and low[start - 1] in _HOSTCHARS:
+            start -= 1
+        while start < m.start() and not low[start].isalnum():
+            start += 1
+        if start == m.start() or (start and low[start - 1] in "@/\\"):
+            continue
+        if m.group(1) in TLDS and host_is_kept(low[start:m.end()]):
+            continue
+        edits.append((start, m.end(), tally.hit("hostname", text, start)))
+        last_end = m.end()
+    return edits
+
+
+def _share_host(text: str, host: str, at: int, edits: list[Edit], tally: Tally) -> None:
+    """The server of a network share (//server/share, UNC paths, server:/path)."""
+    if len(host) < 2 or _host_ok(host) or host.rsplit(".", 1)[-1] in _CODE_EXT:
+        return
+    edits.append((at, at + len(host), tally.hit("hostname", text, at)))
+
+
+def _hexled(text: str, tally: Tally) -> str:
+    def sub(m: re.Match[str]) -> str:
+        kind = "uuid" if m.group("uuid") else "token" if m.group("token") else "mac"
+        return tally.hit(kind, text, m.start())
+    return _HEXLED_RE.sub(sub, text)
+
+
+def _colon_runs(text: str, tally: Tally) -> list[Edit]:
+    """MACs and IPv6 addresses among runs of hex digits and colons."""
+    edits: list[Edit] = []
+    last_end = 0
+    for pair in _COLON_PAIR_RE.finditer(text):
+        if pair.start() < last_end:
+            continue
+        start = pair.start()
+        floor = max(last_end, start - 48)
+        while start > floor and text[start - 1] in _HEXCOLON:
+            start -= 1
+        m = _COLON_RUN_AT_RE.match(text, start)
+        assert m is not None
+        run = m.group(0)
+        last_end = m.end()
+        if "::" not in run and run.count(":") < 5:
+            continue  # times, "key:value": neither a MAC nor an IPv6 address
+        before = text[start - 1:start]
+        # A run that began inside a word ("mac:3c:..", "device:3c:..") starts with the word's
+        # tail, unless the word is an ANSI colour code ("\x1b[32m3C:2E:..").
+        if before.isalnum() and not _ANSI_BEFORE_RE.search(
+                text, max(0, start - 24), start):
+            cut = run.find(":")
+            start += cut
+            run = run[cut:]
+            if run.startswith(":") and not run.startswith("::"):
+                start += 1
+                run = run[1:]
+        if run.endswith(":") and not _is_ip6(run) and _is_ip6(run[:-1]):
+            run = run[:-1]  # "fe80::1: no route" - the colon is the sentence's
+        if _is_ip6(run):
+            edits.append((start, start + len(run), tally.hit("ip", text, start)))
+            continue
+        groups = run.split(":")
+        pos = start
+        i = 0
+        while i + 6 <= len(groups):
+            if all(len(g) == 2 for g in groups[i:i + 6]):
+                end = pos + 17
+                edits.append((pos, end, tally.hit("mac", text, pos)))
+                pos = end + 1
+                i += 6
+                continue
+            pos += len(groups[i]) + 1
+            i += 1
+    return edits
+
+
+def _digits(text: str, tally: Tally) -> list[Edit]:
+    edits: list[Edit] = []
+    for m in _DIGITLED_RE.finditer(text):
+        kind = m.lastgroup
+        if kind == "ip4":
+            if not ip4_is_kept(m.group(0)):
+                edits.append((m.start(), m.end(), tally.hit("ip", text, m.start())))
+        elif kind == "num":
+            edits.extend(_cards(text, m.start(), m.group(0), tally))
+        elif kind is not None:
+            edits.append((m.start(), m.end(), tally.hit(kind, text, m.start())))
+    return edits
+
+
+def _cards(text: str, start: int, run: str, tally: Tally) -> list[Edit]:
+    """Card numbers, IMEIs and SSNs among a run of digit groups, wherever in the run."""
+    if len(run) - run.count(" ") - run.count("-") < 13 and not _SSN_IN_RUN_RE.search(run):
+        return []  # too few digits for a card, no SSN shape: most numbers end here
+    groups: list[tuple[int, int]] = []  # (start, end) of each digit group in `text`
+    for g in re.finditer(r"\d++", run):
+        groups.append((start + g.start(), start + g.end()))
+    edits: list[Edit] = []
+    i = 0
+    while i < len(groups):
+        found = None
+        digits = ""
+        for j in range(i, len(groups)):
+            digits += text[groups[j][0]:groups[j][1]]
+            if len(digits) > 19:
+                break
+            cls = _card_class(digits)
+            if cls is not None:
+                found = (j, cls)
+        if found is not None:
+            j, cls = found
+            edits.append((groups[i][0], groups[j][1], tally.hit(cls, text, groups[i][0])))
+            i = j + 1
+            continue
+        if i + 2 < len(groups) and [b - a for a, b in groups[i:i + 3]] == [3, 2, 4] and (
+                text[groups[i][1]] == text[groups[i + 1][1]]):
+            edits.append((groups[i][0], groups[i + 2][1], tally.hit("ssn", text, groups[i][0])))
+            i += 3
+            continue
+        i += 1
+    return edits
+
+
+def _ibans(text: str, tally: Tally) -> list[Edit]:
+    edits: list[Edit] = []
+    pos = 0
+    while (m := _IBAN_RE.search(text, pos)) is not None:
+        start = m.start() - 2
+        pos = m.start() + 1  # a match is at most 36 characters: rescanning stays linear
+        compact = text[start:m.end()].replace(" ", "")
+        n = _IBAN_LENGTHS.get(compact[:2].upper(), 0)
+        if not n or len(compact) < n or not _iban_valid(compact[:n]):
+            continue
+        seen = 0
+        end = start
+        while seen < n:  # map n compact characters back onto the original span
+            if text[end] != " ":
+                seen += 1
+            end += 1
+        edits.append((start, end, tally.hit("iban", text, start)))
+        pos = end
+    return edits
+
+
+def _paths(text: str, low: str, tally: Tally) -> list[Edit]:
+    """User folders and personal folder names; by-id serial numbers; mount unit names."""
+    edits: list[Edit] = []
+    for m in _USERPATH_RE.finditer(low):
+        pos = m.end()
+        quoted = m.start() > 0 and text[m.start() - 1] in "'\""
+        seg = (_QUOTED_SEGMENT_RE if quoted else _SEGMENT_RE).match(text, pos)
+        if seg is None:
+            continue
+        value = seg.group(0)
+        if m.group(0) == "/by-id/":
+            # usb-ITEAD_SONOFF_Zigbee_3.0_USB_Dongle_Plus_V2_<serial>-if00-port0,
+            # ata-Samsung_SSD_860_EVO_500GB_<serial>-part1, wwn-0x<serial>: the last field
+            # before the interface/port/partition suffixes.
+            rest = value
+            while "-" in rest and _BY_ID_TAIL_RE.fullmatch(rest.rsplit("-", 1)[1]):
+                rest = rest.rsplit("-", 1)[0]
+            serial = _BY_ID_SPLIT_RE.split(rest)[-1]
+            if len(serial) < 4 or not any(c.isdigit() for c in serial) or serial[0] == "[":
+                continue
+            at = pos + len(rest) - len(serial)
+            edits.append((at, at + len(serial), tally.hit("serial", text, at)))
+            continue
+        if value.lower() in _KEPT_SEGMENTS or value.startswith("["):
+            continue
+        cls = "mount" if "mounts" in m.group(0) else "path-user"
+        edits.append((pos, seg.end(), tally.hit(cls, text, pos)))
+    units = _find_words(low, _MOUNT_UNIT_WORDS, word_start=False) + _find_words(
+        low, _MOUNT_UNIT_SHORT, word_start=True, extra_before="-_")
+    seen: set[int] = set()
+    for _start, end in units:
+        name = _MOUNT_NAME_RE.match(text, end)
+        if name is None or end in seen or name.group(0).lower() in _KEPT_SEGMENTS:
+            continue
+        seen.add(end)
+        edits.append((end, name.end(), tally.hit("mount", text, end)))
+    return edits
+
+
+def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
+    """Run every rule once over `text` (unique strings joined by NUL); return the result."""
+    if "-----BEGIN " in text:
+        text = _pem(text, tally)
+    if any(p in text for p in _TOKEN_PREFIXES):
+        text = _KNOWN_TOKEN_RE.sub(lambda m: tally.hit("token", text, m.start()), text)
+    low = lower(text)
+    if "//" in text and "@" in text:
+        text = _URLAUTH_RE.sub(
+            lambda m: m.group(0) if m.group(1) == "[auth]"
+            else "//" + tally.hit("auth", text, m.start()) + "@", text)
+        low = lower(text)
+    text = splice(text, _bearer(text, low, tally))
+    low = lower(text)
+    text = splice(text, _key_value(text, low, tally) + _ssid_phrases(text, low, tally))
+    low = lower(text)
+    if "@" in text:
+        text = splice(text, _emails(text, tally))
+        low = lower(text)
+    text = splice(text, _hosts(text, low, tally))
+    low = lower(text)
+    if hosts.forms:
+        text = splice(text, hosts.edits(text, low, tally))
+    text = _hexled(text, tally)
+    if _COLON_GATE_RE.search(text):
+        text = splice(text, _colon_runs(text, tally))
+    text = splice(text, _ibans(text, tally))
+    text = splice(text, _digits(text, tally))
+    low = lower(text)
+    return splice(text, _paths(text, low, tally))

@@ -1,0 +1,150 @@
+"""The host's identifiers, learned from the Supervisor API for the scrubber; memory only.
+
+What no server-side scrubber can know, read on the device (supervisor-api.md):
+``/info`` and ``/host/info`` (hostname, LLMNR hostname, machine id), ``/network/info`` (every
+interface's MAC, IPv4/IPv6 addresses, gateways, nameservers, Wi-Fi SSID), ``/mounts`` (names,
+servers, shares and paths of network storage) and Home Assistant Core's config through the
+Supervisor (``/core/api/config``: location name, coordinates, external and internal URL).
+
+Values are (value, class) pairs for `crash_reporter.scrub`; they are never written to disk and
+never logged (only their number, at DEBUG). Everything learned since start is kept (bounded):
+an old SSID or address still appears in logs read later. An endpoint that fails is skipped.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from crash_reporter.errors import SupervisorApiError
+from crash_reporter.sources.supervisor import SupervisorApi
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_KEPT: Final = 512  # values remembered since start (oldest forgotten first)
+SUPERVISOR_PATHS: Final = ("/info", "/host/info", "/network/info", "/mounts")
+CORE_CONFIG_PATH: Final = "/core/api/config"
+
+HostId = tuple[str, str]  # (value, placeholder class)
+
+
+def _str(value: object) -> str | None:
+    """A non-empty stripped string, or None."""
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _ip(value: object) -> Iterator[HostId]:
+    """An address (maybe "addr/prefix"); the scrubber decides which addresses stay."""
+    text = _str(value)
+    if text is None:
+        return
+    addr = text.split("/", 1)[0]
+    try:
+        ipaddress.ip_address(addr.split("%", 1)[0])
+    except ValueError:
+        return
+    yield addr, "ip"
+
+
+def _url_host(value: object) -> Iterator[HostId]:
+    """The host of a URL (Core's external/internal URL)."""
+    text = _str(value)
+    if text is None:
+        return
+    try:
+        host = urlsplit(text).hostname
+    except ValueError:
+        return
+    if host:
+        ip = list(_ip(host))
+        yield from ip if ip else [(host, "hostname")]
+
+
+def identifiers_from(replies: dict[str, dict[str, Any]]) -> list[HostId]:
+    """The identifying values in the replies of the endpoints (path -> data)."""
+    out: list[HostId] = []
+    for path in ("/info", "/host/info"):
+        data = replies.get(path, {})
+        for key in ("hostname", "llmnr_hostname"):
+            if value := _str(data.get(key)):
+                out.append((value, "hostname"))
+        if value := _str(data.get("machine_id")):
+            out.append((value, "token"))
+    for iface in replies.get("/network/info", {}).get("interfaces") or []:
+        if not isinstance(iface, dict):
+            continue
+        if value := _str(iface.get("mac")):
+            out.append((value, "mac"))
+        for family in ("ipv4", "ipv6"):
+            conf = iface.get(family)
+            if not isinstance(conf, dict):
+                continue
+            for addr in conf.get("address") or []:
+                out.extend(_ip(addr))
+            out.extend(_ip(conf.get("gateway")))
+            for server in conf.get("nameservers") or []:
+                out.extend(_ip(server))
+        wifi = iface.get("wifi")
+        if isinstance(wifi, dict) and (ssid := _str(wifi.get("ssid"))):
+            out.append((ssid, "ssid"))
+    for mount in replies.get("/mounts", {}).get("mounts") or []:
+        if not isinstance(mount, dict):
+            continue
+        if value := _str(mount.get("name")):
+            out.append((value, "mount"))
+        server = _str(mount.get("server"))
+        if server:
+            out.extend(list(_ip(server)) or [(server, "hostname")])
+        for key in ("share", "path"):
+            if (value := _str(mount.get(key))) and value.strip("/"):
+                out.append((value.strip("/"), "share"))
+    core = replies.get(CORE_CONFIG_PATH, {})
+    if value := _str(core.get("location_name")):
+        out.append((value, "location"))
+    for key in ("latitude", "longitude"):
+        value = core.get(key)  # the scrubber also removes it rounded (scrub/hosts.py)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value:
+            out.append((repr(float(value)), "geo"))
+    for key in ("external_url", "internal_url"):
+        out.extend(_url_host(core.get(key)))
+    return out
+
+
+class HostIdentifiers:
+    """What identifies this host, learned now and then from the API; held in memory only."""
+
+    def __init__(self, api: SupervisorApi, words: Iterable[str] = ()) -> None:
+        """Learn through `api`; `words` are the user's own (option ``redact``)."""
+        self._api = api
+        self._words: tuple[HostId, ...] = tuple(
+            (w.strip(), "redacted") for w in words if isinstance(w, str) and w.strip())
+        self._known: dict[HostId, None] = {}
+
+    @property
+    def values(self) -> tuple[HostId, ...]:
+        """Everything known now: the user's words and what was learned since start."""
+        return (*self._words, *self._known)
+
+    async def refresh(self) -> bool:
+        """Re-read the endpoints; True if something new was learned."""
+        replies: dict[str, dict[str, Any]] = {}
+        for path in SUPERVISOR_PATHS:
+            try:
+                replies[path] = await self._api.get(path)
+            except SupervisorApiError as err:
+                _LOGGER.debug("Host identifiers: %s", err)
+        try:
+            replies[CORE_CONFIG_PATH] = await self._api.get(CORE_CONFIG_PATH, wrapped=False)
+        except SupervisorApiError as err:
+            _LOGGER.debug("Host identifiers: %s (is homeassistant_api set?)", err)
+        new = [item for item in dict.fromkeys(identifiers_from(replies)) if item not in self._known]
+        for item in new:
+            if len(self._known) >= MAX_KEPT:
+                self._known.pop(next(iter(self._known)))
+            self._known[item] = None
+        if new:
+            _LOGGER.debug("Host identifiers: %d new, %d known", len(new), len(self._known))
+        return bool(new)

@@ -1,0 +1,103 @@
+"""This host's identifiers learned from the Supervisor API stand-in (real field names and
+shapes, supervisor-api.md) and removed wherever and however they are written."""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import quote
+
+import aiohttp
+import pytest
+
+from crash_reporter.scrub import scrub_text
+from crash_reporter.scrub.hosts import coordinate_forms
+from crash_reporter.sources.host_ids import HostIdentifiers
+from crash_reporter.sources.supervisor import SupervisorApi
+from sandbox import supervisor_api as home
+from sandbox.supervisor_api import SupervisorStandIn
+
+
+async def _learn(session: aiohttp.ClientSession, sup: SupervisorStandIn,
+                 words: tuple[str, ...] = ()) -> HostIdentifiers:
+    ids = HostIdentifiers(SupervisorApi(session, sup.url, sup.token), words)
+    assert await ids.refresh() is True
+    return ids
+
+
+async def test_learns_every_identifier_the_supervisor_and_core_serve(
+        session: aiohttp.ClientSession, sup: SupervisorStandIn) -> None:
+    ids = await _learn(session, sup)
+    values = dict(ids.values)
+    expected = {
+        home.HOME_SSID: "ssid", home.HOME_MAC: "mac", home.HOME_WIFI_MAC: "mac",
+        home.HOME_IP: "ip", home.HOME_IP6: "ip", home.HOME_GATEWAY: "ip",
+        home.HOME_SHARE_SERVER: "hostname", home.HOME_MOUNT: "mount", "backups_smith": "share",
+        "volume1/photos-smith": "share", "192.168.178.5": "ip",
+        home.HOME_LOCATION: "location", home.HOME_EXTERNAL_HOST: "hostname",
+        sup.hostname: "hostname", sup.info["machine_id"]: "token",
+        "52.379189": "geo", "4.899431": "geo",
+    }
+    assert {k: values.get(k) for k in expected} == expected
+    assert not any(v.startswith("172.30.") for v in values)  # the docker block is not read
+    assert await ids.refresh() is False  # nothing new the second time
+
+
+async def test_without_homeassistant_api_the_rest_is_still_learned(
+        session: aiohttp.ClientSession) -> None:
+    async with SupervisorStandIn(diagnostics=True, homeassistant_api=False) as sup:
+        values = dict((await _learn(session, sup)).values)
+    assert home.HOME_SSID in values and home.HOME_LOCATION not in values
+
+
+async def test_api_failures_are_skipped(session: aiohttp.ClientSession,
+                                        sup: SupervisorStandIn) -> None:
+    sup.set_fault(500)
+    ids = HostIdentifiers(SupervisorApi(session, sup.url, sup.token), ("Smith",))
+    assert await ids.refresh() is False
+    assert ids.values == (("Smith", "redacted"),)
+    sup.set_fault("garbage")
+    assert await ids.refresh() is False
+    sup.set_fault(None)
+    assert await ids.refresh() is True
+
+
+async def test_learned_values_are_removed_in_every_written_form_and_never_logged(
+        session: aiohttp.ClientSession, sup: SupervisorStandIn,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    ids = await _learn(session, sup, ("Smith",))
+    planted = [
+        f"Wireless network '{home.HOME_SSID}' found on wlan0",
+        f"ssid={quote(home.HOME_SSID)}&band=2g",
+        json.dumps({"network": home.HOME_SSID.upper()}),
+        f"/org/bluez/hci0/dev_{home.HOME_MAC.replace(':', '_')}",
+        f"hwaddr {home.HOME_MAC.replace(':', '').lower()} up",
+        f"Cannot connect to host {home.HOME_IP}:8123 ssl:default [Connect call failed]",
+        f"peer [{home.HOME_IP6}]:443",
+        f"mount //{home.HOME_SHARE_SERVER}/backups_smith failed",
+        f"mnt-data-supervisor-mounts-{home.HOME_MOUNT}.mount: Failed with result 'exit-code'",
+        f"Weather for {home.HOME_LOCATION} at {home.HOME_LATITUDE:.4f}, {home.HOME_LONGITUDE:.3f}",
+        f"Invalid URL https://{home.HOME_EXTERNAL_HOST}/auth/token",
+        "Family SMITH backup", "the smith-family.de domain",
+    ]
+    secrets = [home.HOME_SSID, quote(home.HOME_SSID), home.HOME_SSID.upper(),
+               home.HOME_MAC.replace(":", "_"), home.HOME_MAC.replace(":", "").lower(),
+               home.HOME_IP, home.HOME_IP6, home.HOME_SHARE_SERVER, home.HOME_MOUNT,
+               home.HOME_LOCATION, "52.3792", "4.899", home.HOME_EXTERNAL_HOST, "SMITH",
+               "smith-family"]
+    text = "\n".join(planted)
+    out = scrub_text(text, ids.values)
+    assert [s for s in secrets if s.lower() in out.lower()] == []
+    assert "found on wlan0" in out and "Connect call failed" in out  # triage text kept
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert not [s for s in secrets if s in logged]
+
+
+def test_coordinates_rounded_in_both_notations() -> None:
+    forms = set(coordinate_forms("52.379189"))
+    assert {"52.38", "52.379", "52.3792", "52.379189", "52,3792"} <= forms
+    assert "1.23" not in set(coordinate_forms("1.234567"))  # too likely a version
+    assert list(coordinate_forms("nan")) == [] and list(coordinate_forms("north")) == []
+    out = scrub_text("at 52.38, 4.8994 and 52,3792", [("52.379189", "geo"), ("4.899431", "geo")])
+    assert out == "at [geo], [geo] and [geo]"
