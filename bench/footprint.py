@@ -39,6 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from crash_reporter.app import CURSOR_LAG_S  # noqa: E402
 from sandbox import load, proc  # noqa: E402
 from sandbox.daemon import Daemon, daemon_env  # noqa: E402
 from sandbox.os_agent import OsAgentStandIn  # noqa: E402
@@ -165,7 +166,8 @@ async def measure(daemon: Daemon, supervisor: SupervisorStandIn,
     try:
         assert peer.stdout is not None
         await asyncio.to_thread(peer.stdout.readline)
-        await asyncio.sleep(5.0)  # both settle
+        # Both settle: the daemon writes a log position CURSOR_LAG_S after reading it.
+        await asyncio.sleep(CURSOR_LAG_S + 5.0)
         rss_idle, peer_rss = proc.rss_mb(pid), proc.rss_mb(peer.pid)
         idle_children = proc.tree_rss_mb(pid)
         ours, theirs = Idle(pid), Idle(peer.pid)
