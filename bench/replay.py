@@ -168,17 +168,17 @@ async def daemon(url: str, token: str, firsts: dict[str, str], total: int) -> in
         app = App(config)
         fed = 0
         done = asyncio.Event()
-        detect = app._log_crashes  # (counting what reaches the detectors)
-        feed = detect.feed
+        detect = app._log_crashes  # (counting what reaches the detectors, batch by batch)
+        feed_many = detect.feed_many
 
-        def counting(line: Any) -> Any:
+        def counting(lines: Any) -> Any:
             nonlocal fed
-            fed += 1
+            fed += len(lines)
             if fed >= total:
                 done.set()
-            return feed(line)
+            return feed_many(lines)
 
-        detect.feed = counting  # type: ignore[method-assign]
+        detect.feed_many = counting  # type: ignore[method-assign]
         task = asyncio.create_task(app.run())
         try:
             await asyncio.wait_for(done.wait(), 600)

@@ -41,7 +41,7 @@ from crash_reporter.models import (
     Crash,
     CrashKind,
     HostFacts,
-    LogLine,
+    LogBatch,
     UnitJobEnded,
     UnitState,
 )
@@ -66,21 +66,21 @@ from crash_reporter.sources.bus import BusSession, Record
 from crash_reporter.sources.host_ids import HostIdentifiers
 from crash_reporter.sources.logs import CursorStore, LogFollower, default_streams
 from crash_reporter.sources.os_agent import OsAgent
+from crash_reporter.sources.records import RecordQueue
 from crash_reporter.sources.supervisor import SupervisorApi
 from crash_reporter.sources.systemd_unit import SystemdUnits
 
 _LOGGER = logging.getLogger(__name__)
 
-RECORD_QUEUE_MAX = 1000
-INTAKE_TICK_S = 1.0  # how often held incidents are checked for release
-INTAKE_YIELD_EVERY = 256  # records taken in a row before other tasks get a turn
-JOIN_WINDOW_S = 3.0  # wall-clock time a crash waits for other views of its incident
+INTAKE_TICK_S = 0.25  # while a log record is in progress: how often it is checked for its end
+INTAKE_YIELD_EVERY = 16  # records (batches of lines) taken in a row before others get a turn
+JOIN_WINDOW_S = 5.0  # the longest a crash waits for the views of its incident still due
 CONSENT_MAX_AGE_AT_INTAKE_S = 5.0
 FACTS_REFRESH_S = 3600.0
 OUTBOX_MAX_REPORTS = 200
 OUTBOX_MAX_BYTES = 20_000_000
 MAX_LEARNED_HOSTNAMES = 32
-MAX_LOG_CLOCKS = 64  # streams (syslog identifiers) whose log time is tracked
+MAX_LOG_CLOCKS = 64  # followed log streams whose log time is tracked
 TASK_RESTART_MIN_S = 1.0  # a stage that failed unexpectedly is restarted after this ...
 TASK_RESTART_MAX_S = 60.0  # ... doubling up to this while it keeps failing
 UNHELD_RETRY_S = 5.0  # how often a report the disk refused is offered again
@@ -140,7 +140,7 @@ class App:
         """Prepare (nothing is started or connected yet)."""
         self.config = config
         self._clock = clock
-        self.records: asyncio.Queue[Record] = asyncio.Queue(RECORD_QUEUE_MAX)
+        self.records: asyncio.Queue[Record] = RecordQueue()
         self.facts = HostFacts()
         self._units = watched_units(config)
         self._detector = UnitCrashDetector(self._units)
@@ -300,20 +300,20 @@ class App:
         taken = 0
         while True:
             record: Record | None = None
-            if not self.records.empty():  # (a replay: no timer per record, it costs 7 us)
+            if not self.records.empty():  # (a replay: no timer per record)
                 record = self.records.get_nowait()
                 taken += 1
                 if not taken % INTAKE_YIELD_EVERY:
                     await asyncio.sleep(0)  # let the other tasks run in a long replay
             else:
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(INTAKE_TICK_S):
+                    async with asyncio.timeout(self._next_tick()):
                         record = await self.records.get()
+            now = self._clock()
             crashes: list[Crash] = []
-            if isinstance(record, LogLine):
-                crashes = self._from_log(self._log_crashes.feed(record))
-                if record.hostname:
-                    self._learn_hostname(record.hostname)
+            if isinstance(record, LogBatch):
+                crashes = self._from_log(self._log_crashes.feed_many(record.lines))
+                self._saw_batch(record, now)
             elif isinstance(record, ConsentTrigger):
                 await self.consent.refresh(record.source)
             elif isinstance(record, BusNameChange):
@@ -322,15 +322,38 @@ class App:
                 crashes = self._detector.observe(record)
             elif isinstance(record, UnitJobEnded):
                 _LOGGER.debug("Job for %s ended: %s", record.unit, record.result)
-            now = self._clock()
-            if isinstance(record, LogLine) and record.timestamp:
-                self._log_clock.saw(record.identifier or "", record.timestamp, now)
             if record is None or self.records.empty():
                 crashes += self._from_log(self._log_crashes.expire(self._log_clock.now(now)))
             for crash in crashes:
                 await self._seen(crash)
             for incident in self._joiner.due(now):
                 await self.take(incident)
+
+    def holding(self) -> bool:
+        """Is a crash held for the rest of its incident, or a log record still in progress?"""
+        return self._joiner.next_due() is not None or self._log_crashes.holding()
+
+    def _next_tick(self) -> float | None:
+        """Seconds until the intake must look again without a record (None: not before one).
+
+        Nothing held, no timer: an idle daemon sleeps until a record comes.
+        """
+        due = self._joiner.next_due()
+        wait = None if due is None else max(0.0, due - self._clock())
+        if self._log_crashes.holding():
+            wait = INTAKE_TICK_S if wait is None else min(wait, INTAKE_TICK_S)
+        return wait
+
+    def _saw_batch(self, batch: LogBatch, now: float) -> None:
+        """Note the log time a stream has reached and the hostnames its prefixes name."""
+        lines = batch.lines
+        for line in reversed(lines):
+            if line.timestamp:
+                self._log_clock.saw(batch.stream, line.timestamp, now)
+                break
+        for hostname in {line.hostname for line in lines}:
+            if hostname:
+                self._learn_hostname(hostname)
 
     def _from_log(self, crashes: list[Crash]) -> list[Crash]:
         """Drop the log view of a unit failure watched over D-Bus (that view reports it)."""

@@ -85,6 +85,19 @@ class LogLine:
     position: str = ""  # where it sits in its stream (cursor + offset, or file line number)
 
 
+@dataclass(frozen=True, slots=True)
+class LogBatch:
+    """The lines of one log stream that arrived together (one HTTP chunk): ONE queue record.
+
+    A replay moves hundreds of thousands of lines; one record per chunk instead of one per
+    line keeps the queue's own cost out of the way. The records queue counts a batch by its
+    lines (sources/records.py), so memory stays bounded in lines, not in records.
+    """
+
+    stream: str  # the followed stream's name, e.g. "os-agent"
+    lines: tuple[LogLine, ...]
+
+
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 

@@ -122,6 +122,9 @@ def show_event(stored: dict[str, Any], project: BugsinkProject) -> None:
 async def crash_loop(manager: SystemdUserManager | None, supervisor: SupervisorStandIn) -> str:
     """Make OS-Agent's unit crash in a loop (or, without systemd, log a Supervisor crash)."""
     if manager is not None:
+        # A loop started before ends first (its first report is sent long before it does).
+        await asyncio.to_thread(manager.wait_unit_property, UNIT, "ActiveState",
+                                ("failed", "inactive"), 30.0)
         with contextlib.suppress(Exception):
             await asyncio.to_thread(manager.reset_failed, UNIT)
         await asyncio.to_thread(manager.run_unit, UNIT, CRASH_COMMAND, restart="on-failure",

@@ -19,6 +19,7 @@ import asyncio
 import gzip
 import json
 import socket
+import time
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -75,6 +76,7 @@ class ReceivedEnvelope:
     items: list[tuple[dict[str, Any], bytes]]
     request_headers: dict[str, str]
     raw: bytes
+    received_at: float = field(default_factory=time.time)  # epoch seconds, when stored
 
     @property
     def event_id(self) -> str | None:

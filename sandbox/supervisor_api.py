@@ -77,6 +77,7 @@ DiagnosticsCallback: TypeAlias = Callable[[bool], Awaitable[None] | None]
 
 SUPERVISOR_IDENTIFIER = "hassio_supervisor"  # the journal identifier of /supervisor/logs
 DEFAULT_LINES = 100  # entries sent without Range or ?lines (supervisor/api/host.py)
+WRITE_SLICE = 512  # entries rendered and written at a time
 ACCEPTED_LOG_TYPES = ("text/plain", "text/x-log", "*/*")
 TOKEN_HEADERS = ("Authorization", "X-Supervisor-Token", "X-Hassio-Key")
 MASK = "[masked]"
@@ -900,11 +901,15 @@ class SupervisorStandIn:
                     if not response.prepared:
                         response.headers["X-First-Cursor"] = batch[0].cursor
                         await response.prepare(request)
-                    text = "".join(e.render(verbose=verbose, no_colors=no_colors) + "\n"
-                                   for e in batch)
-                    await response.write(text.encode("utf-8"))
-                    position += len(batch)
-                    stream.sent += len(batch)
+                    # Written a slice at a time, as gatewayd streams entries while it reads
+                    # them: a long backlog reaches the client while the rest is rendered.
+                    for at in range(0, len(batch), WRITE_SLICE):
+                        part = batch[at:at + WRITE_SLICE]
+                        text = "".join(e.render(verbose=verbose, no_colors=no_colors) + "\n"
+                                       for e in part)
+                        await response.write(text.encode("utf-8"))
+                        position += len(part)
+                        stream.sent += len(part)
                 if not follow or (rng.count is not None and stream.sent >= rng.count):
                     break
                 await wake.wait()

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import json
 import os
+import weakref
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any, NoReturn
@@ -13,7 +15,7 @@ from typing import Any, NoReturn
 import pytest
 
 from crash_reporter.detect import Detector
-from crash_reporter.models import Crash, LogLine
+from crash_reporter.models import Crash, LogBatch, LogLine
 from crash_reporter.sources.log_format import read_log_lines
 from crash_reporter.sources.logs import default_streams
 
@@ -51,22 +53,40 @@ def part_unavailable(part: str, require_env: str, reason: str) -> NoReturn:
     pytest.skip(message)
 
 
+# Lines of a LogBatch taken from a queue but not yet handed out by `take`.
+_LEFT: weakref.WeakKeyDictionary[asyncio.Queue[Any], deque[Any]] = weakref.WeakKeyDictionary()
+
+
+async def _next(queue: asyncio.Queue[Any]) -> Any:
+    """The next item of `queue`, the lines of a LogBatch one by one."""
+    left = _LEFT.setdefault(queue, deque())
+    while not left:
+        item = await queue.get()
+        if not isinstance(item, LogBatch):
+            return item
+        left.extend(item.lines)
+    return left.popleft()
+
+
 async def take(queue: asyncio.Queue[Any], count: int, timeout_s: float = 10.0) -> list[Any]:
-    """The next `count` items of `queue` (fails the test if they do not come in time)."""
+    """The next `count` items of `queue` (fails the test if they do not come in time).
+
+    A LogBatch (a follower's record) counts as its lines, handed out one by one.
+    """
     items: list[Any] = []
     async with asyncio.timeout(timeout_s):
         while len(items) < count:
-            items.append(await queue.get())
+            items.append(await _next(queue))
     return items
 
 
 async def quiet(queue: asyncio.Queue[Any], for_s: float = 0.3) -> list[Any]:
-    """Whatever arrives on `queue` within `for_s` (expected: nothing)."""
+    """Whatever arrives on `queue` within `for_s` (expected: nothing); batches as lines."""
     items: list[Any] = []
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(for_s):
             while True:
-                items.append(await queue.get())
+                items.append(await _next(queue))
     return items
 
 

@@ -242,10 +242,20 @@ def test_expire_closes_a_record() -> None:
     det = GoPanicDetector()
     for n, part in enumerate((GO / "nilmap.txt").read_text().splitlines(), 1):
         assert det.feed(LogLine(text=part, timestamp=1000.0, position=str(n))) == []
-    assert det.expire(1002.0) == []
-    (crash,) = det.expire(1010.0)
+    assert det.expire(1001.0) == []
+    (crash,) = det.expire(1002.0)  # a goroutine dump is written at once: a short quiet ends it
     assert crash.occurred_at == 1000.0
     assert det.flush() == []
+
+
+def test_a_lone_panic_line_waits_the_full_record_time_out() -> None:
+    """Without a goroutine yet (maybe a decoy, maybe the dump is coming) it waits longer."""
+    det = GoPanicDetector()
+    assert det.feed(LogLine(text="panic: boom", timestamp=1000.0, position="1")) == []
+    assert det.expire(1002.0) == []
+    assert det.holding()
+    det.expire(1010.0)
+    assert not det.holding()
 
 
 def test_split_function() -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from crash_reporter.app import JOIN_WINDOW_S
 from sandbox import supervisor_api
 from sandbox.bugsink import BugsinkProject
 from sandbox.systemd import SystemdUserManager
@@ -59,8 +60,12 @@ def leaks(stored: list[dict[str, Any]], secrets: list[str]) -> list[str]:
     return [s for s in secrets if s and s in text]
 
 
-async def settled(bugsink: BugsinkProject, log: LogWatch, quiet_s: float = 4.0) -> int:
-    """Wait until the daemon has built nothing new for `quiet_s` and every send arrived."""
+async def settled(bugsink: BugsinkProject, log: LogWatch,
+                  quiet_s: float = JOIN_WINDOW_S + 1.0) -> int:
+    """Wait until the daemon has built nothing new for `quiet_s` and every send arrived.
+
+    Longer than the join window: a crash waiting for a view that never comes leaves then.
+    """
     last: tuple[int, ...] = ()
     quiet_since = time.monotonic()
     while time.monotonic() - quiet_since < quiet_s:

@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from crash_reporter.detect.incidents import Joiner, fold_loops, join_views, merge
+from crash_reporter.detect.incidents import Joiner, expected_views, fold_loops, join_views, merge
 from crash_reporter.models import Crash, CrashKind, ExceptionInfo
 
 GO = Crash(kind=CrashKind.GO, component="os-agent", title="panic: boom", platform="go",
@@ -110,3 +110,50 @@ def test_fold_loops_on_stand_in_times() -> None:
     at = {"u:0": 10.0, "u:1": 20.0, "u:2": 10_000.0}
     folded = fold_loops(loop, when=lambda c: at[c.occurrence])
     assert [(c.occurrence, c.loop_count) for c in folded] == [("u:0", 2), ("u:2", 1)]
+
+
+# --- release: at once when complete, never split -------------------------------------------
+
+SEGV = replace(UNIT, title="haos-agent.service crashed: SIGSEGV", result="signal",
+               exit_status=None, signal="SIGSEGV", signature=("haos-agent.service", "signal"))
+DUMPED = replace(SEGV, result="core-dump", signal="SIGABRT", occurrence="u:dumped")
+LOGGED = replace(PY, logger="supervisor.core")
+
+
+def test_complete_incidents_are_released_at_once_and_the_rest_wait() -> None:
+    assert expected_views(SEGV) == set()  # killed, no core dump: nothing else will come
+    assert expected_views(LOGGED) == set()  # a logged traceback: the process lives on
+    assert expected_views(UNIT) == {CrashKind.GO}  # exit status 2: Go's panic exit
+    assert expected_views(DUMPED) == {CrashKind.COREDUMP}
+    assert expected_views(GO) == {CrashKind.UNIT}  # a panic ends the process
+    assert expected_views(CORE) == {CrashKind.UNIT}
+    assert expected_views(PY) == {CrashKind.UNIT}  # bare: an uncaught exception
+    now = [0.0]
+    joiner = Joiner(window_s=3.0, clock=lambda: now[0])
+    assert joiner.add(SEGV) == [SEGV]
+    assert joiner.add(LOGGED) == [LOGGED]
+    assert joiner.add(GO) == [] and joiner.next_due() == 3.0
+
+
+def test_a_unit_exit_2_waits_for_its_panic_and_leaves_with_it_as_one() -> None:
+    now = [0.0]
+    joiner = Joiner(window_s=3.0, clock=lambda: now[0])
+    assert joiner.add(UNIT) == []
+    now[0] = 1.5
+    assert joiner.due(now[0]) == []
+    [incident] = joiner.add(GO)  # the last view expected: released at once, joined
+    assert incident.occurrence == GO.occurrence and incident.views == (CrashKind.UNIT,)
+    assert joiner.next_due() is None and joiner.flush() == []
+
+
+def test_a_core_dump_expected_by_its_unit_joins_it_and_a_missing_view_waits_the_window() -> None:
+    now = [0.0]
+    joiner = Joiner(window_s=3.0, clock=lambda: now[0])
+    assert joiner.add(DUMPED) == []
+    [incident] = joiner.add(replace(CORE, occurred_at=100.5))
+    assert incident.kind is CrashKind.COREDUMP and incident.views == (CrashKind.UNIT,)
+    assert joiner.add(GO) == []  # its unit failure never comes
+    now[0] = 2.9
+    assert joiner.due(now[0]) == []
+    now[0] = 3.0
+    assert joiner.due(now[0]) == [GO]

@@ -34,6 +34,7 @@ from crash_reporter.sources.logs import (
     LogStream,
     default_streams,
 )
+from crash_reporter.sources.records import RecordQueue
 from sandbox.supervisor_api import FaultKind, SupervisorStandIn
 from tests.helpers import SAMPLES, STREAMS, quiet, running, take
 
@@ -186,7 +187,8 @@ async def test_lines_read_again_after_a_kill_keep_their_positions(
 async def test_an_entry_counts_only_once_it_is_on_the_queue(
     sup: SupervisorStandIn, session: aiohttp.ClientSession, tmp_path: Path, fast: None,
 ) -> None:
-    out: asyncio.Queue[object] = asyncio.Queue(1)  # full after one line
+    """A chunk's entries go on the queue as one batch; a batch still waiting is not counted."""
+    out = RecordQueue(max_lines=1)  # full after one batch
     sup.append("os-agent", ["q0", "q1", "q2"])
     async with running(follower(session, sup, tmp_path).run(out)):
         await sup.wait_streams(1)
@@ -194,12 +196,14 @@ async def test_an_entry_counts_only_once_it_is_on_the_queue(
             if out.full():
                 break
             await asyncio.sleep(0.02)
-        assert out.full()
-        await asyncio.sleep(0.2)  # the follower now waits to put q1
-    assert CursorStore(tmp_path).get("os-agent") == (sup.entries("os-agent")[0].cursor, 1)
-    out = asyncio.Queue()
+        assert out.full() and out.qsize() == 3  # one batch, counted as its lines
+        sup.append("os-agent", ["q3", "q4"])
+        await asyncio.sleep(0.2)  # the follower now waits to put the batch of q3 and q4
+        assert out.qsize() == 3
+    assert CursorStore(tmp_path).get("os-agent") == (sup.entries("os-agent")[0].cursor, 3)
+    out = RecordQueue()
     async with running(follower(session, sup, tmp_path).run(out)):
-        assert [x.text for x in await take(out, 2)] == ["q1", "q2"]
+        assert [x.text for x in await take(out, 2)] == ["q3", "q4"]
         assert await quiet(out) == []
 
 

@@ -897,7 +897,7 @@ async def test_follower_survives_an_over_long_line(
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(10):
                 while len(texts) < 3:
-                    line = await out.get()
+                    [line] = await take(out, 1)
                     assert isinstance(line, LogLine)
                     texts.append(line.text)
         assert not task.done(), task.exception() if task.done() else None

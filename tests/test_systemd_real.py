@@ -671,6 +671,26 @@ async def test_os_agent_leaving_the_bus_is_linked_to_its_unit_crash(
     assert [b.text for b in crash.breadcrumbs] == ["io.hass.os left the system bus"]
 
 
+async def test_signals_of_units_not_watched_are_filtered_by_the_bus(
+        systemd: SystemdUserManager, unit_name: str) -> None:
+    """The match rules name the watched units' paths: other units' changes never arrive."""
+    async with watching(systemd.address, AGENT) as watch:
+        bus = watch.probe.clients[0].bus
+        paths: list[str] = []
+
+        def count(msg: Message) -> None:
+            if msg.member == "PropertiesChanged" and msg.path:
+                paths.append(msg.path)
+
+        bus.add_message_handler(count)
+        await run_unit(systemd, unit_name, SEGV, restart="no")  # a burst of signals, not ours
+        await asyncio.to_thread(systemd.wait_unit_property, unit_name, "ActiveState", "failed")
+        await run_unit(systemd, AGENT, SEGV, restart="no")
+        await watch.wait_for(lambda: bool(watch.crashes_of(AGENT)), "the watched unit's crash")
+        bus.remove_message_handler(count)
+    assert paths and set(paths) == {"/org/freedesktop/systemd1/unit/haos_2dagent_2eservice"}
+
+
 # --- the whole app -----------------------------------------------------------------------
 
 

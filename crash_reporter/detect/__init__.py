@@ -62,6 +62,9 @@ IDENTIFIER_COMPONENTS: dict[str, str] = {
 BREADCRUMB_LINES = 20  # lines of the same process kept before a crash, as breadcrumbs
 MAX_CRASH_LINES = 5000  # a crash in progress never holds more lines than this
 RECORD_TIMEOUT_S = 5.0  # a crash record with no new line for this long is closed
+# A record its dying writer prints in one burst (a Go panic's goroutine dump, an uncaught
+# Python exception's traceback) is closed after this much quiet: nothing follows it.
+RECORD_BURST_S = 1.0
 
 # systemd's ExecMainCode as the service manager prints it in its log lines
 CLD_CODES = {"exited": CLD_EXITED, "killed": CLD_KILLED, "dumped": CLD_DUMPED}
@@ -117,11 +120,15 @@ class RecordDetector:
             return []
 
     def expire(self, now: float) -> list[Crash]:
-        """Close a record whose last line is older than RECORD_TIMEOUT_S."""
+        """Close a record whose last line is older than RECORD_TIMEOUT_S (or RECORD_BURST_S)."""
         rec = self._rec
-        if rec is None or rec.last_ts is None or now - rec.last_ts <= RECORD_TIMEOUT_S:
+        if rec is None or rec.last_ts is None or now - rec.last_ts <= self._quiet_s():
             return []
         return self._close()
+
+    def _quiet_s(self) -> float:
+        """How long the record in progress may go without a line before it is closed."""
+        return RECORD_TIMEOUT_S
 
     def flush(self) -> list[Crash]:
         """End of input: close whatever is in progress."""

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from crash_reporter.const import COMPONENT_OS_AGENT
 from crash_reporter.detect import (
     BREADCRUMB_LINES,
+    RECORD_BURST_S,
+    RECORD_TIMEOUT_S,
     RecordDetector,
     component_for,
     number,
@@ -159,6 +161,10 @@ class GoPanicDetector(RecordDetector):
         """A goroutine was printed: the record will be a crash (a lone header may be a decoy)."""
         rec = self._rec
         return rec is not None and bool(rec.goroutines)
+
+    def _quiet_s(self) -> float:
+        """A goroutine dump is written at once by the dying runtime: a short quiet ends it."""
+        return RECORD_BURST_S if self.busy() else RECORD_TIMEOUT_S
 
     def _forget(self) -> None:
         """Forget the breadcrumbs and the end of an over-long crash."""

@@ -1,8 +1,9 @@
 """Joins views of one crash into one incident, and folds crash loops.
 
 `LogCrashes` routes each log line to the detectors of its process (one set per identifier
-and PID, so interleaved processes are reassembled). `Joiner` holds every crash for a short
-window and merges those that are views of one incident: a Go panic or Python traceback with
+and PID, so interleaved processes are reassembled). `Joiner` merges the crashes that are
+views of one incident and releases an incident as soon as it holds every view it can still
+expect (at most a short window later): a Go panic or Python traceback with
 the unit failure and/or core dump it caused, and the D-Bus and log views of the same unit
 failure. The richest view is the primary (traceback/panic > core dump > unit failure), so the
 merged incident's identity does not depend on which view arrived first. `join_views` does the
@@ -110,6 +111,25 @@ class LogCrashes:
                 crashes += got
         return crashes
 
+    def feed_many(self, lines: Iterable[LogLine]) -> list[Crash]:
+        """Take lines in order (a LogBatch); return the crashes they completed."""
+        feed = self.feed
+        crashes: list[Crash] = []
+        for line in lines:
+            got = feed(line)
+            if got:
+                crashes += got
+        return crashes
+
+    def holding(self) -> bool:
+        """Does some process hold a record in progress (that `expire` may close)?"""
+        streams = self._streams
+        for key in self._live:
+            dets = streams.get(key)
+            if dets is not None and any(det.holding() for det in dets):
+                return True
+        return False
+
     def expire(self, now: float) -> list[Crash]:
         """Close records that stopped getting lines (time-out)."""
         crashes: list[Crash] = []
@@ -208,8 +228,44 @@ def _fits(a: Crash, b: Crash) -> bool:
     return a.component == b.component
 
 
+GO_PANIC_EXIT_STATUS = 2  # a Go program that panicked (or hit a fatal error) exits with 2
+RESULT_CORE_DUMP = "core-dump"
+
+
+def expected_views(crash: Crash) -> frozenset[CrashKind]:
+    """The views an incident can still expect, judged from the views it holds.
+
+    - a Go panic ends its process: the unit failure follows;
+    - a bare Python traceback (not logged: an uncaught exception) usually ends its process;
+    - a core dump is written for a process that died: its unit failure follows;
+    - a unit whose main process exited with status 2 (Go's exit after a panic) waits for the
+      panic's lines; one that dumped core (Result=core-dump) waits for the core dump.
+
+    Anything else (a unit killed by a signal without a core dump, a unit exiting otherwise,
+    a logged traceback) expects nothing and is released at once.
+    """
+    kinds = _kinds(crash)
+    want: set[CrashKind] = set()
+    if CrashKind.GO in kinds or CrashKind.COREDUMP in kinds:
+        want.add(CrashKind.UNIT)
+    if crash.kind is CrashKind.PYTHON and crash.logger is None:
+        want.add(CrashKind.UNIT)
+    if CrashKind.UNIT in kinds:
+        if crash.exit_status == GO_PANIC_EXIT_STATUS:
+            want.add(CrashKind.GO)
+        if crash.result == RESULT_CORE_DUMP:
+            want.add(CrashKind.COREDUMP)
+    return frozenset(want - kinds)
+
+
 class Joiner:
-    """Hold crashes for a join window, merge views of one incident, release them in order."""
+    """Merge views of one incident; release it once it is complete, or after the window.
+
+    An incident is released as soon as it holds every view it can still expect
+    (`expected_views`); one still waiting is released when it has been held `window_s`.
+    A report is never split to be faster: an incident waits for every view that can still
+    come, only the ones that cannot come are not waited for.
+    """
 
     def __init__(self, *, window_s: float = JOIN_WINDOW_S,
                  clock: Callable[[], float] | None = None) -> None:
@@ -219,22 +275,36 @@ class Joiner:
         self._held: list[tuple[float, Crash]] = []  # (arrival, crash)
 
     def add(self, crash: Crash) -> list[Crash]:
-        """Take a crash; return the incidents whose window has closed."""
+        """Take a crash; return the incidents now complete or whose window has closed."""
         arrival = self._clock() if self._clock else crash.occurred_at
+        ready: list[Crash] = []
         for i, (held_at, held) in enumerate(self._held):
             if _joinable(held, crash):
                 first, second = sorted((held, crash), key=lambda c: _RANK[c.kind])
-                self._held[i] = (held_at, merge(first, second))
+                incident = merge(first, second)
+                if expected_views(incident):
+                    self._held[i] = (held_at, incident)
+                else:
+                    del self._held[i]
+                    ready.append(incident)
                 break
         else:
-            self._held.append((arrival, crash))
-        return self.due(arrival)
+            if expected_views(crash):
+                self._held.append((arrival, crash))
+            else:
+                ready.append(crash)
+        return self.due(arrival) + ready
 
     def due(self, now: float) -> list[Crash]:
         """Release incidents held longer than the window."""
-        ready = [c for t, c in self._held if now - t > self._window]
-        self._held = [(t, c) for t, c in self._held if now - t <= self._window]
+        window = self._window
+        ready = [c for t, c in self._held if t + window <= now]
+        self._held = [(t, c) for t, c in self._held if t + window > now]
         return ready
+
+    def next_due(self) -> float | None:
+        """When the next held incident is due (None when nothing is held)."""
+        return min(t for t, _c in self._held) + self._window if self._held else None
 
     def flush(self) -> list[Crash]:
         """Release everything."""

@@ -64,6 +64,7 @@ from crash_reporter.const import COMPONENT_SUPERVISOR
 from crash_reporter.detect import (
     BREADCRUMB_LINES,
     MAX_CRASH_LINES,
+    RECORD_BURST_S,
     RECORD_TIMEOUT_S,
     RecordDetector,
     component_for,
@@ -532,6 +533,13 @@ class PythonTracebackDetector(RecordDetector):
         rec = self._rec
         return rec is not None and (rec.tb is not None or (
             rec.pending is not None and rec.pending[0].startswith("  File ")))
+
+    def _quiet_s(self) -> float:
+        """An uncaught exception's traceback is printed at once: a short quiet ends it."""
+        rec = self._rec
+        if rec is not None and rec.tb is not None and rec.level == "fatal":
+            return RECORD_BURST_S
+        return RECORD_TIMEOUT_S
 
     def _forget(self) -> None:
         """Forget the breadcrumbs."""

@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 
 from crash_reporter.const import INGRESS_PORT, INGRESS_PROXY_ADDRESS
@@ -103,13 +101,11 @@ class Panel:
         self._trusted_peer = trusted_peer
         self._secret = secrets.token_bytes(32)
         self.port: int | None = None  # the port listened on, once started
+        self._templates: Any = None  # the jinja2 Environment, made at the first page view
         self.app = self._make_app()
 
     def _make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._only_the_proxy], client_max_size=64 * 1024)
-        aiohttp_jinja2.setup(
-            app, loader=jinja2.PackageLoader("crash_reporter.panel", "templates"),
-            autoescape=True, undefined=jinja2.StrictUndefined)
         app.router.add_get("/", self._index)
         app.router.add_post("/send", self._send)
         app.router.add_post("/discard", self._discard)
@@ -177,7 +173,21 @@ class Panel:
         page = await asyncio.to_thread(self._page)
         page.notice = NOTICES.get(request.query.get("notice", ""), "")
         context: dict[str, Any] = {"page": page, "token": self._token(request)}
-        return aiohttp_jinja2.render_template("index.html", request, context)
+        return web.Response(text=self._render("index.html", context), content_type="text/html")
+
+    def _render(self, name: str, context: dict[str, Any]) -> str:
+        """A template rendered (autoescape on).
+
+        jinja2 is loaded at the first page view: it costs an idle daemon a few MB, and the
+        panel is opened now and then.
+        """
+        if self._templates is None:
+            import jinja2  # noqa: PLC0415 - lazily, see above
+
+            self._templates = jinja2.Environment(
+                loader=jinja2.PackageLoader("crash_reporter.panel", "templates"),
+                autoescape=True, undefined=jinja2.StrictUndefined)
+        return str(self._templates.get_template(name).render(context))
 
     def _page(self) -> view.PanelPage:
         """Read everything the page shows (in a worker thread: it reads the data dir)."""

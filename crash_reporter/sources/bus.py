@@ -127,7 +127,7 @@ class BusSession:
         """Connect to `address` (None: the system bus) for `watchers`."""
         self._address = address
         self._watchers = list(watchers)
-        self._inbox: asyncio.Queue[Message] = asyncio.Queue(INBOX_MAX)
+        self._inbox: asyncio.Queue[tuple[Message, list[BusWatcher]]] = asyncio.Queue(INBOX_MAX)
         self.dropped_messages = 0
         self.untrusted_messages = 0  # signals for a watcher from someone else than its peer
         self.connections = 0
@@ -209,12 +209,10 @@ class BusSession:
         raise BusGone("disconnected")
 
     async def _dispatch(self, client: BusClient, out: asyncio.Queue[Record]) -> None:
-        """Handle queued messages in order."""
+        """Handle queued messages in order (each by the watchers that wanted it)."""
         while True:
-            msg = await self._inbox.get()
-            for watcher in self._watchers:
-                if not watcher.wants(msg):
-                    continue
+            msg, wanted = await self._inbox.get()
+            for watcher in wanted:
                 try:
                     records = await watcher.handle(client, msg)
                 except BusGone:
@@ -254,7 +252,7 @@ class BusSession:
                                 msg.interface, msg.member, msg.sender)
             return
         try:
-            self._inbox.put_nowait(msg)
+            self._inbox.put_nowait((msg, wanted))
         except asyncio.QueueFull:
             self.dropped_messages += 1
             if self.dropped_messages in (1, 100) or self.dropped_messages % 10_000 == 0:

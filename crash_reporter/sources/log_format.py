@@ -188,7 +188,7 @@ def parse_verbose(text: str, position: str = "") -> LogLine | None:
     if m is None:
         return None
     prefix, seconds, hostname, identifier, pid = m.groups()
-    return LogLine(
+    return make_line(
         text[m.end():],
         identifier,
         int(pid) if pid else None,
@@ -353,6 +353,63 @@ def _verbose_lines(lines: Iterable[bytes | bytearray], first: int = 1,
             yield make(text, prev.identifier, prev.pid, prev.timestamp, prev.hostname, str(n))
         else:
             yield make(text, None, None, None, None, str(n))
+
+
+class VerboseStream:
+    """Verbose lines of one followed stream -> LogLines positioned as ``<anchor>:<n>``.
+
+    The n-th entry after `anchor` is at ``<anchor>:<n>``, the i-th further line of its
+    MESSAGE at ``<anchor>:<n>+<i>`` (sources/logs.py). A continuation line before any entry
+    (the reply began inside a MESSAGE) is dropped. The parse of `_verbose_lines`, inlined:
+    this is the hot path of a replay.
+    """
+
+    def __init__(self) -> None:
+        """Start outside any entry."""
+        self._previous: LogLine | None = None
+        self._further = 0
+
+    def parse(self, raws: Iterable[bytes], anchor: str | None,
+              skip: int) -> tuple[list[LogLine], int]:
+        """The LogLines of `raws` and how many entries began among them.
+
+        `skip` is the number of entries after `anchor` before the first of `raws`; without
+        an anchor positions are empty.
+        """
+        make = make_line
+        match = _VERBOSE_FAST.match
+        slow = _VERBOSE.match
+        minute = _minute_epoch
+        minutes = _MINUTE_CACHE
+        previous, further = self._previous, self._further
+        out: list[LogLine] = []
+        n = skip
+        for raw in raws:
+            text = raw.decode("utf-8", "replace").rstrip("\r")
+            m = match(text)
+            if m is None and text[19:20] == ".":
+                m = slow(text)
+            if m is not None:
+                prefix, seconds, hostname, identifier, pid = m.groups()
+                base = minutes.get(prefix)
+                previous = make(
+                    text[m.end():],
+                    identifier,
+                    int(pid) if pid else None,
+                    (minute(prefix) if base is None else base) + float(seconds),
+                    hostname,
+                    f"{anchor}:{n}" if anchor else "",
+                )
+                further = 0
+                n += 1
+                out.append(previous)
+            elif previous is not None:
+                further += 1
+                out.append(make(text, previous.identifier, previous.pid, previous.timestamp,
+                                previous.hostname,
+                                f"{previous.position}+{further}" if previous.position else ""))
+        self._previous, self._further = previous, further
+        return out, n - skip
 
 
 def _never(_text: str) -> None:

@@ -17,7 +17,8 @@ again after an unclean stop: within a reply the anchor is the one of the request
 one), and the saved position moves to the reply's own first cursor only when the reply ends,
 before the next request. Entries read after the last save are then read again at the same
 positions after a kill -9, and an unread entry is never skipped: an entry counts as consumed
-once it is on the records queue.
+once it is on the records queue (in the LogBatch of its chunk: one record per chunk, not
+per line, on a queue bounded in lines, sources/records.py).
 
 A reply that sends nothing for LOG_IDLE_S is given up and requested again from its position:
 a connection that went half-open (the peer vanished without closing it) would otherwise be
@@ -43,8 +44,8 @@ import aiohttp
 
 from crash_reporter.const import DBUS_RECONNECT_MAX_S
 from crash_reporter.files import Faults, load_state, write_json
-from crash_reporter.models import LogLine
-from crash_reporter.sources.log_format import MAX_LINE_BYTES, LineSplitter, parse_verbose
+from crash_reporter.models import LogBatch
+from crash_reporter.sources.log_format import MAX_LINE_BYTES, LineSplitter, VerboseStream
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -191,7 +192,7 @@ class CursorStore:
 
 
 class LogFollower:
-    """Follow one stream forever, putting every entry on the records queue as a LogLine."""
+    """Follow one stream forever, putting the entries of each chunk on the queue as a LogBatch."""
 
     def __init__(
         self,
@@ -214,6 +215,7 @@ class LogFollower:
         self.reconnects = 0
         self.idle_ends = 0  # replies given up after LOG_IDLE_S of silence
         self._problem: str | None = None  # the last failure reported at WARNING
+        self._progress = asyncio.Event()  # a position advanced since the last save
 
     @property
     def name(self) -> str:
@@ -264,10 +266,19 @@ class LogFollower:
                 await saver
 
     async def _save_periodically(self) -> None:
-        """Write an advanced position within SAVE_EVERY_S, also when the stream went quiet."""
+        """Write an advanced position within SAVE_EVERY_S, also when the stream went quiet.
+
+        Woken only by progress, and ticking only until every position is written (positions
+        may be written late, see CursorStore): a quiet stream costs no timer.
+        """
         while True:
-            await asyncio.sleep(SAVE_EVERY_S)
-            await self._cursors.save()
+            await self._progress.wait()
+            self._progress.clear()
+            while True:
+                await asyncio.sleep(SAVE_EVERY_S)
+                await self._cursors.save()
+                if not self._cursors.dirty and not self._progress.is_set():
+                    break
 
     def _report(self, problem: str, *, exc_info: bool = False) -> None:
         """Log a failed request: at WARNING when it differs from the last one, else DEBUG."""
@@ -306,30 +317,19 @@ class LogFollower:
             # Positions in this reply count from the requested anchor (see the docstring).
             anchor, base = saved if saved else (first, 0)
             consumed = 0
-            previous: LogLine | None = None
-            further = 0  # further lines of the current entry's MESSAGE
+            parser = VerboseStream()
             try:
-                async for raw in _lines(resp.content):
-                    text = raw.decode("utf-8", errors="replace").rstrip("\r")
-                    line = parse_verbose(text, f"{anchor}:{base + consumed}" if anchor else "")
-                    if line is None:
-                        # A continuation of a multi-line MESSAGE: a line of the same process.
-                        if previous is None:
-                            continue
-                        further += 1
-                        await out.put(LogLine(
-                            text, previous.identifier, previous.pid, previous.timestamp,
-                            previous.hostname,
-                            f"{previous.position}+{further}" if previous.position else "",
-                        ))
+                async for raws in _chunk_lines(resp.content):
+                    batch, entries = parser.parse(raws, anchor, base + consumed)
+                    if not batch:
                         continue
-                    previous, further = line, 0
-                    await out.put(line)
-                    # Counted once it is on the queue: a cancelled put loses nothing.
-                    consumed += 1
-                    self.entries += 1
+                    await out.put(LogBatch(self.name, tuple(batch)))
+                    # Counted once they are on the queue: a cancelled put loses nothing.
+                    consumed += entries
+                    self.entries += entries
                     if anchor:
                         self._cursors.set(self.name, anchor, base + consumed)
+                        self._progress.set()
             finally:
                 if first is not None and consumed:
                     # The reply is over: re-anchor on its first entry (the same position,
@@ -337,8 +337,8 @@ class LogFollower:
                     self._cursors.set(self.name, first, consumed)
 
 
-async def _lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
-    r"""The complete lines (without ``\n``) of a streamed body, as they arrive.
+async def _chunk_lines(content: aiohttp.StreamReader) -> AsyncIterator[list[bytes]]:
+    r"""The complete lines (without ``\n``) of each chunk of a streamed body, as they arrive.
 
     Chunks are read with `readany` (never aiohttp's line reader, which raises on a line over
     its buffer limit) and cut by log_format's LineSplitter: a line over MAX_LINE_BYTES is cut
@@ -348,8 +348,9 @@ async def _lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
     """
     splitter = LineSplitter()
     async for chunk in content.iter_any():
-        for line in splitter.feed(chunk):
-            yield line
+        lines = splitter.feed(chunk)
+        if lines:
+            yield lines
     tail = splitter.tail
     if tail:
         _LOGGER.debug("Dropping an unfinished last line (%d bytes)", len(tail))

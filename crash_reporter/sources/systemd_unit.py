@@ -26,6 +26,8 @@ from crash_reporter.sources.bus import BusClient, Record
 _LOGGER = logging.getLogger(__name__)
 
 _INTERFACES = (DBUS_IFACE_SYSTEMD_UNIT, DBUS_IFACE_SYSTEMD_SERVICE)
+_UNSET = object()
+MAX_PATH_MATCHES = 128  # watched units matched by object path; more share one namespace rule
 # The properties a UnitState is built from (both interfaces); the cache keeps only these.
 USED_PROPERTIES = frozenset({
     "ActiveState", "SubState", "LoadState", "InvocationID",  # Unit
@@ -53,12 +55,16 @@ class SystemdUnits:
         return self._units
 
     async def attach(self, bus: BusClient) -> list[Record]:
-        """Match the units' signals, Subscribe (per connection), and snapshot every unit."""
-        await bus.add_match(
-            f"type='signal',sender='{DBUS_NAME_SYSTEMD}',interface='{DBUS_IFACE_PROPERTIES}',"
-            f"member='{DBUS_SIGNAL_PROPERTIES_CHANGED}',"
-            f"path_namespace='{DBUS_OBJECT_SYSTEMD_UNITS}'"
-        )
+        """Match the units' signals, Subscribe (per connection), and snapshot every unit.
+
+        The PropertiesChanged match names each watched unit's object path, so the bus daemon
+        drops the signals of every other unit before they reach this process (systemd sends
+        a burst for every unit that starts or stops). Beyond MAX_PATH_MATCHES units (the bus
+        allows 512 rules per connection) one rule for the whole unit namespace is used.
+        """
+        narrow = len(self._units) <= MAX_PATH_MATCHES
+        if not narrow:
+            await bus.add_match(_properties_rule(f"path_namespace='{DBUS_OBJECT_SYSTEMD_UNITS}'"))
         await bus.add_match(
             f"type='signal',sender='{DBUS_NAME_SYSTEMD}',interface='{DBUS_IFACE_SYSTEMD_MANAGER}',"
             f"member='{DBUS_SIGNAL_JOB_REMOVED}'"
@@ -72,6 +78,8 @@ class SystemdUnits:
                                   DBUS_IFACE_SYSTEMD_MANAGER, "LoadUnit", "s", [unit])
             path = str(body[0])
             self._paths[path] = unit
+            if narrow:  # before the snapshot: a change after it is never missed
+                await bus.add_match(_properties_rule(f"path='{path}'"))
             props: dict[str, Any] = {}
             for iface in _INTERFACES:
                 props.update(await _get_all(bus, path, iface))
@@ -89,6 +97,8 @@ class SystemdUnits:
     async def handle(self, bus: BusClient, msg: Message) -> list[Record]:
         """Merge a property change into the cache and emit the unit's new state.
 
+        A signal that changes nothing a UnitState uses is no new state: no record.
+
         systemd invalidates some properties in every PropertiesChanged (Service: the Exec*
         command lists; Unit: Conditions, Asserts), none of which a UnitState uses. Only an
         invalidated property that IS used makes a GetAll worth its cost, and its answer is
@@ -105,12 +115,19 @@ class SystemdUnits:
         if iface not in _INTERFACES:
             return []
         props = self._props.setdefault(unit, {})
+        new = False
         if not USED_PROPERTIES.isdisjoint(str(name) for name in invalidated):
-            props.update(await _get_all(bus, path, str(iface)))
-        for key, variant in dict(changed).items():
+            fresh = await _get_all(bus, path, str(iface))
+            new = any(props.get(k, _UNSET) != v for k, v in fresh.items())
+            props.update(fresh)
+        for key, variant in changed.items():
             if key in USED_PROPERTIES:
-                props[str(key)] = variant.value
-        return [self._snapshot(unit)]
+                value = variant.value
+                if props.get(key, _UNSET) != value:
+                    props[str(key)] = value
+                    new = True
+        # systemd resends every property on any change (a new Description): no new state
+        return [self._snapshot(unit)] if new else []
 
     def _snapshot(self, unit: str) -> UnitState:
         """Build a UnitState from the cached properties."""
@@ -130,6 +147,12 @@ class SystemdUnits:
             load_state=str(p.get("LoadState", "")),
             timestamp=self._clock(),
         )
+
+
+def _properties_rule(where: str) -> str:
+    """A match rule for systemd's PropertiesChanged signals on the objects `where` selects."""
+    return (f"type='signal',sender='{DBUS_NAME_SYSTEMD}',interface='{DBUS_IFACE_PROPERTIES}',"
+            f"member='{DBUS_SIGNAL_PROPERTIES_CHANGED}',{where}")
 
 
 async def _get_all(bus: BusClient, path: str, iface: str) -> dict[str, Any]:
