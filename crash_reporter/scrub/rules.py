@@ -86,8 +86,9 @@ _KV_TAIL_RE: Final = re.compile(
     r"(?P<sep>\\?[\"']?[ \t]*+[:=][ \t]*+|[ \t]++(?=[\"'\dA-Fa-f]))"
 )
 _KV_QUOTED_RE: Final = re.compile(r"\\?\"[^\"\x00\n]{0,1024}+\"|'[^'\x00\n]{0,1024}+'")
-_KV_TOKEN_RE: Final = re.compile(r"[^\s,;&}\])'\"\x00]++")  # a secret: up to a delimiter
-_KV_WORD_RE: Final = re.compile(r"[^\s,;&}\])'\"\x00(\[{<>]++")  # a name, serial, number
+# A control character (an ANSI colour code's ESC, a NUL) ends a value like a delimiter does.
+_KV_TOKEN_RE: Final = re.compile(r"[^\s,;&}\])'\"\x00-\x1f\x7f]++")  # a secret: to a delimiter
+_KV_WORD_RE: Final = re.compile(r"[^\s,;&}\])'\"\x00-\x1f\x7f(\[{<>]++")  # a name, serial, number
 _KV_LINE_RE: Final = re.compile(r"[^\n\x00,;&}\])'\"]++")
 _NEXT_KEY_RE: Final = re.compile(r"\s++[\w.-]++[ \t]*+[:=]")
 _INNER_KEY_RE: Final = re.compile(r"[(\[{<][\w.-]++[ \t]*+[:=]")  # "secret(user: x)"
