@@ -36,6 +36,13 @@ ATOMS: dict[str, list[str]] = {
     "iban": ["DE", "12", " ", "A", "DE89 "],
     "paths": ["/home/", "/media/", "/by-id/", "a", "-", "_", "'", " ", "supervisor-mounts-",
               "\\x2d", ".mount", "-if00", "/"],
+    "phrases": ["hostname set to", "of user ", "mount: ", "mount ", "'", "<", "a", " ",
+                "access point:", "auth request from '", "' for '", "(", "_", "probing mount "],
+    "context": ["option a => '", "=>", ":123 (", "a.", ")", "#", "1%3#a.", "op=\"connection-",
+                " x=\"\"", ' name="', "roamed from BSSID ", "?key=", "&", "'0x", "._tcp.",
+                "._a", "a'", " "],
+    "phones_dms_ports": ["+1", "+49 ", "(555)", " ", "-", "1", "52\u00b0", "22'", "a-b.", ":80",
+                         ".c", "x"],
     "identifiers": ["kitchen", "homeassistant-", "smith family ", "3c:2e:", "192.168.1.",
                     "ha.", "backup_", "5f2ac1e0", " ", "%20"],
 }

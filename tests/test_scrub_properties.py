@@ -298,10 +298,10 @@ def test_text_scrub_idempotent(sample: tuple[str, list[str]]) -> None:
 SAFE = st.one_of(
     st.from_regex(r"[1-9]\d{0,3}\.\d{1,2}\.\d{1,2}", fullmatch=True),  # versions
     st.from_regex(r"20\d\d\.(?:1[0-2]|[1-9])\.\d(?:\.dev\d{8})?", fullmatch=True),
-    # dotted names (modules, attributes); one that ends in a country or generic top-level
-    # domain ("a.be", "x.com") reads as a host name and is scrubbed as one
+    # dotted names (modules, attributes); one with a country or generic top-level domain
+    # among its labels ("a.be", "x.com", "a.no._") reads as a host name and is scrubbed as one
     st.from_regex(r"[a-z_][a-z0-9_]{0,20}(?:\.[a-z_][a-z0-9_]{0,12}){0,3}", fullmatch=True)
-    .filter(lambda s: "." not in s or s.rsplit(".", 1)[1] not in TLDS),
+    .filter(lambda s: not any(label in TLDS for label in s.split(".")[1:])),
     st.from_regex(r"0x[0-9a-f]{1,12}", fullmatch=True),  # Go addresses
     st.from_regex(r"\+0x[0-9a-f]{1,4}", fullmatch=True),
     st.from_regex(r"/usr/src/supervisor/supervisor/[a-z_]{1,12}/[a-z_]{1,12}\.py", fullmatch=True),

@@ -35,6 +35,8 @@ from crash_reporter.scrub.allowlist import (
 )
 from crash_reporter.scrub.classes import digit_candidates, hex_candidates, iban_candidates, scan
 from crash_reporter.scrub.hosts import HostMatcher
+from crash_reporter.scrub.phrases import WORDS as _PHRASE_WORDS
+from crash_reporter.scrub.phrases import context_edits, phrase_edits
 from crash_reporter.scrub.tokens import (
     PLACEHOLDER_RE,
     PLACEHOLDER_VALUES,
@@ -67,7 +69,8 @@ _TOKEN_PREFIXES: Final = ("eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github
 _BEARER_WORDS: Final = ("bearer", "basic")
 _BEARER_VALUE_RE: Final = re.compile(
     r"[ \t]++(\[[a-z-]{2,12}\]|[^\s\x00'\",;()\[\]{}<>]{6,}+|[^\s\x00()\[\]{}<>]++)")
-_URLAUTH_RE: Final = re.compile(r"//([^\s/?#@\[\]\x00'\"<>]++)@")
+# Brackets allowed: a token already replaced ("//jean:[token]@github.com") is still userinfo.
+_URLAUTH_RE: Final = re.compile(r"//([^\s/?#@\x00'\"<>]++)@")
 
 # Keys whose value is removed. Found by a keyword (in the lowercased text), widened to the
 # whole key (at most _KEY_MAX characters each way), then classified by the whole key.
@@ -79,7 +82,7 @@ _KV_WORDS: Final = (
     "token", "cookie", "hassio_key", "hassio-key", "auth", "ssid", "wifi_name", "wifi-name",
     "wifiname", "serial")
 _KV_SHORT_WORDS: Final = ("pwd", "psk", "otp", "pin", "lat", "lon", "lng", "user", "login",
-                          "owner", "mac", "bssid", "hwaddr", "bdaddr")
+                          "owner", "mac", "bssid", "hwaddr", "bdaddr", "ieee")
 _KEYCHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _KV_TAIL_RE: Final = re.compile(
     r"(?i)(?P<suffix>[\w.-]{0,48}+(?:[ _-](?:number|no|num|name|address|addr))?)"
@@ -98,7 +101,8 @@ _KEY_CLASSES: Final = (  # (class, multi-word value, whole-key pattern)
     ("filtered", False, re.compile(
         r".*(?:api[_-]?key|apikey|access[_-]?key|private[_-]?key|privatekey|credentials?"
         r"|token|cookie|hassio[_-]?key|auth(?:orization|entication)?)(?:s|[._-][\w.-]*)?")),
-    ("mac", False, re.compile(r".*(?:mac|bssid|hwaddr|bdaddr)(?:[ _-]?addr(?:ess)?)?")),
+    ("mac", False, re.compile(
+        r".*(?:mac|bssid|hwaddr|bdaddr|ieee)(?:[ _-]?addr(?:ess)?)?")),
     ("ssid", True, re.compile(r".*(?:ssid|wifi[_-]?name)")),
     ("serial", False, re.compile(r".*serial(?:[ _-]?(?:number|no|num))?")),
     ("geo", False, re.compile(r"(?:.*[._])?(?:lat|latitude|lon|long|longitude|lng)")),
@@ -110,7 +114,10 @@ _NOT_SECRET_KEY_RE: Final = re.compile(
     r"|expir|ttl|retr|provider|url|uri|endpoint|scope|level|version|valid|changed|file|path")
 _NOT_VALUES: Final = frozenset({"none", "null", "true", "false", "nil", "undefined", "<none>"})
 _GEO_VALUE_RE: Final = re.compile(r"-?\d{1,3}(?:\.\d+)?")
-_BARE_MAC_RE: Final = re.compile(r"[0-9A-Fa-f]{2}(?:[:_-]?[0-9A-Fa-f]{2}){5}")
+# A MAC, or a Zigbee/Thread EUI-64 ("ieee=00:12:4b:00:1c:a1:b2:c3", "ieee: 0x00124b001ca1b2c3")
+_BARE_MAC_RE: Final = re.compile(
+    r"[0-9A-Fa-f]{2}(?:[:_-]?[0-9A-Fa-f]{2}){5}|(?:0x)?[0-9A-Fa-f]{16}"
+    r"|[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){7}")
 
 # SSIDs as NetworkManager, wpa_supplicant, iwd and the Supervisor write them: a quoted name
 # after one of these words ("access point 'X'", "Connecting to \"X\"", "SSID='X'" ...).
@@ -118,7 +125,7 @@ _SSID_WORDS: Final = ("ssid", "access point", "wireless network", "wi-fi network
                       "wifi network", "wi-fi", "wifi", "network", "connection", "connecting to",
                       "associate with", "associated with", "connected to")
 _SSID_TAIL_RE: Final = re.compile(
-    r"[ \t]*+[=:]?[ \t]*+(?:\\?(\")([^\"\n\x00]{1,200}+)\\?\"|'([^'\n\x00]{1,200}+)')")
+    r"(?:[ \t]++[=:]?|[=:])[ \t]*+(?:\\?(\")([^\"\n\x00]{1,200}+)\\?\"|'([^'\n\x00]{1,200}+)')")
 
 # --- hosts --------------------------------------------------------------------------------
 
@@ -128,9 +135,13 @@ _UNIT_TYPES: Final = frozenset({"service", "socket", "timer", "mount", "automoun
 _EMAILLOCAL: Final = frozenset(".!#$%&*+=?^_~-")  # RFC 5322 allows more; logs do not
 _URLHOST_RE: Final = re.compile(r"://(\[auth\]@)?([^\s/?#:@\[\]'\"<>(){},;\\\x00]++)")
 # The two backslashes first (a literal to search for), then what stands before them.
-_UNC_RE: Final = re.compile(r"\\\\(?<![\w\\]\\\\)([A-Za-z0-9][\w.$-]{0,252}+)(?=\\)")
+# The kernel's CIFS client names the server alone: "CIFS: VFS: \\nas Send error in SessSetup".
+_UNC_RE: Final = re.compile(r"\\\\(?<![\w\\]\\\\)([A-Za-z0-9][\w.$-]{0,252}+)(?=\\|[ \t]|\Z)")
 _SMB_RE: Final = re.compile(r"//([A-Za-z0-9][\w.-]{0,252}+)(?=/)")
 _NFS_RE: Final = re.compile(r":/(?![/\s])")
+# The folders of a share after its server ("//nas/Garage", "nas:/volume1/Garage"): a name the
+# user gave, unless a generic word or a number; at most a few segments are looked at.
+_SHARE_SEGMENTS_RE: Final = re.compile(r"(?:[/\\][^/\\\s'\"\x00:;,()\[\]{}<>]{1,255}+){1,4}+")
 _HOSTCHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _HOST_WORDS: Final = ("host", "server", "peer", "resolve", "lookup")
 _HOST_TAIL_RE: Final = re.compile(  # in the lowercased text
@@ -170,6 +181,15 @@ _NOT_HOSTS: Final = frozenset({"http", "https", "file", "ftp", "smb", "nfs", "ci
                                "dir", "at", "in", "from", "to", "on", "is", "not", "and"})
 _CODE_EXT: Final = frozenset({"py", "pyc", "go", "c", "h", "cc", "cpp", "js", "ts", "rs",
                               "sh", "so", "json", "yaml", "yml", "txt", "log", "conf", "toml"})
+
+# "+49 170 1234567", "+1 (555) 123-4567", "tel:+4930123456"; 8-15 digits are counted after.
+_PHONE_RE: Final = re.compile(
+    r"(?<![\w+])\+[1-9]\d{0,3}+(?:[ .-]?\(\d{1,4}+\))?(?:[ .-]?\d{1,8}+){1,6}+(?![\w.:])")
+_DMS_RE: Final = re.compile(
+    r"(?<!\d)\d{1,3}+\u00b0 ?\d{1,2}+['\u2032] ?\d{1,2}+(?:[.,]\d{1,6}+)?+(?:\"|\u2033|'')? ?"
+    r"[NSEWnsew]?")
+_PORT_AT_RE: Final = re.compile(r":\d{2,5}+(?![\d.:])")
+_HOST_BEFORE: Final = frozenset(" \t\n(\"'=,<>@")
 
 # --- numbers and hex ----------------------------------------------------------------------
 
@@ -213,7 +233,8 @@ _IBAN_RE: Final = re.compile(
 # storage mounts, and the serial number at the end of a /dev/.../by-id/ name.
 _USERPATH_RE: Final = re.compile(  # in the lowercased text
     r"/(?:(?<![\w.-]/)(?:home|users|media|share|var/home|data/mounts)/|data/supervisor/mounts/"
-    r"|by-id/)|\\(?:users\\|\\users\\\\|documents and settings\\)"
+    r"|data/supervisor/(?:media|share)/|run/media/(?:root/)?|by-id/)"
+    r"|\\(?:users\\|\\users\\\\|documents and settings\\)"
 )
 _SEGMENT_RE: Final = re.compile(r"[^/\\\s'\"\x00:;,()\[\]{}<>]{1,255}+")
 _QUOTED_SEGMENT_RE: Final = re.compile(r"[^/\\'\"\x00\n]{1,255}+")
@@ -417,12 +438,14 @@ def _key_value(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]
     return edits
 
 
-def _kv_and_ssid_words(low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """The key-value rule's keywords and the SSID phrases' words, found in one pass."""
-    kv, short, ssid = compile_words(_KV_WORDS, _KV_SHORT_WORDS, _SSID_WORDS).find(low)
+def _kv_and_ssid_words(low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]],
+                                          list[tuple[int, int]]]:
+    """The key-value rule's keywords, the SSID phrases' and other phrases' words, in one pass."""
+    kv, short, ssid, phrases = compile_words(
+        _KV_WORDS, _KV_SHORT_WORDS, _SSID_WORDS, _PHRASE_WORDS).find(low)
     anchors = kv + word_starts(low, short)
     anchors.sort()
-    return anchors, word_starts(low, ssid)
+    return anchors, word_starts(low, ssid), word_starts(low, phrases)
 
 
 def _ssid_phrases(text: str, low: str, tally: Tally, words: list[tuple[int, int]]
@@ -478,11 +501,13 @@ def _hosts(text: str, low: str, tally: Tally) -> list[Edit]:
     if "\\\\" in text:
         for m in _UNC_RE.finditer(text):
             _share_host(text, m.group(1), m.start(1), edits, tally)
+            _share_path(text, m.end(1), edits, tally)
     if "//" in text:
         for m in _SMB_RE.finditer(text):
             if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_:/."):
                 continue
             _share_host(text, m.group(1), m.start(1), edits, tally)
+            _share_path(text, m.end(1), edits, tally)
     if ":/" in text:
         for m in _NFS_RE.finditer(text):
             start = m.start()
@@ -493,7 +518,9 @@ def _hosts(text: str, low: str, tally: Tally) -> list[Edit]:
                 continue
             while start < m.start() and not text[start].isalnum():
                 start += 1
-            _share_host(text, text[start:m.start()], start, edits, tally)
+            if start < m.start():
+                _share_host(text, text[start:m.start()], start, edits, tally)
+                _share_path(text, m.start() + 1, edits, tally)
     for _start, word_end in _find_words(low, _HOST_WORDS, word_start=True, extra_before="_"):
         named = _HOST_TAIL_RE.match(low, word_end)
         if named is None:
@@ -502,6 +529,8 @@ def _hosts(text: str, low: str, tally: Tally) -> list[Edit]:
         end = named.start(2) + len(host)
         if _host_ok(host) or host.rsplit(".", 1)[-1] in _CODE_EXT:
             continue
+        if low.startswith(":", end) and all(c in _HEXCOLON for c in host):
+            continue  # "DNS server 2a02:8106::1": an IPv6 address, the colon rule's
         if not (named.group(1) or _PORT_RE.match(low, end) or any(c in host for c in ".-_")
                 or any(c.isdigit() for c in host)):
             continue  # a plain word after "host" ("host is down") is not a name
@@ -518,11 +547,32 @@ def _hosts(text: str, low: str, tally: Tally) -> list[Edit]:
             start += 1
         if start == m.start() or (start and low[start - 1] in "@/\\"):
             continue
+        if low[start:m.start()].replace(".", "").isdigit():
+            continue  # a number before a TLD-like word ("_0.no", "step 2.de") names no host
+        if "._tcp." in low[start - 1:m.end()] or "._udp." in low[start - 1:m.end()]:
+            continue  # a DNS-SD service type ("._airplay._tcp.local"): the instance is named
+        #             by the service rule (phrases), the type stays
         if m.group(1) in TLDS and host_is_kept(low[start:m.end()]):
             continue
         edits.append((start, m.end(), tally.hit("hostname", text, start)))
         last_end = m.end()
     return edits
+
+
+def _share_path(text: str, at: int, edits: list[Edit], tally: Tally) -> None:
+    """The folder names of a share's path at `at` (after its server) that a user chose."""
+    m = _SHARE_SEGMENTS_RE.match(text, at)
+    if m is None:
+        return
+    pos = at
+    for seg in re.split(r"[/\\]", m.group(0))[1:]:
+        pos += 1
+        low = seg.lower()
+        if not (low in DEFAULT_NAMES or low in _KEPT_SEGMENTS or seg.isdigit()
+                or seg in PLACEHOLDER_VALUES or seg.startswith("[")
+                or low.rsplit(".", 1)[-1] in _CODE_EXT):
+            edits.append((pos, pos + len(seg), tally.hit("share", text, pos)))
+        pos += len(seg)
 
 
 def _share_host(text: str, host: str, at: int, edits: list[Edit], tally: Tally) -> None:
@@ -579,6 +629,10 @@ def _colon_runs(text: str, tally: Tally) -> list[Edit]:
                 run = run[1:]
         if run.endswith(":") and not _is_ip6(run) and _is_ip6(run[:-1]):
             run = run[:-1]  # "fe80::1: no route" - the colon is the sentence's
+        if run.count(":") == 7 and len(run) == 23 and all(
+                len(g) == 2 for g in run.split(":")):
+            edits.append((start, start + 23, tally.hit("mac", text, start)))  # an EUI-64
+            continue
         if _is_ip6(run):
             edits.append((start, start + len(run), tally.hit("ip", text, start)))
             continue
@@ -667,6 +721,51 @@ def _ibans(text: str, tally: Tally) -> list[Edit]:
     return edits
 
 
+def _phones(text: str, tally: Tally) -> list[Edit]:
+    """International phone numbers ("+49 170 1234567", "+1 (555) 123-4567", "tel:+4930..")."""
+    edits: list[Edit] = []
+    for m in _PHONE_RE.finditer(text):
+        digits = sum(c.isdigit() for c in m.group(0))
+        # A number without separators is a phone number only at E.164 lengths ("+4930123456"),
+        # not "+12345678 ns".
+        if (10 if m.group(0)[1:].isdigit() else 8) <= digits <= 15:
+            edits.append((m.start(), m.end(), tally.hit("phone", text, m.start())))
+    return edits
+
+
+def _dms(text: str, tally: Tally) -> list[Edit]:
+    """Coordinates in degrees, minutes and seconds (52°22'23.4"N)."""
+    return [(m.start(), m.end(), tally.hit("geo", text, m.start()))
+            for m in _DMS_RE.finditer(text)]
+
+
+def _host_ports(text: str, low: str, tally: Tally) -> list[Edit]:
+    """Dotted host names with a dash before a port ("broker living-room.smithnet:1883").
+
+    Without a dash, "name.name:123" is as often a Python module and line ("supervisor.jobs:123")
+    and is left to the TLD rule.
+    """
+    edits: list[Edit] = []
+    last = 0
+    for m in _PORT_AT_RE.finditer(low):
+        start = m.start()
+        floor = max(last, start - 253)
+        while start > floor and low[start - 1] in _HOSTCHARS:
+            start -= 1
+        while start < m.start() and not low[start].isalnum():
+            start += 1
+        last = m.end()
+        host = low[start:m.start()]
+        if "." not in host or "-" not in host or (start and low[start - 1] not in _HOST_BEFORE):
+            continue
+        label = host.rsplit(".", 1)[1]
+        if (len(label) < 2 or not label.isalpha() or label in _CODE_EXT
+                or host.startswith(("self.", "cls.")) or _host_ok(host)):
+            continue
+        edits.append((start, m.start(), tally.hit("hostname", text, start)))
+    return edits
+
+
 def _paths(text: str, low: str, tally: Tally) -> list[Edit]:
     """User folders and personal folder names; by-id serial numbers; mount unit names."""
     edits: list[Edit] = []
@@ -677,6 +776,14 @@ def _paths(text: str, low: str, tally: Tally) -> list[Edit]:
         if seg is None:
             continue
         value = seg.group(0)
+        seg_end = seg.end()
+        if not quoted and text.startswith(" ", seg_end):
+            # udisks writes the path unquoted: "Mounted /dev/sda1 at /run/media/root/Jean
+            # Photos on behalf of uid 0" - the folder's name runs to the phrase.
+            behalf = text.find(" on behalf of ", seg_end, seg_end + 256)
+            if behalf > 0 and not any(c in text[seg_end:behalf] for c in "/\n\x00"):
+                seg_end = behalf
+                value = text[pos:seg_end]
         if m.group(0) == "/by-id/":
             # usb-ITEAD_SONOFF_Zigbee_3.0_USB_Dongle_Plus_V2_<serial>-if00-port0,
             # ata-Samsung_SSD_860_EVO_500GB_<serial>-part1, wwn-0x<serial>: the last field
@@ -693,7 +800,7 @@ def _paths(text: str, low: str, tally: Tally) -> list[Edit]:
         if value.lower() in _KEPT_SEGMENTS or value.startswith("["):
             continue
         cls = "mount" if "mounts" in m.group(0) else "path-user"
-        edits.append((pos, seg.end(), tally.hit(cls, text, pos)))
+        edits.append((pos, seg_end, tally.hit(cls, text, pos)))
     long_units, short_units = compile_words(_MOUNT_UNIT_WORDS, _MOUNT_UNIT_SHORT).find(low)
     units = long_units + word_starts(low, short_units, "-_")
     seen: set[int] = set()
@@ -719,21 +826,30 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
         low = lower(text)
     text = splice(text, _bearer(text, low, tally))
     low = lower(text)
-    anchors, ssid_words = _kv_and_ssid_words(low)
+    anchors, ssid_words, phrase_words = _kv_and_ssid_words(low)
     text = splice(text, _key_value(text, low, tally, anchors)
-                  + _ssid_phrases(text, low, tally, ssid_words))
+                  + _ssid_phrases(text, low, tally, ssid_words)
+                  + phrase_edits(text, low, phrase_words, tally)
+                  + context_edits(text, tally))
     low = lower(text)
     if "@" in text:
         text = splice(text, _emails(text, tally))
         low = lower(text)
     text = splice(text, _hosts(text, low, tally))
     low = lower(text)
+    if ":" in text:
+        text = splice(text, _host_ports(text, low, tally))
+        low = lower(text)
     if hosts.forms:
         text = splice(text, hosts.edits(text, low, tally))
     text = splice(text, _hexled(text, tally))
     if _COLON_GATE_RE.search(text):
         text = splice(text, _colon_runs(text, tally))
     text = splice(text, _ibans(text, tally))
+    if "+" in text:
+        text = splice(text, _phones(text, tally))
+    if "\u00b0" in text:
+        text = splice(text, _dms(text, tally))
     text = splice(text, _digits(text, tally))
     low = lower(text)
     return splice(text, _paths(text, low, tally))

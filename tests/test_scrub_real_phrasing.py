@@ -1,0 +1,171 @@
+"""The scrubber against the sentences host software really writes, grouped by program.
+
+Each phrasing is taken from the program's own format string (named in the comment above its
+group) with this home's values planted in it; each case gives what must come out, and the
+output must be a fixed point. KEPT_REAL lists real lines that name no one and must stay whole.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from crash_reporter.scrub import scrub_text
+
+MAC = "3C:2E:FF:4A:5B:6C"
+
+CASES = [
+    # --- systemd PID 1 and systemd-hostnamed: "Hostname set to <%s>.", "Hostname set to <%s>
+    # (%s)", "Changed host name to '%s'"
+    ("systemd[1]: Hostname set to <kitchen-pi>.", "systemd[1]: Hostname set to <[hostname]>."),
+    ("systemd-hostnamed[321]: Hostname set to <kitchen-pi> (static)",
+     "systemd-hostnamed[321]: Hostname set to <[hostname]> (static)"),
+    ("systemd-hostnamed[321]: Changed host name to 'kitchen-pi'",
+     "systemd-hostnamed[321]: Changed host name to '[hostname]'"),
+    # --- systemd-timesyncd: "Contacted time server %s (%s).", "Timed out waiting for reply
+    # from %s (%s)."
+    ("systemd-timesyncd[407]: Contacted time server 192.168.1.1:123 (router.smithnet).",
+     "systemd-timesyncd[407]: Contacted time server [ip]:123 ([hostname])."),
+    ("systemd-timesyncd[407]: Timed out waiting for reply from [2a02:8106:21:9400::5]:123 "
+     "(ntp.smithnet).",
+     "systemd-timesyncd[407]: Timed out waiting for reply from [[ip]]:123 ([hostname])."),
+    # --- systemd-resolved: "Using degraded feature set %s instead of %s for DNS server %s."
+    # (the server as address%ifindex#name)
+    ("systemd-resolved[400]: Using degraded feature set TCP instead of UDP for DNS server "
+     "2a02:8106:21:9400::1%3#dns.smithnet.",
+     "systemd-resolved[400]: Using degraded feature set TCP instead of UDP for DNS server "
+     "[ip]#[hostname]."),
+    # --- systemd-networkd: "Connected WiFi access point: %s (%s)"
+    (f"systemd-networkd[300]: wlan0: Connected WiFi access point: Smith Family WiFi ({MAC})",
+     "systemd-networkd[300]: wlan0: Connected WiFi access point: [ssid] ([mac])"),
+    # --- systemd-logind "New session %s of user %s.", PAM "session opened for user %s(uid=%u)"
+    ("systemd-logind[200]: New session 3 of user jean.",
+     "systemd-logind[200]: New session 3 of user [user]."),
+    ("pam_unix(sshd:session): session opened for user jean(uid=1000) by (uid=0)",
+     "pam_unix(sshd:session): session opened for user [user](uid=1000) by (uid=0)"),
+    # --- OpenSSH sshd: "Accepted %s for %s from %s port %d ssh2", "Failed %s for invalid
+    # user %s from ..."
+    ("sshd[900]: Accepted publickey for jean from 192.168.1.30 port 51234 ssh2",
+     "sshd[900]: Accepted publickey for [user] from [ip] port 51234 ssh2"),
+    ("sshd[900]: Failed password for invalid user jsmith from 192.168.1.30 port 51234 ssh2",
+     "sshd[900]: Failed password for invalid user [user] from [ip] port 51234 ssh2"),
+    # --- the Supervisor's mount units (supervisor/mounts/mount.py: Description
+    # "Supervisor <type> mount: <name>") as systemd prints them
+    ("Mounting mnt-data-supervisor-mounts-Backup_Smith.mount - Supervisor cifs mount: "
+     "Backup_Smith...",
+     "Mounting mnt-data-supervisor-mounts-[mount].mount - Supervisor cifs mount: [mount]..."),
+    ("Failed to mount mnt-data-supervisor-mounts-Backup_Smith.mount - Supervisor nfs mount: "
+     "Backup_Smith.",
+     "Failed to mount mnt-data-supervisor-mounts-[mount].mount - Supervisor nfs mount: "
+     "[mount]."),
+    # --- the Supervisor's mount manager (supervisor/mounts/manager.py, mount.py)
+    ("Reloading mount: Backup_Smith", "Reloading mount: [mount]"),
+    ("Mount Backup_Smith activated successfully", "Mount [mount] activated successfully"),
+    ("Mount 'Backup_Smith' already exists, replacing with backup config",
+     "Mount '[mount]' already exists, replacing with backup config"),
+    ("Could not mount Backup_Smith due to: timeout", "Could not mount [mount] due to: timeout"),
+    ("Probing mount Backup_Smith at /data/mounts/Backup_Smith",
+     "Probing mount [mount] at /data/mounts/[mount]"),
+    ("Systemd start job for mount Backup_Smith completed: done",
+     "Systemd start job for mount [mount] completed: done"),
+    # --- the Supervisor's auth (supervisor/auth.py)
+    ("Auth request from 'core_ssh' for 'jean.smith'", "Auth request from 'core_ssh' for '[user]'"),
+    ("Successful login for 'jean.smith'", "Successful login for '[user]'"),
+    ("Unauthorized login for 'jean.smith'", "Unauthorized login for '[user]'"),
+    ("The user 'jean.smith' is not registered", "The user '[user]' is not registered"),
+    ("Username 'jean.smith' is in cache", "Username '[user]' is in cache"),
+    # --- Linux CIFS client (fs/smb/client): "\\%s Send error in SessSetup = %d"
+    ("kernel: CIFS: VFS: \\\\nas-smith Send error in SessSetup = -13",
+     "kernel: CIFS: VFS: \\\\[hostname] Send error in SessSetup = -13"),
+    ("kernel: CIFS: Attempting to mount \\\\nas-smith\\Garage",
+     "kernel: CIFS: Attempting to mount \\\\[hostname]\\[share]"),
+    # --- nfs-utils mount.nfs: "access denied by server while mounting %s"
+    ("mount.nfs: access denied by server while mounting 192.168.1.10:/volume1/Garage",
+     "mount.nfs: access denied by server while mounting [ip]:/volume1/[share]"),
+    ("Can't mount //nas-smith/Garage: mount error(13): Permission denied",
+     "Can't mount //[hostname]/[share]: mount error(13): Permission denied"),
+    # --- udisks2: "Mounted %s at %s on behalf of uid %u" (the path unquoted)
+    ("udisksd[500]: Mounted /dev/sda1 at /run/media/root/Jean Photos on behalf of uid 0",
+     "udisksd[500]: Mounted /dev/sda1 at /run/media/root/[path-user] on behalf of uid 0"),
+    ("udisksd[500]: Error mounting /dev/sda1 at /mnt/data/supervisor/media/Jean_Photos: x",
+     "udisksd[500]: Error mounting /dev/sda1 at /mnt/data/supervisor/media/[path-user]: x"),
+    # --- NetworkManager: dhcp "option %-20s => '%s'", policy "set '%s' (%s) as default for
+    # IPv%c routing and DNS", "set-hostname: set hostname to '%s' (%s)", audit lines,
+    # "roamed from BSSID %s (%s) to %s (%s)" (before 1.2)
+    ("dhcp4 (eth0): option domain_name          => 'smithnet'",
+     "dhcp4 (eth0): option domain_name          => '[hostname]'"),
+    ("dhcp4 (eth0): option domain_search        => 'smithnet home.smithnet'",
+     "dhcp4 (eth0): option domain_search        => '[hostname]'"),
+    ("dhcp4 (eth0): option host_name            => 'kitchen-pi'",
+     "dhcp4 (eth0): option host_name            => '[hostname]'"),
+    ("dhcp6 (eth0): option dhcp6_domain_search  => 'smithnet.'",
+     "dhcp6 (eth0): option dhcp6_domain_search  => '[hostname]'"),
+    ("dhcp4 (eth0): option ip_address           => '192.168.1.23'",
+     "dhcp4 (eth0): option ip_address           => '[ip]'"),
+    ("policy: set 'Smith Family WiFi' (wlan0) as default for IPv4 routing and DNS",
+     "policy: set '[ssid]' (wlan0) as default for IPv4 routing and DNS"),
+    ("policy: set-hostname: set hostname to 'kitchen-pi' (from DHCPv4)",
+     "policy: set-hostname: set hostname to '[hostname]' (from DHCPv4)"),
+    ('audit: op="connection-add" uuid="5b1c6f8a-9a7e-4f43-8c6f-2c1b6c3e2d1a" '
+     'name="Smith Family WiFi" pid=1 uid=0 result="success"',
+     'audit: op="connection-add" uuid="[uuid]" name="[ssid]" pid=1 uid=0 result="success"'),
+    (f"(wlan0): roamed from BSSID {MAC} (Smith Family WiFi) to (none) ((none))",
+     "(wlan0): roamed from BSSID [mac] ([ssid]) to (none) ((none))"),
+    # --- wpa_supplicant: "SME: Trying to authenticate with %s (SSID='%s' freq=%d MHz)"
+    (f"wlan0: SME: Trying to authenticate with {MAC} (SSID='Smith Family WiFi' freq=2437 MHz)",
+     "wlan0: SME: Trying to authenticate with [mac] (SSID='[ssid]' freq=2437 MHz)"),
+    # --- aiohttp / yarl: ClientResponseError's "url=URL('...')" with a query
+    ("400, message='Bad Request', url=URL('https://api.weather.example/data?lat=52.3731&"
+     "lon=4.8922&appid=0f1e2d3c4b5a69788796a5b4c3d2e1f0a')",
+     "400, message='Bad Request', url=URL('https://[hostname]/data?lat=[geo]&lon=[geo]&"
+     "appid=[filtered]')"),
+    ("Max retries exceeded with url: /maps/api?key=AbCdEf123456&sig=xyz",
+     "Max retries exceeded with url: /maps/api?key=[filtered]&sig=[filtered]"),
+    # a GitHub token as URL userinfo (the Supervisor's store, git)
+    ("Can't clone https://jean:ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/x/y",
+     "Can't clone https://[auth]@github.com/x/y"),
+    # --- Zigbee: ZHA ("ieee=%s"), Zigbee2MQTT ("Device '%s' joined"): EUI-64 addresses
+    ("Device 00:12:4b:00:1c:a1:b2:c3 left the network; ieee=00:12:4b:00:1c:a1:b2:c3 nwk=0x1a2b",
+     "Device [mac] left the network; ieee=[mac] nwk=0x1a2b"),
+    ("zigbee2mqtt: Device '0x00124b001ca1b2c3' joined", "zigbee2mqtt: Device '[mac]' joined"),
+    # --- DNS-SD names (zeroconf, avahi): instance._service._proto.local.
+    ("Discovered 'Living Room speaker._googlecast._tcp.local.' at 192.168.1.60",
+     "Discovered '[hostname]._googlecast._tcp.local.' at [ip]"),
+    ("name=Jean's MacBook Pro._airplay._tcp.local., type=_airplay._tcp.local.",
+     "name=[hostname]._airplay._tcp.local., type=_airplay._tcp.local."),
+    # --- phone numbers (notify integrations, SMS gateways) and coordinates in DMS
+    ("SMS to +49 170 1234567 failed; call +1 (555) 123-4567; tel:+4930123456",
+     "SMS to [phone] failed; call [phone]; tel:[phone]"),
+    ("Location: 52\u00b022'23.4\"N 4\u00b053'31.9\"E", "Location: [geo] [geo]"),
+    # a dotted name with a dash before a port, without any known top-level domain
+    ("Unable to connect to the MQTT broker living-room.smithnet:1883",
+     "Unable to connect to the MQTT broker [hostname]:1883"),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), CASES)
+def test_real_phrasing(raw: str, expected: str) -> None:
+    assert scrub_text(raw) == expected
+    assert scrub_text(expected) == expected  # fixed point
+
+
+KEPT_REAL = [
+    "mnt-data-supervisor-mounts-backup.mount: Mount process exited, code=exited, status=32/n/a",
+    "Could not mount backup due to: timeout",
+    "Reloading mount: backup",
+    "The user 'root' is not registered",
+    "pam_unix(sshd:session): session opened for user root(uid=0) by (uid=0)",
+    "Hostname set to <homeassistant>.",
+    "dhcp4 (eth0): option dhcp_lease_time      => '86400'",
+    "Contacted time server 172.30.32.3:123 (time.cloudflare.com).",
+    "asyncio.exceptions.CancelledError at supervisor.jobs:123",
+    "data[self.offset:16] and 2026-12-04 18:00:00 +0100 took +12345678 ns; UDP+EDNS0; C++17",
+    "#0  0x00007f3b2c8e1d90 in raise () from /lib/libc.so.6",
+    "Cannot connect to host version.home-assistant.io:443 ssl:default [Try again]",
+    "lookup ghcr.io on 172.30.32.3:53: server misbehaving",
+    "the job for mount failed",
+]
+
+
+@pytest.mark.parametrize("text", KEPT_REAL)
+def test_real_lines_that_name_no_one_are_kept(text: str) -> None:
+    assert scrub_text(text) == text
