@@ -101,3 +101,19 @@ def test_coordinates_rounded_in_both_notations() -> None:
     assert list(coordinate_forms("nan")) == [] and list(coordinate_forms("north")) == []
     out = scrub_text("at 52.38, 4.8994 and 52,3792", [("52.379189", "geo"), ("4.899431", "geo")])
     assert out == "at [geo], [geo] and [geo]"
+
+
+async def test_core_allowlisted_folders_and_urls_are_learned(
+        session: aiohttp.ClientSession, sup: SupervisorStandIn) -> None:
+    # Core's allowlists hold the names users give their folders and the hosts of their devices.
+    sup.core_config["allowlist_external_dirs"] = ["/media", "/media/Jean Photos/"]
+    sup.core_config["allowlist_external_urls"] = ["http://nas-smith.lan:5000/img"]
+    values = dict((await _learn(session, sup)).values)
+    assert values.get("/media/Jean Photos") == "path-user"
+    assert values.get("nas-smith.lan") == "hostname"
+    assert "/media" not in values  # every installation has it
+    ids_list = list(values.items())
+    out = scrub_text("PermissionError: '/media/Jean Photos/2024/a.jpg' via NAS-SMITH.LAN",
+                     ids_list)
+    assert out == "PermissionError: '[path-user]/2024/a.jpg' via [hostname]", out
+    assert scrub_text(out, ids_list) == out

@@ -4,7 +4,8 @@ What no server-side scrubber can know, read on the device (supervisor-api.md):
 ``/info`` and ``/host/info`` (hostname, LLMNR hostname, machine id), ``/network/info`` (every
 interface's MAC, IPv4/IPv6 addresses, gateways, nameservers, Wi-Fi SSID), ``/mounts`` (names,
 servers, shares and paths of network storage) and Home Assistant Core's config through the
-Supervisor (``/core/api/config``: location name, coordinates, external and internal URL).
+Supervisor (``/core/api/config``: location name, coordinates, external and internal URL, the
+folders and URLs the user allowlisted).
 
 Values are (value, class) pairs for `crash_reporter.scrub`; they are never written to disk and
 never logged (only their number, at DEBUG). Everything learned since start is kept (bounded):
@@ -110,7 +111,31 @@ def identifiers_from(replies: dict[str, dict[str, Any]]) -> list[HostId]:
             out.append((repr(float(value)), "geo"))
     for key in ("external_url", "internal_url"):
         out.extend(_url_host(core.get(key)))
+    out.extend(_core_allowlists(core))
     return out
+
+
+# Folders every installation has: not worth learning (and "media" alone would match anywhere).
+_COMMON_DIRS: Final = frozenset({"/media", "/share", "/config", "/config/www", "/homeassistant",
+                                 "/homeassistant/www", "/backup", "/ssl", "/tmp"})
+
+
+def _core_allowlists(core: dict[str, Any]) -> Iterator[HostId]:
+    """Folders and URL hosts the user let Core reach.
+
+    ``allowlist_external_dirs`` holds names like "/media/Jean Photos"; the old ``whitelist_``
+    keys are read too.
+    """
+    for key in ("allowlist_external_dirs", "whitelist_external_dirs"):
+        dirs = core.get(key)
+        for path in dirs if isinstance(dirs, list) else ():
+            text = _str(path)
+            if text and text.rstrip("/") not in _COMMON_DIRS:
+                yield text.rstrip("/"), "path-user"
+    for key in ("allowlist_external_urls", "whitelist_external_urls"):
+        urls = core.get(key)
+        for url in urls if isinstance(urls, list) else ():
+            yield from _url_host(url)
 
 
 class HostIdentifiers:
