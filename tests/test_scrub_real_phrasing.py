@@ -136,6 +136,30 @@ CASES = [
     ("SMS to +49 170 1234567 failed; call +1 (555) 123-4567; tel:+4930123456",
      "SMS to [phone] failed; call [phone]; tel:[phone]"),
     ("Location: 52\u00b022'23.4\"N 4\u00b053'31.9\"E", "Location: [geo] [geo]"),
+    # --- Python's ssl.CertificateError: "hostname %r doesn't match %r"
+    ("hostname 'ha.smith-family.de' doesn't match 'smithhome'",
+     "hostname '[hostname]' doesn't match '[hostname]'"),
+    # --- avahi-daemon: "Host name conflict, retrying with %s"
+    ("avahi-daemon[300]: Host name conflict, retrying with kitchen-pi-2",
+     "avahi-daemon[300]: Host name conflict, retrying with [hostname]"),
+    # --- the Supervisor's /info and /host/info, hostnamed's D-Bus properties as JSON
+    ('{"hostname": "kitchen-pi", "llmnr_hostname": "kitchen-pi", "domain": "light"}',
+     '{"hostname": "[hostname]", "llmnr_hostname": "[hostname]", "domain": "light"}'),
+    ("hostname=kitchen-pi fqdn=kitchen-pi.smithnet", "hostname=[hostname] fqdn=[hostname]"),
+    # --- udev properties and serials written "serial no."
+    ("ID_SERIAL_SHORT=S3Z2NB0K123456X", "ID_SERIAL_SHORT=[serial]"),
+    ("modem serial no. R58N12ABCDE", "modem serial no. [serial]"),
+    # --- some devices print IPv4 zero-padded
+    ("client 192.168.001.023 refused", "client [ip] refused"),
+    # --- secrets in a URL's path: Telegram bot tokens, Discord/Slack webhooks, HA webhooks
+    ("POST https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage",
+     "POST https://api.telegram.org/bot[token]/sendMessage"),
+    ("https://discord.com/api/webhooks/123456789012345678/abcdefghijklmnopqrstuvwxyzABCDEF-01",
+     "https://discord.com/api/webhooks/123456789012345678/[token]"),
+    ("https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+     "https://hooks.slack.com/services/[token]"),
+    ("Received message for unregistered webhook /api/webhook/jean-presence from 10.0.0.9",
+     "Received message for unregistered webhook /api/webhook/[token] from [ip]"),
     # a dotted name with a dash before a port, without any known top-level domain
     ("Unable to connect to the MQTT broker living-room.smithnet:1883",
      "Unable to connect to the MQTT broker [hostname]:1883"),

@@ -24,6 +24,9 @@ PUBLIC_HOST_SUFFIXES: Final = (
     "openthread.io", "zigbee2mqtt.io", "hassio-addons.io", "readthedocs.io", "npmjs.org",
     "gitlab.com", "bitbucket.org", "opensource.org", "freedesktop.org", "kernel.org",
     "systemd.io", "sentry-cdn.com", "getsentry.com", "nodejs.org", "rust-lang.org",
+    # the services integrations talk to (which one failed is what triage needs)
+    "telegram.org", "discord.com", "slack.com", "pushover.net", "met.no",
+    "openweathermap.org", "dns.google", "quad9.net",
 )
 
 # Per-user names at public services and home-network suffixes: always identifying.
@@ -77,6 +80,8 @@ KEPT_V4_NETS: Final = (
 
 def host_is_kept(host: str) -> bool:
     """True if a host name may stay in a report (public infrastructure, internal names)."""
+    if len(host) > 253:
+        return False  # no host name is longer; looking up its parents would cost O(n^2)
     low = host.lower().rstrip(".")
     if low.startswith("[") or INTERNAL_HOST_RE.fullmatch(low):
         return True
@@ -97,5 +102,9 @@ def ip4_is_kept(text: str) -> bool:
     try:
         ip = ipaddress.IPv4Address(text)
     except ValueError:
-        return True  # not an address at all (an octet above 255, leading zeros ...)
+        # Zero-padded octets ("192.168.001.023", as some devices print them) are an address.
+        octets = text.split(".")
+        if len(octets) != 4 or not all(o.isdigit() and int(o) <= 255 for o in octets):
+            return True  # not an address at all (an octet above 255 ...)
+        ip = ipaddress.IPv4Address(".".join(str(int(o)) for o in octets))
     return any(ip in net for net in KEPT_V4_NETS)

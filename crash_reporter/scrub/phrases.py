@@ -59,6 +59,11 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("cifs mount:", "mount", _NAME),
     ("nfs mount:", "mount", _NAME),
     ("bind mount:", "mount", _NAME),
+    # Python's ssl (CertificateError): "hostname 'a' doesn't match 'b'" / "... either of 'b'"
+    ("doesn't match", "hostname", _QUOTED),
+    ("doesn't match either of", "hostname", _QUOTED),
+    # avahi-daemon: "Host name conflict, retrying with X"
+    ("name conflict, retrying with", "hostname", _WORD),
     # The Supervisor's mounts (supervisor/mounts): "Reloading mount: X", "Probing mount X at",
     # "Could not mount X due to", "Systemd start job for mount X completed", "Mount X ..."
     ("mount:", "mount", _NAME),
@@ -81,6 +86,10 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("auth request from", "user", _AUTH_FOR),
 )
 WORDS: Final = tuple(p[0] for p in PHRASES)
+# Rare literals that gate the line-shape rules of `context_edits`, found in the same automaton
+# pass as the phrases (a str search each would cost a pass over the text when absent).
+GATES: Final = ('op="connection-', "roamed from bssid", "'0x", '"0x', "._tcp.", "._udp.",
+                ":aa", "/webhooks/", "/services/t", "/api/webhook/")
 _BY_WORD: Final = {p[0]: p[1:] for p in PHRASES}
 
 # NetworkManager's DHCP lease options: "option domain_search => 'a.example b.example'".
@@ -88,10 +97,10 @@ _NM_OPTION_RE: Final = re.compile(
     r"option[ \t]++([a-z0-9_]{1,40}+)[ \t]++=>[ \t]*+'([^'\n\x00]{0,1024}+)'")
 _NM_HOST_OPTIONS: Final = re.compile(r".*(?:host_?name|domain|fqdn|search|nis_|ntp_server|wpad).*")
 # timesyncd: "Contacted time server 192.168.1.1:123 (router.lan)."
-_PAREN_HOST_RE: Final = re.compile(r"[0-9\]]:\d{1,5}+ \(([A-Za-z0-9][\w.-]{0,252}+)\)")
+_PAREN_HOST_RE: Final = re.compile(r":(?<=[0-9\]]:)\d{1,5}+ \(([A-Za-z0-9][\w.-]{0,252}+)\)")
 # resolved: "DNS server 2a02:8106::1%3#dns.example." (the server name after the address)
-_HASH_HOST_RE: Final = re.compile(
-    r"(?<=[0-9A-Fa-f\]])(?:%[\w-]{1,16}+)?#([A-Za-z0-9][\w-]{0,62}+(?:\.[\w-]{1,63}+)++)")
+_HASH_HOST_RE: Final = re.compile(r"#([A-Za-z0-9][\w-]{0,62}+(?:\.[\w-]{1,63}+)++)")
+_HASH_BEFORE_RE: Final = re.compile(r"[0-9A-Fa-f\]](?:%[\w-]{1,16}+)?\Z")  # an address's end
 
 # NetworkManager's audit lines name the connection (by default the Wi-Fi network's name):
 # 'audit: op="connection-add" uuid="..." name="X" pid=1 uid=0 result="success"'.
@@ -104,10 +113,9 @@ _ROAMED_RE: Final = re.compile(
     r"(?: to [^\s()]{1,40}+ \(([^()\n\x00]{1,64}+)\))?")
 # Secrets in a URL's query under short names the key-value rule cannot take everywhere
 # ("?key=", "&appid=", "&sig=", Google's "key", OpenWeatherMap's "appid", Azure's "sig").
-_QUERY_SECRET_RE: Final = re.compile(
+_QUERY_SECRET_RE: Final = re.compile(  # in the lowercased text
     r"[?&](?:key|appid|app_id|app_key|sig|signature|code|pw|pass|sid|session|client_id"
-    r"|x-amz-signature|x-amz-credential|access_code|refresh)=([^&#\s'\"\x00<>]{1,1024}+)",
-    re.IGNORECASE)
+    r"|x-amz-signature|x-amz-credential|access_code|refresh)=([^&#\s'\"\x00<>]{1,1024}+)")
 
 
 # Words that follow "mount"/"user" in sentences and are not a name.
@@ -119,11 +127,21 @@ _NOT_NAMES: Final = frozenset({
 
 # Zigbee2MQTT names a device by its IEEE address until the user names it: "Device
 # '0x00124b0012345678' joined". Quoted, so not a pointer of a backtrace.
-_QUOTED_EUI64_RE: Final = re.compile(r"(?<=['\"])0x[0-9A-Fa-f]{16}(?=['\"])")
+_QUOTED_EUI64_RE: Final = re.compile(r"0x(?<=['\"]0x)[0-9A-Fa-f]{16}(?=['\"])")
 # DNS-SD (zeroconf, avahi): "Jean's MacBook Pro._airplay._tcp.local." - the instance name runs
 # back from its service type to a quote, a bracket, a colon or a tab.
 _SERVICE_RE: Final = re.compile(r"\._[A-Za-z0-9-]{1,63}+\._(?:tcp|udp)\.")
 _INSTANCE_STOP: Final = frozenset("'\"([{<:=,\t\n\x00")
+
+# Secrets that live in a URL's path: Telegram bot tokens, Discord and Slack webhooks, Home
+# Assistant webhook ids.
+_PATH_SECRET_RES: Final = (
+    # the bot's id and ":AA...": found at ":AA" (a literal), then widened over the digits
+    (":AA", re.compile(r":AA[A-Za-z0-9_-]{30,}+")),
+    ("/webhooks/", re.compile(r"/webhooks/\d{15,22}+/([A-Za-z0-9_-]{20,}+)")),
+    ("/services/t", re.compile(r"/services/(T[A-Z0-9]{6,}+/B[A-Z0-9]{6,}+/[A-Za-z0-9]{16,}+)")),
+    ("/api/webhook/", re.compile(r"/api/webhook/([^/?#\s'\"\x00<>\[\]]{1,256}+)")),
+)
 
 
 def _value_ok(value: str, cls: str) -> bool:
@@ -166,11 +184,12 @@ def phrase_edits(text: str, low: str, hits: list[tuple[int, int]], tally: Tally
     return edits
 
 
-def context_edits(text: str, tally: Tally) -> list[Edit]:
+def context_edits(text: str, low: str, gates: set[str], tally: Tally) -> list[Edit]:
     """Values named by the shape of a whole log line, not by one keyword.
 
     DHCP options naming hosts and domains; server names after an address; connection names
     in NetworkManager's audit and roaming lines; secrets under short names in a URL's query.
+    `gates`: which of `GATES` occur in `low`.
     """
     edits: list[Edit] = []
     if "=>" in text:
@@ -185,23 +204,36 @@ def context_edits(text: str, tally: Tally) -> list[Edit]:
         for m in _PAREN_HOST_RE.finditer(text):
             if _value_ok(m.group(1), "hostname"):
                 edits.append((m.start(1), m.end(1), tally.hit("hostname", text, m.start(1))))
-    if 'op="connection-' in text:
+    if 'op="connection-' in gates:
         for m in _NM_AUDIT_RE.finditer(text):
             if _value_ok(m.group(1), "ssid"):
                 edits.append((m.start(1), m.end(1), tally.hit("ssid", text, m.start(1))))
-    if "roamed from BSSID" in text:
+    if "roamed from bssid" in gates:
         for m in _ROAMED_RE.finditer(text):
             for g in (1, 2):
                 if m.group(g) and m.group(g) != "(none" and _value_ok(m.group(g), "ssid"):
                     edits.append((m.start(g), m.end(g), tally.hit("ssid", text, m.start(g))))
     if "=" in text and ("?" in text or "&" in text):
-        for m in _QUERY_SECRET_RE.finditer(text):
+        for m in _QUERY_SECRET_RE.finditer(low):
             if m.group(1) not in PLACEHOLDER_VALUES:
                 edits.append((m.start(1), m.end(1), tally.hit("filtered", text, m.start(1))))
-    if "'0x" in text or '"0x' in text:
+    for literal, pattern in _PATH_SECRET_RES:
+        if literal.lower() in gates:
+            for m in pattern.finditer(text):
+                if literal == ":AA":
+                    start = m.start()
+                    floor = max(0, start - 12)
+                    while start > floor and text[start - 1].isdigit():
+                        start -= 1
+                    if m.start() - start < 6:
+                        continue
+                    edits.append((start, m.end(), tally.hit("token", text, start)))
+                    continue
+                edits.append((m.start(1), m.end(1), tally.hit("token", text, m.start(1))))
+    if "'0x" in gates or '"0x' in gates:
         for m in _QUOTED_EUI64_RE.finditer(text):
             edits.append((m.start(), m.end(), tally.hit("mac", text, m.start())))
-    if "._tcp." in text or "._udp." in text:
+    if "._tcp." in gates or "._udp." in gates:
         for m in _SERVICE_RE.finditer(text):
             start = m.start()
             floor = max(0, start - 63)
@@ -215,6 +247,7 @@ def context_edits(text: str, tally: Tally) -> list[Edit]:
                 edits.append((start, m.start(), tally.hit("hostname", text, start)))
     if "#" in text:
         for m in _HASH_HOST_RE.finditer(text):
-            if _value_ok(m.group(1), "hostname"):
+            if _HASH_BEFORE_RE.search(text, max(0, m.start() - 18), m.start()) and _value_ok(
+                    m.group(1), "hostname"):
                 edits.append((m.start(1), m.end(1), tally.hit("hostname", text, m.start(1))))
     return edits

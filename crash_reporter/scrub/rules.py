@@ -35,6 +35,7 @@ from crash_reporter.scrub.allowlist import (
 )
 from crash_reporter.scrub.classes import digit_candidates, hex_candidates, iban_candidates, scan
 from crash_reporter.scrub.hosts import HostMatcher
+from crash_reporter.scrub.phrases import GATES as _GATES
 from crash_reporter.scrub.phrases import WORDS as _PHRASE_WORDS
 from crash_reporter.scrub.phrases import context_edits, phrase_edits
 from crash_reporter.scrub.tokens import (
@@ -80,13 +81,14 @@ _KV_WORDS: Final = (
     "password", "passwd", "passphrase", "secret", "api_key", "api-key", "apikey", "access_key",
     "access-key", "accesskey", "private_key", "private-key", "privatekey", "credential",
     "token", "cookie", "hassio_key", "hassio-key", "auth", "ssid", "wifi_name", "wifi-name",
-    "wifiname", "serial")
+    "wifiname", "serial", "hostname", "host_name", "fqdn", "domain_name", "domain_search",
+    "search_domain", "dns_domain")
 _KV_SHORT_WORDS: Final = ("pwd", "psk", "otp", "pin", "lat", "lon", "lng", "user", "login",
                           "owner", "mac", "bssid", "hwaddr", "bdaddr", "ieee")
 _KEYCHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _KV_TAIL_RE: Final = re.compile(
-    r"(?i)(?P<suffix>[\w.-]{0,48}+(?:[ _-](?:number|no|num|name|address|addr))?)"
-    r"(?P<sep>\\?[\"']?[ \t]*+[:=][ \t]*+|[ \t]++(?=[\"'\dA-Fa-f]))"
+    r"(?i)(?P<suffix>[\w.-]{0,48}+(?:[ _-](?:number|no\.?|num|name|address|addr))?)"
+    r"(?P<sep>\\?[\"']?[ \t]*+[:=][ \t]*+|[ \t]++(?=[\"'\w]))"
 )
 _KV_QUOTED_RE: Final = re.compile(r"\\?\"[^\"\x00\n]{0,1024}+\"|'[^'\x00\n]{0,1024}+'")
 # A control character (an ANSI colour code's ESC, a NUL) ends a value like a delimiter does.
@@ -104,7 +106,11 @@ _KEY_CLASSES: Final = (  # (class, multi-word value, whole-key pattern)
     ("mac", False, re.compile(
         r".*(?:mac|bssid|hwaddr|bdaddr|ieee)(?:[ _-]?addr(?:ess)?)?")),
     ("ssid", True, re.compile(r".*(?:ssid|wifi[_-]?name)")),
-    ("serial", False, re.compile(r".*serial(?:[ _-]?(?:number|no|num))?")),
+    ("serial", False, re.compile(r".*serial(?:[ _-]?(?:number|no|num|short))?\.?")),
+    # JSON and key=value forms of the names DHCP, hostnamed and the Supervisor report; not
+    # "domain" alone: Home Assistant's integration domains ("domain": "light") stay
+    ("hostname", False, re.compile(
+        r".*(?:hostname|host_name|fqdn|domain_name|domain_search|search_domains?|dns_domain)")),
     ("geo", False, re.compile(r"(?:.*[._])?(?:lat|latitude|lon|long|longitude|lng)")),
     ("user", False, re.compile(r"(?:.*[._-])?(?:user|username|user_name|login|owner)")),
 )
@@ -112,6 +118,9 @@ _KEY_CLASSES: Final = (  # (class, multi-word value, whole-key pattern)
 _NOT_SECRET_KEY_RE: Final = re.compile(
     r"fail|count|type|method|mode|status|error|attempt|timeout|required|enabled|length|size"
     r"|expir|ttl|retr|provider|url|uri|endpoint|scope|level|version|valid|changed|file|path")
+# An unquoted value that is code, not a name: attributes, calls, types ("self.x.hostname").
+_CODE_VALUE_RE: Final = re.compile(
+    r"(?:self|cls)\.[\w.]*+|[a-z]*+_[\w.]*+|str|int|bool|optional|any|list|dict")
 _NOT_VALUES: Final = frozenset({"none", "null", "true", "false", "nil", "undefined", "<none>"})
 _GEO_VALUE_RE: Final = re.compile(r"-?\d{1,3}(?:\.\d+)?")
 # A MAC, or a Zigbee/Thread EUI-64 ("ieee=00:12:4b:00:1c:a1:b2:c3", "ieee: 0x00124b001ca1b2c3")
@@ -184,7 +193,7 @@ _CODE_EXT: Final = frozenset({"py", "pyc", "go", "c", "h", "cc", "cpp", "js", "t
 
 # "+49 170 1234567", "+1 (555) 123-4567", "tel:+4930123456"; 8-15 digits are counted after.
 _PHONE_RE: Final = re.compile(
-    r"(?<![\w+])\+[1-9]\d{0,3}+(?:[ .-]?\(\d{1,4}+\))?(?:[ .-]?\d{1,8}+){1,6}+(?![\w.:])")
+    r"\+(?<![\w+]\+)[1-9]\d{0,3}+(?:[ .-]?\(\d{1,4}+\))?(?:[ .-]?\d{1,8}+){1,6}+(?![\w.:])")
 _DMS_RE: Final = re.compile(
     r"(?<!\d)\d{1,3}+\u00b0 ?\d{1,2}+['\u2032] ?\d{1,2}+(?:[.,]\d{1,6}+)?+(?:\"|\u2033|'')? ?"
     r"[NSEWnsew]?")
@@ -418,6 +427,8 @@ def _key_value(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]
                 if run is None:
                     continue
                 inner_end = run.end()
+                if cls == "hostname":
+                    inner_end = min(inner_end, vstart + 253)  # the longest name DNS allows
                 if cls == "filtered" and (cut := _INNER_KEY_RE.search(text, vstart, inner_end)):
                     inner_end = cut.start()
                 while inner_end > vstart and cls != "filtered" and text[inner_end - 1] in ".:":
@@ -430,6 +441,10 @@ def _key_value(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]
             continue
         if cls == "geo" and not _GEO_VALUE_RE.fullmatch(inner):
             continue
+        if cls == "hostname" and (host_is_kept(inner) or inner.startswith("[") or (
+                quoted is None and (_CODE_VALUE_RE.fullmatch(inner) or not any(
+                    c in ".-" or c.isdigit() for c in inner)))):
+            continue  # "hostname = self.sys_config.hostname", "hostname: str", "set-hostname: set"
         if cls == "user" and (inner.lower() in DEFAULT_NAMES or inner.startswith("[")):
             continue
         if cls == "mac" and not _BARE_MAC_RE.fullmatch(inner):
@@ -439,13 +454,17 @@ def _key_value(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]
 
 
 def _kv_and_ssid_words(low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]],
-                                          list[tuple[int, int]]]:
-    """The key-value rule's keywords, the SSID phrases' and other phrases' words, in one pass."""
-    kv, short, ssid, phrases = compile_words(
-        _KV_WORDS, _KV_SHORT_WORDS, _SSID_WORDS, _PHRASE_WORDS).find(low)
+                                          list[tuple[int, int]], set[str]]:
+    """Every keyword of the key-value, SSID and phrase rules, and the gates, in one pass.
+
+    The gates are the rare literals of `context_edits`' line shapes that occur in `low`.
+    """
+    kv, short, ssid, phrases, gates = compile_words(
+        _KV_WORDS, _KV_SHORT_WORDS, _SSID_WORDS, _PHRASE_WORDS, _GATES).find(low)
     anchors = kv + word_starts(low, short)
     anchors.sort()
-    return anchors, word_starts(low, ssid), word_starts(low, phrases)
+    return (anchors, word_starts(low, ssid), word_starts(low, phrases),
+            {low[i:j] for i, j in gates})
 
 
 def _ssid_phrases(text: str, low: str, tally: Tally, words: list[tuple[int, int]]
@@ -826,11 +845,11 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
         low = lower(text)
     text = splice(text, _bearer(text, low, tally))
     low = lower(text)
-    anchors, ssid_words, phrase_words = _kv_and_ssid_words(low)
+    anchors, ssid_words, phrase_words, gates = _kv_and_ssid_words(low)
     text = splice(text, _key_value(text, low, tally, anchors)
                   + _ssid_phrases(text, low, tally, ssid_words)
                   + phrase_edits(text, low, phrase_words, tally)
-                  + context_edits(text, tally))
+                  + context_edits(text, low, gates, tally))
     low = lower(text)
     if "@" in text:
         text = splice(text, _emails(text, tally))
