@@ -160,6 +160,15 @@ CASES = [
      "https://hooks.slack.com/services/[token]"),
     ("Received message for unregistered webhook /api/webhook/jean-presence from 10.0.0.9",
      "Received message for unregistered webhook /api/webhook/[token] from [ip]"),
+    # --- the host in journal prefixes: the Supervisor's verbose logs
+    # ("%Y-%m-%d %H:%M:%S.%f <_HOSTNAME> <SYSLOG_IDENTIFIER>[<_PID>]: ..."), journalctl's
+    # short and short-iso output, pasted into `crash-reporter scan` or an issue
+    ("2026-12-04 18:00:00.123 kitchen-pi hassio_supervisor[123]: Starting",
+     "2026-12-04 18:00:00.123 [hostname] hassio_supervisor[123]: Starting"),
+    ("x\nDec  4 18:00:00 smithpi NetworkManager[456]: <info>  [1733300000.1234] manager: up",
+     "x\nDec  4 18:00:00 [hostname] NetworkManager[456]: <info>  [1733300000.1234] manager: up"),
+    ("2026-12-04T18:00:00+0100 smithpi kernel: usb 1-1: new device",
+     "2026-12-04T18:00:00+0100 [hostname] kernel: usb 1-1: new device"),
     # a dotted name with a dash before a port, without any known top-level domain
     ("Unable to connect to the MQTT broker living-room.smithnet:1883",
      "Unable to connect to the MQTT broker [hostname]:1883"),
@@ -187,6 +196,8 @@ KEPT_REAL = [
     "Cannot connect to host version.home-assistant.io:443 ssl:default [Try again]",
     "lookup ghcr.io on 172.30.32.3:53: server misbehaving",
     "the job for mount failed",
+    "2026-12-04 18:00:00.123 INFO (MainThread) [supervisor.host.network] Updating",
+    "Dec  4 18:00:00 homeassistant systemd[1]: Started Docker Application Container Engine.",
 ]
 
 

@@ -143,6 +143,16 @@ _PATH_SECRET_RES: Final = (
     ("/api/webhook/", re.compile(r"/api/webhook/([^/?#\s'\"\x00<>\[\]]{1,256}+)")),
 )
 
+# The host in a journal or syslog line's prefix, as pasted from `journalctl`, the Supervisor's
+# verbose logs ("2026-12-04 18:00:00.123 kitchen-pi hassio_supervisor[123]: ...") or syslog
+# ("Dec  4 18:00:00 kitchen-pi systemd[1]: ..."): between the time and the identifier[pid]:.
+# Found from the line's start (a newline or the NUL between strings: a character set the
+# regex engine scans for in C); the text's own start is tried with `match`.
+_PREFIX_HOST_RE: Final = re.compile(
+    r"[\n\x00](?:\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d{1,9}+)?+(?:Z|[+-]\d\d:?\d\d)?+"
+    r"|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6}+)?+) ([A-Za-z0-9][\w.-]{0,62}+)"
+    r" (?=[\w.@/-]{1,64}+(?:\[\d{1,10}+\])?: )")
+
 
 def _value_ok(value: str, cls: str) -> bool:
     """False for values that name no one (placeholders, defaults, code)."""
@@ -245,6 +255,13 @@ def context_edits(text: str, low: str, gates: set[str], tally: Tally) -> list[Ed
             name = text[start:m.start()]
             if name and not name.endswith("]") and _value_ok(name, "hostname"):
                 edits.append((start, m.start(), tally.hit("hostname", text, start)))
+    first = _PREFIX_HOST_RE.match("\n" + text[:120])
+    prefixed = [(m.start(1) - 1, m.end(1) - 1, m.group(1)) for m in (first,) if m]
+    prefixed += [(m.start(1), m.end(1), m.group(1)) for m in _PREFIX_HOST_RE.finditer(text)]
+    named: dict[str, bool] = {}
+    for start, end, host in prefixed:
+        if named.setdefault(host, _value_ok(host, "hostname")):
+            edits.append((start, end, tally.hit("hostname", text, start)))
     if "#" in text:
         for m in _HASH_HOST_RE.finditer(text):
             if _HASH_BEFORE_RE.search(text, max(0, m.start() - 18), m.start()) and _value_ok(
