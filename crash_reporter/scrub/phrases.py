@@ -6,12 +6,18 @@ options a DHCP server handed out (NetworkManager's "option domain_search => 'X'"
 login belongs to (logind's "New session 3 of user X", sshd's "Accepted publickey for X"), the
 Wi-Fi network systemd-networkd and NetworkManager's policy name ("Connected WiFi access point:
 X (mac)", "policy: set 'X' (wlan0) as default"), the mount name in the Supervisor's mount unit
-description ("Supervisor cifs mount: X"), the name of a time server after its address
-(timesyncd's "192.168.1.1:123 (X)") and of a DNS server after its address (resolved's
-"addr%3#X").
+description and its mount manager ("Supervisor cifs mount: X", "Reloading mount: X"), the user
+of a Supervisor sign-in ("Successful login for 'X'").
+
+`context_edits` takes what the shape of a whole line names: the name of a time server after
+its address (timesyncd's "192.168.1.1:123 (X)") and of a DNS server (resolved's "addr%3#X"),
+DHCP options, NetworkManager's audit and roaming lines, secrets in a URL's query and path,
+quoted EUI-64 addresses, DNS-SD instance names, and the host in a journal line's prefix.
 
 Each phrase starts at a literal (found with the other keywords in one automaton pass, see
 `words`); its value is matched at that position only, with bounded or possessive quantifiers.
+The line-shape rules start at a literal or a character set too, gated by rare literals found
+in the same automaton pass (`GATES`).
 """
 
 from __future__ import annotations
@@ -258,9 +264,12 @@ def context_edits(text: str, low: str, gates: set[str], tally: Tally) -> list[Ed
     first = _PREFIX_HOST_RE.match("\n" + text[:120])
     prefixed = [(m.start(1) - 1, m.end(1) - 1, m.group(1)) for m in (first,) if m]
     prefixed += [(m.start(1), m.end(1), m.group(1)) for m in _PREFIX_HOST_RE.finditer(text)]
-    named: dict[str, bool] = {}
+    named: dict[str, bool] = {}  # a log names few hosts in many lines
     for start, end, host in prefixed:
-        if named.setdefault(host, _value_ok(host, "hostname")):
+        ok = named.get(host)
+        if ok is None:
+            ok = named[host] = _value_ok(host, "hostname")
+        if ok:
             edits.append((start, end, tally.hit("hostname", text, start)))
     if "#" in text:
         for m in _HASH_HOST_RE.finditer(text):
