@@ -67,7 +67,13 @@ CASES = [
      "Probing mount [mount] at /data/mounts/[mount]"),
     ("Systemd start job for mount Backup_Smith completed: done",
      "Systemd start job for mount [mount] completed: done"),
+    # systemd-coredump: "Process %s (%s) of user %s terminated abnormally" - a uid stays
+    ("Process 22337 (os-agent) of user 0 terminated abnormally with signal 6/ABRT",
+     "Process 22337 (os-agent) of user 0 terminated abnormally with signal 6/ABRT"),
+    ("Contacted time server 192.168.1.1:123 (192.168.1.1).",
+     "Contacted time server [ip]:123 ([ip])."),
     # --- the Supervisor's auth (supervisor/auth.py)
+    ("Successful login for 'jean@smith-family.de'", "Successful login for '[email]'"),
     ("Auth request from 'core_ssh' for 'jean.smith'", "Auth request from 'core_ssh' for '[user]'"),
     ("Successful login for 'jean.smith'", "Successful login for '[user]'"),
     ("Unauthorized login for 'jean.smith'", "Unauthorized login for '[user]'"),

@@ -167,8 +167,10 @@ def _value_ok(value: str, cls: str) -> bool:
         return False
     if not low or value in PLACEHOLDER_VALUES or low in DEFAULT_NAMES or value.startswith("["):
         return False
-    if cls == "hostname" and host_is_kept(low):
-        return False
+    if cls == "hostname" and (host_is_kept(low) or low.replace(".", "").isdigit()):
+        return False  # an IPv4 address: the address rule's, as [ip]
+    if cls == "user" and (low.isdigit() or "@" in low):
+        return False  # a uid ("of user 0") names no one; an address is the e-mail rule's
     return not (cls == "user" and low in ("[user]", "root"))
 
 
