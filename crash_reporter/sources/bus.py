@@ -135,7 +135,13 @@ class BusSession:
         self.connected = asyncio.Event()
 
     async def run(self, out: asyncio.Queue[Record]) -> None:
-        """Connect, attach and handle messages; on loss back off and start again (forever)."""
+        """Connect, attach and handle messages; on loss back off and start again (forever).
+
+        A connection that fails, or whose watchers cannot attach (systemd not on the bus
+        yet), is one failed attempt of an episode: the first is a WARNING, the rest DEBUG,
+        each retry later than the last (up to DBUS_RECONNECT_MAX_S). The episode ends once
+        every watcher is attached; losing that connection starts the next one.
+        """
         delay = DBUS_RECONNECT_MIN_S
         failures = 0
         while True:
@@ -143,25 +149,39 @@ class BusSession:
                 bus = await self._connect()
             except SourceError as err:
                 failures += 1
-                loud = failures in (1, 10) or failures % 100 == 0
-                log = _LOGGER.warning if loud else _LOGGER.debug
-                log("D-Bus unavailable (%s); retry in %.1f s (attempt %d)", err, delay, failures)
-                await asyncio.sleep(delay * (0.5 + random.random()))  # jitter
-                delay = min(delay * 2, DBUS_RECONNECT_MAX_S)
+                delay = await self._back_off("D-Bus unavailable", err, delay, failures)
                 continue
             client = BusClient(bus)
+            lost: BaseException | None = None
+            watched = False
             try:
                 await self._serve(client, out)
             except* (BusGone, SourceError, EOFError, OSError) as group:
-                _LOGGER.warning("D-Bus connection lost (%s); reconnecting", group.exceptions[0])
+                lost = group.exceptions[0]
             finally:
+                watched = self.connected.is_set()
                 self.connected.clear()
                 bus.remove_message_handler(self._on_message)
                 bus.disconnect()
-            if failures:
-                failures = 0
-            delay = DBUS_RECONNECT_MIN_S
-            await asyncio.sleep(delay)
+            if watched:  # it was watching: a loss starts a new episode
+                _LOGGER.warning("D-Bus connection lost (%s); reconnecting", lost)
+                failures, delay = 0, DBUS_RECONNECT_MIN_S
+                await asyncio.sleep(delay)
+            else:  # attaching failed (e.g. systemd not on the bus yet): same episode
+                failures += 1
+                delay = await self._back_off("D-Bus watchers cannot attach", lost, delay,
+                                             failures)
+
+    @staticmethod
+    async def _back_off(what: str, err: BaseException | None, delay: float,
+                        failures: int) -> float:
+        """Log a failed attempt (WARNING once per episode), sleep with jitter; next delay."""
+        log = _LOGGER.warning if failures == 1 else _LOGGER.debug
+        log("%s (%s); retry in %.1f s (attempt %d; further attempts are logged at DEBUG)"
+            if failures == 1 else "%s (%s); retry in %.1f s (attempt %d)",
+            what, err, delay, failures)
+        await asyncio.sleep(delay * (0.5 + random.random()))  # jitter
+        return min(delay * 2, DBUS_RECONNECT_MAX_S)
 
     async def _connect(self) -> MessageBus:
         """Open a new connection (never reuse a dead one)."""
