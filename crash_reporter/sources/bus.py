@@ -275,8 +275,20 @@ class BusSession:
         Returns False when it must wait in the inbox instead; what was made of it by then
         waits with it, so the order of records never changes.
         """
-        if self._busy or not self._inbox.empty() or out.full():
+        if self._busy or self._inbox.qsize() or out.full():
             return False
+        if len(wanted) == 1:  # (the common case, without the loop's bookkeeping)
+            try:
+                records = wanted[0].handle_now(msg)
+            except _MALFORMED as err:
+                _skipped(wanted[0], msg, err)
+                return True
+            if records is None:
+                self._inbox.put_nowait((msg, wanted, []))
+                return True
+            if records:
+                self._put_now(msg, records, out)
+            return True
         made: list[Record] = []
         for i, watcher in enumerate(wanted):
             try:
@@ -288,13 +300,17 @@ class BusSession:
                 self._inbox.put_nowait((msg, wanted[i:], made))
                 return True
             made += records
-        for i, record in enumerate(made):
+        self._put_now(msg, made, out)
+        return True
+
+    def _put_now(self, msg: Message, records: list[Record], out: asyncio.Queue[Record]) -> None:
+        """Put records made at once; those without room wait in the inbox, in order."""
+        for i, record in enumerate(records):
             try:
                 out.put_nowait(record)
             except asyncio.QueueFull:  # the rest wait for room, in the dispatcher
-                self._inbox.put_nowait((msg, [], made[i:]))
-                break
-        return True
+                self._inbox.put_nowait((msg, [], records[i:]))
+                return
 
     def _note_owner(self, msg: Message) -> None:
         """Follow the owner of a peer name (in bus order, before any later signal is judged)."""
@@ -312,7 +328,10 @@ class BusSession:
         wanted = [w for w in self._watchers if w.wants(msg)]
         if not wanted:
             return
-        if not from_bus and all(msg.sender != self._owners.get(w.peer) for w in wanted):
+        sender = msg.sender
+        owners = self._owners
+        if not from_bus and owners.get(wanted[0].peer) != sender and (
+                len(wanted) == 1 or all(sender != owners.get(w.peer) for w in wanted)):
             self.untrusted_messages += 1
             if self.untrusted_messages in (1, 100) or self.untrusted_messages % 10_000 == 0:
                 _LOGGER.warning("Ignored %d D-Bus signal(s) not sent by the service they are "
