@@ -154,6 +154,9 @@ SEEN = [
     ("/org/bluez/hci0/dev_3C_2E_FF_4A_5B_6C", "/org/bluez/hci0/dev_[mac]"),
     ("key:3C:2E:FF:4A:5B:6C", "key:[mac]"), ("mac 3c2eff4a5b6c", "mac [mac]"),
     ("\x1b[32m3C:2E:FF:4A:5B:6C\x1b[0m", "\x1b[32m[mac]\x1b[0m"),
+    # an ANSI colour code right after a value ends it (hypothesis found the bare MAC kept)
+    ("hwaddr 3c2eff4a5b6c\x1b[32m up\x1b[0m", "hwaddr [mac]\x1b[32m up\x1b[0m"),
+    ("(user: jean.smith\x1b[0m)", "(user: [user]\x1b[0m)"),
     ("/dev/serial/by-id/usb-ITEAD_SONOFF_Zigbee_3.0_USB_Dongle_Plus_V2_20230803144518-if00-port0",
      "/dev/serial/by-id/usb-ITEAD_SONOFF_Zigbee_3.0_USB_Dongle_Plus_V2_[serial]-if00-port0"),
     ("/dev/disk/by-id/ata-Samsung_SSD_860_EVO_500GB_S3Z2NB0K123456X-part1",

@@ -427,8 +427,20 @@ async def test_clean_stop_is_not_reported(systemd: SystemdUserManager) -> None:
     assert [c.unit for c in watch.crashes] == [AGENT]
 
 
-STOP_WITH_EXIT_1 = "trap 'exit 1' TERM; sleep 60 & wait"  # answers SIGTERM with exit 1
-STOP_WITH_SEGV = "trap 'kill -SEGV $$' TERM; sleep 60 & wait"  # crashes in its shutdown path
+STOP_WITH_EXIT_1 = "trap 'exit 1' TERM"  # answers SIGTERM with exit 1
+STOP_WITH_SEGV = "trap 'kill -SEGV $$' TERM"  # crashes in its shutdown path
+
+
+async def run_trapping(systemd: SystemdUserManager, name: str, trap: str, marker: Path,
+                       **kwargs: object) -> None:
+    """Run `trap` then sleep in unit `name`, and wait until the trap is set.
+
+    systemd calls a simple service running as soon as it forked: a stop sent before the shell
+    has read its `trap` kills it with a plain SIGTERM (Result=success), as a loaded machine
+    showed. The script touches `marker` once the trap is in place.
+    """
+    await run_unit(systemd, name, f"{trap}; : > '{marker}'; sleep 60 & wait", **kwargs)
+    await wait_for(marker.exists, f"{name}'s trap set")
 
 
 async def test_restart_by_the_user_is_not_reported(systemd: SystemdUserManager) -> None:
@@ -455,9 +467,10 @@ async def test_restart_by_the_user_is_not_reported(systemd: SystemdUserManager) 
 
 @pytest.mark.parametrize("verb", ["stop", "restart"])
 async def test_stop_answered_with_exit_1_is_not_a_crash_but_a_signal_then_is(
-        systemd: SystemdUserManager, verb: str) -> None:
+        systemd: SystemdUserManager, verb: str, tmp_path: Path) -> None:
     async with watching(systemd.address, AGENT, SUPERVISOR) as watch:
-        await run_unit(systemd, SUPERVISOR, STOP_WITH_EXIT_1, restart="on-failure")
+        await run_trapping(systemd, SUPERVISOR, STOP_WITH_EXIT_1, tmp_path / "exit1",
+                           restart="on-failure")
         await watch.wait_for(lambda: watch.saw(SUPERVISOR, "active", exited=False), "running")
         await asyncio.to_thread(systemd.systemctl, verb, SUPERVISOR)
         await watch.wait_for(lambda: watch.saw(SUPERVISOR, "failed"), "exit 1 seen")
@@ -471,7 +484,7 @@ async def test_stop_answered_with_exit_1_is_not_a_crash_but_a_signal_then_is(
         assert watch.crashes == []
 
         # positive control: the same path, but the process dies of SIGSEGV
-        await run_unit(systemd, AGENT, STOP_WITH_SEGV, restart="no")
+        await run_trapping(systemd, AGENT, STOP_WITH_SEGV, tmp_path / "segv", restart="no")
         await watch.wait_for(lambda: watch.saw(AGENT, "active", exited=False), "running")
         await asyncio.to_thread(systemd.systemctl, verb, AGENT)
         await watch.wait_for(lambda: watch.saw(AGENT, "failed"), "SIGSEGV seen")

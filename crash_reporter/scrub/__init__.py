@@ -6,6 +6,8 @@ look at exception values, frame paths or debug_meta, so everything happens here:
 - ``walk``: the allowlist walk over the event's structure, caps on sizes;
 - ``rules``: the pattern rules for what identifies any home, in the words real software logs;
 - ``hosts``: this host's own identifiers, learned on the device, in all their written forms;
+- ``words``: keywords and identifier forms, every occurrence found in one pass (Aho-Corasick);
+- ``classes``: where a digit or hex rule can start, found over the text's character classes;
 - ``allowlist``: what identifies no one and stays (public hosts, internal names, networks);
 - ``tokens``: the typed placeholders and the tally of replacements;
 - ``event``: `scrub_event` / `scrub_text`, fail closed;

@@ -46,6 +46,9 @@ TLDS: Final = frozenset((
     "pw", "cx", "gy", "arpa",
 ))
 
+_PRIVATE: Final = frozenset(PRIVATE_SUFFIXES)
+_PUBLIC: Final = frozenset(PUBLIC_HOST_SUFFIXES)
+
 # The Supervisor's Docker names: hosts a report may name (an app's own slug too).
 INTERNAL_HOST_RE: Final = re.compile(
     r"(?i)(?:supervisor|homeassistant|hassio|localhost|observer|dns|audio|cli|multicast"
@@ -77,9 +80,16 @@ def host_is_kept(host: str) -> bool:
     low = host.lower().rstrip(".")
     if low.startswith("[") or INTERNAL_HOST_RE.fullmatch(low):
         return True
-    if any(low == s or low.endswith("." + s) for s in PRIVATE_SUFFIXES):
+    # The name and each of its parent domains ("a.b.c", "b.c", "c"), looked up in sets: the
+    # same as testing low == s or low.endswith("." + s) for every suffix s, in a few lookups.
+    parents = [low]
+    dot = low.find(".")
+    while dot >= 0:
+        parents.append(low[dot + 1:])
+        dot = low.find(".", dot + 1)
+    if any(p in _PRIVATE for p in parents):
         return False
-    return any(low == s or low.endswith("." + s) for s in PUBLIC_HOST_SUFFIXES)
+    return any(p in _PUBLIC for p in parents)
 
 
 def ip4_is_kept(text: str) -> bool:

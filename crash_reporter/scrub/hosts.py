@@ -5,9 +5,8 @@ SSIDs, share servers, mount names, HA's location ...; see sources/host_ids.py) a
 adds words (option ``redact``). Each value is expanded to the forms software writes it in
 (URL-encoded, JSON-escaped, the separators of a MAC, compressed and exploded IPv6, the first
 label of a host name) and all forms are searched case-insensitively with ONE compiled
-alternation, after a C-speed substring test has dropped the values not in the text at all.
-Python's regex engine tries the alternation only at word starts, so the search is linear in
-the text (times the number of values actually present).
+automaton (scrub/words.py): one linear pass over the text finds every form, and the longest
+form at each word boundary wins.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from crash_reporter.scrub.tokens import (
     Tally,
     lower,
 )
+from crash_reporter.scrub.words import words as compile_words
 
 # An identifier is a string (its class is guessed from its shape) or (value, class).
 Identifier = str | tuple[str, str]
@@ -49,16 +49,29 @@ class HostMatcher:
     forms: tuple[str, ...]  # longest first
 
     def edits(self, text: str, low: str, tally: Tally) -> list[Edit]:
-        """Where the identifiers occur in `text` (`low` is its lowercased copy)."""
-        present = tuple(f for f in self.forms if f in low)
-        if not present:
-            return []
+        """Where the identifiers occur in `text` (`low` is its lowercased copy).
+
+        An occurrence counts where it starts and ends at a word boundary; at each start the
+        longest such form wins, left to right without overlaps.
+        """
+        longest: dict[int, int] = {}
+        n = len(low)
+        for start, end in compile_words(self.forms).find(low)[0]:
+            if (start and low[start - 1] in _WORDCHARS) or (end < n and low[end] in _WORDCHARS):
+                continue
+            if end > longest.get(start, -1):
+                longest[start] = end
         edits: list[Edit] = []
-        for m in _pattern(present).finditer(low):
-            if _in_placeholder(low, m.start(), m.end()):
+        last = 0
+        for start in sorted(longest):
+            end = longest[start]
+            if start < last:
+                continue
+            last = end
+            if _in_placeholder(low, start, end):
                 continue  # a learned word such as "path" inside "[path-user]"
-            cls = self.classes[m.group(0)]
-            edits.append((m.start(), m.end(), tally.hit(cls, text, m.start())))
+            cls = self.classes[low[start:end]]
+            edits.append((start, end, tally.hit(cls, text, start)))
         return edits
 
 
@@ -71,11 +84,7 @@ def _in_placeholder(low: str, start: int, end: int) -> bool:
     return m is not None and m.end() >= end
 
 
-@lru_cache(maxsize=64)
-def _pattern(forms: tuple[str, ...]) -> re.Pattern[str]:
-    """One alternation (longest first) that only starts and ends at word boundaries."""
-    body = "|".join(re.escape(f) for f in forms)
-    return re.compile(r"(?<![a-z0-9])(?:" + body + r")(?![a-z0-9])")
+_WORDCHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")  # no form starts/ends inside
 
 
 def _guess_class(value: str) -> str:

@@ -79,6 +79,7 @@ _PASSWORD_KEY_RE: Final = re.compile(
 _TIMESTAMP_RE: Final = re.compile(r"[0-9T:.+\-Z ]{4,40}")
 _PLATFORM_RE: Final = re.compile(r"[a-z]{1,20}")
 _SENTINEL: Final = ""
+_SCALARS: Final = (str, int, float)
 
 
 def _is_timestamp(value: Any) -> bool:
@@ -105,21 +106,21 @@ class Builder:
 
     def text(self, out: Any, key: Any, value: Any, limit: int) -> None:
         """Register `value` (a string, or a number made text) for out[key]."""
-        if isinstance(value, str):
+        if type(value) is str:
             s = value
         elif isinstance(value, bool) or value is None:
             return
-        elif isinstance(value, int | float):
-            s = str(value)
+        elif isinstance(value, _SCALARS):
+            s = value if isinstance(value, str) else str(value)
         else:
             return
         if len(s) > 4 * limit + 64:
             # Cut early so huge strings are not scanned; cut again after scrubbing.
             s = s[: 4 * limit + 64]
-        idx = self.index.get(s)
+        index = self.index
+        idx = index.get(s)
         if idx is None:
-            idx = len(self.strings)
-            self.index[s] = idx
+            idx = index[s] = len(self.strings)
             self.strings.append(s)
             self.mult.append(1)
         else:
@@ -130,10 +131,11 @@ class Builder:
     def texts(self, values: Any, limit: int, keep: int) -> list[Any]:
         """A new list of the scalar items of `values` (at most `keep`), registered as text."""
         items = [v for v in values[:keep]
-                 if isinstance(v, str | int | float) and not isinstance(v, bool)]
+                 if isinstance(v, _SCALARS) and not isinstance(v, bool)]
         out: list[Any] = [None] * len(items)
+        text = self.text
         for i, item in enumerate(items):
-            self.text(out, i, item, limit)
+            text(out, i, item, limit)
         return out
 
     def cut(self, name: str, n: int) -> None:
@@ -299,9 +301,11 @@ class Builder:
         """One frame: paths, names and source scrubbed; vars keep numbers only."""
         lim = self.limits
         out: dict[str, Any] = {}
+        text = self.text
+        short = lim.short
         for key in _FRAME_TEXT:
             if key in src:
-                self.text(out, key, src[key], lim.short)
+                text(out, key, src[key], short)
         for key in ("lineno", "colno"):
             v = src.get(key)
             if isinstance(v, int) and not isinstance(v, bool):
