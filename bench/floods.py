@@ -296,7 +296,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gb", type=float, default=1.0, help="size of the log flood")
     parser.add_argument("--signals", type=int, default=100_000, help="signals of the flood")
-    args, _unknown = parser.parse_known_args()  # ./run bench passes its arguments to all
+    args = parser.parse_args()
     asyncio.run(run(args.gb, args.signals))
     return 0
 

@@ -247,7 +247,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--idle-s", type=float, default=120.0,
                         help="length of the idle window (s)")
-    args, _unknown = parser.parse_known_args()  # ./run bench passes its arguments to all
+    args = parser.parse_args()
     asyncio.run(run(args.idle_s))
     return 0
 

@@ -190,7 +190,7 @@ async def run(samples: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=SAMPLES, help="crashes per kind")
-    args, _unknown = parser.parse_known_args()  # ./run bench passes its arguments to all
+    args = parser.parse_args()
     asyncio.run(run(min(args.samples, 19)))
     return 0
 

@@ -115,6 +115,9 @@ class ClientProbe:
     def wants(self, msg: Message) -> bool:
         return False
 
+    def handle_now(self, msg: Message) -> list[Record] | None:
+        return []
+
     async def handle(self, bus: BusClient, msg: Message) -> list[Record]:
         return []
 

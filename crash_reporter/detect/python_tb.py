@@ -557,7 +557,8 @@ class PythonTracebackDetector(RecordDetector):
         closed record's lines do); any other line has it read first. Most log lines are
         thus never parsed.
         """
-        text = _clean(text)
+        if len(text) > MAX_LINE_CHARS or not text.isascii():  # (most lines: neither)
+            text = _clean(text)
         if text is not line.text:
             line = replace(line, text=text)
         ts = line.timestamp

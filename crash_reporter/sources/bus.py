@@ -3,7 +3,9 @@
 One `BusSession` owns one dbus-fast connection at a time. Each watcher (systemd units,
 OS-Agent) attaches its match rules and subscriptions to every new connection, and turns the
 messages it cares about into records. Messages are handled one at a time, in bus order, so a
-NameOwnerChanged and the unit signals of the same crash keep their order.
+NameOwnerChanged and the unit signals of the same crash keep their order: a message is
+handled at once in dbus-fast's reader callback when nothing waits before it and its watcher
+needs no call (`handle_now`; most signals), else it waits its turn in the inbox.
 
 Only the service a watcher watches may speak for it: any process on the system bus can emit
 a PropertiesChanged on systemd's object paths, or send one straight to our connection, so a
@@ -52,6 +54,9 @@ class BusWatcher(Protocol):
 
     def wants(self, msg: Message) -> bool:
         """Cheap filter run in dbus-fast's reader: is this message for this watcher?"""
+
+    def handle_now(self, msg: Message) -> list[Record] | None:
+        """Turn one message into records without waiting; None when that needs a call."""
 
     async def handle(self, bus: BusClient, msg: Message) -> list[Record]:
         """Turn one message into records (may make calls, e.g. to re-read properties)."""
@@ -127,7 +132,11 @@ class BusSession:
         """Connect to `address` (None: the system bus) for `watchers`."""
         self._address = address
         self._watchers = list(watchers)
-        self._inbox: asyncio.Queue[tuple[Message, list[BusWatcher]]] = asyncio.Queue(INBOX_MAX)
+        # (message, watchers still to handle it, records already made of it)
+        self._inbox: asyncio.Queue[tuple[Message, list[BusWatcher], list[Record]]] = (
+            asyncio.Queue(INBOX_MAX))
+        self._out: asyncio.Queue[Record] | None = None  # set while handling at once is allowed
+        self._busy = False  # the dispatcher is handling a message (a later one must wait)
         self.dropped_messages = 0
         self.untrusted_messages = 0  # signals for a watcher from someone else than its peer
         self.connections = 0
@@ -135,7 +144,13 @@ class BusSession:
         self.connected = asyncio.Event()
 
     async def run(self, out: asyncio.Queue[Record]) -> None:
-        """Connect, attach and handle messages; on loss back off and start again (forever)."""
+        """Connect, attach and handle messages; on loss back off and start again (forever).
+
+        A connection that fails, or whose watchers cannot attach (systemd not on the bus
+        yet), is one failed attempt of an episode: the first is a WARNING, the rest DEBUG,
+        each retry later than the last (up to DBUS_RECONNECT_MAX_S). The episode ends once
+        every watcher is attached; losing that connection starts the next one.
+        """
         delay = DBUS_RECONNECT_MIN_S
         failures = 0
         while True:
@@ -143,25 +158,39 @@ class BusSession:
                 bus = await self._connect()
             except SourceError as err:
                 failures += 1
-                loud = failures in (1, 10) or failures % 100 == 0
-                log = _LOGGER.warning if loud else _LOGGER.debug
-                log("D-Bus unavailable (%s); retry in %.1f s (attempt %d)", err, delay, failures)
-                await asyncio.sleep(delay * (0.5 + random.random()))  # jitter
-                delay = min(delay * 2, DBUS_RECONNECT_MAX_S)
+                delay = await self._back_off("D-Bus unavailable", err, delay, failures)
                 continue
             client = BusClient(bus)
+            lost: BaseException | None = None
+            watched = False
             try:
                 await self._serve(client, out)
             except* (BusGone, SourceError, EOFError, OSError) as group:
-                _LOGGER.warning("D-Bus connection lost (%s); reconnecting", group.exceptions[0])
+                lost = group.exceptions[0]
             finally:
+                watched = self.connected.is_set()
                 self.connected.clear()
                 bus.remove_message_handler(self._on_message)
                 bus.disconnect()
-            if failures:
-                failures = 0
-            delay = DBUS_RECONNECT_MIN_S
-            await asyncio.sleep(delay)
+            if watched:  # it was watching: a loss starts a new episode
+                _LOGGER.warning("D-Bus connection lost (%s); reconnecting", lost)
+                failures, delay = 0, DBUS_RECONNECT_MIN_S
+                await asyncio.sleep(delay)
+            else:  # attaching failed (e.g. systemd not on the bus yet): same episode
+                failures += 1
+                delay = await self._back_off("D-Bus watchers cannot attach", lost, delay,
+                                             failures)
+
+    @staticmethod
+    async def _back_off(what: str, err: BaseException | None, delay: float,
+                        failures: int) -> float:
+        """Log a failed attempt (WARNING once per episode), sleep with jitter; next delay."""
+        log = _LOGGER.warning if failures == 1 else _LOGGER.debug
+        log("%s (%s); retry in %.1f s (attempt %d; further attempts are logged at DEBUG)"
+            if failures == 1 else "%s (%s); retry in %.1f s (attempt %d)",
+            what, err, delay, failures)
+        await asyncio.sleep(delay * (0.5 + random.random()))  # jitter
+        return min(delay * 2, DBUS_RECONNECT_MAX_S)
 
     async def _connect(self) -> MessageBus:
         """Open a new connection (never reuse a dead one)."""
@@ -180,6 +209,7 @@ class BusSession:
     async def _serve(self, client: BusClient, out: asyncio.Queue[Record]) -> None:
         """Attach every watcher, then handle messages until the connection dies."""
         self._inbox = asyncio.Queue(INBOX_MAX)
+        self._out, self._busy = None, False
         self._owners = {}
         client.bus.add_message_handler(self._on_message)
         for peer in dict.fromkeys(w.peer for w in self._watchers):
@@ -209,24 +239,78 @@ class BusSession:
         raise BusGone("disconnected")
 
     async def _dispatch(self, client: BusClient, out: asyncio.Queue[Record]) -> None:
-        """Handle queued messages in order (each by the watchers that wanted it)."""
-        while True:
-            msg, wanted = await self._inbox.get()
-            for watcher in wanted:
-                try:
-                    records = await watcher.handle(client, msg)
-                except BusGone:
-                    raise
-                except SourceError as err:
-                    _LOGGER.warning("%s: %s", watcher.name, err)
-                    continue
-                except (TypeError, ValueError, KeyError, IndexError, AttributeError) as err:
-                    # A message whose body is not what the interface promises: skip it.
-                    _LOGGER.debug("%s: skipped a malformed %s.%s (%r)", watcher.name,
-                                  msg.interface, msg.member, err)
-                    continue
-                for record in records:
+        """Handle queued messages in order (each by the watchers that wanted it).
+
+        From here on a message that finds nothing waiting is handled in the reader callback
+        (`_on_message`); the queue keeps the order of the rest.
+        """
+        self._out = out
+        try:
+            while True:
+                msg, wanted, ready = await self._inbox.get()
+                self._busy = True
+                for record in ready:
                     await out.put(record)
+                for watcher in wanted:
+                    try:
+                        records = await watcher.handle(client, msg)
+                    except BusGone:
+                        raise
+                    except SourceError as err:
+                        _LOGGER.warning("%s: %s", watcher.name, err)
+                        continue
+                    except _MALFORMED as err:
+                        _skipped(watcher, msg, err)
+                        continue
+                    for record in records:
+                        await out.put(record)
+                self._busy = False
+        finally:
+            self._out, self._busy = None, False
+
+    def _handle_now(self, msg: Message, wanted: list[BusWatcher],
+                    out: asyncio.Queue[Record]) -> bool:
+        """Handle `msg` in the reader callback if it can be (nothing waits before it).
+
+        Returns False when it must wait in the inbox instead; what was made of it by then
+        waits with it, so the order of records never changes.
+        """
+        if self._busy or self._inbox.qsize() or out.full():
+            return False
+        if len(wanted) == 1:  # (the common case, without the loop's bookkeeping)
+            try:
+                records = wanted[0].handle_now(msg)
+            except _MALFORMED as err:
+                _skipped(wanted[0], msg, err)
+                return True
+            if records is None:
+                self._inbox.put_nowait((msg, wanted, []))
+                return True
+            if records:
+                self._put_now(msg, records, out)
+            return True
+        made: list[Record] = []
+        for i, watcher in enumerate(wanted):
+            try:
+                records = watcher.handle_now(msg)
+            except _MALFORMED as err:
+                _skipped(watcher, msg, err)
+                continue
+            if records is None:  # it needs a call: the dispatcher finishes this message
+                self._inbox.put_nowait((msg, wanted[i:], made))
+                return True
+            made += records
+        self._put_now(msg, made, out)
+        return True
+
+    def _put_now(self, msg: Message, records: list[Record], out: asyncio.Queue[Record]) -> None:
+        """Put records made at once; those without room wait in the inbox, in order."""
+        for i, record in enumerate(records):
+            try:
+                out.put_nowait(record)
+            except asyncio.QueueFull:  # the rest wait for room, in the dispatcher
+                self._inbox.put_nowait((msg, [], records[i:]))
+                return
 
     def _note_owner(self, msg: Message) -> None:
         """Follow the owner of a peer name (in bus order, before any later signal is judged)."""
@@ -244,17 +328,32 @@ class BusSession:
         wanted = [w for w in self._watchers if w.wants(msg)]
         if not wanted:
             return
-        if not from_bus and all(msg.sender != self._owners.get(w.peer) for w in wanted):
+        sender = msg.sender
+        owners = self._owners
+        if not from_bus and owners.get(wanted[0].peer) != sender and (
+                len(wanted) == 1 or all(sender != owners.get(w.peer) for w in wanted)):
             self.untrusted_messages += 1
             if self.untrusted_messages in (1, 100) or self.untrusted_messages % 10_000 == 0:
                 _LOGGER.warning("Ignored %d D-Bus signal(s) not sent by the service they are "
                                 "about (last: %s.%s from %s)", self.untrusted_messages,
                                 msg.interface, msg.member, msg.sender)
             return
+        out = self._out
+        if out is not None and self._handle_now(msg, wanted, out):
+            return
         try:
-            self._inbox.put_nowait((msg, wanted))
+            self._inbox.put_nowait((msg, wanted, []))
         except asyncio.QueueFull:
             self.dropped_messages += 1
             if self.dropped_messages in (1, 100) or self.dropped_messages % 10_000 == 0:
                 _LOGGER.warning("D-Bus signals arrive faster than handled; dropped %d",
                                 self.dropped_messages)
+
+
+_MALFORMED = (TypeError, ValueError, KeyError, IndexError, AttributeError)
+
+
+def _skipped(watcher: BusWatcher, msg: Message, err: Exception) -> None:
+    """A message whose body is not what the interface promises: skipped, at DEBUG."""
+    _LOGGER.debug("%s: skipped a malformed %s.%s (%r)", watcher.name, msg.interface,
+                  msg.member, err)

@@ -321,9 +321,13 @@ class LogFollower:
             try:
                 async for raws in _chunk_lines(resp.content):
                     batch, entries = parser.parse(raws, anchor, base + consumed)
+                    del raws  # (nothing of a chunk stays referenced while the stream idles)
                     if not batch:
                         continue
-                    await out.put(LogBatch(self.name, tuple(batch)))
+                    record = LogBatch(self.name, tuple(batch))
+                    del batch
+                    await out.put(record)
+                    del record
                     # Counted once they are on the queue: a cancelled put loses nothing.
                     consumed += entries
                     self.entries += entries
@@ -349,8 +353,10 @@ async def _chunk_lines(content: aiohttp.StreamReader) -> AsyncIterator[list[byte
     splitter = LineSplitter()
     async for chunk in content.iter_any():
         lines = splitter.feed(chunk)
+        del chunk  # not held while waiting for the next one: an idle stream holds nothing
         if lines:
             yield lines
+        del lines
     tail = splitter.tail
     if tail:
         _LOGGER.debug("Dropping an unfinished last line (%d bytes)", len(tail))

@@ -75,6 +75,10 @@ class OsAgent:
         )
 
     async def handle(self, bus: BusClient, msg: Message) -> list[Record]:
+        """Turn the signal into a presence change or a consent trigger (no call needed)."""
+        return self.handle_now(msg)
+
+    def handle_now(self, msg: Message) -> list[Record]:
         """Turn the signal into a presence change or a consent trigger."""
         now = self._clock()
         if msg.member == DBUS_SIGNAL_NAME_OWNER_CHANGED:

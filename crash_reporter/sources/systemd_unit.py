@@ -94,6 +94,21 @@ class SystemdUnits:
             return msg.interface == DBUS_IFACE_PROPERTIES and msg.path in self._paths
         return msg.member == DBUS_SIGNAL_JOB_REMOVED and msg.interface == DBUS_IFACE_SYSTEMD_MANAGER
 
+    def handle_now(self, msg: Message) -> list[Record] | None:
+        """`handle` when the signal invalidates no used property (no call needed), else None."""
+        if msg.member == DBUS_SIGNAL_JOB_REMOVED:
+            _job_id, _job_path, unit, result = msg.body
+            if unit in self._units:
+                return [UnitJobEnded(unit=str(unit), result=str(result), timestamp=self._clock())]
+            return []
+        iface, changed, invalidated = msg.body
+        if iface not in _INTERFACES:
+            return []
+        if not USED_PROPERTIES.isdisjoint(invalidated):
+            return None
+        unit = self._paths[msg.path or ""]
+        return self._merge(unit, self._props.setdefault(unit, {}), changed, new=False)
+
     async def handle(self, bus: BusClient, msg: Message) -> list[Record]:
         """Merge a property change into the cache and emit the unit's new state.
 
@@ -104,27 +119,29 @@ class SystemdUnits:
         invalidated property that IS used makes a GetAll worth its cost, and its answer is
         the state NOW (possibly already restarted), so the signal's own values go on top.
         """
-        if msg.member == DBUS_SIGNAL_JOB_REMOVED:
-            _job_id, _job_path, unit, result = msg.body
-            if unit in self._units:
-                return [UnitJobEnded(unit=str(unit), result=str(result), timestamp=self._clock())]
-            return []
+        records = self.handle_now(msg)
+        if records is not None:
+            return records
         path = msg.path or ""
         unit = self._paths[path]
-        iface, changed, invalidated = msg.body
-        if iface not in _INTERFACES:
-            return []
+        iface, changed, _invalidated = msg.body
         props = self._props.setdefault(unit, {})
-        new = False
-        if not USED_PROPERTIES.isdisjoint(str(name) for name in invalidated):
-            fresh = await _get_all(bus, path, str(iface))
-            new = any(props.get(k, _UNSET) != v for k, v in fresh.items())
-            props.update(fresh)
-        for key, variant in changed.items():
-            if key in USED_PROPERTIES:
+        fresh = await _get_all(bus, path, str(iface))
+        new = any(props.get(k, _UNSET) != v for k, v in fresh.items())
+        props.update(fresh)
+        return self._merge(unit, props, changed, new=new)
+
+    def _merge(self, unit: str, props: dict[str, Any], changed: dict[str, Any], *,
+               new: bool) -> list[Record]:
+        """Put a signal's used values into `props`; the unit's state if anything changed."""
+        # systemd sends every property of the interface (~100): look up the few used ones
+        get = changed.get
+        for key in USED_PROPERTIES:
+            variant = get(key)
+            if variant is not None:
                 value = variant.value
                 if props.get(key, _UNSET) != value:
-                    props[str(key)] = value
+                    props[key] = value
                     new = True
         # systemd resends every property on any change (a new Description): no new state
         return [self._snapshot(unit)] if new else []
