@@ -94,6 +94,12 @@ CASES = [
      "udisksd[500]: Mounted /dev/sda1 at /run/media/root/[path-user] on behalf of uid 0"),
     ("udisksd[500]: Error mounting /dev/sda1 at /mnt/data/supervisor/media/Jean_Photos: x",
      "udisksd[500]: Error mounting /dev/sda1 at /mnt/data/supervisor/media/[path-user]: x"),
+    # an ANSI colour code right after a path ends its segment (hypothesis found the by-id
+    # serial kept and the colour code eaten)
+    ("/dev/serial/by-id/usb-ITEAD_SONOFF_Zigbee_3.0_USB_Dongle_Plus_AA000000-if00-port0"
+     "\x1b[32mup\x1b[0m",
+     "/dev/serial/by-id/usb-ITEAD_SONOFF_Zigbee_3.0_USB_Dongle_Plus_[serial]-if00-port0"
+     "\x1b[32mup\x1b[0m"),
     # --- NetworkManager: dhcp "option %-20s => '%s'", policy "set '%s' (%s) as default for
     # IPv%c routing and DNS", "set-hostname: set hostname to '%s' (%s)", audit lines,
     # "roamed from BSSID %s (%s) to %s (%s)" (before 1.2)

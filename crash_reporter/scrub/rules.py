@@ -245,8 +245,9 @@ _USERPATH_RE: Final = re.compile(  # in the lowercased text
     r"|data/supervisor/(?:media|share)/|run/media/(?:root/)?|by-id/)"
     r"|\\(?:users\\|\\users\\\\|documents and settings\\)"
 )
-_SEGMENT_RE: Final = re.compile(r"[^/\\\s'\"\x00:;,()\[\]{}<>]{1,255}+")
-_QUOTED_SEGMENT_RE: Final = re.compile(r"[^/\\'\"\x00\n]{1,255}+")
+# A control character (an ANSI colour code's ESC) ends a segment, as it ends a key's value.
+_SEGMENT_RE: Final = re.compile(r"[^/\\\s'\"\x00-\x1f:;,()\[\]{}<>]{1,255}+")
+_QUOTED_SEGMENT_RE: Final = re.compile(r"[^/\\'\"\x00-\x1f]{1,255}+")
 _BY_ID_TAIL_RE: Final = re.compile(r"(?:if|port|part)\d{1,3}")
 _BY_ID_SPLIT_RE: Final = re.compile(r"[_-]")
 # systemd's escaped mount unit names: mnt-data-supervisor-mounts-<name>.mount, \x2d for '-'.
