@@ -27,7 +27,6 @@ Journal entries keep the few trusted fields the detectors need (``_COMM``, ``_EX
 
 from __future__ import annotations
 
-import calendar
 import io
 import itertools
 import json
@@ -40,9 +39,11 @@ from typing import Any, BinaryIO, Final, Literal
 
 from crash_reporter.models import LogLine
 from crash_reporter.sources.text_forms import (
+    MINUTE_CACHE,
     SHORT_PREFIX_BYTES,
     is_fence,
     is_marker,
+    minute_epoch,
     parse_short,
     unquote,
     untab,
@@ -159,26 +160,6 @@ def _match_verbose(text: str) -> re.Match[str] | None:
     return _VERBOSE_FAST.match(text) or (
         _VERBOSE.match(text) if text[19:20] == "." else None
     )
-_MINUTE_CACHE: dict[str, float] = {}
-
-
-def _minute_epoch(prefix: str) -> float:
-    """Epoch seconds (UTC) of a ``YYYY-MM-DD HH:MM`` prefix (cached: logs repeat minutes)."""
-    value = _MINUTE_CACHE.get(prefix)
-    if value is None:
-        try:
-            value = float(calendar.timegm((
-                int(prefix[0:4]), int(prefix[5:7]), int(prefix[8:10]),
-                int(prefix[11:13]), int(prefix[14:16]), 0, 0, 0, 0,
-            )))
-        except (ValueError, OverflowError):
-            value = 0.0
-        if len(_MINUTE_CACHE) > 4096:
-            _MINUTE_CACHE.clear()
-        _MINUTE_CACHE[prefix] = value
-    return value
-
-
 def parse_verbose(text: str, position: str = "") -> LogLine | None:
     """Parse one verbose line; None when it has no verbose prefix (a continuation line).
 
@@ -192,7 +173,7 @@ def parse_verbose(text: str, position: str = "") -> LogLine | None:
         text[m.end():],
         identifier,
         int(pid) if pid else None,
-        _minute_epoch(prefix) + float(seconds),
+        minute_epoch(prefix) + float(seconds),
         hostname,
         position,
     )
@@ -318,7 +299,7 @@ def _verbose_lines(lines: Iterable[bytes | bytearray], first: int = 1,
     make = make_line
     match = _VERBOSE_FAST.match if fmt in ("verbose", "text") else _never
     slow = _VERBOSE.match
-    minute = _minute_epoch
+    minute = minute_epoch
     other = _other_line if fmt != "verbose" else None
     column = box[0]  # journalctl indents the further lines of an entry to its message column
     for n, raw in enumerate(lines, first):
@@ -379,8 +360,8 @@ class VerboseStream:
         make = make_line
         match = _VERBOSE_FAST.match
         slow = _VERBOSE.match
-        minute = _minute_epoch
-        minutes = _MINUTE_CACHE
+        minute = minute_epoch
+        minutes = MINUTE_CACHE
         previous, further = self._previous, self._further
         out: list[LogLine] = []
         n = skip
@@ -429,7 +410,7 @@ def _other_line(text: str, position: str, prev: LogLine | None, column: int,
         if m is not None:
             prefix, seconds, hostname, identifier, pid = m.groups()
             return make_line(text[m.end():], identifier, int(pid) if pid else None,
-                             _minute_epoch(prefix) + float(seconds), hostname, position), 0
+                             minute_epoch(prefix) + float(seconds), hostname, position), 0
         if is_fence(text):
             return None, -1
     short = parse_short(text)

@@ -56,23 +56,29 @@ _MARKER: Final = re.compile(
     r"(?: --)?\s*$")
 _FENCE: Final = re.compile(r"\s{0,3}(?:```+|~~~+)[\w+.-]*\s*$")
 _UTC_ZONES: Final = frozenset({"UTC", "GMT", "Z", "UCT"})
-_MINUTES: dict[str, float] = {}
+MINUTE_CACHE: dict[str, float] = {}
+
+
+def minute_epoch(prefix: str) -> float:
+    """Epoch seconds (UTC) of a ``YYYY-MM-DD HH:MM`` prefix (cached: logs repeat minutes)."""
+    value = MINUTE_CACHE.get(prefix)
+    if value is None:
+        try:
+            value = float(calendar.timegm((
+                int(prefix[0:4]), int(prefix[5:7]), int(prefix[8:10]),
+                int(prefix[11:13]), int(prefix[14:16]), 0, 0, 0, 0,
+            )))
+        except (ValueError, OverflowError):
+            value = 0.0
+        if len(MINUTE_CACHE) > 4096:
+            MINUTE_CACHE.clear()
+        MINUTE_CACHE[prefix] = value
+    return value
 
 
 def _minute(date: str, hm: str) -> float:
-    """Epoch seconds (UTC) of ``YYYY-MM-DD`` + ``HH:MM`` (cached)."""
-    key = date + hm
-    value = _MINUTES.get(key)
-    if value is None:
-        try:
-            value = float(calendar.timegm((int(date[0:4]), int(date[5:7]), int(date[8:10]),
-                                           int(hm[0:2]), int(hm[3:5]), 0, 0, 0, 0)))
-        except (ValueError, OverflowError):
-            value = 0.0
-        if len(_MINUTES) > 4096:
-            _MINUTES.clear()
-        _MINUTES[key] = value
-    return value
+    """Epoch seconds (UTC) of ``YYYY-MM-DD`` + ``HH:MM``."""
+    return minute_epoch(f"{date} {hm}")
 
 
 def _no_year(month: str, day: str, clock: tuple[str, str, str], frac: str | None) -> float:
