@@ -31,7 +31,7 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -209,45 +209,45 @@ def _is_bad(err: BaseException) -> bool:
 def list_outbox(root: Path) -> Listing:
     """List what is in the outbox at `root`, read-only."""
     out = Listing([], [], {}, [])
-    ready_ids: set[str] = set()
-    for entry in _entries_of(root / READY_DIR, out):
-        path, event_id = Path(entry.path), entry.name.removesuffix(READY_SUFFIX)
-        if not entry.name.endswith(READY_SUFFIX) or not valid_event_id(event_id):
-            out.bad.append(path)
-            continue
-        try:
-            meta, size = _read_ready_meta(path)
-        except (OSError, ValueError, RecursionError) as err:
-            if _is_bad(err):
-                out.bad.append(path)
-            else:
-                out.unreadable[event_id] = path
-            continue
+    for event_id, (meta, size) in _read_all(root / READY_DIR, READY_SUFFIX, _read_ready_meta,
+                                            out, skip=set()):
         out.ready.append(ReadyEnvelope(
             event_id=event_id, held_at=float(meta["held_at"]),
             queued_at=float(meta["queued_at"]), size=size, title=meta["title"],
             categories=tuple(meta["categories"]),
         ))
-        ready_ids.add(event_id)
-    for entry in _entries_of(root / HELD_DIR, out):
-        path, event_id = Path(entry.path), entry.name.removesuffix(HELD_SUFFIX)
-        if not entry.name.endswith(HELD_SUFFIX) or not valid_event_id(event_id):
+    # a held copy beside its envelope: killed between writing one and removing the other
+    ready_ids = {r.event_id for r in out.ready}
+    for event_id, (doc, size) in _read_all(root / HELD_DIR, HELD_SUFFIX, _read_held, out,
+                                           skip=ready_ids):
+        out.held.append(HeldReport(event_id, float(doc["held_at"]), size, doc["title"]))
+    out.held.sort(key=lambda r: (r.held_at, r.event_id))
+    out.ready.sort(key=lambda r: (r.held_at, r.event_id))
+    return out
+
+
+def _read_all(directory: Path, suffix: str,
+              read: Callable[[Path], tuple[dict[str, Any], int]], out: Listing, *,
+              skip: set[str]) -> Iterator[tuple[str, tuple[dict[str, Any], int]]]:
+    """(event id, what `read` gives) of each readable report file in `directory`.
+
+    A foreign name or content proven bad goes to `out.bad`; a file that cannot be read now
+    to `out.unreadable` (kept); event ids in `skip` are passed over unread.
+    """
+    for entry in _entries_of(directory, out):
+        path, event_id = Path(entry.path), entry.name.removesuffix(suffix)
+        if not entry.name.endswith(suffix) or not valid_event_id(event_id):
             out.bad.append(path)
             continue
-        if event_id in ready_ids:
-            continue  # (killed between writing the envelope and removing the held copy)
+        if event_id in skip:
+            continue
         try:
-            doc, size = _read_held(path)
+            yield event_id, read(path)
         except (OSError, ValueError, RecursionError) as err:
             if _is_bad(err):
                 out.bad.append(path)
             else:
                 out.unreadable[event_id] = path
-            continue
-        out.held.append(HeldReport(event_id, float(doc["held_at"]), size, doc["title"]))
-    out.held.sort(key=lambda r: (r.held_at, r.event_id))
-    out.ready.sort(key=lambda r: (r.held_at, r.event_id))
-    return out
 
 
 def _entries_of(directory: Path, listing: Listing) -> list[os.DirEntry[str]]:
