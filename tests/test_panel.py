@@ -6,11 +6,16 @@ stand-in in real Chromium; these check the rules of each request quickly.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -20,7 +25,8 @@ from crash_reporter.config import load_config
 from crash_reporter.consent import ConsentGate
 from crash_reporter.models import Consent
 from crash_reporter.panel import view
-from crash_reporter.panel.server import CSP, Panel
+from crash_reporter.panel.pages import CSP
+from crash_reporter.panel.server import Panel
 
 EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 
@@ -216,3 +222,36 @@ async def test_diagnostics_off_deletes_waiting_reports_and_their_copies(app: App
     assert app.review_queue.waiting() == [] and app.outbox.held() == []
     assert app.payloads.get(f"{7:032x}") is None and app.payloads.get(f"{8:032x}") is None
     assert app.payloads.get(f"{9:032x}") is not None
+
+
+async def test_the_port_listens_at_once_and_loads_the_web_server_for_the_first_visit(
+        app: App) -> None:
+    """The first request waits in the backlog while the pages load, then is answered."""
+    panel = Panel(app, port=0, host="127.0.0.1", trusted_peer="127.0.0.1")
+    task = asyncio.create_task(panel.run())
+    try:
+        async with asyncio.timeout(5):
+            while panel.port is None:  # noqa: ASYNC110 - set just after the socket opens
+                await asyncio.sleep(0.01)
+        assert panel._pages is None  # nothing loaded while nobody came
+        async with aiohttp.ClientSession() as session:
+            for _ in range(2):
+                async with session.get(f"http://127.0.0.1:{panel.port}/",
+                                       headers=HEADERS) as resp:
+                    assert resp.status == 200
+                    assert "Content-Security-Policy" in resp.headers
+        assert panel._pages is not None
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def test_an_idle_daemon_has_not_loaded_the_web_server() -> None:
+    """aiohttp's web server and the pages are loaded only when the panel is opened."""
+    probe = ("import sys, crash_reporter.__main__, crash_reporter.app; "
+             "print(sorted(m for m in sys.modules if m.startswith(('aiohttp.web', "
+             "'crash_reporter.panel.pages', 'jinja2'))))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
