@@ -15,6 +15,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -85,6 +86,11 @@ TASK_RESTART_MIN_S = 1.0  # a stage that failed unexpectedly is restarted after 
 TASK_RESTART_MAX_S = 60.0  # ... doubling up to this while it keeps failing
 UNHELD_RETRY_S = 5.0  # how often a report the disk refused is offered again
 STREAM_IDLE_S = 30.0  # a stream silent this long no longer holds the log clock back
+# Threads for blocking work (file I/O, the Sentry client's capture, DNS): each call is short,
+# and two keep it moving while one waits on a slow disk or resolver. asyncio's default (up to
+# cores + 4) started four during a burst of reports, each keeping a stack and, on glibc, a
+# malloc arena of its own after the burst (about 0.3 MB each, bench/footprint.py).
+IO_THREADS = 2
 # record time-out + join window + intake tick, with a margin (see _log_followers)
 CURSOR_LAG_S = RECORD_TIMEOUT_S + JOIN_WINDOW_S + INTAKE_TICK_S + 6.0
 
@@ -172,6 +178,8 @@ class App:
     async def run(self) -> None:
         """Run every stage until cancelled (SIGTERM), then close cleanly."""
         _LOGGER.info("crash_reporter starting: %r", self.config)
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="crash_reporter-io"))
         try:
             await asyncio.to_thread(real_dir, self.config.state_dir, self.faults)
         except OSError as err:  # carry on: every write retries, faults are counted
