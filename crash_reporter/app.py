@@ -35,6 +35,7 @@ from crash_reporter.detect.unit_exit import UnitCrashDetector
 from crash_reporter.errors import StorageError
 from crash_reporter.files import Faults, real_dir
 from crash_reporter.flood import FloodControl
+from crash_reporter.memory import AfterBurst
 from crash_reporter.models import (
     BusNameChange,
     Consent,
@@ -174,6 +175,7 @@ class App:
         self.delivery: Delivery | None = None
         self._wake_delivery = asyncio.Event()
         self.started = asyncio.Event()
+        self.after_burst = AfterBurst()  # trims the C heap when a burst of work is over
 
     async def run(self) -> None:
         """Run every stage until cancelled (SIGTERM), then close cleanly."""
@@ -223,6 +225,7 @@ class App:
                                        name=f"log {follower.name}")
                     self.started.set()
             finally:
+                self.after_burst.close()
                 await self.delivery.close()
                 await self._scrubber.close()
                 _LOGGER.info("crash_reporter stopped")
@@ -336,6 +339,8 @@ class App:
                 await self._seen(crash)
             for incident in self._joiner.due(now):
                 await self.take(incident)
+            if record is not None:
+                self.after_burst.work()
 
     def holding(self) -> bool:
         """Is a crash held for the rest of its incident, or a log record still in progress?"""
@@ -471,6 +476,7 @@ class App:
             except StorageError as err:  # the outbox cannot even be opened: later
                 _LOGGER.debug("Delivery waits for the disk: %s", err)
                 await asyncio.sleep(UNHELD_RETRY_S)
+            self.after_burst.work()
 
     async def _deliver_once(self) -> None:
         """Hold again what the disk refused, hold due summaries, drain while ON."""
