@@ -1,9 +1,19 @@
 """Joining views of one incident, and folding crash loops."""
 
+import time
 from dataclasses import replace
 
-from crash_reporter.detect.incidents import Joiner, expected_views, fold_loops, join_views, merge
-from crash_reporter.models import Crash, CrashKind, ExceptionInfo
+from crash_reporter.detect.incidents import (
+    Joiner,
+    LogCrashes,
+    expected_views,
+    fold_loops,
+    join_views,
+    merge,
+)
+from crash_reporter.models import Crash, CrashKind, ExceptionInfo, LogLine
+from crash_reporter.sources.log_format import parse_verbose
+from sandbox import load
 
 GO = Crash(kind=CrashKind.GO, component="os-agent", title="panic: boom", platform="go",
            occurred_at=100.0, occurrence="os-agent:os-agent:77:line 3",
@@ -157,3 +167,33 @@ def test_a_core_dump_expected_by_its_unit_joins_it_and_a_missing_view_waits_the_
     assert joiner.due(now[0]) == []
     now[0] = 3.0
     assert joiner.due(now[0]) == [GO]
+
+
+def _lines(raw: list[str], first: int = 0) -> list[LogLine]:
+    out = [parse_verbose(text, f"c:{first + n}") for n, text in enumerate(raw)]
+    return [line for line in out if line is not None]
+
+
+def test_a_go_crash_loop_leaves_no_process_behind_and_a_python_process_stays() -> None:
+    """A panicked Go process exited: its detectors go; a Python process runs on."""
+    crashes = LogCrashes()
+    found: list[Crash] = []
+    for i in range(30):  # a crash loop: every restart is a new PID
+        found += crashes.feed_many(_lines(load.go_panic(i, pid=5000 + i), 100 * i))
+        found += crashes.expire(time.time() + 60)
+    assert [c.kind for c in found] == [CrashKind.GO] * 30
+    assert not crashes._streams and not crashes._live and crashes._last is None
+    # one line at a time (feed) as well as in batches (feed_many)
+    for line in _lines(load.go_panic(99, pid=6000), 5000):
+        found += crashes.feed(line)
+    found += crashes.expire(time.time() + 60)
+    assert len(found) == 31 and not crashes._streams
+
+    before = _lines(["2026-01-01 10:00:00.000 host hassio_supervisor[287]: INFO loaded"], 9000)
+    first = crashes.feed_many(before + _lines(load.python_traceback(1), 9001))
+    first += crashes.expire(time.time() + 60)
+    second = crashes.feed_many(_lines(load.python_traceback(2), 9100))
+    second += crashes.expire(time.time() + 60)
+    assert [c.kind for c in first + second] == [CrashKind.PYTHON] * 2
+    assert list(crashes._streams) == [("hassio_supervisor", 287)]
+    assert any("loaded" in crumb.text for crumb in first[0].breadcrumbs)

@@ -62,6 +62,18 @@ def detectors_for(identifier: str | None, default_component: str | None) -> list
 StreamKey = tuple[str | None, int | None]
 
 
+def _exited(crashes: list[Crash]) -> bool:
+    """Did the process that logged these crashes exit?
+
+    A Go program that prints a panic or fatal error dump has exited (the runtime prints the
+    dump, then exits with status 2): nothing more comes from that PID, so its detectors and
+    their breadcrumbs are forgotten at once instead of when MAX_STREAMS newer processes
+    pushed them out (a Go crash loop is a new PID every restart). A Python traceback is
+    logged by a process that usually runs on.
+    """
+    return any(c.kind is CrashKind.GO for c in crashes)
+
+
 def _order(key: StreamKey) -> tuple[str, int]:
     """A fixed order of streams (so crashes closed together come out in the same order)."""
     return key[0] or "", key[1] if key[1] is not None else -1
@@ -105,10 +117,14 @@ class LogCrashes:
             self._live.add(key)
             self._unsure.add(key)
             self._last, self._last_detectors = key, detectors
+        gone = False
         for det in detectors:
             got = det.feed(line)
             if got:
                 crashes += got
+                gone = gone or _exited(got)
+        if gone:
+            crashes += self._retire(key)
         return crashes
 
     def feed_many(self, lines: Iterable[LogLine]) -> list[Crash]:
@@ -122,10 +138,15 @@ class LogCrashes:
         last, detectors = self._last, self._last_detectors
         for line in lines:
             if (line.identifier, line.pid) == last:
+                gone = False
                 for det in detectors:
                     got = det.feed(line)
                     if got:
                         crashes += got
+                        gone = gone or _exited(got)
+                if gone:
+                    crashes += self._retire(last)
+                    last, detectors = self._last, self._last_detectors
                 continue
             got = feed(line)
             if got:
@@ -153,11 +174,17 @@ class LogCrashes:
             dets = self._streams.get(key)
             if dets is None:
                 continue
+            done: list[Crash] = []
             for det in dets:
                 if det.holding():
-                    crashes += det.expire(now)
+                    done += det.expire(now)
                     if det.holding():
                         still.add(key)
+            if done:
+                crashes += done
+                if _exited(done) and key[1] is not None:
+                    crashes += self._retire(key)
+                    still.discard(key)
         return crashes
 
     def busy(self) -> bool:
@@ -184,6 +211,21 @@ class LogCrashes:
             for det in self._streams[key]:
                 crashes += det.settle()
         return crashes
+
+    def _retire(self, key: StreamKey) -> list[Crash]:
+        """Forget a process that exited: close what its other detectors still held.
+
+        Only a stream of one PID is one process: lines without a PID (plain text) mix
+        processes, and stay.
+        """
+        if key[1] is None:
+            return []
+        dets = self._streams.pop(key, None) or []
+        self._live.discard(key)
+        self._unsure.discard(key)
+        if self._last == key:
+            self._last, self._last_detectors = None, []
+        return [c for det in dets for c in det.flush()]
 
     def flush(self) -> list[Crash]:
         """End of input: close everything."""
