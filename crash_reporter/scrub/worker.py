@@ -24,6 +24,7 @@ from typing import IO, Any, Final
 
 from crash_reporter.scrub.event import ScrubStats, scrub_event
 from crash_reporter.scrub.hosts import Identifier
+from crash_reporter.scrub.words import use_hyperscan
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ def _read_frame(stream: IO[bytes]) -> Any:
 
 def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     """The child: scrub each [event, identifiers] received; answer the result (or null)."""
+    use_hyperscan()  # the fast keyword engine: its memory is the child's, not the daemon's
     with contextlib.suppress(EOFError, KeyboardInterrupt, BrokenPipeError):
         while True:
             request = _read_frame(stdin)
