@@ -142,3 +142,14 @@ def test_the_worker_uses_hyperscan() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT)
     assert out.stdout.strip() == "hyperscan"
+
+
+def test_a_word_set_hyperscan_refuses_is_searched_without_it(
+        hyperscan: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: object, ids: object) -> None:
+        raise RuntimeError("compiler said no")
+
+    monkeypatch.setattr(words._Hyperscan, "__init__", refuse)
+    group = ("password", "token", "ssid", "host", "user", "mount", "serial", "secret")
+    found = words.Words((group,)).find("user: x, ssid='y', token=z")
+    assert found == naive((group,), "user: x, ssid='y', token=z")

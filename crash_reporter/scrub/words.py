@@ -19,6 +19,7 @@ A set of a few distinct words is searched with `str.find` by either engine: that
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -26,6 +27,8 @@ from functools import lru_cache
 from typing import Any, Final
 
 import ahocorasick
+
+_LOGGER = logging.getLogger(__name__)
 
 _FEW: Final = 6
 _FEW_HS: Final = 1
@@ -159,8 +162,12 @@ class Words:
         if self._few:
             return
         if _hs is not None:
-            self._hs = _Hyperscan(self._ids)
-            return
+            try:
+                self._hs = _Hyperscan(self._ids)
+            except Exception:  # noqa: BLE001 - any refusal of the compiler: the plain engine
+                _LOGGER.warning("Hyperscan refused a word set; it is searched without it")
+            else:
+                return
         automaton: Any = ahocorasick.Automaton()
         for word, gis in self._ids:
             automaton.add_word(word, (len(word), gis))
