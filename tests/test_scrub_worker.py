@@ -95,8 +95,9 @@ async def test_a_fast_engine_that_kills_the_child_costs_no_report(
         assert await worker.scrub(event, IDS) == scrub_event(event, IDS)
         assert worker.plain is True and (stats.scrubbed, stats.dropped) == (1, 0)
         assert worker._proc is not None
-        cmdline = Path(f"/proc/{worker._proc.pid}/cmdline").read_bytes().split(b"\0")
-        assert b"--plain" in cmdline
+        cmdline = await asyncio.to_thread(
+            Path(f"/proc/{worker._proc.pid}/cmdline").read_bytes)
+        assert b"--plain" in cmdline.split(b"\0")
         assert await worker.scrub(event, IDS) == scrub_event(event, IDS)
     finally:
         await worker.close()

@@ -164,7 +164,7 @@ class Words:
         if _hs is not None:
             try:
                 self._hs = _Hyperscan(self._ids)
-            except Exception:  # noqa: BLE001 - any refusal of the compiler: the plain engine
+            except Exception:  # any refusal of the compiler: the plain engine
                 _LOGGER.warning("Hyperscan refused a word set; it is searched without it")
             else:
                 return

@@ -90,7 +90,8 @@ class ScrubWorker:
         if proc is None or proc.returncode is not None:
             proc = self._proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "crash_reporter.scrub.worker",
-                *(["--plain"] if self.plain else []), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+                *(["--plain"] if self.plain else []),
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         return proc
 
     async def _stop(self) -> None:
