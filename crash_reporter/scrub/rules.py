@@ -543,7 +543,11 @@ def _hosts(text: str, low: str, tally: Tally) -> list[Edit]:
             if start < m.start():
                 _share_host(text, text[start:m.start()], start, edits, tally)
                 _share_path(text, m.start() + 1, edits, tally)
-    for _start, word_end in _find_words(low, _HOST_WORDS, word_start=True, extra_before="_"):
+    # The journal prefixes' hosts are "[hostname]" by now, often hundreds: the "host" in
+    # them (which no host can follow) is hidden from the search, in a copy of equal length.
+    words_low = low.replace("[hostname]", "[h0stname]") if "[hostname]" in low else low
+    for _start, word_end in _find_words(words_low, _HOST_WORDS, word_start=True,
+                                        extra_before="_"):
         named = _HOST_TAIL_RE.match(low, word_end)
         if named is None:
             continue
