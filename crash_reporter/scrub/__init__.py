@@ -7,7 +7,8 @@ look at exception values, frame paths or debug_meta, so everything happens here:
 - ``rules``: the pattern rules for what identifies any home, in the words real software logs;
 - ``phrases``: values named by the sentences daemons write ("Hostname set to <x>", "of user x");
 - ``hosts``: this host's own identifiers, learned on the device, in all their written forms;
-- ``words``: keywords and identifier forms, every occurrence found in one pass (Aho-Corasick);
+- ``words``: keywords and identifier forms, every occurrence found in one pass (Aho-Corasick,
+  or Hyperscan in the worker);
 - ``classes``: where a digit or hex rule can start, found over the text's character classes;
 - ``allowlist``: what identifies no one and stays (public hosts, internal names, networks);
 - ``tokens``: the typed placeholders and the tally of replacements;
