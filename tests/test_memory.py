@@ -19,7 +19,7 @@ class Trim:
 
 async def test_one_trim_once_the_burst_is_over() -> None:
     trim = Trim()
-    after = AfterBurst(quiet_s=0.05, trim=trim)
+    after = AfterBurst(quiet_s=0.05, find=lambda: trim)
     for _ in range(5):  # a burst: each piece of work postpones the end
         after.work()
         await asyncio.sleep(0.02)
@@ -35,16 +35,23 @@ async def test_one_trim_once_the_burst_is_over() -> None:
 
 async def test_closed_before_the_end_trims_nothing() -> None:
     trim = Trim()
-    after = AfterBurst(quiet_s=0.05, trim=trim)
+    after = AfterBurst(quiet_s=0.05, find=lambda: trim)
     after.work()
     after.close()
     await asyncio.sleep(0.1)
     assert trim.calls == 0
 
 
-async def test_without_malloc_trim_nothing_is_armed() -> None:
-    after = AfterBurst(quiet_s=0.01)
-    after._trim = None  # as on musl
+async def test_without_malloc_trim_nothing_is_armed_after_the_first_burst() -> None:
+    looked_up: list[bool] = []
+
+    def find() -> None:  # as on musl
+        looked_up.append(True)
+
+    after = AfterBurst(quiet_s=0.01, find=find)
+    after.work()
+    await asyncio.sleep(0.05)
+    assert looked_up == [True] and after.trims == 0
     after.work()
     assert after._timer is None
 
