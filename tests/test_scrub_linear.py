@@ -45,6 +45,12 @@ ATOMS: dict[str, list[str]] = {
                 "\n2026-12-04 18:00:00.123 a ", "Dec  4 18:00:00 a ", "a[1]: ", "\n"],
     "phones_dms_ports": ["+1", "+49 ", "(555)", " ", "-", "1", "52\u00b0", "22'", "a-b.", ":80",
                          ".c", "x"],
+    "fingerprints": ["SHA256:", "MD5:", "md5 ", "ab:", "AAAA", "AAAAC3NzaC1lZDI1NTE5", "a", "+",
+                     "/", "=", " ", "x@y", "NzaC1", "VjZHNh"],
+    "devices": ["-", "_", "a8032ab12345", "4a5b6c", "shelly", "ESP-", "RINCON_", "/0x", "0",
+                "001788fffe4a5b6c", "fffe", "enx", " - ", "Hue ", "h", "A"],
+    "endpoints": ["connect", "connecting to ", "broker ", "bridge a (", "a.b", ":1883", "('",
+                  "a', 1883)", "getaddrinfo ENOTFOUND ", "a", " ", ".", "-"],
     "identifiers": ["kitchen", "homeassistant-", "smith family ", "3c:2e:", "192.168.1.",
                     "ha.", "backup_", "5f2ac1e0", " ", "%20"],
 }

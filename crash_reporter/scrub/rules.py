@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, Final
 
+from crash_reporter.scrub import devices, endpoints, fingerprints
 from crash_reporter.scrub.allowlist import (
     DEFAULT_NAMES,
     PRIVATE_SUFFIXES,
@@ -35,7 +36,7 @@ from crash_reporter.scrub.allowlist import (
 )
 from crash_reporter.scrub.classes import digit_candidates, hex_candidates, iban_candidates, scan
 from crash_reporter.scrub.hosts import HostMatcher
-from crash_reporter.scrub.phrases import GATES as _GATES
+from crash_reporter.scrub.phrases import GATES as _PHRASE_GATES
 from crash_reporter.scrub.phrases import WORDS as _PHRASE_WORDS
 from crash_reporter.scrub.phrases import context_edits, phrase_edits
 from crash_reporter.scrub.tokens import (
@@ -48,6 +49,8 @@ from crash_reporter.scrub.tokens import (
 )
 from crash_reporter.scrub.words import word_starts
 from crash_reporter.scrub.words import words as compile_words
+
+_GATES: Final = _PHRASE_GATES + fingerprints.GATES + endpoints.GATES
 
 # --- keys and secrets ---------------------------------------------------------------------
 
@@ -197,7 +200,7 @@ _PHONE_RE: Final = re.compile(
 _DMS_RE: Final = re.compile(
     r"(?<!\d)\d{1,3}+\u00b0 ?\d{1,2}+['\u2032] ?\d{1,2}+(?:[.,]\d{1,6}+)?+(?:\"|\u2033|'')? ?"
     r"[NSEWnsew]?")
-_PORT_AT_RE: Final = re.compile(r":\d{2,5}+(?![\d.:])")
+_PORT_AT_RE: Final = re.compile(r":\d{2,5}+(?![\d.]|:\d)")  # "host:1883: refused"
 _HOST_BEFORE: Final = frozenset(" \t\n(\"'=,<>@")
 
 # --- numbers and hex ----------------------------------------------------------------------
@@ -649,6 +652,9 @@ def _colon_runs(text: str, tally: Tally) -> list[Edit]:
                 run = run[1:]
         if run.endswith(":") and not _is_ip6(run) and _is_ip6(run[:-1]):
             run = run[:-1]  # "fe80::1: no route" - the colon is the sentence's
+        if fingerprints.is_fingerprint(run):
+            edits.append((start, start + len(run), tally.hit("fingerprint", text, start)))
+            continue
         if run.count(":") == 7 and len(run) == 23 and all(
                 len(g) == 2 for g in run.split(":")):
             edits.append((start, start + 23, tally.hit("mac", text, start)))  # an EUI-64
@@ -760,9 +766,10 @@ def _dms(text: str, tally: Tally) -> list[Edit]:
 
 
 def _host_ports(text: str, low: str, tally: Tally) -> list[Edit]:
-    """Dotted host names with a dash before a port ("broker living-room.smithnet:1883").
+    """Host names before a port: dotted with a dash, or after a connection verb.
 
-    Without a dash, "name.name:123" is as often a Python module and line ("supervisor.jobs:123")
+    "broker living-room.smithnet:1883"; "connecting to mqtt.smithnet:1883" (`endpoints`).
+    Otherwise "name.name:123" is as often a Python module and line ("supervisor.jobs:123")
     and is left to the TLD rule.
     """
     edits: list[Edit] = []
@@ -776,9 +783,10 @@ def _host_ports(text: str, low: str, tally: Tally) -> list[Edit]:
             start += 1
         last = m.end()
         host = low[start:m.start()]
-        if "." not in host or "-" not in host or (start and low[start - 1] not in _HOST_BEFORE):
+        if not host or (start and low[start - 1] not in _HOST_BEFORE) or not (
+                ("." in host and "-" in host) or endpoints.connection_before(low, start)):
             continue
-        label = host.rsplit(".", 1)[1]
+        label = host.rsplit(".", 1)[-1]
         if (len(label) < 2 or not label.isalpha() or label in _CODE_EXT
                 or host.startswith(("self.", "cls.")) or _host_ok(host)):
             continue
@@ -851,6 +859,8 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
                   + _ssid_phrases(text, low, tally, ssid_words)
                   + phrase_edits(text, low, phrase_words, tally)
                   + context_edits(text, low, gates, tally))
+    text = splice(text, fingerprints.edits(text, gates, tally)
+                  + endpoints.edits(text, gates, tally))
     low = lower(text)
     if "@" in text:
         text = splice(text, _emails(text, tally))
@@ -863,6 +873,7 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
     if hosts.forms:
         text = splice(text, hosts.edits(text, low, tally))
     text = splice(text, _hexled(text, tally))
+    text = splice(text, devices.edits(text, tally))
     if _COLON_GATE_RE.search(text):
         text = splice(text, _colon_runs(text, tally))
     text = splice(text, _ibans(text, tally))

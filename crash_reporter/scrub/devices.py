@@ -1,0 +1,136 @@
+"""MAC addresses inside device names: the default names smart-home devices give themselves.
+
+Devices name themselves after their MAC so that two of a kind differ, and those names reach
+Home Assistant's logs (config entries, mDNS, MQTT topics, DHCP host names):
+
+- the whole MAC, 12 hex digits, after the model: Shelly Gen2 "shellyplus1pm-a8032ab12345",
+  Shelly Gen1 "shelly1-98CDAC1F2A3B", Sonos "Sonos-B8E9374A5B6C", ESP8266 "ESP-3C2EFF4A5B6C",
+  and Sonos players' ids "RINCON_B8E9374A5B6C01400" (the MAC, then the port);
+- the last three bytes (the device's own part; the vendor's OUI fills in the rest), 6 hex
+  digits, after a vendor's default name: ESPHome's ``name_add_mac_suffix``
+  ("esphome-web-4a5b6c", "home-assistant-voice-09a1b2", "athom-smart-plug-v2-4a5b6c"),
+  Tasmota "tasmota_4A5B6C" and "tasmota-4A5B6C-1234", Shelly Gen1 "shelly1-B929CC", WLED
+  "wled-4a5b6c", Espressif "ESP_4A5B6C", "esp32-4A5B6C", Hue "Philips Hue - 4A5B6C";
+- an EUI-64 made from a MAC (``fffe`` in the middle): the Hue bridge id "001788fffe4a5b6c";
+  a Zigbee IEEE address in an MQTT topic ("zigbee2mqtt/0x00124b001ca1b2c3/set");
+- the MAC in predictable interface names of USB and Wi-Fi adapters ("enx3c2eff4a5b6c").
+
+The model or vendor before the MAC stays (triage wants to know which device it was). A bare
+run of 12 hex digits with nothing glued to it stays: Docker's short container and network ids
+("Container a1b2c3d4e5f6 exited", "br-a1b2c3d4e5f6", "netns-...") are random per install and
+name no one, and triage follows them through a log. A 6-digit suffix is taken after a vendor's
+name in any case, and after any other dashed name only as ESPHome writes it (lower case, a
+letter and a digit among the six), so versions, dates and words ("x-decade") stay.
+
+Candidates are found over the text's hex character classes (`classes.HEX`: a separator then 6
+hex digits, 16 hex digits, "x" then 12) with `str.find`; each is checked by hand, at most once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from crash_reporter.scrub.classes import HEX, classes
+from crash_reporter.scrub.tokens import Edit, Tally
+
+_HEXDIGITS: Final = frozenset("0123456789abcdefABCDEF")
+_NAMECHARS: Final = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+_NOT_HEX_LETTERS: Final = frozenset("ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ")
+# Names before a 12-digit id that is Docker's, not a MAC ("br-<network id>", "netns-<id>").
+_DOCKER_NAMES: Final = frozenset({"br", "netns", "veth", "docker", "cni", "cali", "vxlan"})
+# Default names known to end in the MAC's last three bytes (the name's first label, lowered).
+_VENDORS: Final = ("esphome", "tasmota", "shelly", "wled", "esp", "esp32", "esp8266",
+                   "espressif", "sonoff", "openbeken", "athom", "openmqttgateway", "tuya")
+# "Philips Hue - 4A5B6C", "Hue Bridge - 4A5B6C" (the bridge's mDNS and default names)
+_HUE_RE: Final = re.compile(r"(?i)\bhue(?: bridge)? - \Z")
+_IFACE: Final = ("enx", "wlx", "wwx")  # systemd's predictable names from a MAC
+
+
+def _name_before(text: str, sep: int) -> str:
+    """The device name that ends at `sep` (a dash or underscore), at most 64 characters."""
+    start = sep
+    floor = max(0, sep - 64)
+    while start > floor and text[start - 1] in _NAMECHARS:
+        start -= 1
+    return text[start:sep].strip("-_")
+
+
+def _one_case(run: str) -> bool:
+    """A MAC is written in one case: "a8032ab12345" or "A8032AB12345", not "aB12cD34eF56"."""
+    return run == run.lower() or run == run.upper()
+
+
+def _suffix(text: str, sep: int, end: int) -> str | None:
+    """The class of the hex run text[sep+1:end] glued to a name by `sep`, or None to keep it."""
+    run = text[sep + 1:end]
+    if not _one_case(run):
+        return None
+    name = _name_before(text, sep)
+    if not name or not any(c in _NOT_HEX_LETTERS for c in name):
+        return None  # "v0.0.0-20230522191255-76236955d466", a UUID's groups: no device name
+    low = name.lower()
+    first = re.split(r"[-_]", low, maxsplit=1)[0]
+    if len(run) == 12:
+        return None if low.rsplit("-", 1)[-1] in _DOCKER_NAMES else "mac"
+    if len(run) > 12 and low == "rincon" and run[12:].isdigit():
+        return "mac"
+    if len(run) != 6:
+        return None
+    if first in _VENDORS or first.startswith(("shelly", "esp")):
+        return "mac"
+    # ESPHome's name_add_mac_suffix: "<name>-" and six lower-case hex digits
+    if run == run.lower() and any(c.isdigit() for c in run) and any(c.isalpha() for c in run):
+        return "mac"
+    return None
+
+
+def edits(text: str, tally: Tally) -> list[Edit]:
+    """MACs and their parts inside device names, EUI-64s made from a MAC."""
+    cls = classes(text, HEX)
+    n = len(text)
+    out: list[Edit] = []
+    # A dash or underscore, then at least 6 hex digits: a name's suffix.
+    i = cls.find("shhhhhh")
+    while i >= 0:
+        end = i + 7
+        while end < n and cls[end] == "h":
+            end += 1
+        if not text[end:end + 1].isalnum() and (kind := _suffix(text, i, end)) is not None:
+            out.append((i + 1, end, tally.hit(kind, text, i + 1)))
+        i = cls.find("shhhhhh", end)
+    # " - " and 6 hex digits: Hue's "Philips Hue - 4A5B6C".
+    i = cls.find("sxhhhhhh")
+    while i >= 0:
+        end = i + 8
+        if (end >= n or not text[end].isalnum()) and text[i - 1:i] == " " and _HUE_RE.search(
+                text, max(0, i - 16), i + 2) and _one_case(text[i + 2:end]):
+            out.append((i + 2, end, tally.hit("mac", text, i + 2)))
+        i = cls.find("sxhhhhhh", end)
+    # 16 hex digits: an EUI-64 made from a MAC ("fffe" in the middle), or a Zigbee address in
+    # an MQTT topic ("/0x" before it).
+    i = cls.find("h" * 16)
+    while i >= 0:
+        end = i + 16
+        while end < n and cls[end] == "h":
+            end += 1
+        if end - i == 16 and not text[end:end + 1].isalnum():
+            before = text[max(0, i - 3):i]
+            if (before.endswith("/0x") or (text[i + 6:i + 10].lower() == "fffe" and not (
+                    before[-1:].isalnum() or before[-1:] in "_-"))) and _one_case(
+                        text[i:end]):
+                start = i - 2 if before.endswith("/0x") else i
+                out.append((start, end, tally.hit("mac", text, start)))
+        i = cls.find("h" * 16, end)
+    # "enx" + 12 hex digits: a network interface named after its MAC.
+    i = cls.find("x" + "h" * 12)
+    while i >= 0:
+        end = i + 13
+        while end < n and cls[end] == "h":
+            end += 1
+        if (end - i == 13 and text[i - 2:i + 1].lower() in _IFACE and not (
+                i >= 3 and text[i - 3].isalnum()) and not text[end:end + 1].isalnum()):
+            out.append((i + 1, end, tally.hit("mac", text, i + 1)))
+        i = cls.find("x" + "h" * 12, end)
+    return out

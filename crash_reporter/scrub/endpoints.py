@@ -1,0 +1,73 @@
+"""Host names a client names as the peer it connects to, whatever their last label.
+
+A host on a home network often has no public top-level domain ("mqtt.smithnet", "nas",
+"pihole.home.arpa" is caught by its suffix), so only the words around it say it is a host:
+
+- a name and port after a connection verb: paho-mqtt and Home Assistant's MQTT integration
+  ("Error connecting to mqtt.smithnet:1883", "Connection to broker mqtt.smithnet:1883
+  failed", "Failed to connect to MQTT broker at mqtt.smithnet:1883"), Mosquitto's bridges
+  ("Connecting bridge cloud (mqtt.smithnet:1883)") - `connection_before`, asked by the
+  host-and-port rule (`rules._host_ports`) for names without a dash;
+- Python's socket address tuples in OSError and asyncio messages ("Connect call failed
+  ('mqtt.smithnet', 1883)");
+- Node's resolver errors, as Zigbee2MQTT and Node-RED log them ("getaddrinfo ENOTFOUND
+  mqtt.smithnet", "getaddrinfo EAI_AGAIN nas").
+
+Without such words "name.name:123" is as often a Python module and line ("supervisor.jobs:123",
+"main.go:70") and stays. The tuples and resolver errors are looked for only when their
+literal (`GATES`, found in the keyword pass) occurs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from crash_reporter.scrub.allowlist import DEFAULT_NAMES, host_is_kept
+from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, Edit, Tally
+
+GATES: Final = ("getaddrinfo", "('")
+
+# Before a host (in the lowercased text): a connection verb or "broker", then filler words.
+_CONNECTION_BEFORE_RE: Final = re.compile(
+    r"(?:\b(?:re|dis)?connect(?:ing|ion|ed|s)?+|\bbroker|\bbridge[ \t]++[\w.-]{1,64}+[ \t]*+\()"
+    r"(?:[ \t]++(?:to|with|at|the|mqtt|server|broker|host|remote|from|of)){0,4}+"
+    r"[ \t]*+[\"'(<\[]?+\Z")
+_WINDOW: Final = 96
+_HOSTNAME: Final = r"([A-Za-z0-9][A-Za-z0-9.-]{0,252}+)"
+_TUPLE_RE: Final = re.compile(r"\('" + _HOSTNAME + r"', \d{2,5}+[,)]")
+# A (name, number) tuple that is not an address: a file and its line ("('x.py', 12)").
+_FILE_RE: Final = re.compile(r".*\.(?:py|pyc|go|js|ts|c|h|cc|cpp|rs|so|json|ya?ml|txt|log|conf)")
+_RESOLVER_RE: Final = re.compile(
+    r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN|EAI_FAIL|ENODATA|ESERVFAIL|ETIMEOUT) " + _HOSTNAME)
+
+
+def connection_before(low: str, start: int) -> bool:
+    """True if the words just before `start` in `low` name a connection's peer."""
+    return _CONNECTION_BEFORE_RE.search(low, max(0, start - _WINDOW), start) is not None
+
+
+def _is_name(host: str) -> bool:
+    """True for a host name worth removing: not an address, not a kept or default name."""
+    low = host.lower().rstrip(".")
+    if not any(c.isalpha() for c in low) or low in DEFAULT_NAMES or host_is_kept(low):
+        return False  # an IPv4 address is the address rule's; "localhost", "core-mosquitto"
+    return low not in PLACEHOLDER_VALUES
+
+
+def edits(text: str, gates: set[str], tally: Tally) -> list[Edit]:
+    """Hosts in socket address tuples and Node resolver errors; `gates`: `GATES` present."""
+    out: list[Edit] = []
+    for literal, pattern in (("('", _TUPLE_RE), ("getaddrinfo", _RESOLVER_RE)):
+        if literal not in gates:
+            continue
+        for m in pattern.finditer(text):
+            host = m.group(1).rstrip(".")
+            if pattern is _TUPLE_RE and (_FILE_RE.fullmatch(host) or not (
+                    "." in host or "-" in host or "connect" in text[
+                        max(0, m.start() - _WINDOW):m.start()].lower())):
+                continue  # ('light', 20): a name and a number, not a host and a port
+            if _is_name(host):
+                out.append((m.start(1), m.start(1) + len(host),
+                            tally.hit("hostname", text, m.start(1))))
+    return out

@@ -1,0 +1,86 @@
+"""Key fingerprints and public keys: what names one person's SSH key or one home's certificate.
+
+A key's fingerprint is as identifying as the key: the same user key logs in to every machine
+its owner uses, and a host key names one host for as long as it lives. OpenSSH writes them as
+``SHA256:`` and 43 base64 characters (sshd's "Accepted publickey for root from ... ssh2:
+ED25519 SHA256:...", ssh's "Server host key: ssh-ed25519 SHA256:...", ssh-keygen -l) or, with
+``-E md5``, as ``MD5:`` and 16 colon-separated hex pairs; Dropbear writes "md5 9d:38:..";
+OpenSSL and browsers write a certificate's SHA-1 or SHA-256 as 20 or 32 hex pairs. Public keys
+appear whole in authorized_keys lines an app logs when it rejects one ("ssh-ed25519
+AAAAC3NzaC1lZDI1NTE5... jean@laptop"), followed by their comment, by default the owner's
+user@host.
+
+`edits` takes the prefixed fingerprints and the public keys (with a user@host comment after
+either); it runs only when one of `GATES` (found in the keyword pass) occurs. Bare runs of 16
+or more hex pairs are recognised where colon runs are walked (`rules._colon_runs`, through
+`is_fingerprint`). The algorithm's name stays: it tells triage which kind of key was used.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Final
+
+from crash_reporter.scrub.tokens import Edit, Tally
+
+# Lowercased literals, found in the keyword pass: a prefixed fingerprint, and what every
+# OpenSSH public key's base64 holds ("ssh-" and "ecdsa" of its type, at either alignment).
+GATES: Final = ("sha256:", "sha1:", "sha384:", "sha512:", "md5:", "md5 ", "nzac1", "vjzhnh")
+
+# OpenSSH's sshkey_fingerprint(): "SHA256:" + unpadded base64, or "MD5:" + hex pairs. Only
+# upper-case names: a Docker image digest ("sha256:" + 64 hex) is a public name, not a key.
+_PREFIXED_RE: Final = re.compile(
+    r"(?<![A-Za-z0-9])(?:MD5|SHA1|SHA256|SHA384|SHA512):"
+    r"([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){15,63}+(?![0-9A-Fa-f:])"
+    r"|[A-Za-z0-9+/]{27,88}+={0,2}+(?![A-Za-z0-9+/=]))"
+    r"|(?<![A-Za-z0-9])md5 ([0-9a-f]{2}(?::[0-9a-f]{2}){15}+)(?![0-9A-Fa-f:])"
+)
+# A public key's base64: length-prefixed type name first, so it starts "AAAA".
+_BLOB_RE: Final = re.compile(r"(?<![A-Za-z0-9+/])AAAA[A-Za-z0-9+/]{40,}+={0,3}+")
+_KEY_TYPE_RE: Final = re.compile(rb"(?:sk-)?(?:ssh|ecdsa)-[a-z0-9@.-]{1,60}")
+# The key's comment when it is a user@host (ssh-keygen's default): "... jean@laptop".
+_COMMENT_RE: Final = re.compile(r"[ \t]++([A-Za-z0-9._-]{1,64}+@[A-Za-z0-9.-]{1,253}+)")
+# Hex pairs: 16 (MD5), 20 (SHA-1), 32 (SHA-256), 48, 64 - never a MAC (6) or an EUI-64 (8).
+_PAIRS_RE: Final = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){15,63}")
+
+
+def is_fingerprint(run: str) -> bool:
+    """True if a run of hex digits and colons is a fingerprint: 16 or more hex pairs."""
+    return run.count(":") >= 15 and _PAIRS_RE.fullmatch(run) is not None
+
+
+def _is_public_key(blob: str) -> bool:
+    """True if `blob` decodes to an SSH public key (its length-prefixed type name first)."""
+    head = blob[:64]
+    try:
+        raw = base64.b64decode(head[: len(head) // 4 * 4])
+    except (binascii.Error, ValueError):
+        return False
+    n = int.from_bytes(raw[:4], "big")
+    return 7 <= n <= 64 and _KEY_TYPE_RE.fullmatch(raw[4:4 + n]) is not None
+
+
+def edits(text: str, gates: set[str], tally: Tally) -> list[Edit]:
+    """Fingerprints and public keys in `text`; `gates`: which of `GATES` occur in it."""
+    if not any(g in gates for g in GATES):
+        return []
+    out: list[Edit] = []
+    ends: list[int] = []
+    if gates.intersection(GATES[:6]):
+        for m in _PREFIXED_RE.finditer(text):
+            group = 1 if m.group(1) else 2
+            out.append((m.start(group), m.end(group),
+                        tally.hit("fingerprint", text, m.start(group))))
+            ends.append(m.end())
+    if "nzac1" in gates or "vjzhnh" in gates:
+        for m in _BLOB_RE.finditer(text):
+            if _is_public_key(m.group(0)):
+                out.append((m.start(), m.end(), tally.hit("public-key", text, m.start())))
+                ends.append(m.end())
+    for end in ends:
+        c = _COMMENT_RE.match(text, end)
+        if c is not None:
+            out.append((c.start(1), c.end(1), tally.hit("user", text, c.start(1))))
+    return out
