@@ -193,6 +193,24 @@ CASES = [
     ("sshd[900]: Accepted publickey for root from 192.168.1.30 port 51234 ssh2: RSA "
      "MD5:9d:38:5b:83:a9:17:52:92:56:1a:5e:c4:d4:81:8e:0a",
      "sshd[900]: Accepted publickey for root from [ip] port 51234 ssh2: RSA MD5:[fingerprint]"),
+    # sshd's other methods and its closing lines: "Failed %s for %s from ..." (auth.c),
+    # "Connection closed by authenticating user %s %s port %d", "Disconnected from user %s"
+    ("sshd[900]: Failed publickey for jean from 192.168.1.30 port 51234 ssh2",
+     "sshd[900]: Failed publickey for [user] from [ip] port 51234 ssh2"),
+    ("sshd[900]: Postponed publickey for jean from 192.168.1.30 port 51234 ssh2 [preauth]",
+     "sshd[900]: Postponed publickey for [user] from [ip] port 51234 ssh2 [preauth]"),
+    ("sshd[900]: Failed none for jean from 192.168.1.30 port 51234 ssh2",
+     "sshd[900]: Failed none for [user] from [ip] port 51234 ssh2"),
+    ("sshd[900]: Connection closed by authenticating user jean 192.168.1.30 port 51234 "
+     "[preauth]",
+     "sshd[900]: Connection closed by authenticating user [user] [ip] port 51234 [preauth]"),
+    ("sshd[900]: Disconnected from user jean 192.168.1.30 port 51234",
+     "sshd[900]: Disconnected from user [user] [ip] port 51234"),
+    # --- sudo's prompt; ssh's "Warning: Permanently added '%.200s' (%s) to the list of known
+    # hosts."
+    ("[sudo] password for jean:", "[sudo] password for [user]:"),
+    ("Warning: Permanently added 'kitchen-pi' (ED25519) to the list of known hosts.",
+     "Warning: Permanently added '[hostname]' (ED25519) to the list of known hosts."),
     # --- OpenSSH ssh (client, -v): "Server host key: %s %s", "%s key fingerprint is %s.",
     # ssh-keygen -l: "%u %s %s (%s)" (bits, fingerprint, comment: user@host, type)
     ("debug1: Server host key: ssh-ed25519 SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",

@@ -57,6 +57,19 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("accepted password for", "user", _WORD),
     ("accepted keyboard-interactive/pam for", "user", _WORD),
     ("failed password for", "user", _WORD),
+    # sshd's other methods and verbs ("Failed publickey for X", "Postponed publickey for X",
+    # "Failed none for X"), its closing lines ("Connection closed by authenticating user X",
+    # "Disconnected from user X"); sudo's "[sudo] password for X:"; ssh's "Permanently added
+    # 'X' (ED25519) to the list of known hosts."
+    ("publickey for", "user", _WORD),
+    ("hostbased for", "user", _WORD),
+    ("keyboard-interactive/pam for", "user", _WORD),
+    ("gssapi-with-mic for", "user", _WORD),
+    ("failed none for", "user", _WORD),
+    ("password for", "user", _WORD),
+    ("authenticating user", "user", _WORD),
+    ("from user", "user", _WORD),
+    ("permanently added", "hostname", _QUOTED),
     # systemd-networkd: "Connected WiFi access point: X (3c:2e:..)"
     ("access point:", "ssid", _LINE),
     # NetworkManager policy: "set 'X' (wlan0) as default for IPv4 routing and DNS"
