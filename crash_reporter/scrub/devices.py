@@ -22,8 +22,9 @@ name no one, and triage follows them through a log. A 6-digit suffix is taken af
 name in any case, and after any other dashed name only as ESPHome writes it (lower case, a
 letter and a digit among the six), so versions, dates and words ("x-decade") stay.
 
-Candidates are found over the text's hex character classes (`classes.HEX`: a separator then 6
-hex digits, 16 hex digits, "x" then 12) with `str.find`; each is checked by hand, at most once.
+A name's suffix is found over the text's hex character classes (`classes.HEX`: a separator
+then 6 hex digits) with `str.find`; the other forms start at rare literals ("fffe", "/0x",
+"enx", "hue - ", found in the keyword pass: `GATES`). Each candidate is checked once.
 """
 
 from __future__ import annotations
@@ -34,27 +35,24 @@ from typing import Final
 from crash_reporter.scrub.classes import HEX, classes
 from crash_reporter.scrub.tokens import Edit, Tally
 
-_HEXDIGITS: Final = frozenset("0123456789abcdefABCDEF")
-_NAMECHARS: Final = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
-_NOT_HEX_LETTERS: Final = frozenset("ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ")
+_NAME_RE: Final = re.compile(r"[A-Za-z0-9_-]++\Z")  # searched in the 64 characters before
+_NOT_HEX_LETTER_RE: Final = re.compile(r"[g-zG-Z]")
 # Names before a 12-digit id that is Docker's, not a MAC ("br-<network id>", "netns-<id>").
 _DOCKER_NAMES: Final = frozenset({"br", "netns", "veth", "docker", "cni", "cali", "vxlan"})
 # Default names known to end in the MAC's last three bytes (the name's first label, lowered).
 _VENDORS: Final = ("esphome", "tasmota", "shelly", "wled", "esp", "esp32", "esp8266",
                    "espressif", "sonoff", "openbeken", "athom", "openmqttgateway", "tuya")
 # "Philips Hue - 4A5B6C", "Hue Bridge - 4A5B6C" (the bridge's mDNS and default names)
-_HUE_RE: Final = re.compile(r"(?i)\bhue(?: bridge)? - \Z")
+_HUE_RE: Final = re.compile(r"(?i)\bhue(?: bridge)? - ([0-9A-F]{6})(?![0-9A-Z])")
 _IFACE: Final = ("enx", "wlx", "wwx")  # systemd's predictable names from a MAC
+# Rare literals, found in the keyword pass, that the EUI-64 and interface rules start at.
+GATES: Final = ("fffe", "/0x", "hue - ", "hue bridge - ", *_IFACE)
 
 
 def _name_before(text: str, sep: int) -> str:
     """The device name that ends at `sep` (a dash or underscore), at most 64 characters."""
-    start = sep
-    floor = max(0, sep - 64)
-    while start > floor and text[start - 1] in _NAMECHARS:
-        start -= 1
-    return text[start:sep].strip("-_")
+    m = _NAME_RE.search(text, max(0, sep - 64), sep)
+    return m.group(0).strip("-_") if m else ""
 
 
 def _one_case(run: str) -> bool:
@@ -65,10 +63,12 @@ def _one_case(run: str) -> bool:
 def _suffix(text: str, sep: int, end: int) -> str | None:
     """The class of the hex run text[sep+1:end] glued to a name by `sep`, or None to keep it."""
     run = text[sep + 1:end]
+    if len(run) not in (6, 12) and not (len(run) > 12 and run[12:].isdigit()):
+        return None
     if not _one_case(run):
         return None
     name = _name_before(text, sep)
-    if not name or not any(c in _NOT_HEX_LETTERS for c in name):
+    if not _NOT_HEX_LETTER_RE.search(name):
         return None  # "v0.0.0-20230522191255-76236955d466", a UUID's groups: no device name
     low = name.lower()
     first = re.split(r"[-_]", low, maxsplit=1)[0]
@@ -86,8 +86,28 @@ def _suffix(text: str, sep: int, end: int) -> str | None:
     return None
 
 
-def edits(text: str, tally: Tally) -> list[Edit]:
-    """MACs and their parts inside device names, EUI-64s made from a MAC."""
+def _occurrences(text: str, literals: tuple[str, ...]) -> list[int]:
+    """Every start of one of `literals` in `text`."""
+    out: list[int] = []
+    for literal in literals:
+        i = text.find(literal)
+        while i >= 0:
+            out.append(i)
+            i = text.find(literal, i + 1)
+    return out
+
+
+def _glued(text: str, start: int, end: int) -> bool:
+    """True if text[start:end] continues a word on either side (not a whole value)."""
+    return (start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-")) or (
+        end < len(text) and text[end].isalnum())
+
+
+def edits(text: str, gates: set[str], tally: Tally) -> list[Edit]:
+    """MACs and their parts inside device names, EUI-64s made from a MAC.
+
+    `gates`: which of `GATES` occur in the text (found in the keyword pass).
+    """
     cls = classes(text, HEX)
     n = len(text)
     out: list[Edit] = []
@@ -100,37 +120,25 @@ def edits(text: str, tally: Tally) -> list[Edit]:
         if not text[end:end + 1].isalnum() and (kind := _suffix(text, i, end)) is not None:
             out.append((i + 1, end, tally.hit(kind, text, i + 1)))
         i = cls.find("shhhhhh", end)
-    # " - " and 6 hex digits: Hue's "Philips Hue - 4A5B6C".
-    i = cls.find("sxhhhhhh")
-    while i >= 0:
-        end = i + 8
-        if (end >= n or not text[end].isalnum()) and text[i - 1:i] == " " and _HUE_RE.search(
-                text, max(0, i - 16), i + 2) and _one_case(text[i + 2:end]):
-            out.append((i + 2, end, tally.hit("mac", text, i + 2)))
-        i = cls.find("sxhhhhhh", end)
-    # 16 hex digits: an EUI-64 made from a MAC ("fffe" in the middle), or a Zigbee address in
-    # an MQTT topic ("/0x" before it).
-    i = cls.find("h" * 16)
-    while i >= 0:
-        end = i + 16
-        while end < n and cls[end] == "h":
-            end += 1
-        if end - i == 16 and not text[end:end + 1].isalnum():
-            before = text[max(0, i - 3):i]
-            if (before.endswith("/0x") or (text[i + 6:i + 10].lower() == "fffe" and not (
-                    before[-1:].isalnum() or before[-1:] in "_-"))) and _one_case(
-                        text[i:end]):
-                start = i - 2 if before.endswith("/0x") else i
+    if "hue - " in gates or "hue bridge - " in gates:  # Hue's "Philips Hue - 4A5B6C"
+        for m in _HUE_RE.finditer(text):
+            if _one_case(m.group(1)):
+                out.append((m.start(1), m.end(1), tally.hit("mac", text, m.start(1))))
+    if "fffe" in gates:  # an EUI-64 made from a MAC: 6 hex digits, "fffe", 6 hex digits
+        for at in _occurrences(text, ("fffe", "FFFE")):
+            start, end = at - 6, at + 10
+            if (start >= 0 and cls.count("h", start, end) == 16 and not _glued(text, start, end)
+                    and _one_case(text[start:end])):
                 out.append((start, end, tally.hit("mac", text, start)))
-        i = cls.find("h" * 16, end)
-    # "enx" + 12 hex digits: a network interface named after its MAC.
-    i = cls.find("x" + "h" * 12)
-    while i >= 0:
-        end = i + 13
-        while end < n and cls[end] == "h":
-            end += 1
-        if (end - i == 13 and text[i - 2:i + 1].lower() in _IFACE and not (
-                i >= 3 and text[i - 3].isalnum()) and not text[end:end + 1].isalnum()):
-            out.append((i + 1, end, tally.hit("mac", text, i + 1)))
-        i = cls.find("x" + "h" * 12, end)
+    if "/0x" in gates:  # a Zigbee IEEE address in an MQTT topic: "zigbee2mqtt/0x<16 hex>"
+        for at in _occurrences(text, ("/0x",)):
+            start, end = at + 1, at + 19
+            if cls.count("h", at + 3, end) == 16 and not text[end:end + 1].isalnum():
+                out.append((start, end, tally.hit("mac", text, start)))
+    for prefix in _IFACE:  # an interface named after its MAC: "enx" + 12 hex digits
+        if prefix in gates:
+            for at in _occurrences(text, (prefix,)):
+                start, end = at + 3, at + 15
+                if cls.count("h", start, end) == 12 and not _glued(text, at, end):
+                    out.append((start, end, tally.hit("mac", text, start)))
     return out

@@ -50,7 +50,7 @@ from crash_reporter.scrub.tokens import (
 from crash_reporter.scrub.words import word_starts
 from crash_reporter.scrub.words import words as compile_words
 
-_GATES: Final = _PHRASE_GATES + fingerprints.GATES + endpoints.GATES
+_GATES: Final = _PHRASE_GATES + fingerprints.GATES + endpoints.GATES + devices.GATES
 
 # --- keys and secrets ---------------------------------------------------------------------
 
@@ -783,12 +783,13 @@ def _host_ports(text: str, low: str, tally: Tally) -> list[Edit]:
             start += 1
         last = m.end()
         host = low[start:m.start()]
-        if not host or (start and low[start - 1] not in _HOST_BEFORE) or not (
-                ("." in host and "-" in host) or endpoints.connection_before(low, start)):
+        if not host or (start and low[start - 1] not in _HOST_BEFORE):
             continue
         label = host.rsplit(".", 1)[-1]
         if (len(label) < 2 or not label.isalpha() or label in _CODE_EXT
                 or host.startswith(("self.", "cls.")) or _host_ok(host)):
+            continue
+        if not (("." in host and "-" in host) or endpoints.connection_before(low, start)):
             continue
         edits.append((start, m.start(), tally.hit("hostname", text, start)))
     return edits
@@ -873,7 +874,7 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
     if hosts.forms:
         text = splice(text, hosts.edits(text, low, tally))
     text = splice(text, _hexled(text, tally))
-    text = splice(text, devices.edits(text, tally))
+    text = splice(text, devices.edits(text, gates, tally))
     if _COLON_GATE_RE.search(text):
         text = splice(text, _colon_runs(text, tally))
     text = splice(text, _ibans(text, tally))
