@@ -50,7 +50,9 @@ ATOMS: dict[str, list[str]] = {
     "devices": ["-", "_", "a8032ab12345", "4a5b6c", "shelly", "ESP-", "RINCON_", "/0x", "0",
                 "001788fffe4a5b6c", "fffe", "enx", " - ", "Hue ", "h", "A"],
     "endpoints": ["connect", "connecting to ", "broker ", "bridge a (", "a.b", ":1883", "('",
-                  "a', 1883)", "getaddrinfo ENOTFOUND ", "a", " ", ".", "-"],
+                  "a', 1883)", "getaddrinfo ENOTFOUND ", "a", " ", ".", "-",
+                  "certificate is valid for ", ", ", "not ", "a, not b",
+                  "certificate is not valid for '", "'", " u'"],
     "identifiers": ["kitchen", "homeassistant-", "smith family ", "3c:2e:", "192.168.1.",
                     "ha.", "backup_", "5f2ac1e0", " ", "%20"],
 }

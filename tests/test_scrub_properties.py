@@ -248,7 +248,9 @@ def endpoint(draw: st.DrawFn) -> tuple[str, str]:
     form = draw(st.sampled_from([
         "Error connecting to {}:1883", "Connection to broker {}:8883 failed",
         "Failed to connect to MQTT broker at {}:1883", "Connect call failed ('{}', 445)",
-        "MQTT error: getaddrinfo ENOTFOUND {}", "Connecting bridge cloud ({}:1883)"]))
+        "MQTT error: getaddrinfo ENOTFOUND {}", "Connecting bridge cloud ({}:1883)",
+        "Hostname mismatch, certificate is not valid for '{}'.",
+        "x509: certificate is valid for nas, not {}"]))
     return form.format(host), host
 
 

@@ -277,6 +277,22 @@ CASES = [
      "OSError: Multiple exceptions: [Errno 111] Connect call failed ('[hostname]', 445)"),
     ("gaierror: [Errno -2] Name or service not known ('mqtt.smithnet', 1883)",
      "gaierror: [Errno -2] Name or service not known ('[hostname]', 1883)"),
+    # --- TLS name checks: Python's ssl, Go's crypto/x509 ("x509: certificate is valid for %s,
+    # not %s", "... is not valid for any names, but wanted to match %s")
+    ("certificate verify failed: Hostname mismatch, certificate is not valid for "
+     "'mqtt.smithnet'. (_ssl.c:1006)",
+     "certificate verify failed: Hostname mismatch, certificate is not valid for "
+     "'[hostname]'. (_ssl.c:1006)"),
+    ("tls: failed to verify certificate: x509: certificate is valid for kitchen-pi, "
+     "*.smithnet, 192.168.1.5, not mqtt.smithnet",
+     "tls: failed to verify certificate: x509: certificate is valid for [hostname], "
+     "[hostname], [ip], not [hostname]"),
+    ("x509: certificate is not valid for any names, but wanted to match mqtt.smithnet",
+     "x509: certificate is not valid for any names, but wanted to match [hostname]"),
+    # --- Mosquitto: "New client connected from %s:%d as %s (p%d, c%d, k%d, u'%s')." (the
+    # client id of a Tasmota device is "DVES_" and its MAC's last 3 bytes)
+    ("New client connected from 192.168.1.5:51234 as DVES_4A5B6C (p2, c1, k30, u'jeansmith').",
+     "New client connected from [ip]:51234 as DVES_[mac] (p2, c1, k30, u'[user]')."),
     # --- Node (Zigbee2MQTT, Node-RED): resolver errors
     ("MQTT error: getaddrinfo ENOTFOUND mqtt.smithnet",
      "MQTT error: getaddrinfo ENOTFOUND [hostname]"),
@@ -318,6 +334,9 @@ KEPT_REAL = [
     "KeyError: ('light', 20) in ('x.py', 12)",
     "Connection to broker core-mosquitto:1883 failed; connecting to localhost:1883",
     "ghcr.io/home-assistant/amd64-hassio-supervisor:2026.12.0 sha256 digest, decade-1a2b3c",
+    "x509: certificate is valid for localhost, homeassistant, not supervisor",
+    "New client connected from 172.30.32.1:51234 as mqttjs_1a2b3c4d (p2, c1, k60, "
+    "u'homeassistant').",
 ]
 
 

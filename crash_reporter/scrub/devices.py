@@ -9,8 +9,9 @@ Home Assistant's logs (config entries, mDNS, MQTT topics, DHCP host names):
 - the last three bytes (the device's own part; the vendor's OUI fills in the rest), 6 hex
   digits, after a vendor's default name: ESPHome's ``name_add_mac_suffix``
   ("esphome-web-4a5b6c", "home-assistant-voice-09a1b2", "athom-smart-plug-v2-4a5b6c"),
-  Tasmota "tasmota_4A5B6C" and "tasmota-4A5B6C-1234", Shelly Gen1 "shelly1-B929CC", WLED
-  "wled-4a5b6c", Espressif "ESP_4A5B6C", "esp32-4A5B6C", Hue "Philips Hue - 4A5B6C";
+  Tasmota "tasmota_4A5B6C", "tasmota-4A5B6C-1234" and its MQTT client "DVES_4A5B6C", Shelly
+  Gen1 "shelly1-B929CC", WLED "wled-4a5b6c", Espressif "ESP_4A5B6C", "esp32-4A5B6C", Hue
+  "Philips Hue - 4A5B6C";
 - an EUI-64 made from a MAC (``fffe`` in the middle): the Hue bridge id "001788fffe4a5b6c";
   a Zigbee IEEE address in an MQTT topic ("zigbee2mqtt/0x00124b001ca1b2c3/set");
 - the MAC in predictable interface names of USB and Wi-Fi adapters ("enx3c2eff4a5b6c").
@@ -40,7 +41,7 @@ _NOT_HEX_LETTER_RE: Final = re.compile(r"[g-zG-Z]")
 # Names before a 12-digit id that is Docker's, not a MAC ("br-<network id>", "netns-<id>").
 _DOCKER_NAMES: Final = frozenset({"br", "netns", "veth", "docker", "cni", "cali", "vxlan"})
 # Default names known to end in the MAC's last three bytes (the name's first label, lowered).
-_VENDORS: Final = ("esphome", "tasmota", "shelly", "wled", "esp", "esp32", "esp8266",
+_VENDORS: Final = ("esphome", "tasmota", "dves", "shelly", "wled", "esp", "esp32", "esp8266",
                    "espressif", "sonoff", "openbeken", "athom", "openmqttgateway", "tuya")
 # "Philips Hue - 4A5B6C", "Hue Bridge - 4A5B6C" (the bridge's mDNS and default names)
 _HUE_RE: Final = re.compile(r"(?i)\bhue(?: bridge)? - ([0-9A-F]{6})(?![0-9A-Z])")

@@ -11,10 +11,13 @@ A host on a home network often has no public top-level domain ("mqtt.smithnet", 
 - Python's socket address tuples in OSError and asyncio messages ("Connect call failed
   ('mqtt.smithnet', 1883)");
 - Node's resolver errors, as Zigbee2MQTT and Node-RED log them ("getaddrinfo ENOTFOUND
-  mqtt.smithnet", "getaddrinfo EAI_AGAIN nas").
+  mqtt.smithnet", "getaddrinfo EAI_AGAIN nas");
+- the names a TLS check compares: Python's ssl ("Hostname mismatch, certificate is not valid
+  for 'mqtt.smithnet'"), Go's crypto/x509 ("x509: certificate is valid for nas, *.smithnet,
+  not mqtt.smithnet", "... is not valid for any names, but wanted to match mqtt.smithnet").
 
 Without such words "name.name:123" is as often a Python module and line ("supervisor.jobs:123",
-"main.go:70") and stays. The tuples and resolver errors are looked for only when their
+"main.go:70") and stays. The tuples, resolver and TLS errors are looked for only when their
 literal (`GATES`, found in the keyword pass) occurs.
 """
 
@@ -26,7 +29,7 @@ from typing import Final
 from crash_reporter.scrub.allowlist import DEFAULT_NAMES, host_is_kept
 from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, Edit, Tally
 
-GATES: Final = ("getaddrinfo", "('")
+GATES: Final = ("getaddrinfo", "('", "certificate is valid for", "certificate is not valid for")
 
 # Before a host (in the lowercased text): a connection verb or "broker", then filler words.
 _CONNECTION_BEFORE_RE: Final = re.compile(
@@ -38,6 +41,11 @@ _HOSTNAME: Final = r"([A-Za-z0-9][A-Za-z0-9.-]{0,252}+)"
 _TUPLE_RE: Final = re.compile(r"\('" + _HOSTNAME + r"', \d{2,5}+[,)]")
 # A (name, number) tuple that is not an address: a file and its line ("('x.py', 12)").
 _FILE_RE: Final = re.compile(r".*\.(?:py|pyc|go|js|ts|c|h|cc|cpp|rs|so|json|ya?ml|txt|log|conf)")
+_TLS_NAMES_RE: Final = re.compile(  # Go: the certificate's names, then the one wanted
+    r"certificate is valid for ([^\n\x00]{1,1024}?), not ([A-Za-z0-9*][\w.*-]{0,252}+)")
+_TLS_WANTED_RE: Final = re.compile(
+    r"certificate is not valid for (?:any names, but wanted to match ([A-Za-z0-9*][\w.*-]{0,252}+)"
+    r"|'([^'\n\x00]{1,253}+)')")
 _RESOLVER_RE: Final = re.compile(
     r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN|EAI_FAIL|ENODATA|ESERVFAIL|ETIMEOUT) " + _HOSTNAME)
 
@@ -55,19 +63,35 @@ def _is_name(host: str) -> bool:
     return low not in PLACEHOLDER_VALUES
 
 
+def _name(text: str, start: int, end: int, out: list[Edit], tally: Tally) -> None:
+    """Take text[start:end] (without a final dot) as a host name if it is one worth removing."""
+    host = text[start:end].rstrip(".")
+    if _is_name(host) and ":" not in host:
+        out.append((start, start + len(host), tally.hit("hostname", text, start)))
+
+
 def edits(text: str, gates: set[str], tally: Tally) -> list[Edit]:
-    """Hosts in socket address tuples and Node resolver errors; `gates`: `GATES` present."""
+    """Hosts in socket address tuples, resolver and TLS errors; `gates`: `GATES` present."""
     out: list[Edit] = []
+    if "certificate is valid for" in gates:
+        for m in _TLS_NAMES_RE.finditer(text):
+            pos = m.start(1)
+            for name in m.group(1).split(", "):
+                _name(text, pos, pos + len(name), out, tally)
+                pos += len(name) + 2
+            _name(text, m.start(2), m.end(2), out, tally)
+    if "certificate is not valid for" in gates:
+        for m in _TLS_WANTED_RE.finditer(text):
+            group = 1 if m.group(1) else 2
+            _name(text, m.start(group), m.end(group), out, tally)
     for literal, pattern in (("('", _TUPLE_RE), ("getaddrinfo", _RESOLVER_RE)):
         if literal not in gates:
             continue
         for m in pattern.finditer(text):
-            host = m.group(1).rstrip(".")
+            host = m.group(1)
             if pattern is _TUPLE_RE and (_FILE_RE.fullmatch(host) or not (
                     "." in host or "-" in host or "connect" in text[
                         max(0, m.start() - _WINDOW):m.start()].lower())):
                 continue  # ('light', 20): a name and a number, not a host and a port
-            if _is_name(host):
-                out.append((m.start(1), m.start(1) + len(host),
-                            tally.hit("hostname", text, m.start(1))))
+            _name(text, m.start(1), m.end(1), out, tally)
     return out

@@ -34,6 +34,7 @@ _QUOTED: Final = re.compile(
     r"[ \t]*+(?:'([^'\n\x00]{1,253}+)'|\"([^\"\n\x00]{1,253}+)\"|<([^<>\n\x00]{1,253}+)>)")
 _WORD: Final = re.compile(r"[ \t]*+([^\s'\"()\[\]{}<>,;\x00-\x1f]{1,253}+)")
 _LINE: Final = re.compile(r"[ \t]*+([^\n\x00(]{1,253}+)")  # trailing blanks cut after
+_UNTIL_QUOTE: Final = re.compile(r"([^'\n\x00]{1,253}+)'")  # after a literal ending in "'"
 _NAME: Final = re.compile(r"[ \t]*+'?([A-Za-z0-9_]{1,64}+)(?![A-Za-z0-9_])")
 # The Supervisor's "Mount X activated successfully", "Mount 'X' already exists ..."
 _MOUNT_SUBJECT: Final = re.compile(
@@ -70,6 +71,8 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("authenticating user", "user", _WORD),
     ("from user", "user", _WORD),
     ("permanently added", "hostname", _QUOTED),
+    # Mosquitto: "New client connected from %s:%d as %s (p%d, c%d, k%d, u'%s')."
+    (" u'", "user", _UNTIL_QUOTE),
     # systemd-networkd: "Connected WiFi access point: X (3c:2e:..)"
     ("access point:", "ssid", _LINE),
     # NetworkManager policy: "set 'X' (wlan0) as default for IPv4 routing and DNS"
