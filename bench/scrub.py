@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "pii"))
 from corpus import IDENTIFIERS, _load_frames, _log_lines, leaks, planted_values  # noqa: E402
 
 from crash_reporter.scrub import scrub_event  # noqa: E402
+from crash_reporter.scrub.words import engine, use_hyperscan  # noqa: E402
 from sandbox import supervisor_api as home  # noqa: E402
 
 RELAY_RULES = ["@ip", "@mac", "@email", "@bearer", "@urlauth", "@creditcard", "@iban",
@@ -194,6 +195,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--events", type=int, default=6, help="events per shape")
     args = parser.parse_args()
+    use_hyperscan()  # as the scrub worker does
     shapes = {"large": [large_event(100 + i) for i in range(args.events)],
               "small": [small_event(200 + i) for i in range(args.events)]}
     scrubbers, missing = peers()
@@ -216,7 +218,8 @@ def main() -> int:
 
     print("configuration:")
     print(f"  crash_reporter: scrub_event(event, identifiers) with {len(HOME_IDS)} learned "
-          "host identifiers (as sources/host_ids.py learns them), in-process")
+          "host identifiers (as sources/host_ids.py learns them), in-process, keywords found "
+          f"with {engine()} (as in the scrub worker)")
     print(f"  relay default: convert_datascrubbing_config({json.dumps(SENTRY_PROJECT_DEFAULTS)})")
     print(f"  relay all rules: {{{RELAY_SELECTOR!r}: {RELAY_RULES}}} (each rule once per string)")
     print("  sentry-sdk EventScrubber(recursive=True); sentry-scrubber told the hostnames")

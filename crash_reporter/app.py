@@ -76,6 +76,8 @@ INTAKE_TICK_S = 0.25  # while a log record is in progress: how often it is check
 INTAKE_YIELD_EVERY = 16  # records (batches of lines) taken in a row before others get a turn
 JOIN_WINDOW_S = 5.0  # the longest a crash waits for the views of its incident still due
 CONSENT_MAX_AGE_AT_INTAKE_S = 5.0
+IDS_MAX_AGE_AT_INTAKE_S = 60.0  # host identifiers older than this are re-read before a scrub
+IDS_READ_TIMEOUT_S = 3.0  # ... for at most this long (then those known are used)
 FACTS_REFRESH_S = 3600.0
 OUTBOX_MAX_REPORTS = 200
 OUTBOX_MAX_BYTES = 20_000_000
@@ -392,6 +394,8 @@ class App:
             _LOGGER.info("Not kept: %s", off_words(self.consent.reason))
             return
         event = build_event(crash, self.facts)
+        if self.host_ids is not None:  # a network joined a moment ago is known when it matters
+            await self.host_ids.current(IDS_MAX_AGE_AT_INTAKE_S, IDS_READ_TIMEOUT_S)
         scrubbed = await self._scrubber.scrub(event, self.identifiers())
         if scrubbed is None:
             await asyncio.to_thread(self.outbox.count_drop, DROP_SCRUB_FAILED)

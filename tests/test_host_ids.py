@@ -3,6 +3,7 @@ shapes, supervisor-api.md) and removed wherever and however they are written."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from urllib.parse import quote
@@ -117,3 +118,23 @@ async def test_core_allowlisted_folders_and_urls_are_learned(
                      ids_list)
     assert out == "PermissionError: '[path-user]/2024/a.jpg' via [hostname]", out
     assert scrub_text(out, ids_list) == out
+
+
+async def test_a_network_joined_since_the_last_read_is_known_before_a_scrub(
+        session: aiohttp.ClientSession, sup: SupervisorStandIn) -> None:
+    """`current` re-reads identifiers older than its limit: a new Wi-Fi network is learned."""
+    ids = await _learn(session, sup)
+    wifi = next(i for i in sup.network_info["interfaces"] if i.get("wifi"))
+    wifi["wifi"]["ssid"] = "Smith Holiday Flat"
+    assert "Smith Holiday Flat" not in dict(await ids.current(60.0, 3.0))  # read just now
+    assert ("Smith Holiday Flat", "ssid") in await ids.current(0.0, 3.0)
+    assert (home.HOME_SSID, "ssid") in ids.values  # the old one is kept: old logs hold it
+
+
+async def test_a_slow_supervisor_does_not_hold_a_report(
+        session: aiohttp.ClientSession, sup: SupervisorStandIn) -> None:
+    ids = await _learn(session, sup)
+    known = ids.values
+    sup.slow_s = 30.0
+    sup.set_fault("slow")
+    assert await asyncio.wait_for(ids.current(0.0, 0.2), 5.0) == known

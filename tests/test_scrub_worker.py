@@ -6,8 +6,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import time
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from crash_reporter.scrub import ScrubStats, scrub_event
 from crash_reporter.scrub.worker import ScrubWorker
@@ -73,5 +77,27 @@ async def test_the_event_loop_keeps_serving_while_an_event_is_scrubbed() -> None
         gaps = [b - a for a, b in itertools.pairwise(ticks)]
         # The loop ran all along: no gap near the time the scrub took.
         assert len(ticks) > 3 and max(gaps) < max(0.05, took / 2), (took, max(gaps))
+    finally:
+        await worker.close()
+
+
+async def test_a_fast_engine_that_kills_the_child_costs_no_report(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hyperscan dying with SIGILL on a CPU it does not know: the report in hand is scrubbed
+    by a fresh child with the plain engine (pyahocorasick), and so are the next ones."""
+    (tmp_path / "hyperscan.py").write_text(
+        "import os, signal\nos.kill(os.getpid(), signal.SIGILL)\n", encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    stats = ScrubStats()
+    worker = ScrubWorker(stats)
+    try:
+        event = _event("Connecting to 'Smith Family WiFi' at 10.0.0.7")
+        assert await worker.scrub(event, IDS) == scrub_event(event, IDS)
+        assert worker.plain is True and (stats.scrubbed, stats.dropped) == (1, 0)
+        assert worker._proc is not None
+        cmdline = await asyncio.to_thread(
+            Path(f"/proc/{worker._proc.pid}/cmdline").read_bytes)
+        assert b"--plain" in cmdline.split(b"\0")
+        assert await worker.scrub(event, IDS) == scrub_event(event, IDS)
     finally:
         await worker.close()

@@ -10,7 +10,8 @@ look at exception values, frame paths or debug_meta, so everything happens here:
 - ``devices``: MACs inside device names ("shellyplus1pm-<mac>", "esphome-web-<last 3 bytes>");
 - ``endpoints``: hosts a connection names ("connecting to mqtt.x:1883", "('x', 1883)");
 - ``hosts``: this host's own identifiers, learned on the device, in all their written forms;
-- ``words``: keywords and identifier forms, every occurrence found in one pass (Aho-Corasick);
+- ``words``: keywords and identifier forms, every occurrence found in one pass (Aho-Corasick,
+  or Hyperscan in the worker);
 - ``classes``: where a digit or hex rule can start, found over the text's character classes;
 - ``allowlist``: what identifies no one and stays (public hosts, internal names, networks);
 - ``tokens``: the typed placeholders and the tally of replacements;

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from typing import Final
 
 # Hosts that identify no one (Home Assistant's own services, code and package hosting ...).
@@ -78,6 +79,7 @@ KEPT_V4_NETS: Final = (
 )
 
 
+@lru_cache(maxsize=1024)  # a log names few hosts, many times
 def host_is_kept(host: str) -> bool:
     """True if a host name may stay in a report (public infrastructure, internal names)."""
     if len(host) > 253:
@@ -97,6 +99,7 @@ def host_is_kept(host: str) -> bool:
     return any(p in _PUBLIC for p in parents)
 
 
+@lru_cache(maxsize=1024)  # a log names few addresses, many times
 def ip4_is_kept(text: str) -> bool:
     """True for IPv4 addresses that identify no one (loopback, the hassio network)."""
     try:

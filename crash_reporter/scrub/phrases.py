@@ -26,7 +26,7 @@ import re
 from typing import Final
 
 from crash_reporter.scrub.allowlist import DEFAULT_NAMES, host_is_kept
-from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, Edit, Tally
+from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, SEP, Edit, Tally
 
 # The value after a phrase: quoted ('X', "X", <X>), a word, the rest of a line up to " (",
 # or a Supervisor mount name.
@@ -168,10 +168,11 @@ _PATH_SECRET_RES: Final = (
 # The host in a journal or syslog line's prefix, as pasted from `journalctl`, the Supervisor's
 # verbose logs ("2026-12-04 18:00:00.123 kitchen-pi hassio_supervisor[123]: ...") or syslog
 # ("Dec  4 18:00:00 kitchen-pi systemd[1]: ..."): between the time and the identifier[pid]:.
-# Found from the line's start (a newline or the NUL between strings: a character set the
-# regex engine scans for in C); the text's own start is tried with `match`.
+# Found from the line's start: a newline, or the NUL between strings, which is searched as a
+# newline in a copy (a literal first character is found faster than a set of two, and no
+# other part of the regex matches either); the text's own start is tried with `match`.
 _PREFIX_HOST_RE: Final = re.compile(
-    r"[\n\x00](?:\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d{1,9}+)?+(?:Z|[+-]\d\d:?\d\d)?+"
+    r"\n(?:\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d{1,9}+)?+(?:Z|[+-]\d\d:?\d\d)?+"
     r"|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6}+)?+) ([A-Za-z0-9][\w.-]{0,62}+)"
     r" (?=[\w.@/-]{1,64}+(?:\[\d{1,10}+\])?: )")
 
@@ -281,7 +282,8 @@ def context_edits(text: str, low: str, gates: set[str], tally: Tally) -> list[Ed
                 edits.append((start, m.start(), tally.hit("hostname", text, start)))
     first = _PREFIX_HOST_RE.match("\n" + text[:120])
     prefixed = [(m.start(1) - 1, m.end(1) - 1, m.group(1)) for m in (first,) if m]
-    prefixed += [(m.start(1), m.end(1), m.group(1)) for m in _PREFIX_HOST_RE.finditer(text)]
+    prefixed += [(m.start(1), m.end(1), m.group(1))
+                 for m in _PREFIX_HOST_RE.finditer(text.replace(SEP, "\n"))]
     named: dict[str, bool] = {}  # a log names few hosts in many lines
     for start, end, host in prefixed:
         ok = named.get(host)

@@ -223,6 +223,8 @@ _COLON_CHAIN_RE: Final = re.compile(r":(?=:|(?:[0-9A-Fa-f]{1,4}+:){4})")
 _COLON_RUN_AT_RE: Final = re.compile(
     r"[0-9A-Fa-f:]++(?:\.\d{1,3}+){0,3}+(?:%[0-9A-Za-z_]++(?:[.-][0-9A-Za-z_]++)*+)?")
 _HEXCOLON: Final = frozenset("0123456789abcdefABCDEF:")
+# Up to the last character before `endpos` that no run of `_COLON_RUN_AT_RE` can hold.
+_LAST_HARD_RE: Final = re.compile(r"(?s:.*)[^0-9A-Za-z_:.%-]")
 _ANSI_BEFORE_RE: Final = re.compile(r"\x1b\[[\d;]{0,20}m\Z")
 _DIGITLED_RE: Final = re.compile(  # the first digit is consumed, then looked behind
     r"\d(?<![\d.]\d)(?:"
@@ -544,7 +546,11 @@ def _hosts(text: str, low: str, tally: Tally) -> list[Edit]:
             if start < m.start():
                 _share_host(text, text[start:m.start()], start, edits, tally)
                 _share_path(text, m.start() + 1, edits, tally)
-    for _start, word_end in _find_words(low, _HOST_WORDS, word_start=True, extra_before="_"):
+    # The journal prefixes' hosts are "[hostname]" by now, often hundreds: the "host" in
+    # them (which no host can follow) is hidden from the search, in a copy of equal length.
+    words_low = low.replace("[hostname]", "[h0stname]") if "[hostname]" in low else low
+    for _start, word_end in _find_words(words_low, _HOST_WORDS, word_start=True,
+                                        extra_before="_"):
         named = _HOST_TAIL_RE.match(low, word_end)
         if named is None:
             continue
@@ -618,63 +624,96 @@ def _colon_runs(text: str, tally: Tally) -> list[Edit]:
     edits: list[Edit] = []
     last_end = 0
     # Only a run holding "::" or five colons between groups of 1-4 hex digits can hold a MAC or
-    # an IPv6 address; other runs (times, "key:value") are stepped over with one match each.
+    # an IPv6 address; other runs (times, "key:value") are stepped over with one match each,
+    # and only near such a chain at all (`_chain_windows`).
     chains = [m.start() for m in _COLON_CHAIN_RE.finditer(text)]
-    for pair in _COLON_PAIR_RE.finditer(text):
-        if pair.start() < last_end:
-            continue
-        m = _COLON_RUN_AT_RE.match(text, pair.start())  # ends where the whole run ends
-        assert m is not None
-        i = bisect.bisect_left(chains, pair.start() - 48)
-        if i == len(chains) or chains[i] >= m.end():
-            last_end = m.end()
-            continue
-        start = pair.start()
-        floor = max(last_end, start - 48)
-        while start > floor and text[start - 1] in _HEXCOLON:
-            start -= 1
-        m = _COLON_RUN_AT_RE.match(text, start)
-        assert m is not None
-        run = m.group(0)
-        last_end = m.end()
-        if "::" not in run and run.count(":") < 5:
-            continue  # times, "key:value": neither a MAC nor an IPv6 address
-        before = text[start - 1:start]
-        # A run that began inside a word ("mac:3c:..", "device:3c:..") starts with the word's
-        # tail, unless the word is an ANSI colour code ("\x1b[32m3C:2E:..").
-        if before.isalnum() and not _ANSI_BEFORE_RE.search(
-                text, max(0, start - 24), start):
-            cut = run.find(":")
-            start += cut
-            run = run[cut:]
-            if run.startswith(":") and not run.startswith("::"):
-                start += 1
-                run = run[1:]
-        if run.endswith(":") and not _is_ip6(run) and _is_ip6(run[:-1]):
-            run = run[:-1]  # "fe80::1: no route" - the colon is the sentence's
-        if fingerprints.is_fingerprint(run):
-            edits.append((start, start + len(run), tally.hit("fingerprint", text, start)))
-            continue
-        if run.count(":") == 7 and len(run) == 23 and all(
-                len(g) == 2 for g in run.split(":")):
-            edits.append((start, start + 23, tally.hit("mac", text, start)))  # an EUI-64
-            continue
-        if _is_ip6(run):
-            edits.append((start, start + len(run), tally.hit("ip", text, start)))
-            continue
-        groups = run.split(":")
-        pos = start
-        i = 0
-        while i + 6 <= len(groups):
-            if all(len(g) == 2 for g in groups[i:i + 6]):
-                end = pos + 17
-                edits.append((pos, end, tally.hit("mac", text, pos)))
-                pos = end + 1
-                i += 6
-                continue
-            pos += len(groups[i]) + 1
-            i += 1
+    for lo, hi in _chain_windows(text, chains):
+        for pair in _COLON_PAIR_RE.finditer(text, lo):
+            if pair.start() > hi:
+                break
+            last_end = _colon_run(text, pair, chains, last_end, edits=edits, tally=tally)
     return edits
+
+
+def _chain_windows(text: str, chains: list[int]) -> list[tuple[int, int]]:
+    """The (from, to) spans of `text` whose colon pairs `_colon_runs` must look at.
+
+    A pair is looked at only if a chain lies at most 48 characters before it or in its own
+    run, so pairs outside [start of the chain's run, chain + 48] are stepped over anyway.
+    Each span starts right after a character that no run can hold (a space, a quote ...), so
+    no run before it reaches into it and the pairs found from there are the pairs found from
+    the start of the text: the result is the same as looking at every pair.
+    """
+    windows: list[tuple[int, int]] = []
+    for chain in chains:
+        prev = windows[-1][1] if windows else 0
+        if windows and chain <= prev:
+            continue
+        hard = _LAST_HARD_RE.match(text, prev, chain) if chain > prev else None
+        if hard is None and windows:
+            windows[-1] = (windows[-1][0], chain + 48)  # no clean start since: go on
+        else:
+            windows.append((hard.end() if hard else 0, chain + 48))
+    return windows
+
+
+def _colon_run(text: str, pair: re.Match[str], chains: list[int], last_end: int, *,
+               edits: list[Edit], tally: Tally) -> int:
+    """Look at the run of hex digits and colons at `pair`; return the new `last_end`."""
+    if pair.start() < last_end:
+        return last_end
+    m = _COLON_RUN_AT_RE.match(text, pair.start())  # ends where the whole run ends
+    assert m is not None
+    i = bisect.bisect_left(chains, pair.start() - 48)
+    if i == len(chains) or chains[i] >= m.end():
+        last_end = m.end()
+        return last_end
+    start = pair.start()
+    floor = max(last_end, start - 48)
+    while start > floor and text[start - 1] in _HEXCOLON:
+        start -= 1
+    m = _COLON_RUN_AT_RE.match(text, start)
+    assert m is not None
+    run = m.group(0)
+    last_end = m.end()
+    if "::" not in run and run.count(":") < 5:
+        return last_end  # times, "key:value": neither a MAC nor an IPv6 address
+    before = text[start - 1:start]
+    # A run that began inside a word ("mac:3c:..", "device:3c:..") starts with the word's
+    # tail, unless the word is an ANSI colour code ("\x1b[32m3C:2E:..").
+    if before.isalnum() and not _ANSI_BEFORE_RE.search(
+            text, max(0, start - 24), start):
+        cut = run.find(":")
+        start += cut
+        run = run[cut:]
+        if run.startswith(":") and not run.startswith("::"):
+            start += 1
+            run = run[1:]
+    if run.endswith(":") and not _is_ip6(run) and _is_ip6(run[:-1]):
+        run = run[:-1]  # "fe80::1: no route" - the colon is the sentence's
+    if fingerprints.is_fingerprint(run):
+        edits.append((start, start + len(run), tally.hit("fingerprint", text, start)))
+        return last_end
+    if run.count(":") == 7 and len(run) == 23 and all(
+            len(g) == 2 for g in run.split(":")):
+        edits.append((start, start + 23, tally.hit("mac", text, start)))  # an EUI-64
+        return last_end
+    if _is_ip6(run):
+        edits.append((start, start + len(run), tally.hit("ip", text, start)))
+        return last_end
+    groups = run.split(":")
+    pos = start
+    i = 0
+    while i + 6 <= len(groups):
+        if all(len(g) == 2 for g in groups[i:i + 6]):
+            end = pos + 17
+            edits.append((pos, end, tally.hit("mac", text, pos)))
+            pos = end + 1
+            i += 6
+            continue
+        pos += len(groups[i]) + 1
+        i += 1
+    return last_end
 
 
 def _digits(text: str, tally: Tally) -> list[Edit]:

@@ -8,7 +8,9 @@ are linear-time (tests/test_scrub_linear.py), so the budget is a last line of de
 
 The child is ``python -m crash_reporter.scrub.worker``, spoken to over its stdin/stdout with
 length-prefixed JSON (events are JSON by nature): asyncio all the way, no thread, and nothing
-of the parent (its main module, its threads, its event loop) is copied into the child.
+of the parent (its main module, its threads, its event loop) is copied into the child. The
+child finds keywords with Hyperscan (scrub/words.py); once a child has died, the next ones
+are started with ``--plain`` (pyahocorasick): the same result, whatever killed it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import IO, Any, Final
 
 from crash_reporter.scrub.event import ScrubStats, scrub_event
 from crash_reporter.scrub.hosts import Identifier
+from crash_reporter.scrub.words import use_hyperscan
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,8 +54,13 @@ def _read_frame(stream: IO[bytes]) -> Any:
     return json.loads(body)
 
 
-def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
-    """The child: scrub each [event, identifiers] received; answer the result (or null)."""
+def serve(stdin: IO[bytes], stdout: IO[bytes], *, plain: bool = False) -> None:
+    """The child: scrub each [event, identifiers] received; answer the result (or null).
+
+    Unless `plain`, keywords are found with Hyperscan: its memory is the child's.
+    """
+    if not plain:
+        use_hyperscan()
     with contextlib.suppress(EOFError, KeyboardInterrupt, BrokenPipeError):
         while True:
             request = _read_frame(stdin)
@@ -75,12 +83,14 @@ class ScrubWorker:
         self.timeouts = 0
         self._proc: asyncio.subprocess.Process | None = None
         self._lock = asyncio.Lock()
+        self.plain = False  # True once a child died: the next ones use the plain engine
 
     async def _child(self) -> asyncio.subprocess.Process:
         proc = self._proc
         if proc is None or proc.returncode is not None:
             proc = self._proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "crash_reporter.scrub.worker",
+                *(["--plain"] if self.plain else []),
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         return proc
 
@@ -114,17 +124,31 @@ class ScrubWorker:
         """The scrubbed event, or None (failed or over budget: dropped and counted)."""
         result: Any = None
         async with self._lock:
+            request = _encode([event, list(identifiers or ())])
             try:
-                request = _encode([event, list(identifiers or ())])
                 async with asyncio.timeout(self.budget_s):
-                    result = await self._ask(request)
+                    for attempt in (1, 2):
+                        try:
+                            result = await self._ask(request)
+                            break
+                        except (OSError, EOFError, ValueError,
+                                asyncio.IncompleteReadError) as err:
+                            # The child died or never started: once more with a fresh one,
+                            # and from now on with the plain engine.
+                            await self._stop()
+                            if not self.plain:
+                                self.plain = True
+                                _LOGGER.warning("The scrubber's process ended (%s); it is "
+                                                "restarted with its plain keyword engine",
+                                                type(err).__name__)
+                            if attempt == 2:
+                                raise
                 outcome = "ok" if isinstance(result, dict) else "failed"
             except TimeoutError:
                 outcome = "timeout"
                 await self._stop()
             except (OSError, EOFError, ValueError, asyncio.IncompleteReadError) as err:
-                outcome = f"worker {type(err).__name__}"  # the child died or never started
-                await self._stop()
+                outcome = f"worker {type(err).__name__}"
         if outcome == "ok":
             self.stats.scrubbed += 1
             return result  # type: ignore[no-any-return]
@@ -144,4 +168,4 @@ class ScrubWorker:
 
 
 if __name__ == "__main__":
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    serve(sys.stdin.buffer, sys.stdout.buffer, plain="--plain" in sys.argv[1:])

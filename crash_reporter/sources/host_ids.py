@@ -10,12 +10,17 @@ folders and URLs the user allowlisted).
 Values are (value, class) pairs for `crash_reporter.scrub`; they are never written to disk and
 never logged (only their number, at DEBUG). Everything learned since start is kept (bounded):
 an old SSID or address still appears in logs read later. An endpoint that fails is skipped.
+They are read at start, now and then, and again just before a report is scrubbed when the
+last read is older than a minute (`current`): a Wi-Fi network joined or an address leased a
+moment ago is known when it matters.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -147,14 +152,40 @@ class HostIdentifiers:
         self._words: tuple[HostId, ...] = tuple(
             (w.strip(), "redacted") for w in words if isinstance(w, str) and w.strip())
         self._known: dict[HostId, None] = {}
+        self._read_at: float | None = None  # monotonic time of the last completed read
+        self._lock = asyncio.Lock()  # one read at a time
 
     @property
     def values(self) -> tuple[HostId, ...]:
         """Everything known now: the user's words and what was learned since start."""
         return (*self._words, *self._known)
 
+    async def current(self, max_age_s: float, timeout_s: float) -> tuple[HostId, ...]:
+        """`values`, re-read first if the last read is older than `max_age_s`.
+
+        At most `timeout_s` is spent reading; after that (a slow Supervisor) what is known
+        already is used, and the read goes on no longer.
+        """
+        read_at = self._read_at
+        if read_at is None or time.monotonic() - read_at > max_age_s:
+            try:
+                async with asyncio.timeout(timeout_s):
+                    async with self._lock:
+                        if self._read_at == read_at:  # no one else read in the meantime
+                            await self.refresh()
+            except TimeoutError:
+                _LOGGER.debug("Host identifiers: no answer within %.0f s, using those known",
+                              timeout_s)
+        return self.values
+
     async def refresh(self) -> bool:
         """Re-read the endpoints; True if something new was learned."""
+        try:
+            return await self._read()
+        finally:
+            self._read_at = time.monotonic()
+
+    async def _read(self) -> bool:
         replies: dict[str, dict[str, Any]] = {}
         for path in SUPERVISOR_PATHS:
             try:
