@@ -223,6 +223,7 @@ def device_name(draw: st.DrawFn) -> tuple[str, str]:
         ("Setting up shellyplus1pm-{l}", low), ("Found Sonos-{u}", mac), ("ESP-{u}", mac),
         ("RINCON_{u}01400", mac), ("esphome-web-{s}", low[6:]), ("tasmota_{S}-1234", mac[6:]),
         ("renamed from enx{l}", low), ("zigbee2mqtt/0x{l}{l4}/set", low + low[:4]),
+        ("0x{l}{l4}_battery_zigbee2mqtt", low + low[:4]), ("ATC_{S}", mac[6:]),
         ("hue bridge 001788fffe{s}", "001788fffe" + low[6:]), ("Hue Bridge - {S}", mac[6:])]))
     return form.format(l=low, u=mac, s=low[6:], S=mac[6:], l4=low[:4]), secret
 

@@ -259,6 +259,13 @@ CASES = [
     # --- Zigbee2MQTT: a device without a friendly name is its IEEE address in MQTT topics
     ("MQTT publish: topic 'zigbee2mqtt/0x00124b001ca1b2c3/set', payload '{\"state\":\"ON\"}'",
      "MQTT publish: topic 'zigbee2mqtt/[mac]/set', payload '{\"state\":\"ON\"}'"),
+    # Zigbee2MQTT's unique ids for Home Assistant's MQTT discovery, and its own log lines
+    ("Unique id 0x00124b001ca1b2c3_temperature_zigbee2mqtt already exists",
+     "Unique id [mac]_temperature_zigbee2mqtt already exists"),
+    ("Zigbee2MQTT:info  2026-12-04 18:00:00: Device 0x00124b001ca1b2c3 left the network",
+     "Zigbee2MQTT:info  2026-12-04 18:00:00: Device [mac] left the network"),
+    # --- the ATC/pvvx firmware of Xiaomi thermometers (BTHome): "ATC_" + the MAC's last 3 bytes
+    ("BTHome device ATC_4A5B6C found", "BTHome device ATC_[mac] found"),
     # --- systemd/udev: predictable interface names from a MAC (USB and Wi-Fi adapters)
     ("eth1: renamed from enx3c2eff4a5b6c", "eth1: renamed from enx[mac]"),
     # --- paho-mqtt / HA's MQTT integration / aiomqtt: the broker without a public domain

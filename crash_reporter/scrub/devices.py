@@ -10,10 +10,11 @@ Home Assistant's logs (config entries, mDNS, MQTT topics, DHCP host names):
   digits, after a vendor's default name: ESPHome's ``name_add_mac_suffix``
   ("esphome-web-4a5b6c", "home-assistant-voice-09a1b2", "athom-smart-plug-v2-4a5b6c"),
   Tasmota "tasmota_4A5B6C", "tasmota-4A5B6C-1234" and its MQTT client "DVES_4A5B6C", Shelly
-  Gen1 "shelly1-B929CC", WLED "wled-4a5b6c", Espressif "ESP_4A5B6C", "esp32-4A5B6C", Hue
-  "Philips Hue - 4A5B6C";
+  Gen1 "shelly1-B929CC", WLED "wled-4a5b6c", Espressif "ESP_4A5B6C", "esp32-4A5B6C", the
+  ATC/pvvx thermometer firmware "ATC_4A5B6C", Hue "Philips Hue - 4A5B6C";
 - an EUI-64 made from a MAC (``fffe`` in the middle): the Hue bridge id "001788fffe4a5b6c";
-  a Zigbee IEEE address in an MQTT topic ("zigbee2mqtt/0x00124b001ca1b2c3/set");
+  a Zigbee IEEE address in an MQTT topic ("zigbee2mqtt/0x00124b001ca1b2c3/set") and anywhere
+  in a text that names Zigbee2MQTT (its unique ids "0x00124b001ca1b2c3_battery_zigbee2mqtt");
 - the MAC in predictable interface names of USB and Wi-Fi adapters ("enx3c2eff4a5b6c").
 
 The model or vendor before the MAC stays (triage wants to know which device it was). A bare
@@ -42,12 +43,15 @@ _NOT_HEX_LETTER_RE: Final = re.compile(r"[g-zG-Z]")
 _DOCKER_NAMES: Final = frozenset({"br", "netns", "veth", "docker", "cni", "cali", "vxlan"})
 # Default names known to end in the MAC's last three bytes (the name's first label, lowered).
 _VENDORS: Final = ("esphome", "tasmota", "dves", "shelly", "wled", "esp", "esp32", "esp8266",
-                   "espressif", "sonoff", "openbeken", "athom", "openmqttgateway", "tuya")
+                   "espressif", "sonoff", "openbeken", "athom", "openmqttgateway", "tuya",
+                   "atc")
 # "Philips Hue - 4A5B6C", "Hue Bridge - 4A5B6C" (the bridge's mDNS and default names)
 _HUE_RE: Final = re.compile(r"(?i)\bhue(?: bridge)? - ([0-9A-F]{6})(?![0-9A-Z])")
 _IFACE: Final = ("enx", "wlx", "wwx")  # systemd's predictable names from a MAC
 # Rare literals, found in the keyword pass, that the EUI-64 and interface rules start at.
-GATES: Final = ("fffe", "/0x", "hue - ", "hue bridge - ", *_IFACE)
+GATES: Final = ("fffe", "/0x", "zigbee2mqtt", "hue - ", "hue bridge - ", *_IFACE)
+# Zigbee2MQTT's ids: "0x<IEEE>" alone, in topics, in unique ids ("0x..._temperature_zigbee2mqtt")
+_IEEE_RE: Final = re.compile(r"(?<![0-9A-Za-z])0x[0-9A-Fa-f]{16}(?![0-9A-Za-z])")
 
 
 def _name_before(text: str, sep: int) -> str:
@@ -136,6 +140,9 @@ def edits(text: str, gates: set[str], tally: Tally) -> list[Edit]:
             start, end = at + 1, at + 19
             if cls.count("h", at + 3, end) == 16 and not text[end:end + 1].isalnum():
                 out.append((start, end, tally.hit("mac", text, start)))
+    if "zigbee2mqtt" in gates:  # a text about Zigbee2MQTT: its "0x" + 16 hex are IEEE ids
+        for m in _IEEE_RE.finditer(text):
+            out.append((m.start(), m.end(), tally.hit("mac", text, m.start())))
     for prefix in _IFACE:  # an interface named after its MAC: "enx" + 12 hex digits
         if prefix in gates:
             for at in _occurrences(text, (prefix,)):
