@@ -215,6 +215,9 @@ CASES = [
     # ssh-keygen -l: "%u %s %s (%s)" (bits, fingerprint, comment: user@host, type)
     ("debug1: Server host key: ssh-ed25519 SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
      "debug1: Server host key: ssh-ed25519 SHA256:[fingerprint]"),
+    ("debug1: Offering public key: jean@jeans-laptop ED25519 SHA256:uNiVztksCsDhcc0u9e8BujQXVUp"
+     "KZIDTMczCvj3tD2s agent",
+     "debug1: Offering public key: [user] ED25519 SHA256:[fingerprint] agent"),
     ("ED25519 key fingerprint is SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s.",
      "ED25519 key fingerprint is SHA256:[fingerprint]."),
     ("256 SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s jean@jeans-laptop (ED25519)",

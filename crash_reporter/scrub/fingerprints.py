@@ -40,8 +40,12 @@ _PREFIXED_RE: Final = re.compile(
 # A public key's base64: length-prefixed type name first, so it starts "AAAA".
 _BLOB_RE: Final = re.compile(r"(?<![A-Za-z0-9+/])AAAA[A-Za-z0-9+/]{40,}+={0,3}+")
 _KEY_TYPE_RE: Final = re.compile(rb"(?:sk-)?(?:ssh|ecdsa)-[a-z0-9@.-]{1,60}")
-# The key's comment when it is a user@host (ssh-keygen's default): "... jean@laptop".
+# The key's comment when it is a user@host (ssh-keygen's default): after the key or its
+# fingerprint ("... jean@laptop"), or before its type as ssh -v names a key from the agent
+# ("Offering public key: jean@laptop ED25519 SHA256:...").
 _COMMENT_RE: Final = re.compile(r"[ \t]++([A-Za-z0-9._-]{1,64}+@[A-Za-z0-9.-]{1,253}+)")
+_COMMENT_BEFORE_RE: Final = re.compile(
+    r"(?<![^\s:])([A-Za-z0-9._-]{1,64}+@[A-Za-z0-9.-]{1,253}+) [A-Z0-9-]{2,24}+ \Z")
 # Hex pairs: 16 (MD5), 20 (SHA-1), 32 (SHA-256), 48, 64 - never a MAC (6) or an EUI-64 (8).
 _PAIRS_RE: Final = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){15,63}")
 
@@ -74,6 +78,9 @@ def edits(text: str, gates: set[str], tally: Tally) -> list[Edit]:
             out.append((m.start(group), m.end(group),
                         tally.hit("fingerprint", text, m.start(group))))
             ends.append(m.end())
+            c = _COMMENT_BEFORE_RE.search(text, max(0, m.start() - 350), m.start())
+            if c is not None:
+                out.append((c.start(1), c.end(1), tally.hit("user", text, c.start(1))))
     if "nzac1" in gates or "vjzhnh" in gates:
         for m in _BLOB_RE.finditer(text):
             if _is_public_key(m.group(0)):
