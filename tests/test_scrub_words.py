@@ -118,6 +118,13 @@ def test_hyperscan_engine_is_used_after_turning_it_on(hyperscan: None) -> None:
     assert "[ssid]" in scrub_text("Connecting to 'Smith Family WiFi'")
 
 
+def _python(code: str) -> str:
+    """What a fresh interpreter prints running `code`."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    return out.stdout.strip()
+
+
 def test_the_daemon_never_loads_hyperscan() -> None:
     """The daemon imports the scrubber and runs it in before_send; only the worker loads
     Hyperscan (about 3 MB of resident memory once it compiles)."""
@@ -129,9 +136,7 @@ def test_the_daemon_never_loads_hyperscan() -> None:
             "    {'type': 'E', 'value': 'Cannot connect to host nas.smith.de:443 ' * 20}]}}\n"
             "assert send(event, {}) is not None\n"
             "print('hyperscan' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT)
-    assert out.stdout.strip() == "False"
+    assert _python(code) == "False"
 
 
 def test_the_worker_uses_hyperscan() -> None:
@@ -139,9 +144,7 @@ def test_the_worker_uses_hyperscan() -> None:
             "from crash_reporter.scrub import worker, words\n"
             "worker.serve(io.BytesIO(b''), io.BytesIO())\n"
             "print(words.engine())\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT)
-    assert out.stdout.strip() == "hyperscan"
+    assert _python(code) == "hyperscan"
 
 
 def test_a_word_set_hyperscan_refuses_is_searched_without_it(
