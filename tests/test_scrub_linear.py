@@ -52,6 +52,7 @@ ATOMS: dict[str, list[str]] = {
                 "001788fffe4a5b6c", "fffe", "enx", " - ", "Hue ", "h", "A", "0x",
                 "zigbee2mqtt ", "0x00124b001ca1b2c3"],
     "endpoints": ["connect", "connecting to ", "broker ", "bridge a (", "a.b", ":1883", "('",
+                  "call failed ('",
                   "a', 1883)", "getaddrinfo ENOTFOUND ", "a", " ", ".", "-",
                   "certificate is valid for ", ", ", "not ", "a, not b",
                   "certificate is not valid for '", "'", " u'"],

@@ -282,11 +282,11 @@ CASES = [
     ("Unable to connect to smithnas:445", "Unable to connect to [hostname]:445"),
     # --- Mosquitto: "Connecting bridge %s (%s:%d)"
     ("Connecting bridge cloud (mqtt.smithnet:1883)", "Connecting bridge cloud ([hostname]:1883)"),
-    # --- Python sockets/asyncio: address tuples
+    # --- asyncio's sock_connect: "Connect call failed %s" with the address tuple
     ("OSError: Multiple exceptions: [Errno 111] Connect call failed ('smithnas', 445)",
      "OSError: Multiple exceptions: [Errno 111] Connect call failed ('[hostname]', 445)"),
-    ("gaierror: [Errno -2] Name or service not known ('mqtt.smithnet', 1883)",
-     "gaierror: [Errno -2] Name or service not known ('[hostname]', 1883)"),
+    ("OSError: [Errno 113] Connect call failed ('mqtt.smithnet', 1883)",
+     "OSError: [Errno 113] Connect call failed ('[hostname]', 1883)"),
     # --- TLS name checks: Python's ssl, Go's crypto/x509 ("x509: certificate is valid for %s,
     # not %s", "... is not valid for any names, but wanted to match %s")
     ("certificate verify failed: Hostname mismatch, certificate is not valid for "

@@ -8,7 +8,7 @@ A host on a home network often has no public top-level domain ("mqtt.smithnet", 
   failed", "Failed to connect to MQTT broker at mqtt.smithnet:1883"), Mosquitto's bridges
   ("Connecting bridge cloud (mqtt.smithnet:1883)") - `connection_before`, asked by the
   host-and-port rule (`rules._host_ports`) for names without a dash;
-- Python's socket address tuples in OSError and asyncio messages ("Connect call failed
+- the address tuple of asyncio's connection errors ("[Errno 111] Connect call failed
   ('mqtt.smithnet', 1883)");
 - Node's resolver errors, as Zigbee2MQTT and Node-RED log them ("getaddrinfo ENOTFOUND
   mqtt.smithnet", "getaddrinfo EAI_AGAIN nas");
@@ -29,7 +29,8 @@ from typing import Final
 from crash_reporter.scrub.allowlist import DEFAULT_NAMES, host_is_kept
 from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, Edit, Tally
 
-GATES: Final = ("getaddrinfo", "('", "certificate is valid for", "certificate is not valid for")
+GATES: Final = ("getaddrinfo", "call failed ('", "certificate is valid for",
+                 "certificate is not valid for")
 
 # Before a host (in the lowercased text): a connection verb or "broker", then filler words.
 _CONNECTION_BEFORE_RE: Final = re.compile(
@@ -38,9 +39,7 @@ _CONNECTION_BEFORE_RE: Final = re.compile(
     r"[ \t]*+[\"'(<\[]?+\Z")
 _WINDOW: Final = 96
 _HOSTNAME: Final = r"([A-Za-z0-9][A-Za-z0-9.-]{0,252}+)"
-_TUPLE_RE: Final = re.compile(r"\('" + _HOSTNAME + r"', \d{2,5}+[,)]")
-# A (name, number) tuple that is not an address: a file and its line ("('x.py', 12)").
-_FILE_RE: Final = re.compile(r".*\.(?:py|pyc|go|js|ts|c|h|cc|cpp|rs|so|json|ya?ml|txt|log|conf)")
+_TUPLE_RE: Final = re.compile(r"all failed \('" + _HOSTNAME + r"', \d{1,5}+[,)]")
 _TLS_NAMES_RE: Final = re.compile(  # Go: the certificate's names, then the one wanted
     r"certificate is valid for ([^\n\x00]{1,1024}?), not ([A-Za-z0-9*][\w.*-]{0,252}+)")
 _TLS_WANTED_RE: Final = re.compile(
@@ -84,14 +83,8 @@ def edits(text: str, gates: set[str], tally: Tally) -> list[Edit]:
         for m in _TLS_WANTED_RE.finditer(text):
             group = 1 if m.group(1) else 2
             _name(text, m.start(group), m.end(group), out, tally)
-    for literal, pattern in (("('", _TUPLE_RE), ("getaddrinfo", _RESOLVER_RE)):
-        if literal not in gates:
-            continue
-        for m in pattern.finditer(text):
-            host = m.group(1)
-            if pattern is _TUPLE_RE and (_FILE_RE.fullmatch(host) or not (
-                    "." in host or "-" in host or "connect" in text[
-                        max(0, m.start() - _WINDOW):m.start()].lower())):
-                continue  # ('light', 20): a name and a number, not a host and a port
-            _name(text, m.start(1), m.end(1), out, tally)
+    for literal, pattern in (("call failed ('", _TUPLE_RE), ("getaddrinfo", _RESOLVER_RE)):
+        if literal in gates:
+            for m in pattern.finditer(text):
+                _name(text, m.start(1), m.end(1), out, tally)
     return out
