@@ -32,6 +32,7 @@ then 6 hex digits) with `str.find`; the other forms start at rare literals ("fff
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from typing import Final
 
 from crash_reporter.scrub.classes import HEX, classes
@@ -108,7 +109,7 @@ def _glued(text: str, start: int, end: int) -> bool:
         end < len(text) and text[end].isalnum())
 
 
-def edits(text: str, gates: set[str], tally: Tally) -> list[Edit]:
+def edits(text: str, gates: Container[str], tally: Tally) -> list[Edit]:
     """MACs and their parts inside device names, EUI-64s made from a MAC.
 
     `gates`: which of `GATES` occur in the text (found in the keyword pass).

@@ -24,6 +24,7 @@ literal (`GATES`, found in the keyword pass) occurs.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Final
 
 from crash_reporter.scrub.allowlist import DEFAULT_NAMES, host_is_kept
@@ -39,7 +40,7 @@ _CONNECTION_BEFORE_RE: Final = re.compile(
     r"[ \t]*+[\"'(<\[]?+\Z")
 _WINDOW: Final = 96
 _HOSTNAME: Final = r"([A-Za-z0-9][A-Za-z0-9.-]{0,252}+)"
-_TUPLE_RE: Final = re.compile(r"all failed \('" + _HOSTNAME + r"', \d{1,5}+[,)]")
+_TUPLE_RE: Final = re.compile(r"call failed \('" + _HOSTNAME + r"', \d{1,5}+[,)]")
 _TLS_NAMES_RE: Final = re.compile(  # Go: the certificate's names, then the one wanted
     r"certificate is valid for ([^\n\x00]{1,1024}?), not ([A-Za-z0-9*][\w.*-]{0,252}+)")
 _TLS_WANTED_RE: Final = re.compile(
@@ -69,22 +70,29 @@ def _name(text: str, start: int, end: int, out: list[Edit], tally: Tally) -> Non
         out.append((start, start + len(host), tally.hit("hostname", text, start)))
 
 
-def edits(text: str, gates: set[str], tally: Tally) -> list[Edit]:
-    """Hosts in socket address tuples, resolver and TLS errors; `gates`: `GATES` present."""
+_BY_GATE: Final = (("certificate is valid for", _TLS_NAMES_RE),
+                   ("certificate is not valid for", _TLS_WANTED_RE),
+                   ("call failed ('", _TUPLE_RE), ("getaddrinfo", _RESOLVER_RE))
+
+
+def edits(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
+    """Hosts in address tuples, resolver and TLS errors.
+
+    `gates`: where each of `GATES` starts in the text (the keyword pass); each pattern is
+    matched there only, in the original case.
+    """
     out: list[Edit] = []
-    if "certificate is valid for" in gates:
-        for m in _TLS_NAMES_RE.finditer(text):
-            pos = m.start(1)
-            for name in m.group(1).split(", "):
-                _name(text, pos, pos + len(name), out, tally)
-                pos += len(name) + 2
-            _name(text, m.start(2), m.end(2), out, tally)
-    if "certificate is not valid for" in gates:
-        for m in _TLS_WANTED_RE.finditer(text):
-            group = 1 if m.group(1) else 2
-            _name(text, m.start(group), m.end(group), out, tally)
-    for literal, pattern in (("call failed ('", _TUPLE_RE), ("getaddrinfo", _RESOLVER_RE)):
-        if literal in gates:
-            for m in pattern.finditer(text):
-                _name(text, m.start(1), m.end(1), out, tally)
+    for literal, pattern in _BY_GATE:
+        for at in gates.get(literal, ()):
+            m = pattern.match(text, at)
+            if m is None:
+                continue
+            if pattern is _TLS_NAMES_RE:  # "valid for a, b, not c": every name
+                pos = m.start(1)
+                for name in m.group(1).split(", "):
+                    _name(text, pos, pos + len(name), out, tally)
+                    pos += len(name) + 2
+            for group in range(2 if pattern is _TLS_NAMES_RE else 1, (m.lastindex or 1) + 1):
+                if m.group(group):
+                    _name(text, m.start(group), m.end(group), out, tally)
     return out

@@ -11,7 +11,7 @@ AAAAC3NzaC1lZDI1NTE5... jean@laptop"), followed by their comment, by default the
 user@host.
 
 `edits` takes the prefixed fingerprints and the public keys (with a user@host comment after
-either); it runs only when one of `GATES` (found in the keyword pass) occurs. Bare runs of 16
+either), matched only where one of `GATES` (found in the keyword pass) starts. Bare runs of 16
 or more hex pairs are recognised where colon runs are walked (`rules._colon_runs`, through
 `is_fingerprint`). The algorithm's name stays: it tells triage which kind of key was used.
 """
@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Mapping
 from typing import Final
 
 from crash_reporter.scrub.tokens import Edit, Tally
@@ -48,8 +49,9 @@ _KEY_TYPE_RE: Final = re.compile(rb"(?:sk-)?(?:ssh|ecdsa)-[a-z0-9@.-]{1,60}")
 # fingerprint ("... jean@laptop"), or before its type as ssh -v names a key from the agent
 # ("Offering public key: jean@laptop ED25519 SHA256:...").
 _COMMENT_RE: Final = re.compile(r"[ \t]++([A-Za-z0-9._-]{1,64}+@[A-Za-z0-9.-]{1,253}+)")
-_COMMENT_BEFORE_RE: Final = re.compile(
-    r"(?<![^\s:])([A-Za-z0-9._-]{1,64}+@[A-Za-z0-9.-]{1,253}+) [A-Z0-9-]{2,24}+ \Z")
+# (matched once, on the reversed text before the type: "jean@laptop ED25519 " backwards)
+_COMMENT_BEFORE_REV_RE: Final = re.compile(
+    r" [A-Z0-9-]{2,24}+ ([A-Za-z0-9.-]{1,253}+@[A-Za-z0-9._-]{1,64}+)(?![^\s:])")
 # Hex pairs: 16 (MD5), 20 (SHA-1), 32 (SHA-256), 48, 64 - never a MAC (6) or an EUI-64 (8).
 _PAIRS_RE: Final = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){15,63}")
 
@@ -70,26 +72,34 @@ def _is_public_key(blob: str) -> bool:
     return 7 <= n <= 64 and _KEY_TYPE_RE.fullmatch(raw[4:4 + n]) is not None
 
 
-def edits(text: str, gates: set[str], tally: Tally) -> list[Edit]:
-    """Fingerprints and public keys in `text`; `gates`: which of `GATES` occur in it."""
-    if not any(g in gates for g in GATES):
-        return []
+def edits(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
+    """Fingerprints and public keys in `text`.
+
+    `gates`: where each of `GATES` starts in the text (the keyword pass); the patterns are
+    matched there only, in the original case.
+    """
     out: list[Edit] = []
     ends: list[int] = []
-    prefixed = [m for pattern, gate in zip(_PREFIXED_RES, ("sha", "md5:", "md5 "), strict=True)
-                if any(g.startswith(gate) for g in gates) for m in pattern.finditer(text)]
+    prefixed: list[re.Match[str]] = []
+    for gate in GATES[:6]:
+        pattern = _PREFIXED_RES[0 if gate.startswith("sha") else 1 if gate == "md5:" else 2]
+        for at in gates.get(gate, ()):
+            if (m := pattern.match(text, at)) is not None:
+                prefixed.append(m)
     for m in prefixed:
         group = m.lastindex or 1
         out.append((m.start(group), m.end(group), tally.hit("fingerprint", text, m.start(group))))
         ends.append(m.end())
-        c = _COMMENT_BEFORE_RE.search(text, max(0, m.start() - 350), m.start())
+        c = _COMMENT_BEFORE_REV_RE.match(text[max(0, m.start() - 350):m.start()][::-1])
         if c is not None:
-            out.append((c.start(1), c.end(1), tally.hit("user", text, c.start(1))))
-    if "nzac1" in gates or "vjzhnh" in gates:
-        for m in _BLOB_RE.finditer(text):
-            if _is_public_key(m.group(0)):
-                out.append((m.start(), m.end(), tally.hit("public-key", text, m.start())))
-                ends.append(m.end())
+            start = m.start() - c.end(1)
+            out.append((start, m.start() - c.start(1), tally.hit("user", text, start)))
+    for at in sorted({text.rfind("AAAA", max(0, at - 16), at) for gate in GATES[6:]
+                      for at in gates.get(gate, ())} - {-1}):
+        m = _BLOB_RE.match(text, at)  # the blob starts "AAAA" a few characters before
+        if m is not None and _is_public_key(m.group(0)):
+            out.append((m.start(), m.end(), tally.hit("public-key", text, m.start())))
+            ends.append(m.end())
     for end in ends:
         c = _COMMENT_RE.match(text, end)
         if c is not None:

@@ -460,17 +460,20 @@ def _key_value(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]
 
 
 def _kv_and_ssid_words(low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]],
-                                          list[tuple[int, int]], set[str]]:
+                                          list[tuple[int, int]], dict[str, list[int]]]:
     """Every keyword of the key-value, SSID and phrase rules, and the gates, in one pass.
 
-    The gates are the rare literals of `context_edits`' line shapes that occur in `low`.
+    The gates are the rare literals of `context_edits`' line shapes (and of the fingerprint,
+    endpoint and device rules) that occur in `low`, each with where it starts.
     """
     kv, short, ssid, phrases, gates = compile_words(
         _KV_WORDS, _KV_SHORT_WORDS, _SSID_WORDS, _PHRASE_WORDS, _GATES).find(low)
     anchors = kv + word_starts(low, short)
     anchors.sort()
-    return (anchors, word_starts(low, ssid), word_starts(low, phrases),
-            {low[i:j] for i, j in gates})
+    gate_starts: dict[str, list[int]] = {}
+    for i, j in gates:
+        gate_starts.setdefault(low[i:j], []).append(i)
+    return anchors, word_starts(low, ssid), word_starts(low, phrases), gate_starts
 
 
 def _ssid_phrases(text: str, low: str, tally: Tally, words: list[tuple[int, int]]
@@ -898,9 +901,8 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
     text = splice(text, _key_value(text, low, tally, anchors)
                   + _ssid_phrases(text, low, tally, ssid_words)
                   + phrase_edits(text, low, phrase_words, tally)
-                  + context_edits(text, low, gates, tally))
-    text = splice(text, fingerprints.edits(text, gates, tally)
-                  + endpoints.edits(text, gates, tally))
+                  + context_edits(text, low, set(gates), tally)
+                  + fingerprints.edits(text, gates, tally) + endpoints.edits(text, gates, tally))
     low = lower(text)
     if "@" in text:
         text = splice(text, _emails(text, tally))
@@ -913,7 +915,7 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
     if hosts.forms:
         text = splice(text, hosts.edits(text, low, tally))
     text = splice(text, _hexled(text, tally))
-    text = splice(text, devices.edits(text, gates, tally))
+    text = splice(text, devices.edits(text, set(gates), tally))
     if _COLON_GATE_RE.search(text):
         text = splice(text, _colon_runs(text, tally))
     text = splice(text, _ibans(text, tally))
