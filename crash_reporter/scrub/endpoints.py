@@ -17,8 +17,8 @@ A host on a home network often has no public top-level domain ("mqtt.smithnet", 
   not mqtt.smithnet", "... is not valid for any names, but wanted to match mqtt.smithnet").
 
 Without such words "name.name:123" is as often a Python module and line ("supervisor.jobs:123",
-"main.go:70") and stays. The tuples, resolver and TLS errors are looked for only when their
-literal (`GATES`, found in the keyword pass) occurs.
+"main.go:70") and stays. The tuples, resolver and TLS errors are matched only where their
+literal (`GATES`, found in the keyword pass) starts.
 """
 
 from __future__ import annotations
