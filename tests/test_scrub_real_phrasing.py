@@ -59,6 +59,13 @@ CASES = [
      "[mount]."),
     # --- the Supervisor's mount manager (supervisor/mounts/manager.py, mount.py)
     ("Reloading mount: Backup_Smith", "Reloading mount: [mount]"),
+    ("Could not reload mount Backup_Smith due to: timeout. Trying a restart",
+     "Could not reload mount [mount] due to: timeout. Trying a restart"),
+    ("Could not move local data for mount Backup_Smith: [Errno 28] No space left on device",
+     "Could not move local data for mount [mount]: [Errno 28] No space left on device"),
+    ("Restored mount configuration: Backup_Smith", "Restored mount configuration: [mount]"),
+    ("Failed to restore mount Backup_Smith: Mount activation failed",
+     "Failed to restore mount [mount]: Mount activation failed"),
     ("Mount Backup_Smith activated successfully", "Mount [mount] activated successfully"),
     ("Mount 'Backup_Smith' already exists, replacing with backup config",
      "Mount '[mount]' already exists, replacing with backup config"),

@@ -94,6 +94,11 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("job for mount", "mount", _NAME),
     ("could not mount", "mount", _NAME),
     ("could not restart mount", "mount", _NAME),
+    ("could not reload mount", "mount", _NAME),
+    ("local data for mount", "mount", _NAME),
+    # The Supervisor restoring a backup's mounts (supervisor/backups/backup.py)
+    ("restored mount configuration:", "mount", _NAME),
+    ("failed to restore mount", "mount", _NAME),
     ("could not unmount", "mount", _NAME),
     ("blocking mount", "mount", _NAME),
     ("activate mount", "mount", _NAME),
