@@ -200,6 +200,8 @@ TRIAGE = st.one_of(SAFE, st.sampled_from([
     "pypi.org", "sentry.io", "supervisor.mounts.mount", "/usr/src/supervisor/supervisor/"
     "mounts/mount.py", "_async_mount", "Supervisor 2026.11.2 on HAOS 16.3", "ssl:default",
     "[Errno 111] Connect call failed", "/usr/share/zoneinfo/Europe", "/data/options.json",
+    "supervisor.jobs:123", "main.go:70", "asm_amd64.s:1594", "Container a1b2c3d4e5f6 exited",
+    "shellyplus1pm", "RINCON_", "ED25519 SHA256:", "esphome-web", "core-mosquitto:1883",
 ]))
 
 

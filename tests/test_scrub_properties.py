@@ -211,8 +211,53 @@ def learned(draw: st.DrawFn) -> tuple[str, str]:
     return _case(draw, name), name
 
 
+HEXBYTE = st.integers(0, 255).map(lambda i: f"{i:02X}")
+
+
+@st.composite
+def device_name(draw: st.DrawFn) -> tuple[str, str]:
+    """A MAC (or its last three bytes) in a device's default name."""
+    mac = "".join(draw(HEXBYTE) for _ in range(6))
+    low = mac.lower()
+    form, secret = draw(st.sampled_from([
+        ("Setting up shellyplus1pm-{l}", low), ("Found Sonos-{u}", mac), ("ESP-{u}", mac),
+        ("RINCON_{u}01400", mac), ("esphome-web-{s}", low[6:]), ("tasmota_{S}-1234", mac[6:]),
+        ("renamed from enx{l}", low), ("zigbee2mqtt/0x{l}{l4}/set", low + low[:4]),
+        ("0x{l}{l4}_battery_zigbee2mqtt", low + low[:4]), ("ATC_{S}", mac[6:]),
+        ("hue bridge 001788fffe{s}", "001788fffe" + low[6:]), ("Hue Bridge - {S}", mac[6:])]))
+    return form.format(l=low, u=mac, s=low[6:], S=mac[6:], l4=low[:4]), secret
+
+
+@st.composite
+def fingerprint(draw: st.DrawFn) -> tuple[str, str]:
+    """An SSH key's or a certificate's fingerprint as OpenSSH, Dropbear and OpenSSL write it."""
+    b64 = draw(st.from_regex(r"[A-Za-z0-9+/]{42}[A-Za-z0-9]", fullmatch=True))
+    pairs = ":".join(draw(HEXBYTE) for _ in range(draw(st.sampled_from([16, 20, 32]))))
+    form, secret = draw(st.sampled_from([
+        ("ssh2: ED25519 SHA256:{b}", b64), ("Server host key: ssh-rsa SHA256:{b}", b64),
+        ("ssh2: RSA MD5:{p}", pairs.lower()), ("with key md5 {p16}", pairs[:47].lower()),
+        ("SHA1 Fingerprint={p}", pairs)]))
+    return form.format(b=b64, p=pairs.lower() if "MD5" in form else pairs,
+                       p16=pairs[:47].lower()), secret
+
+
+@st.composite
+def endpoint(draw: st.DrawFn) -> tuple[str, str]:
+    """A broker's or server's name without a public domain, named by a connection."""
+    label = draw(st.from_regex(r"[g-z][a-z]{2,7}[0-9]{1,2}(?:-[a-z]{2,6})?", fullmatch=True))
+    host = f"{label}.{draw(st.sampled_from(['smithnet', 'intra', 'heim']))}"
+    form = draw(st.sampled_from([
+        "Error connecting to {}:1883", "Connection to broker {}:8883 failed",
+        "Failed to connect to MQTT broker at {}:1883", "Connect call failed ('{}', 445)",
+        "MQTT error: getaddrinfo ENOTFOUND {}", "Connecting bridge cloud ({}:1883)",
+        "Hostname mismatch, certificate is not valid for '{}'.",
+        "x509: certificate is valid for nas, not {}"]))
+    return form.format(host), host
+
+
 PII = st.one_of(ipv4(), ipv6(), mac(), email(), card(), imei(), ssn(), iban(), user_path(),
-                token(), kv_secret(), ssid(), url_auth(), hostname(), uuid_(), geo())
+                token(), kv_secret(), ssid(), url_auth(), hostname(), uuid_(), geo(),
+                device_name(), fingerprint(), endpoint())
 
 FILLER = st.sampled_from([
     "", "Error on call", "KeyError:", "  File \"/usr/src/supervisor/supervisor/api/host.py\", "

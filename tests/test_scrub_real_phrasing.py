@@ -59,6 +59,13 @@ CASES = [
      "[mount]."),
     # --- the Supervisor's mount manager (supervisor/mounts/manager.py, mount.py)
     ("Reloading mount: Backup_Smith", "Reloading mount: [mount]"),
+    ("Could not reload mount Backup_Smith due to: timeout. Trying a restart",
+     "Could not reload mount [mount] due to: timeout. Trying a restart"),
+    ("Could not move local data for mount Backup_Smith: [Errno 28] No space left on device",
+     "Could not move local data for mount [mount]: [Errno 28] No space left on device"),
+    ("Restored mount configuration: Backup_Smith", "Restored mount configuration: [mount]"),
+    ("Failed to restore mount Backup_Smith: Mount activation failed",
+     "Failed to restore mount [mount]: Mount activation failed"),
     ("Mount Backup_Smith activated successfully", "Mount [mount] activated successfully"),
     ("Mount 'Backup_Smith' already exists, replacing with backup config",
      "Mount '[mount]' already exists, replacing with backup config"),
@@ -184,6 +191,129 @@ CASES = [
     # a dotted name with a dash before a port, without any known top-level domain
     ("Unable to connect to the MQTT broker living-room.smithnet:1883",
      "Unable to connect to the MQTT broker [hostname]:1883"),
+    # --- OpenSSH sshd: "Accepted %s for %s from %s port %d ssh2: %s %s" (key type and
+    # sshkey_fingerprint: "SHA256:" + base64, or "MD5:" + hex pairs with FingerprintHash md5)
+    ("sshd[900]: Accepted publickey for root from 192.168.1.30 port 51234 ssh2: ED25519 "
+     "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
+     "sshd[900]: Accepted publickey for root from [ip] port 51234 ssh2: ED25519 "
+     "SHA256:[fingerprint]"),
+    ("sshd[900]: Accepted publickey for root from 192.168.1.30 port 51234 ssh2: RSA "
+     "MD5:9d:38:5b:83:a9:17:52:92:56:1a:5e:c4:d4:81:8e:0a",
+     "sshd[900]: Accepted publickey for root from [ip] port 51234 ssh2: RSA MD5:[fingerprint]"),
+    # sshd's other methods and its closing lines: "Failed %s for %s from ..." (auth.c),
+    # "Connection closed by authenticating user %s %s port %d", "Disconnected from user %s"
+    ("sshd[900]: Failed publickey for jean from 192.168.1.30 port 51234 ssh2",
+     "sshd[900]: Failed publickey for [user] from [ip] port 51234 ssh2"),
+    ("sshd[900]: Postponed publickey for jean from 192.168.1.30 port 51234 ssh2 [preauth]",
+     "sshd[900]: Postponed publickey for [user] from [ip] port 51234 ssh2 [preauth]"),
+    ("sshd[900]: Failed none for jean from 192.168.1.30 port 51234 ssh2",
+     "sshd[900]: Failed none for [user] from [ip] port 51234 ssh2"),
+    ("sshd[900]: Connection closed by authenticating user jean 192.168.1.30 port 51234 "
+     "[preauth]",
+     "sshd[900]: Connection closed by authenticating user [user] [ip] port 51234 [preauth]"),
+    ("sshd[900]: Disconnected from user jean 192.168.1.30 port 51234",
+     "sshd[900]: Disconnected from user [user] [ip] port 51234"),
+    # --- sudo's prompt; ssh's "Warning: Permanently added '%.200s' (%s) to the list of known
+    # hosts."
+    ("[sudo] password for jean:", "[sudo] password for [user]:"),
+    ("Warning: Permanently added 'kitchen-pi' (ED25519) to the list of known hosts.",
+     "Warning: Permanently added '[hostname]' (ED25519) to the list of known hosts."),
+    # --- OpenSSH ssh (client, -v): "Server host key: %s %s", "%s key fingerprint is %s.",
+    # ssh-keygen -l: "%u %s %s (%s)" (bits, fingerprint, comment: user@host, type)
+    ("debug1: Server host key: ssh-ed25519 SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
+     "debug1: Server host key: ssh-ed25519 SHA256:[fingerprint]"),
+    ("debug1: Offering public key: jean@jeans-laptop ED25519 SHA256:uNiVztksCsDhcc0u9e8BujQXVUp"
+     "KZIDTMczCvj3tD2s agent",
+     "debug1: Offering public key: [user] ED25519 SHA256:[fingerprint] agent"),
+    ("ED25519 key fingerprint is SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s.",
+     "ED25519 key fingerprint is SHA256:[fingerprint]."),
+    ("256 SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s jean@jeans-laptop (ED25519)",
+     "256 SHA256:[fingerprint] [user] (ED25519)"),
+    # an authorized_keys line an SSH app rejects, with its comment
+    ("Invalid key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9"
+     "GKJl jean@jeans-laptop",
+     "Invalid key: ssh-ed25519 [public-key] [user]"),
+    ("ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxk"
+     "ZMy7opKgwFB9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV0U2w0WZ2YB/++Tpockg=",
+     "ecdsa-sha2-nistp256 [public-key]"),
+    # --- Dropbear (before 2020): "Pubkey auth succeeded for '%s' with key %s from %s"
+    ("Pubkey auth succeeded for 'root' with key md5 9d:38:5b:83:a9:17:52:92:56:1a:5e:c4:d4:81:"
+     "8e:0a from 192.168.1.30:51234",
+     "Pubkey auth succeeded for 'root' with key md5 [fingerprint] from [ip]:51234"),
+    # --- OpenSSL x509 -fingerprint: a certificate's SHA-1 as 20 hex pairs
+    ("SHA1 Fingerprint=9D:38:5B:83:A9:17:52:92:56:1A:5E:C4:D4:81:8E:0A:11:22:33:44",
+     "SHA1 Fingerprint=[fingerprint]"),
+    # --- Shelly (HA's shelly integration; Gen2 ids "<model>-<mac>", Gen1 "<model>-<MAC>" or
+    # its last 3 bytes)
+    ("Setting up shellyplus1pm-a8032ab12345", "Setting up shellyplus1pm-[mac]"),
+    ("device shellyplus1pm-A8032AB12345 went offline", "device shellyplus1pm-[mac] went offline"),
+    ("Error fetching shelly1-B929CC data: timeout", "Error fetching shelly1-[mac] data: timeout"),
+    # --- ESP8266 / ESP-IDF default host names, ESPHome's name_add_mac_suffix
+    ("Connecting to ESP-3C2EFF4A5B6C", "Connecting to ESP-[mac]"),
+    ("DHCP lease for ESP_4A5B6C renewed", "DHCP lease for ESP_[mac] renewed"),
+    ("Can't connect to ESPHome API for esphome-web-3c2eff: timeout",
+     "Can't connect to ESPHome API for esphome-web-[mac]: timeout"),
+    ("home-assistant-voice-09a1b2 @ 192.168.1.50: Connection error occurred",
+     "home-assistant-voice-[mac] @ [ip]: Connection error occurred"),
+    ("sensor.esp32_bluetooth_proxy_4a5b6c_wifi_signal is unavailable",
+     "sensor.esp32_bluetooth_proxy_[mac]_wifi_signal is unavailable"),
+    # --- Sonos: zeroconf names "Sonos-<MAC>", player ids "RINCON_<MAC><port>"
+    ("Found Sonos-B8E9374A5B6C", "Found Sonos-[mac]"),
+    ("Subscription to RINCON_B8E9374A5B6C01400 failed", "Subscription to RINCON_[mac] failed"),
+    # --- Tasmota: topic "tasmota_%06X", host name "tasmota-%06X-%04d"
+    ("Discovered tasmota_4A5B6C-1234 at 192.168.1.70", "Discovered tasmota_[mac]-1234 at [ip]"),
+    # --- Hue: the bridge id is an EUI-64 made from its MAC; mDNS "Philips Hue - XXXXXX"
+    ("Philips hue bridge 001788fffe4a5b6c", "Philips hue bridge [mac]"),
+    ("Bridge 001788FFFE4A5B6C unavailable", "Bridge [mac] unavailable"),
+    ("Hue Bridge - 4A5B6C", "Hue Bridge - [mac]"),
+    # --- Zigbee2MQTT: a device without a friendly name is its IEEE address in MQTT topics
+    ("MQTT publish: topic 'zigbee2mqtt/0x00124b001ca1b2c3/set', payload '{\"state\":\"ON\"}'",
+     "MQTT publish: topic 'zigbee2mqtt/[mac]/set', payload '{\"state\":\"ON\"}'"),
+    # Zigbee2MQTT's unique ids for Home Assistant's MQTT discovery, and its own log lines
+    ("Unique id 0x00124b001ca1b2c3_temperature_zigbee2mqtt already exists",
+     "Unique id [mac]_temperature_zigbee2mqtt already exists"),
+    ("Zigbee2MQTT:info  2026-12-04 18:00:00: Device 0x00124b001ca1b2c3 left the network",
+     "Zigbee2MQTT:info  2026-12-04 18:00:00: Device [mac] left the network"),
+    # --- the ATC/pvvx firmware of Xiaomi thermometers (BTHome): "ATC_" + the MAC's last 3 bytes
+    ("BTHome device ATC_4A5B6C found", "BTHome device ATC_[mac] found"),
+    # --- systemd/udev: predictable interface names from a MAC (USB and Wi-Fi adapters)
+    ("eth1: renamed from enx3c2eff4a5b6c", "eth1: renamed from enx[mac]"),
+    # --- paho-mqtt / HA's MQTT integration / aiomqtt: the broker without a public domain
+    ("Error connecting to mqtt.smithnet:1883", "Error connecting to [hostname]:1883"),
+    ("Connection to broker mqtt.smithnet:1883 failed",
+     "Connection to broker [hostname]:1883 failed"),
+    ("Failed to connect to MQTT broker at mqtt.smithnet:1883",
+     "Failed to connect to MQTT broker at [hostname]:1883"),
+    ("Disconnected from MQTT server mqtt.smithnet:1883 (7)",
+     "Disconnected from MQTT server [hostname]:1883 (7)"),
+    ("Unable to connect to smithnas:445", "Unable to connect to [hostname]:445"),
+    # --- Mosquitto: "Connecting bridge %s (%s:%d)"
+    ("Connecting bridge cloud (mqtt.smithnet:1883)", "Connecting bridge cloud ([hostname]:1883)"),
+    # --- asyncio's sock_connect: "Connect call failed %s" with the address tuple
+    ("OSError: Multiple exceptions: [Errno 111] Connect call failed ('smithnas', 445)",
+     "OSError: Multiple exceptions: [Errno 111] Connect call failed ('[hostname]', 445)"),
+    ("OSError: [Errno 113] Connect call failed ('mqtt.smithnet', 1883)",
+     "OSError: [Errno 113] Connect call failed ('[hostname]', 1883)"),
+    # --- TLS name checks: Python's ssl, Go's crypto/x509 ("x509: certificate is valid for %s,
+    # not %s", "... is not valid for any names, but wanted to match %s")
+    ("certificate verify failed: Hostname mismatch, certificate is not valid for "
+     "'mqtt.smithnet'. (_ssl.c:1006)",
+     "certificate verify failed: Hostname mismatch, certificate is not valid for "
+     "'[hostname]'. (_ssl.c:1006)"),
+    ("tls: failed to verify certificate: x509: certificate is valid for kitchen-pi, "
+     "*.smithnet, 192.168.1.5, not mqtt.smithnet",
+     "tls: failed to verify certificate: x509: certificate is valid for [hostname], "
+     "[hostname], [ip], not [hostname]"),
+    ("x509: certificate is not valid for any names, but wanted to match mqtt.smithnet",
+     "x509: certificate is not valid for any names, but wanted to match [hostname]"),
+    # --- Mosquitto: "New client connected from %s:%d as %s (p%d, c%d, k%d, u'%s')." (the
+    # client id of a Tasmota device is "DVES_" and its MAC's last 3 bytes)
+    ("New client connected from 192.168.1.5:51234 as DVES_4A5B6C (p2, c1, k30, u'jeansmith').",
+     "New client connected from [ip]:51234 as DVES_[mac] (p2, c1, k30, u'[user]')."),
+    # --- Node (Zigbee2MQTT, Node-RED): resolver errors
+    ("MQTT error: getaddrinfo ENOTFOUND mqtt.smithnet",
+     "MQTT error: getaddrinfo ENOTFOUND [hostname]"),
+    ("Error: getaddrinfo EAI_AGAIN smithnas", "Error: getaddrinfo EAI_AGAIN [hostname]"),
 ]
 
 
@@ -210,6 +340,20 @@ KEPT_REAL = [
     "the job for mount failed",
     "2026-12-04 18:00:00.123 INFO (MainThread) [supervisor.host.network] Updating",
     "Dec  4 18:00:00 homeassistant systemd[1]: Started Docker Application Container Engine.",
+    # Docker's short ids are random per install: triage follows them, they name no one
+    "Container a1b2c3d4e5f6 exited with code 137",
+    "run-docker-netns-a1b2c3d4e5f6.mount: Deactivated successfully.",
+    "br-a1b2c3d4e5f6: port 1(veth3c2eff4) entered blocking state",
+    # a Go pseudo-version's commit, a pointer, a module and line, Go files and lines
+    "/root/go/pkg/mod/github.com/godbus/dbus/v5@v5.1.1-0.20230522191255-76236955d466/conn.go:12",
+    "#0  0x00007ffffe12abcd in raise () from /lib/libc.so.6",
+    "async_connect at supervisor.jobs:123 main.go:70 asm_amd64.s:1594 proc.go:369",
+    "KeyError: ('light', 20) in ('x.py', 12)",
+    "Connection to broker core-mosquitto:1883 failed; connecting to localhost:1883",
+    "ghcr.io/home-assistant/amd64-hassio-supervisor:2026.12.0 sha256 digest, decade-1a2b3c",
+    "x509: certificate is valid for localhost, homeassistant, not supervisor",
+    "New client connected from 172.30.32.1:51234 as mqttjs_1a2b3c4d (p2, c1, k60, "
+    "u'homeassistant').",
 ]
 
 

@@ -6,6 +6,9 @@ look at exception values, frame paths or debug_meta, so everything happens here:
 - ``walk``: the allowlist walk over the event's structure, caps on sizes;
 - ``rules``: the pattern rules for what identifies any home, in the words real software logs;
 - ``phrases``: values named by the sentences daemons write ("Hostname set to <x>", "of user x");
+- ``fingerprints``: SSH key and certificate fingerprints, SSH public keys;
+- ``devices``: MACs inside device names ("shellyplus1pm-<mac>", "esphome-web-<last 3 bytes>");
+- ``endpoints``: hosts a connection names ("connecting to mqtt.x:1883", "('x', 1883)");
 - ``hosts``: this host's own identifiers, learned on the device, in all their written forms;
 - ``words``: keywords and identifier forms, every occurrence found in one pass (Aho-Corasick,
   or Hyperscan in the worker);
@@ -17,8 +20,9 @@ look at exception values, frame paths or debug_meta, so everything happens here:
 - ``worker``: scrubbing off the event loop, in a child process with a time budget per event.
 
 Kept on purpose (identify no one, needed for triage): ``event_id``, ``debug_meta`` ids, hex
-shorter than 32 characters (Go pcs, offsets, addresses), loopback and the Supervisor's internal
-Docker network, ``/root``, versions, code paths, exception types, public hosts.
+shorter than 32 characters (Go pcs, offsets, addresses, Docker's short ids), loopback and the
+Supervisor's internal Docker network, ``/root``, versions, code paths, exception types, public
+hosts.
 """
 
 from crash_reporter.scrub.before_send import make_before_send

@@ -34,6 +34,7 @@ _QUOTED: Final = re.compile(
     r"[ \t]*+(?:'([^'\n\x00]{1,253}+)'|\"([^\"\n\x00]{1,253}+)\"|<([^<>\n\x00]{1,253}+)>)")
 _WORD: Final = re.compile(r"[ \t]*+([^\s'\"()\[\]{}<>,;\x00-\x1f]{1,253}+)")
 _LINE: Final = re.compile(r"[ \t]*+([^\n\x00(]{1,253}+)")  # trailing blanks cut after
+_UNTIL_QUOTE: Final = re.compile(r"([^'\n\x00]{1,253}+)'")  # after a literal ending in "'"
 _NAME: Final = re.compile(r"[ \t]*+'?([A-Za-z0-9_]{1,64}+)(?![A-Za-z0-9_])")
 # The Supervisor's "Mount X activated successfully", "Mount 'X' already exists ..."
 _MOUNT_SUBJECT: Final = re.compile(
@@ -57,6 +58,21 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("accepted password for", "user", _WORD),
     ("accepted keyboard-interactive/pam for", "user", _WORD),
     ("failed password for", "user", _WORD),
+    # sshd's other methods and verbs ("Failed publickey for X", "Postponed publickey for X",
+    # "Failed none for X"), its closing lines ("Connection closed by authenticating user X",
+    # "Disconnected from user X"); sudo's "[sudo] password for X:"; ssh's "Permanently added
+    # 'X' (ED25519) to the list of known hosts."
+    ("publickey for", "user", _WORD),
+    ("hostbased for", "user", _WORD),
+    ("keyboard-interactive/pam for", "user", _WORD),
+    ("gssapi-with-mic for", "user", _WORD),
+    ("failed none for", "user", _WORD),
+    ("password for", "user", _WORD),
+    ("authenticating user", "user", _WORD),
+    ("from user", "user", _WORD),
+    ("permanently added", "hostname", _QUOTED),
+    # Mosquitto: "New client connected from %s:%d as %s (p%d, c%d, k%d, u'%s')."
+    (" u'", "user", _UNTIL_QUOTE),
     # systemd-networkd: "Connected WiFi access point: X (3c:2e:..)"
     ("access point:", "ssid", _LINE),
     # NetworkManager policy: "set 'X' (wlan0) as default for IPv4 routing and DNS"
@@ -78,6 +94,11 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("job for mount", "mount", _NAME),
     ("could not mount", "mount", _NAME),
     ("could not restart mount", "mount", _NAME),
+    ("could not reload mount", "mount", _NAME),
+    ("local data for mount", "mount", _NAME),
+    # The Supervisor restoring a backup's mounts (supervisor/backups/backup.py)
+    ("restored mount configuration:", "mount", _NAME),
+    ("failed to restore mount", "mount", _NAME),
     ("could not unmount", "mount", _NAME),
     ("blocking mount", "mount", _NAME),
     ("activate mount", "mount", _NAME),

@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, Final
 
+from crash_reporter.scrub import devices, endpoints, fingerprints
 from crash_reporter.scrub.allowlist import (
     DEFAULT_NAMES,
     PRIVATE_SUFFIXES,
@@ -35,7 +36,7 @@ from crash_reporter.scrub.allowlist import (
 )
 from crash_reporter.scrub.classes import digit_candidates, hex_candidates, iban_candidates, scan
 from crash_reporter.scrub.hosts import HostMatcher
-from crash_reporter.scrub.phrases import GATES as _GATES
+from crash_reporter.scrub.phrases import GATES as _PHRASE_GATES
 from crash_reporter.scrub.phrases import WORDS as _PHRASE_WORDS
 from crash_reporter.scrub.phrases import context_edits, phrase_edits
 from crash_reporter.scrub.tokens import (
@@ -48,6 +49,8 @@ from crash_reporter.scrub.tokens import (
 )
 from crash_reporter.scrub.words import word_starts
 from crash_reporter.scrub.words import words as compile_words
+
+_GATES: Final = _PHRASE_GATES + fingerprints.GATES + endpoints.GATES + devices.GATES
 
 # --- keys and secrets ---------------------------------------------------------------------
 
@@ -197,7 +200,7 @@ _PHONE_RE: Final = re.compile(
 _DMS_RE: Final = re.compile(
     r"(?<!\d)\d{1,3}+\u00b0 ?\d{1,2}+['\u2032] ?\d{1,2}+(?:[.,]\d{1,6}+)?+(?:\"|\u2033|'')? ?"
     r"[NSEWnsew]?")
-_PORT_AT_RE: Final = re.compile(r":\d{2,5}+(?![\d.:])")
+_PORT_AT_RE: Final = re.compile(r":\d{2,5}+(?![\d.]|:\d)")  # "host:1883: refused"
 _HOST_BEFORE: Final = frozenset(" \t\n(\"'=,<>@")
 
 # --- numbers and hex ----------------------------------------------------------------------
@@ -457,17 +460,20 @@ def _key_value(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]
 
 
 def _kv_and_ssid_words(low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]],
-                                          list[tuple[int, int]], set[str]]:
+                                          list[tuple[int, int]], dict[str, list[int]]]:
     """Every keyword of the key-value, SSID and phrase rules, and the gates, in one pass.
 
-    The gates are the rare literals of `context_edits`' line shapes that occur in `low`.
+    The gates are the rare literals of `context_edits`' line shapes (and of the fingerprint,
+    endpoint and device rules) that occur in `low`, each with where it starts.
     """
     kv, short, ssid, phrases, gates = compile_words(
         _KV_WORDS, _KV_SHORT_WORDS, _SSID_WORDS, _PHRASE_WORDS, _GATES).find(low)
     anchors = kv + word_starts(low, short)
     anchors.sort()
-    return (anchors, word_starts(low, ssid), word_starts(low, phrases),
-            {low[i:j] for i, j in gates})
+    gate_starts: dict[str, list[int]] = {}
+    for i, j in gates:
+        gate_starts.setdefault(low[i:j], []).append(i)
+    return anchors, word_starts(low, ssid), word_starts(low, phrases), gate_starts
 
 
 def _ssid_phrases(text: str, low: str, tally: Tally, words: list[tuple[int, int]]
@@ -688,6 +694,9 @@ def _colon_run(text: str, pair: re.Match[str], chains: list[int], last_end: int,
             run = run[1:]
     if run.endswith(":") and not _is_ip6(run) and _is_ip6(run[:-1]):
         run = run[:-1]  # "fe80::1: no route" - the colon is the sentence's
+    if fingerprints.is_fingerprint(run):
+        edits.append((start, start + len(run), tally.hit("fingerprint", text, start)))
+        return last_end
     if run.count(":") == 7 and len(run) == 23 and all(
             len(g) == 2 for g in run.split(":")):
         edits.append((start, start + 23, tally.hit("mac", text, start)))  # an EUI-64
@@ -799,9 +808,10 @@ def _dms(text: str, tally: Tally) -> list[Edit]:
 
 
 def _host_ports(text: str, low: str, tally: Tally) -> list[Edit]:
-    """Dotted host names with a dash before a port ("broker living-room.smithnet:1883").
+    """Host names before a port: dotted with a dash, or after a connection verb.
 
-    Without a dash, "name.name:123" is as often a Python module and line ("supervisor.jobs:123")
+    "broker living-room.smithnet:1883"; "connecting to mqtt.smithnet:1883" (`endpoints`).
+    Otherwise "name.name:123" is as often a Python module and line ("supervisor.jobs:123")
     and is left to the TLD rule.
     """
     edits: list[Edit] = []
@@ -815,11 +825,13 @@ def _host_ports(text: str, low: str, tally: Tally) -> list[Edit]:
             start += 1
         last = m.end()
         host = low[start:m.start()]
-        if "." not in host or "-" not in host or (start and low[start - 1] not in _HOST_BEFORE):
+        if not host or (start and low[start - 1] not in _HOST_BEFORE):
             continue
-        label = host.rsplit(".", 1)[1]
+        label = host.rsplit(".", 1)[-1]
         if (len(label) < 2 or not label.isalpha() or label in _CODE_EXT
                 or host.startswith(("self.", "cls.")) or _host_ok(host)):
+            continue
+        if not (("." in host and "-" in host) or endpoints.connection_before(low, start)):
             continue
         edits.append((start, m.start(), tally.hit("hostname", text, start)))
     return edits
@@ -889,7 +901,8 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
     text = splice(text, _key_value(text, low, tally, anchors)
                   + _ssid_phrases(text, low, tally, ssid_words)
                   + phrase_edits(text, low, phrase_words, tally)
-                  + context_edits(text, low, gates, tally))
+                  + context_edits(text, low, set(gates), tally)
+                  + fingerprints.edits(text, gates, tally) + endpoints.edits(text, gates, tally))
     low = lower(text)
     if "@" in text:
         text = splice(text, _emails(text, tally))
@@ -902,6 +915,7 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
     if hosts.forms:
         text = splice(text, hosts.edits(text, low, tally))
     text = splice(text, _hexled(text, tally))
+    text = splice(text, devices.edits(text, set(gates), tally))
     if _COLON_GATE_RE.search(text):
         text = splice(text, _colon_runs(text, tally))
     text = splice(text, _ibans(text, tally))

@@ -14,7 +14,8 @@ PLACEHOLDERS: Final[dict[str, str]] = {
     for name in (
         "ip", "email", "creditcard", "mac", "imei", "ssn", "iban", "uuid", "path-user",
         "token", "pem-key", "auth", "filtered", "hostname", "ssid", "serial", "geo", "id",
-        "user", "mount", "location", "share", "redacted", "phone",
+        "user", "mount", "location", "share", "redacted", "phone", "fingerprint",
+        "public-key",
     )
 }
 PLACEHOLDER_VALUES: Final = frozenset(PLACEHOLDERS.values())
