@@ -101,3 +101,16 @@ async def test_a_fast_engine_that_kills_the_child_costs_no_report(
         assert await worker.scrub(event, IDS) == scrub_event(event, IDS)
     finally:
         await worker.close()
+
+
+async def test_an_event_that_cannot_be_encoded_is_dropped_and_counted() -> None:
+    stats = ScrubStats()
+    worker = ScrubWorker(stats)
+    try:
+        event: dict[str, Any] = _event("x")
+        event["extra"] = event  # a cycle: json.dumps raises ValueError
+        assert await worker.scrub(event, IDS) is None
+        assert stats.dropped == 1 and stats.last_error == "worker ValueError"
+        assert await worker.scrub(_event("from 10.0.0.7"), IDS) is not None
+    finally:
+        await worker.close()

@@ -124,8 +124,8 @@ class ScrubWorker:
         """The scrubbed event, or None (failed or over budget: dropped and counted)."""
         result: Any = None
         async with self._lock:
-            request = _encode([event, list(identifiers or ())])
             try:
+                request = _encode([event, list(identifiers or ())])
                 async with asyncio.timeout(self.budget_s):
                     for attempt in (1, 2):
                         try:
