@@ -46,11 +46,13 @@ def use_hyperscan(on: bool = True) -> bool:
     Returns whether Hyperscan is in use: False if it cannot run here.
     """
     global _hs  # noqa: PLW0603 - one engine per process, chosen at start
-    if not on or _hs is not None:
-        if not on and _hs is not None:
+    if not on:
+        if _hs is not None:
             _hs = None
             words.cache_clear()
-        return _hs is not None
+        return False
+    if _hs is not None:
+        return True
     try:
         import hyperscan  # noqa: PLC0415 - loaded only where it is wanted (see above)
 
