@@ -92,14 +92,13 @@ def _is_timestamp(value: Any) -> bool:
 class Builder:
     """Builds the scrubbed event; strings are registered now and filled in after scrubbing."""
 
-    __slots__ = ("cuts", "index", "limits", "mult", "slots", "strings")
+    __slots__ = ("cuts", "limits", "slots")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self.index: dict[str, int] = {}
-        self.strings: list[str] = []
-        self.mult: list[int] = []
-        self.slots: list[tuple[Any, Any, int, int]] = []
+        # Flat, four items per string: (container, key, text, limit). One `extend` per string
+        # while walking; the columns are taken apart at C speed afterwards (`columns`).
+        self.slots: list[Any] = []
         self.cuts: dict[str, int] = {}
 
     # -- leaves --------------------------------------------------------------------------
@@ -117,25 +116,26 @@ class Builder:
         if len(s) > 4 * limit + 64:
             # Cut early so huge strings are not scanned; cut again after scrubbing.
             s = s[: 4 * limit + 64]
-        index = self.index
-        idx = index.get(s)
-        if idx is None:
-            idx = index[s] = len(self.strings)
-            self.strings.append(s)
-            self.mult.append(1)
-        else:
-            self.mult[idx] += 1
-        out[key] = _SENTINEL
-        self.slots.append((out, key, idx, limit))
+        out[key] = _SENTINEL  # keeps the key's place; the scrubbed text is filled in later
+        self.slots += (out, key, s, limit)
+
+    def columns(self) -> tuple[list[Any], list[Any], list[str], list[int]]:
+        """The registered strings as columns: containers, keys, texts, limits (in order)."""
+        slots = self.slots
+        return slots[0::4], slots[1::4], slots[2::4], slots[3::4]
 
     def texts(self, values: Any, limit: int, keep: int) -> list[Any]:
         """A new list of the scalar items of `values` (at most `keep`), registered as text."""
         items = [v for v in values[:keep]
                  if isinstance(v, _SCALARS) and not isinstance(v, bool)]
-        out: list[Any] = [None] * len(items)
-        text = self.text
+        out: list[Any] = [_SENTINEL] * len(items)
+        cap = 4 * limit + 64
+        slots = self.slots
         for i, item in enumerate(items):
-            text(out, i, item, limit)
+            if type(item) is str and len(item) <= cap:  # `text`'s common case, inline
+                slots += (out, i, item, limit)
+            else:
+                self.text(out, i, item, limit)
         return out
 
     def cut(self, name: str, n: int) -> None:
@@ -301,11 +301,16 @@ class Builder:
         """One frame: paths, names and source scrubbed; vars keep numbers only."""
         lim = self.limits
         out: dict[str, Any] = {}
-        text = self.text
         short = lim.short
+        cap = 4 * short + 64
+        slots = self.slots
         for key in _FRAME_TEXT:
-            if key in src:
-                text(out, key, src[key], short)
+            value = src.get(key)
+            if type(value) is str and len(value) <= cap:  # `text`'s common case, inline
+                out[key] = _SENTINEL
+                slots += (out, key, value, short)
+            elif value is not None:
+                self.text(out, key, value, short)
         for key in ("lineno", "colno"):
             v = src.get(key)
             if isinstance(v, int) and not isinstance(v, bool):
