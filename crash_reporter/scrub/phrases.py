@@ -290,12 +290,12 @@ def context_edits(text: str, low: str, gates: set[str], tally: Tally) -> list[Ed
     prefixed += [(m.start(1), m.end(1), m.group(1))
                  for m in _PREFIX_HOST_RE.finditer(text.replace(SEP, "\n"))]
     named: dict[str, bool] = {}  # a log names few hosts in many lines
-    for start, end, host in prefixed:
-        ok = named.get(host)
-        if ok is None:
-            ok = named[host] = _value_ok(host, "hostname")
-        if ok:
-            edits.append((start, end, tally.hit("hostname", text, start)))
+    for host in {host for _, _, host in prefixed}:
+        named[host] = _value_ok(host, "hostname")
+    prefixed = [p for p in prefixed if named[p[2]]]
+    if prefixed:
+        placeholder = tally.many("hostname", text, [start for start, _, _ in prefixed])
+        edits += [(start, end, placeholder) for start, end, _ in prefixed]
     if "#" in text:
         for m in _HASH_HOST_RE.finditer(text):
             if _HASH_BEFORE_RE.search(text, max(0, m.start() - 18), m.start()) and _value_ok(
