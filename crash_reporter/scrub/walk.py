@@ -67,6 +67,13 @@ _FREE_CONTEXTS: Final = frozenset({"crash", "crash_loop"})
 _FRAME_TEXT: Final = ("filename", "abs_path", "module", "function", "raw_function", "symbol",
                       "package", "platform")
 _FRAME_ADDR: Final = ("instruction_addr", "symbol_addr", "image_addr")
+_TEXT, _NUMBER, _FLAG, _ADDRESS, _LINES, _VARS = range(6)
+_FRAME_KINDS: Final[dict[str, int]] = {
+    **dict.fromkeys((*_FRAME_TEXT, "context_line"), _TEXT),
+    "lineno": _NUMBER, "colno": _NUMBER, "in_app": _FLAG,
+    **dict.fromkeys(_FRAME_ADDR, _ADDRESS),
+    "pre_context": _LINES, "post_context": _LINES, "vars": _VARS,
+}
 _ADDR_RE: Final = re.compile(r"0x[0-9A-Fa-f]{1,16}")
 _ID_RE: Final = re.compile(r"[0-9A-Fa-f]{32}|[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}")
 _DEBUG_ID_RE: Final = re.compile(r"[0-9A-Fa-f-]{1,80}")
@@ -304,39 +311,37 @@ class Builder:
         short = lim.short
         cap = 4 * short + 64
         slots = self.slots
-        for key in _FRAME_TEXT:
-            value = src.get(key)
-            if type(value) is str and len(value) <= cap:  # `text`'s common case, inline
-                out[key] = _SENTINEL
-                slots += (out, key, value, short)
-            elif value is not None:
-                self.text(out, key, value, short)
-        for key in ("lineno", "colno"):
-            v = src.get(key)
-            if isinstance(v, int) and not isinstance(v, bool):
-                out[key] = v
-        if isinstance(src.get("in_app"), bool):
-            out["in_app"] = src["in_app"]
-        for key in _FRAME_ADDR:
-            v = src.get(key)
-            if isinstance(v, str) and _ADDR_RE.fullmatch(v):
-                out[key] = v
-        if "context_line" in src:
-            self.text(out, "context_line", src["context_line"], lim.short)
-        for key in ("pre_context", "post_context"):
-            lines = src.get(key)
-            if isinstance(lines, list | tuple) and lim.context_lines:
-                lines = lines[-lim.context_lines:] if key == "pre_context" \
-                    else lines[: lim.context_lines]
-                out[key] = self.texts(lines, lim.short, lim.context_lines)
-        fvars = src.get("vars")
-        if isinstance(fvars, dict):
-            kept = {k: v for k, v in fvars.items()
-                    if isinstance(k, str) and _KEY_RE.fullmatch(k)
-                    and isinstance(v, int | float) and not isinstance(v, bool)
-                    and not _PASSWORD_KEY_RE.fullmatch(k)}
-            if kept:
-                out["vars"] = kept
+        for key, value in src.items():  # a frame's own keys, each looked up once
+            kind = _FRAME_KINDS.get(key)
+            if kind is None:
+                continue
+            if kind == _TEXT:
+                if type(value) is str and len(value) <= cap:  # `text`'s common case, inline
+                    out[key] = _SENTINEL
+                    slots += (out, key, value, short)
+                elif value is not None:
+                    self.text(out, key, value, short)
+            elif kind == _NUMBER:
+                if isinstance(value, int) and not isinstance(value, bool):
+                    out[key] = value
+            elif kind == _FLAG:
+                if isinstance(value, bool):
+                    out[key] = value
+            elif kind == _ADDRESS:
+                if isinstance(value, str) and _ADDR_RE.fullmatch(value):
+                    out[key] = value
+            elif kind == _LINES:
+                if isinstance(value, list | tuple) and lim.context_lines:
+                    n = lim.context_lines
+                    lines = value[-n:] if key == "pre_context" else value[:n]
+                    out[key] = self.texts(lines, short, n)
+            elif isinstance(value, dict):  # vars
+                kept = {k: v for k, v in value.items()
+                        if isinstance(k, str) and _KEY_RE.fullmatch(k)
+                        and isinstance(v, int | float) and not isinstance(v, bool)
+                        and not _PASSWORD_KEY_RE.fullmatch(k)}
+                if kept:
+                    out["vars"] = kept
         return out
 
     def threads(self, src: Any) -> dict[str, Any] | None:
