@@ -47,11 +47,7 @@ def _build(event: dict[str, Any], hosts: HostMatcher, limits: Limits
     out = builder.event(event)
     containers, keys, texts, caps = builder.columns()
     strings = list(dict.fromkeys(texts))  # each distinct string once, in order
-    mult: list[int] | None = None
-    if len(strings) < len(texts):
-        counts = Counter(texts)
-        mult = list(map(counts.__getitem__, strings))
-    tally = Tally(mult)
+    tally = Tally()
     if strings:
         blob = SEP.join(strings)
         if blob.count(SEP) != len(strings) - 1:  # a string held a NUL: neutralise it
@@ -61,6 +57,9 @@ def _build(event: dict[str, Any], hosts: HostMatcher, limits: Limits
             raise RuntimeError("scrubber lost a string boundary")
     else:
         scrubbed = []
+    if len(strings) < len(texts):  # a string that occurs n times: its replacements count n
+        counts = Counter(texts)
+        tally.weigh(strings, scrubbed, list(map(counts.__getitem__, strings)))
     values = list(map(dict(zip(strings, scrubbed, strict=True)).__getitem__, texts))
     truncated = 0
     for i in list(compress(range(len(values)), map(gt, map(len, values), caps))):
