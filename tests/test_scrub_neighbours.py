@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crash_reporter.scrub import scrub_event, scrub_text
-from tests.test_scrub_properties import PII, SAFE
+from tests.test_scrub_properties import PII, RUNS_TO_DELIMITER, SAFE
 
 SETTINGS = settings(max_examples=int(os.environ.get("SCRUB_EXAMPLES", "300")), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -140,17 +139,12 @@ def _join(left: str, right: str, sep: str) -> str:
     return left + sep + right
 
 
-# An unquoted value after "ssid:" or "password:" may hold spaces: it runs to the end of the
-# line, a delimiter or the next "key:", so its neighbour starts after one of those.
-_RUNS_TO_DELIMITER = re.compile(r"(?i)(?:ssid|pass\w*|psk|secret)[\w.-]*[ \t]*:[ \t]*[^'\"\s]")
-
-
 @st.composite
 def neighbours(draw: st.DrawFn) -> tuple[str, list[str]]:
     text, secrets = "", []
     for _ in range(draw(st.integers(2, 4))):
         shown, secret = draw(CLASSES)
-        if _RUNS_TO_DELIMITER.search(shown):
+        if RUNS_TO_DELIMITER.search(shown):
             shown += draw(st.sampled_from(["\n", ",", ";"]))
         text = _join(text, shown, draw(SEPARATORS)) if text else shown
         secrets.append(secret)

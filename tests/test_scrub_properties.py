@@ -255,15 +255,57 @@ def endpoint(draw: st.DrawFn) -> tuple[str, str]:
     return form.format(host), host
 
 
+OWNERS = st.sampled_from(["Jean", "Maria", "Ahmed", "Sofia", "Lukas", "Noor", "Emma", "Mateo",
+                          "Zo\u00eb", "Priya", "Olusegun", "Hiroshi", "Ingrid", "Dmitri", "Aoife"])
+
+
+@st.composite
+def owned_device(draw: st.DrawFn) -> tuple[str, str]:
+    """A person's name in a device's name: iOS/macOS defaults and the host names derived from
+    them, Zigbee2MQTT's friendly names and topics, a DHCP server's lease line."""
+    owner = draw(OWNERS)
+    form = draw(st.sampled_from([
+        'Found device "{o}\'s iPhone" at', "name='{o}\u2019s MacBook Pro'",
+        "{o}'s AirPods Pro connected", "iPhone von {o}", "iPad de {o} left", "Ping {o}s-iPhone",
+        "{o}s-MBP.local", "iPhone-von-{o}", "Device '{o} Bedroom Lamp' joined",
+        "topic 'zigbee2mqtt/{o} Bedroom Lamp/set'", "friendly_name={o} Lamp, brightness=3",
+        "Successfully interviewed '{o} Desk Plug', device has successfully been paired",
+        "DHCPACK(eth0) 192.168.1.20 3c:2e:ff:4a:5b:6c {o}s-iphone",
+        "query[AAAA] {o}s-ipad from 192.168.1.20"]))
+    return form.format(o=owner), owner
+
+
+@st.composite
+def account(draw: st.DrawFn) -> tuple[str, str]:
+    """A user in the account lines of sudo, su, PAM and sshd."""
+    user = draw(OWNERS).lower().replace("\u00eb", "e") + draw(st.sampled_from(["", "1", "_s"]))
+    form = draw(st.sampled_from([
+        "sudo:     {u} : TTY=pts/0 ; PWD=/home/{u} ; USER=root ; COMMAND=/usr/bin/ha core info",
+        "sudo: {u} : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/tmp ; USER=root ; "
+        "COMMAND=/bin/ls", "session opened for user root(uid=0) by {u}(uid=1000)",
+        'Accepted certificate ID "{u}@laptop" (serial 7) signed by ED25519 CA',
+        "ED25519-CERT SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s ID {u}@laptop (serial 1)"
+        " CA", "User {u} from 192.168.1.30 not allowed because not listed in AllowUsers",
+        "(to root) {u} on pts/0", "authentication failure; logname={u} uid=1000 euid=0 "
+        "tty=/dev/pts/0 ruser={u} rhost=", "LOGIN ON tty1 BY {u}"]))
+    return form.format(u=user), user
+
+
 PII = st.one_of(ipv4(), ipv6(), mac(), email(), card(), imei(), ssn(), iban(), user_path(),
                 token(), kv_secret(), ssid(), url_auth(), hostname(), uuid_(), geo(),
-                device_name(), fingerprint(), endpoint())
+                device_name(), fingerprint(), endpoint(), owned_device(), account())
 
 FILLER = st.sampled_from([
     "", "Error on call", "KeyError:", "  File \"/usr/src/supervisor/supervisor/api/host.py\", "
     "line 42, in info", "goroutine 1 [running]:", "main.go:63 +0x1d", "\x1b[31m", "(", "'",
     "2026-11-21 12:20:41.292 ERROR (MainThread) [supervisor.host]", "\n", "\t",
 ])
+
+
+# An unquoted value after "ssid:" or "password:" may hold spaces: it runs to the end of the
+# line, a delimiter or the next "key:", so what follows it starts after one of those ("password:
+# 000000 Error connecting to x.y:1883" is, to anyone, a password of five words).
+RUNS_TO_DELIMITER = re.compile(r"(?i)(?:ssid|pass\w*|psk|secret)[\w.-]*[ \t]*:[ \t]*[^'\"\s]")
 
 
 @st.composite
@@ -273,6 +315,8 @@ def text_with_pii(draw: st.DrawFn) -> tuple[str, list[str]]:
     for _ in range(draw(st.integers(1, 4))):
         parts.append(draw(FILLER))
         shown, secret = draw(PII)
+        if RUNS_TO_DELIMITER.search(shown):
+            shown += draw(st.sampled_from(["\n", ",", ";"]))
         parts.append(shown)
         secrets.append(secret)
     parts.append(draw(FILLER))

@@ -314,6 +314,145 @@ CASES = [
     ("MQTT error: getaddrinfo ENOTFOUND mqtt.smithnet",
      "MQTT error: getaddrinfo ENOTFOUND [hostname]"),
     ("Error: getaddrinfo EAI_AGAIN smithnas", "Error: getaddrinfo EAI_AGAIN [hostname]"),
+    # --- OpenSSH sshd, certificates (auth2-pubkey.c): "Accepted certificate ID \"%s\" (serial
+    # %llu) signed by %s CA %s via %s", and format_key's "%s %s ID %s (serial %llu) CA %s %s"
+    # after "Accepted publickey for ..."; the key id is by convention its owner's user@host
+    ('sshd[900]: Accepted certificate ID "jean@laptop" (serial 1) signed by ED25519 CA '
+     "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s via /etc/ssh/ca.pub",
+     'sshd[900]: Accepted certificate ID "[user]" (serial 1) signed by ED25519 CA '
+     "SHA256:[fingerprint] via /etc/ssh/ca.pub"),
+    ("sshd[900]: Accepted publickey for root from 192.168.1.30 port 51234 ssh2: ED25519-CERT "
+     "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s ID jean@laptop (serial 1) CA ED25519 "
+     "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
+     "sshd[900]: Accepted publickey for root from [ip] port 51234 ssh2: ED25519-CERT "
+     "SHA256:[fingerprint] ID [user] (serial 1) CA ED25519 SHA256:[fingerprint]"),
+    # sshd (auth.c, session.c, auth-pam.c): "User %s from %s not allowed because %s",
+    # "Authentication tried for %s with correct key but not from a permitted host", "maximum
+    # authentication attempts exceeded for %s from", "Starting session: %s for %s from %s",
+    # "Close session: user %s from", "PAM: %s for %s%s from %s"
+    ("sshd[900]: User jean from 192.168.1.30 not allowed because not listed in AllowUsers",
+     "sshd[900]: User [user] from [ip] not allowed because not listed in AllowUsers"),
+    ("sshd[900]: User jean not allowed because account is locked",
+     "sshd[900]: User [user] not allowed because account is locked"),
+    ("sshd[900]: Authentication tried for jean with correct key but not from a permitted host "
+     "(host=192.168.1.30, ip=192.168.1.30).",
+     "sshd[900]: Authentication tried for [user] with correct key but not from a permitted host "
+     "(host=[ip], ip=[ip])."),
+    ("sshd[900]: error: maximum authentication attempts exceeded for jean from 192.168.1.30 port "
+     "51234 ssh2 [preauth]",
+     "sshd[900]: error: maximum authentication attempts exceeded for [user] from [ip] port "
+     "51234 ssh2 [preauth]"),
+    ("sshd[900]: Starting session: shell on pts/0 for jean from 192.168.1.30 port 51234 id 0",
+     "sshd[900]: Starting session: shell on pts/0 for [user] from [ip] port 51234 id 0"),
+    ("sshd[900]: Close session: user jean from 192.168.1.30 port 51234 id 0",
+     "sshd[900]: Close session: user [user] from [ip] port 51234 id 0"),
+    ("sshd[900]: PAM: Authentication failure for illegal user jsmith from 192.168.1.30",
+     "sshd[900]: PAM: Authentication failure for illegal user [user] from [ip]"),
+    # --- sudo (lib/eventlog): "%8s : %s ; TTY=%s ; PWD=%s ; USER=%s ; COMMAND=%s" - the user
+    # first, then a reason or the first key (PWD=, the working directory, is taken as a
+    # password's key by the key-value rule today: [filtered])
+    ("sudo:     jean : TTY=pts/0 ; PWD=/home/jean ; USER=root ; COMMAND=/usr/bin/ha core restart",
+     "sudo:     [user] : TTY=pts/0 ; PWD=[filtered] ; USER=root ; "
+     "COMMAND=/usr/bin/ha core restart"),
+    ("sudo: jean : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/home/jean ; USER=root ; "
+     "COMMAND=/usr/bin/ls",
+     "sudo: [user] : 3 incorrect password attempts ; TTY=pts/0 ; PWD=[filtered] ; "
+     "USER=root ; COMMAND=/usr/bin/ls"),
+    ("sudo[1200]:     jean : user NOT in sudoers ; PWD=/tmp ; USER=root ; COMMAND=/bin/sh",
+     "sudo[1200]:     [user] : user NOT in sudoers ; PWD=[filtered] ; USER=root ; COMMAND=/bin/sh"),
+    ("sudo:     root : TTY=pts/0 ; PWD=/root ; USER=jean ; COMMAND=/bin/sh",
+     "sudo:     root : TTY=pts/0 ; PWD=[filtered] ; USER=[user] ; COMMAND=/bin/sh"),
+    # --- Linux-PAM pam_unix: "session opened for user %s(uid=%d) by %s(uid=%d)",
+    # "authentication failure; logname=%s uid=%d euid=%d tty=%s ruser=%s rhost=%s user=%s",
+    # "auth could not identify password for [%s]"
+    ("pam_unix(sudo:session): session opened for user root(uid=0) by jean(uid=1000)",
+     "pam_unix(sudo:session): session opened for user root(uid=0) by [user](uid=1000)"),
+    ("pam_unix(sudo:auth): authentication failure; logname=jean uid=1000 euid=0 tty=/dev/pts/0 "
+     "ruser=jean rhost=  user=jean",
+     "pam_unix(sudo:auth): authentication failure; logname=[user] uid=1000 euid=0 "
+     "tty=/dev/pts/0 ruser=[user] rhost=  user=[user]"),
+    ("pam_unix(sudo:auth): auth could not identify password for [jean]",
+     "pam_unix(sudo:auth): auth could not identify password for [[user]]"),
+    # --- util-linux su: "(to %s) %s on %s"; login: "LOGIN ON %s BY %s", "FAILED LOGIN %u FROM
+    # %s FOR %s, %s"
+    ("su[400]: (to root) jean on pts/0", "su[400]: (to root) [user] on pts/0"),
+    ("su[400]: FAILED SU (to root) jean on pts/0", "su[400]: FAILED SU (to root) [user] on pts/0"),
+    ("login[300]: LOGIN ON tty1 BY jean", "login[300]: LOGIN ON tty1 BY [user]"),
+    ("login[300]: FAILED LOGIN 1 FROM tty1 FOR jean, Authentication failure",
+     "login[300]: FAILED LOGIN 1 FROM tty1 FOR [user], Authentication failure"),
+    # --- device names after their owner (iOS, iPadOS, macOS defaults "%s's iPhone", macOS's
+    # typographic apostrophe; German "iPhone von %s", French and Spanish "iPhone de %s"), as
+    # HA's bluetooth, mobile_app and device trackers log them: the model stays
+    ('Found device "Jean\'s iPhone" at 192.168.1.20', 'Found device "[device]" at [ip]'),
+    ("BluetoothServiceInfoBleak(name='Jean\'s AirPods Pro', address='3C:2E:FF:4A:5B:6C')",
+     "BluetoothServiceInfoBleak(name='[user]\'s AirPods Pro', address='[mac]')"),
+    ('name "Jean\'s Phone"', 'name "[user]\'s Phone"'),
+    ("Jean\u2019s MacBook Pro went offline", "[user]\u2019s MacBook Pro went offline"),
+    ("Registering device James' iPad", "Registering device [user]' iPad"),
+    ("Received location update from iPhone von Jean", "Received location update from iPhone von "
+     "[user]"),
+    ("Device iPad de Jean is not home", "Device iPad de [user] is not home"),
+    # ... and the host names phones and Macs derive from them (DHCP option 12, mDNS), without
+    # a domain; Android's "android-<Android id>", Windows' "DESKTOP-<7 random>"
+    ("Ping to Jeans-iPhone timed out", "Ping to [hostname] timed out"),
+    ("New device Jeans-MBP seen on eth0", "New device [hostname] seen on eth0"),
+    ("iPhone-von-Jean is now home", "[hostname] is now home"),
+    ("Jeans-MacBook-Pro.local: no route", "[hostname]: no route"),
+    ("device_tracker: android-1a2b3c4d5e6f7a8b not seen", "device_tracker: android-[id] not seen"),
+    ("nmap found DESKTOP-7H2K9QF", "nmap found DESKTOP-[hostname]"),
+    # --- Zigbee2MQTT (lib/zigbee.ts, lib/model/device.ts, lib/extension/*.ts, lib/mqtt.ts): a
+    # device's friendly name as its users chose it, in its own lines and its MQTT topics
+    ("MQTT publish: topic 'zigbee2mqtt/Jean Bedroom Lamp/set', payload '{\"state\":\"ON\"}'",
+     "MQTT publish: topic 'zigbee2mqtt/[device]/set', payload '{\"state\":\"ON\"}'"),
+    ("Received MQTT message on 'zigbee2mqtt/Jean Bedroom Lamp/set' with data '{\"state\":1}'",
+     "Received MQTT message on 'zigbee2mqtt/[device]/set' with data '{\"state\":1}'"),
+    ("Zigbee2MQTT:info  2026-12-04 18:00:00: Device 'Jean Bedroom Lamp' joined",
+     "Zigbee2MQTT:info  2026-12-04 18:00:00: Device '[device]' joined"),
+    ("Successfully interviewed 'Jean Bedroom Lamp', device has successfully been paired",
+     "Successfully interviewed '[device]', device has successfully been paired"),
+    ("Failed to interview 'Jean Bedroom Lamp', device has not successfully been paired",
+     "Failed to interview '[device]', device has not successfully been paired"),
+    ("Starting interview of 'Jean Bedroom Lamp'", "Starting interview of '[device]'"),
+    ("z2m: Device 'Jean's Lamp' left the network", "z2m: Device '[device]' left the network"),
+    ("Failed to ping 'Jean Bedroom Lamp' (attempt 1/2, Delivery failed)",
+     "Failed to ping '[device]' (attempt 1/2, Delivery failed)"),
+    ("Successfully configured 'Jean Bedroom Lamp' (definition v2)",
+     "Successfully configured '[device]' (definition v2)"),
+    ("z2m: Publish 'set' 'state' to 'Jean Bedroom Lamp' failed: 'Error: ZCL command failed'",
+     "z2m: Publish 'set' 'state' to '[device]' failed: 'Error: ZCL command failed'"),
+    ("Adding endpoint '1' of device 'Jean Bedroom Lamp' to group 'Jean Bedroom'",
+     "Adding endpoint '1' of device '[device]' to group '[device]'"),
+    ("Failed to read state of 'Jean Bedroom Lamp' after reconnect (timeout)",
+     "Failed to read state of '[device]' after reconnect (timeout)"),
+    # --- Home Assistant Core: a State's repr and Zigbee2MQTT's payloads name the device
+    ("<state light.bedroom=on; friendly_name=Jean Bedroom Lamp, supported_features=44 @ "
+     "2026-12-04T18:00:00+01:00>",
+     "<state light.bedroom=on; friendly_name=[device], supported_features=44 @ "
+     "2026-12-04T18:00:00+01:00>"),
+    ('{"friendly_name": "Jean Bedroom Lamp", "ieee_address": "0x00124b001ca1b2c3"}',
+     '{"friendly_name": "[device]", "ieee_address": "[mac]"}'),
+    # --- dnsmasq (rfc2131.c log_packet "%s(%s) %s %s %s"): the client's host name after its
+    # address and MAC; DHCPv6 "DHCPREPLY(%s) %s %s %s" (with the client's DUID); its DNS log
+    # ("query[%s] %s from %s", "reply %s is %s"); "not giving name %s to the DHCP lease of %s
+    # because ..."
+    ("dnsmasq-dhcp[300]: DHCPACK(eth0) 192.168.1.20 3c:2e:ff:4a:5b:6c jeans-iphone",
+     "dnsmasq-dhcp[300]: DHCPACK(eth0) [ip] [mac] [hostname]"),
+    ("dnsmasq-dhcp[300]: 2753381418 DHCPACK(br0) 192.168.1.21 3c:2e:ff:4a:5b:6d Galaxy-S21",
+     "dnsmasq-dhcp[300]: 2753381418 DHCPACK(br0) [ip] [mac] [hostname]"),
+    ("dnsmasq-dhcp[300]: DHCPREPLY(eth0) fd00::5 00:01:00:01:2a:3b:4c:5d:3c:2e:ff:4a:5b:6c "
+     "kitchen-tablet",
+     "dnsmasq-dhcp[300]: DHCPREPLY(eth0) [ip] [id] [hostname]"),
+    ("dnsmasq[300]: query[A] jeans-iphone from 192.168.1.20",
+     "dnsmasq[300]: query[A] [hostname] from [ip]"),
+    ("dnsmasq[300]: reply jeans-iphone is 192.168.1.20", "dnsmasq[300]: reply [hostname] is [ip]"),
+    ("dnsmasq-dhcp[300]: not giving name jeans-iphone to the DHCP lease of 192.168.1.20 because "
+     "the name exists in /etc/hosts with address 192.168.1.5",
+     "dnsmasq-dhcp[300]: not giving name [hostname] to the DHCP lease of [ip] because "
+     "the name exists in /etc/hosts with address [ip]"),
+    # --- CoreDNS (the Supervisor's DNS plugin), errors plugin: "%d %s %s: %v"
+    ("[ERROR] plugin/errors: 2 jeans-iphone.local.hassio. A: read udp 172.30.32.3:45678->"
+     "192.168.1.1:53: i/o timeout",
+     "[ERROR] plugin/errors: 2 [hostname]. A: read udp 172.30.32.3:45678->[ip]:53: i/o timeout"),
 ]
 
 
@@ -354,6 +493,24 @@ KEPT_REAL = [
     "x509: certificate is valid for localhost, homeassistant, not supervisor",
     "New client connected from 172.30.32.1:51234 as mqttjs_1a2b3c4d (p2, c1, k60, "
     "u'homeassistant').",
+    # root's own sudo and PAM lines; device models without an owner; Zigbee2MQTT's bridge
+    # topics, its coordinator, device paths and internal hosts; public names in DNS logs
+    "sudo: pam_unix(sudo:session): session closed for user root",
+    "pam_unix(sudo:session): session opened for user root(uid=0) by root(uid=0)",
+    "login[300]: ROOT LOGIN ON tty1",
+    "My iPhone is on iOS 17.1; Apple Watch Series 9; watchdog: BUG: soft lockup; Pixel 7 Pro",
+    "Setting up mobile_app for iPhone (iPhone15,2), macOS 14.1 (MacBookPro18,3)",
+    "Zigbee2MQTT:info  2026-12-04 18:00:00: MQTT publish: topic 'zigbee2mqtt/bridge/state', "
+    "payload '{\"state\":\"online\"}'",
+    "z2m: Device 'Coordinator' announced itself",
+    "Device '/dev/ttyUSB0' not found; Failed to ping 'core-mosquitto'",
+    "TypeError: can't convert 'int' to 'str'; Error: could not copy 'a' to 'b'",
+    "reply from server is 200 OK; cached data is stale; forwarded message to queue",
+    "<state sensor.x=on; friendly_name=None @ 2026-12-04T18:00:00+01:00>",
+    "query[A] version.home-assistant.io from 172.30.32.1",
+    "[ERROR] plugin/errors: 2 version.home-assistant.io. A: read udp 172.30.32.3:45678->"
+    "172.30.32.1:53: i/o timeout",
+    "Build failed with android-ndk on the 2nd run of the PC",
 ]
 
 

@@ -42,6 +42,10 @@ _NAME: Final = re.compile(r"[ \t]*+'?([A-Za-z0-9_]{1,64}+)(?![A-Za-z0-9_])")
 _MOUNT_SUBJECT: Final = re.compile(
     r"[ \t]++'?([A-Za-z0-9_]{1,64}+)'?(?= (?:activated|failed to mount|is not mounted|reload"
     r"|reported|still in|already exists|exists,))")
+# A value glued to its key ("logname=X"): an empty one ("ruser= rhost=") is no value.
+_GLUED: Final = re.compile(r"([^\s'\"()\[\]{}<>,;\x00-\x1f]{1,253}+)")
+# PAM: "auth could not identify password for [X]"
+_BRACKETED: Final = re.compile(r"[ \t]*+\[([^\[\]\s\x00]{1,64}+)\]")
 # The Supervisor's "Auth request from 'core_ssh' for 'X'"
 _AUTH_FOR: Final = re.compile(r"[ \t]*+'[^'\n\x00]{0,64}+' for '([^'\n\x00]{1,253}+)'")
 
@@ -113,6 +117,28 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("the user", "user", _QUOTED),
     ("username", "user", _QUOTED),
     ("auth request from", "user", _AUTH_FOR),
+    # OpenSSH sshd (auth2-pubkey.c): "Accepted certificate ID \"%s\" (serial %llu) signed by
+    # %s CA %s via %s" - the key id, by convention its owner's user@host; auth.c "User %s
+    # from %s not allowed because ..." (`context_edits`), "Authentication tried for %s with
+    # correct key but not from a permitted host", "maximum authentication attempts exceeded
+    # for %s from", session.c "Close session: user %s from"; auth-pam.c "PAM: %s for %s%s
+    # from %s" ("Authentication failure for illegal user X from")
+    ("certificate id", "user", _QUOTED),
+    ("authentication tried for", "user", _WORD),
+    ("attempts exceeded for", "user", _WORD),
+    ("session: user", "user", _WORD),
+    ("authentication failure for", "user", _WORD),
+    ("illegal user", "user", _WORD),
+    # Linux-PAM pam_unix: "authentication failure; logname=%s uid=%d euid=%d tty=%s
+    # ruser=%s rhost=%s user=%s" ("user=" is a key the key-value rule takes), "auth could
+    # not identify password for [%s]"
+    ("logname=", "user", _GLUED),
+    ("ruser=", "user", _GLUED),
+    ("identify password for", "user", _BRACKETED),
+    # dnsmasq: "not giving name %s to the DHCP lease of %s because ...", "Ignoring domain %s
+    # for DHCP host name %s"
+    ("not giving name", "hostname", _WORD),
+    ("dhcp host name", "hostname", _WORD),
 )
 WORDS: Final = tuple(p[0] for p in PHRASES)
 _BY_WORD: Final = {p[0]: p[1:] for p in PHRASES}
@@ -147,8 +173,28 @@ _QUERY_SECRET_RE: Final = re.compile(  # in the lowercased text
 QUERY_STARTS: Final = tuple(f"{c}{key}=" for c in "?&" for key in _QUERY_KEYS)
 # Rare literals that gate the line-shape rules of `context_edits`, found in the same automaton
 # pass as the phrases (a str search each would cost a pass over the text when absent).
+# The user-account lines of sudo, su, login, PAM and sshd (`_account_edits`)
+_SUDO_GATES: Final = (" : tty=", " ; tty=", " : pwd=", " ; pwd=")
+ACCOUNT_GATES: Final = (*_SUDO_GATES, "(uid=", "(to ", "login on ", "failed login ",
+                        "(serial ", " not allowed because", "starting session: ")
 GATES: Final = ('op="connection-', "roamed from bssid", "'0x", '"0x', "._tcp.", "._udp.",
-                ":aa", "/webhooks/", "/services/t", "/api/webhook/", *QUERY_STARTS)
+                ":aa", "/webhooks/", "/services/t", "/api/webhook/", *QUERY_STARTS,
+                *ACCOUNT_GATES)
+
+# sudo (lib/eventlog): "%8s : %s ; TTY=%s ; PWD=%s ; USER=%s ; COMMAND=%s" - the user first,
+# then a reason or the first key ("jean : 3 incorrect password attempts ; TTY=pts/0 ; ...")
+_NAME_STOPS: Final = frozenset(" \t\n:;()\x00")  # what ends a user name read backwards
+# util-linux su: "(to %s) %s on %s", "FAILED SU (to %s) %s on %s"
+_SU_RE: Final = re.compile(r"\(to ([^\s()\x00]{1,64}+)\) ([^\s()\x00]{1,64}+) on ")
+# util-linux login: "LOGIN ON %s BY %s", "FAILED LOGIN %u FROM %s FOR %s, %s"
+_LOGIN_RE: Final = re.compile(
+    r"(?i:login on [^\s\x00]{1,32}+ by |failed login \d{1,5}+ from [^\s\x00]{1,64}+ for )"
+    r"([^\s,\x00]{1,64}+)")
+# sshd (auth.c): "User %s from %s not allowed because %s", "User %s not allowed because %s"
+_NOT_ALLOWED_RE: Final = re.compile(r"user ([^\s\x00]{1,64}+)(?: from [^\s\x00]{1,253}+)?")
+# sshd (session.c): "Starting session: %s%s%s for %s from %.200s port %d id %d"
+_SESSION_RE: Final = re.compile(
+    r"starting session: [^\n\x00]{0,64}? for ([^\s\x00]{1,64}+) from ", re.IGNORECASE)
 
 
 # Words that follow "mount"/"user" in sentences and are not a name.
@@ -156,7 +202,8 @@ _NOT_NAMES: Final = frozenset({
     "failed", "process", "error", "point", "unit", "units", "options", "is", "was", "has",
     "not", "the", "a", "an", "of", "for", "on", "at", "to", "with", "from", "and", "or", "in",
     "state", "type", "usage", "request", "requests", "job", "jobs", "name", "names", "due",
-    "did", "still", "invalid", "config", "manager", "session", "id", "timeout", "path", "fallback"})
+    "did", "still", "invalid", "illegal", "config", "manager", "session", "id", "timeout",
+    "path", "fallback"})
 
 # Zigbee2MQTT names a device by its IEEE address until the user names it: "Device
 # '0x00124b0012345678' joined". Quoted, so not a pointer of a backtrace.
@@ -188,6 +235,14 @@ _PREFIX_HOST_RE: Final = re.compile(
     r" (?=[\w.@/-]{1,64}+(?:\[\d{1,10}+\])?: )")
 
 
+def _is_email(low: str) -> bool:
+    """True if the e-mail rule takes `low` (a domain with a top-level label), not "jean@laptop"."""
+    if "@" not in low:
+        return False
+    domain = low.rpartition("@")[2]
+    return "." in domain and len(tld := domain.rsplit(".", 1)[1]) >= 2 and tld.isalpha()
+
+
 def _value_ok(value: str, cls: str) -> bool:
     """False for values that name no one (placeholders, defaults, code)."""
     low = value.lower().rstrip(".")
@@ -197,7 +252,7 @@ def _value_ok(value: str, cls: str) -> bool:
         return False
     if cls == "hostname" and (host_is_kept(low) or low.replace(".", "").isdigit()):
         return False  # an IPv4 address: the address rule's, as [ip]
-    if cls == "user" and (low.isdigit() or "@" in low):
+    if cls == "user" and (low.isdigit() or _is_email(low)):
         return False  # a uid ("of user 0") names no one; an address is the e-mail rule's
     return not (cls == "user" and low in ("[user]", "root"))
 
@@ -230,6 +285,69 @@ def phrase_edits(text: str, low: str, hits: list[tuple[int, int]], tally: Tally
     return edits
 
 
+def _line_start(text: str, at: int, reach: int) -> int:
+    """Where the line holding `at` starts, looking back at most `reach` characters."""
+    lo = max(0, at - reach)
+    return max(text.rfind("\n", lo, at), text.rfind(SEP, lo, at), lo - 1) + 1
+
+
+def _word_before(text: str, end: int, floor: int) -> int:
+    """Where the word (a user name) that ends at `end` starts, not before `floor`."""
+    start = end
+    while start > floor and text[start - 1] not in _NAME_STOPS:
+        start -= 1
+    return start
+
+
+def _account_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally
+                   ) -> list[Edit]:
+    """The users in the lines of sudo, su, login, PAM and sshd that no phrase names."""
+    edits: list[Edit] = []
+    seen: set[int] = set()
+
+    def user(start: int, end: int) -> None:
+        if start not in seen and _value_ok(text[start:end], "user"):
+            seen.add(start)
+            edits.append((start, end, tally.hit("user", text, start)))
+
+    for gate in _SUDO_GATES:
+        for at in gates.get(gate, ()):
+            line = _line_start(text, at, 300)
+            colon = at if gate.startswith(" :") else text.rfind(" : ", line, at)
+            if colon < 0:
+                continue
+            user(_word_before(text, colon, max(line, colon - 64)), colon)
+    for at in gates.get("(uid=", ()):
+        # Linux-PAM (1.5.2+): "session opened for user %s(uid=%d) by %s(uid=%d)"
+        start = _word_before(text, at, max(0, at - 64))
+        if start < at and text.endswith(" by ", 0, start):
+            user(start, at)
+    for at in gates.get("(to ", ()):
+        m = _SU_RE.match(text, at)
+        if m is not None:
+            user(m.start(1), m.end(1))
+            user(m.start(2), m.end(2))
+    for gate in ("login on ", "failed login "):
+        for at in gates.get(gate, ()):
+            m = _LOGIN_RE.match(text, at)
+            if m is not None:
+                user(m.start(1), m.end(1))
+    for at in gates.get(" not allowed because", ()):
+        i = low.rfind("user ", _line_start(text, at, 330), at)
+        if i >= 0 and (m := _NOT_ALLOWED_RE.fullmatch(low, i, at)) is not None:
+            user(m.start(1), m.end(1))
+    for at in gates.get("starting session: ", ()):
+        m = _SESSION_RE.match(text, at)
+        if m is not None:
+            user(m.start(1), m.end(1))
+    for at in gates.get("(serial ", ()):
+        # sshd (auth2-pubkey.c format_key): "ED25519-CERT SHA256:... ID %s (serial %llu) CA"
+        key_id = text.rfind(" ID ", _line_start(text, at, 200), at)
+        if key_id >= 0 and at - key_id > 5 and text[key_id + 4] != '"':
+            user(key_id + 4, at - 1)
+    return edits
+
+
 def context_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally
                   ) -> list[Edit]:
     """Values named by the shape of a whole log line, not by one keyword.
@@ -239,6 +357,8 @@ def context_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Ta
     `gates`: where each of `GATES` occurs in `low` (those that do).
     """
     edits: list[Edit] = []
+    if any(gate in gates for gate in ACCOUNT_GATES):
+        edits += _account_edits(text, low, gates, tally)
     if "=>" in text:
         for m in _NM_OPTION_RE.finditer(text):
             value = m.group(2).strip()

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, Final
 
-from crash_reporter.scrub import devices, endpoints, fingerprints
+from crash_reporter.scrub import devices, endpoints, fingerprints, names
 from crash_reporter.scrub.allowlist import (
     DEFAULT_NAMES,
     PRIVATE_SUFFIXES,
@@ -50,7 +50,8 @@ from crash_reporter.scrub.tokens import (
 from crash_reporter.scrub.words import word_starts
 from crash_reporter.scrub.words import words as compile_words
 
-_GATES: Final = _PHRASE_GATES + fingerprints.GATES + endpoints.GATES + devices.GATES
+_GATES: Final = (_PHRASE_GATES + fingerprints.GATES + endpoints.GATES + devices.GATES
+                 + names.GATES)
 
 # --- keys and secrets ---------------------------------------------------------------------
 
@@ -908,7 +909,8 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
                   + _ssid_phrases(text, low, tally, ssid_words)
                   + phrase_edits(text, low, phrase_words, tally)
                   + context_edits(text, low, gates, tally)
-                  + fingerprints.edits(text, gates, tally) + endpoints.edits(text, gates, tally))
+                  + fingerprints.edits(text, gates, tally) + endpoints.edits(text, gates, tally)
+                  + names.edits(text, low, gates, tally))
     low = lower(text)
     if "@" in text:
         text = splice(text, _emails(text, tally))

@@ -18,7 +18,7 @@ PLACEHOLDERS: Final[dict[str, str]] = {
         "ip", "email", "creditcard", "mac", "imei", "ssn", "iban", "uuid", "path-user",
         "token", "pem-key", "auth", "filtered", "hostname", "ssid", "serial", "geo", "id",
         "user", "mount", "location", "share", "redacted", "phone", "fingerprint",
-        "public-key",
+        "public-key", "device",
     )
 }
 PLACEHOLDER_VALUES: Final = frozenset(PLACEHOLDERS.values())

@@ -1,0 +1,322 @@
+"""Names people give their devices, and the people those names name.
+
+A device's name is chosen by its owner, and often names them: phones and computers name
+themselves after their owner ("Jean's iPhone", "Jean\u2019s MacBook Pro" with macOS's typographic
+apostrophe, "iPhone von Jean" in German, "iPhone de Jean" in French and Spanish, "iPhone van
+Jean" in Dutch), and derive the host name they send over DHCP and mDNS from it ("Jeans-iPhone",
+"Jeans-MBP", "iPhone-von-Jean"). Android sent "android-" and its 16-hex-digit Android id;
+Windows names itself "DESKTOP-" and seven random characters. These reach Home Assistant's logs
+through the bluetooth, mobile_app and device-tracker integrations, DHCP servers and mDNS.
+
+- The owner in such a name is replaced with ``[user]`` and the model stays ("[user]'s
+  iPhone", "[user]-MBP"): which kind of device it was is what triage wants.
+- Names a user chose whole, which name a person or a room, are replaced with ``[device]``:
+  Zigbee2MQTT's friendly names in its log lines (lib/zigbee.ts "Device '%s' joined",
+  "Successfully interviewed '%s', device has successfully been paired", "Starting interview
+  of '%s'"; lib/extension/*.ts "Configuring '%s'", "Failed to ping '%s'", "Publish 'set'
+  'state' to '%s' failed", "Removing device '%s'", groups ...) and in its MQTT topics
+  ("zigbee2mqtt/Jean Bedroom Lamp/set"; ``zigbee2mqtt/bridge/...`` stays), and the
+  ``friendly_name`` of Home Assistant's states and Zigbee2MQTT's payloads.
+- The client's host name in a DHCP server's lease lines is ``[hostname]`` whatever its form:
+  dnsmasq's "DHCPACK(eth0) 192.168.1.20 3c:2e:.. jeans-iphone" (and DHCPv6's DHCPREPLY), its
+  DNS query log ("query[A] jeans-iphone from 192.168.1.20", "reply jeans-iphone is .."), and
+  CoreDNS's errors as the Supervisor's DNS plugin logs them ("plugin/errors: 2
+  jeans-iphone.local.hassio. A: read udp ...").
+
+Every rule starts at a literal found in the keyword pass (`GATES`: the device words, the
+Zigbee2MQTT phrases, "dhcpack(" ...) and looks at a bounded window there, so a text without
+them costs nothing, and none scans a run more than once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Final
+
+from crash_reporter.scrub.allowlist import DEFAULT_NAMES, host_is_kept
+from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, SEP, Edit, Tally
+
+# --- a person's name in a device's name ---------------------------------------------------
+
+# The device words an owner's name stands before ("Jean's iPhone") or after ("iPhone von
+# Jean"), lowercased. The short ones are checked at a word's start and end only.
+_DEVICE_WORDS: Final = (
+    "iphone", "ipad", "ipod", "macbook", "imac", "mac mini", "mac studio", "mac", "mbp", "mba",
+    "apple watch", "apple tv", "airpods", "homepod", "watch", "phone", "laptop", "pixel",
+    "galaxy", "tablet", "kindle", "echo", "computer", "notebook", "desktop", "handy", "pc",
+    "tv", "ipad pro", "surface", "chromebook", "oneplus", "xperia", "fairphone")
+# The ones a host name derived from a device name ends in after the owner ("Jeans-iPhone",
+# "Jeans-MBP", "Jeans-MacBook-Pro", "Jeans-Air"): Apple's forms, and the generic words.
+_HOST_DEVICE_WORDS: Final = frozenset({
+    "iphone", "ipad", "ipod", "macbook", "imac", "mbp", "mba", "mac", "airpods", "homepod",
+    "watch", "phone", "laptop", "pixel", "galaxy", "tablet", "notebook", "handy", "pc",
+    "chromebook", "surface", "desktop"})
+_APOSTROPHES: Final = "'\u2019`\u02bc"
+# Words before a device word that are not an owner ("My iPhone", "Apple-iPhone", "Work-PC").
+_NOT_OWNERS: Final = frozenset({
+    "my", "your", "our", "his", "her", "their", "the", "a", "an", "new", "old", "apple",
+    "samsung", "google", "amazon", "android", "ios", "work", "office", "home", "test", "guest",
+    "kids", "family", "living", "room", "kitchen", "bedroom", "smart", "mini", "pro", "air",
+    "max", "plus", "ultra", "lite", "x", "s", "its", "it", "one", "this", "that", "remote",
+    "virtual", "fake", "mock", "dummy", "default", "unknown", "none", "local", "generic", "by",
+    "of", "to", "for", "and", "or", "is", "via", "on", "at", "in", "from", "with", "no", "not",
+    *_HOST_DEVICE_WORDS})
+# "iPhone von Jean", "iPhone-de-Jean", "MacBook Pro van Jean": the model's words, the
+# preposition, the owner's name.
+_OWNER_AFTER_RE: Final = re.compile(
+    r"(?:[ -](?:[Pp]ro|[Aa]ir|[Mm]ax|[Mm]ini|[Pp]lus|[Uu]ltra|SE|\d{1,2}+)){0,3}+"
+    r"[ -](?:von|de|van|di|da|do|of)[ -]([^\W\d_][^\W_]{1,38}+(?:-[^\W\d_][^\W_]{1,38}+)?+)"
+    r"(?![\w'\u2019])")
+# A device id in a default host name: Android's "android-<16 hex>", Windows' "DESKTOP-XXXXXXX".
+_ANDROID_RE: Final = re.compile(r"android-([0-9a-f]{16})(?![0-9a-z])")  # in the lowercased text
+_WINDOWS_RE: Final = re.compile(r"(?:DESKTOP|LAPTOP)-([A-Z0-9]{7,8}+)(?![A-Za-z0-9])")
+
+# --- names chosen whole: Zigbee2MQTT's friendly names, friendly_name keys --------------------
+
+# Zigbee2MQTT's phrases before a quoted device or group name (lowercased; lib/zigbee.ts,
+# lib/model/device.ts, lib/extension/{availability,bridge,configure,groups,otaUpdate,
+# networkMap,publish,homeassistant}.ts).
+_Z2M_PHRASES: Final = (
+    "device '", "group '", "interview of '", "interviewed '", "interview '", "interviewing '",
+    "configuring '", "configured '", "pinged '", "ping '", "state of '", "available for '",
+    "update of '", "updating '", "ota request of '", "lqi for '", "succeeded for '",
+    "routing table for '", "discovery for '", "topic for '", "device \"")
+# ... and the generic ones, taken only on a line that names Zigbee2MQTT ("z2m:",
+# "zigbee2mqtt") a little before: "Publish 'set' 'state' to 'X' failed", "No converter
+# available for 'state' on 'X'", "bind cluster 'genOnOff' from 'X' to 'Y'", "Entity 'X' is
+# unknown".
+_Z2M_LINE_PHRASES: Final = ("' to '", "' on '", "' from '", "entity '")
+_Z2M_CONTEXT: Final = ("z2m", "zigbee2mqtt")
+# A name in single quotes may hold an owner's apostrophe ('Jean's Lamp'); in double quotes, any.
+_SINGLE_QUOTED_RE: Final = re.compile(r"((?:[^'\n\x00]|(?<=[^\W\d_])'(?=s[ \t])){1,128}+)'")
+_DOUBLE_QUOTED_RE: Final = re.compile(r'([^"\n\x00]{1,128}+)"')
+# A name that is a kernel's or a program's (an interface, a disk, a tty), not a person's.
+_KERNEL_NAME_RE: Final = re.compile(r"[a-z]{1,10}+\d[a-z0-9]{0,6}+|tty\w{1,16}+|coordinator")
+_ADDRESS_CHARS: Final = frozenset("0123456789abcdef.:")  # addresses and plain numbers
+_TOPIC_STOPS: Final = frozenset("'\"\n\x00,;:()[]{}\t")
+_TOPIC_SUFFIXES: Final = ("/set", "/get", "/availability")
+# "friendly_name": "X", 'friendly_name': 'X', friendly_name=X (a State's repr: "<state
+# light.x=on; friendly_name=Jean Bedroom Lamp, ... @ 2026-...>"), name_by_user
+_FRIENDLY_RE: Final = re.compile(
+    r"\\?[\"']?[ \t]*+[:=][ \t]*+(?:\\?\"([^\"\\\n\x00]{1,253}+)\\?\"|'([^'\n\x00]{1,253}+)'"
+    r"|([^,;\n\x00<>{}()@\[\]\"']{1,253}+))")
+
+# --- DHCP and DNS servers' logs: the client's host name ------------------------------------
+
+# dnsmasq (rfc2131.c, rfc3315.c log_packet): "DHCPACK(eth0) <ip> <mac> <name>"
+_DHCP_NAME_RE: Final = re.compile(
+    r"dhcp(?:ack|reply|advertise)\([^()\s]{1,32}+\)[ \t]++[^\s\x00]{1,64}+[ \t]++"
+    r"([^\s\x00]{1,200}+)[ \t]++([A-Za-z0-9][\w.-]{0,252}+)(?![^\s\x00])")
+# A DHCPv6 client's DUID (RFC 8415: type, hardware type, [time,] link-layer address): longer
+# than a MAC, and as lasting an id of the device.
+_DUID_RE: Final = re.compile(r"[0-9a-f]{2}(?::[0-9a-f]{2}){7,127}+")
+# dnsmasq's DNS log: "query[A] %s from %s", "reply %s is %s", "cached %s is %s",
+# "forwarded %s to %s"
+_DNS_QUERY_RE: Final = re.compile(r"query\[[A-Za-z0-9]{1,10}+\] ([A-Za-z0-9_][\w.-]{0,252}+) from ")
+_DNS_ANSWER_RE: Final = re.compile(
+    r"(?:reply|cached|forwarded) ([A-Za-z0-9_][\w.-]{0,252}+) (?:is (?:\d{1,3}+\.|[0-9a-f]{0,4}+:"
+    r"|NXDOMAIN|NODATA|<|\[)|to (?:\d{1,3}+\.|[0-9a-f]{0,4}+:|\[))")
+# CoreDNS's errors plugin (the Supervisor's DNS): "plugin/errors: %d %s %s: %v"
+_COREDNS_RE: Final = re.compile(
+    r"plugin/errors: \d{1,5}+ ([A-Za-z0-9_][\w.-]{0,252}+)\.? [A-Z]{1,10}+: ")
+
+_DHCP_GATES: Final = ("dhcpack(", "dhcpreply(", "dhcpadvertise(")
+_DNS_GATES: Final = ("query[", "reply ", "cached ", "forwarded ")
+
+GATES: Final = (*_DEVICE_WORDS, *_Z2M_PHRASES, *_Z2M_LINE_PHRASES, "zigbee2mqtt/",
+                "friendly_name", "name_by_user", "android-", "desktop-", "laptop-",
+                *_DHCP_GATES, *_DNS_GATES, "plugin/errors: ")
+
+
+def _owner_before(text: str, end: int) -> int:
+    """Where the owner's name that ends at `end` starts (== end: none there)."""
+    start = end
+    floor = max(0, end - 40)
+    while start > floor and (text[start - 1].isalpha() or text[start - 1] == "-"):
+        start -= 1
+    while start < end and text[start] == "-":
+        start += 1
+    if start == floor and floor > 0 and text[start - 1].isalnum():
+        return end  # longer than a name
+    if start and (text[start - 1].isalnum() or text[start - 1] in "_.]@/"):
+        return end  # part of a longer word or path, or a placeholder's end
+    return start
+
+
+def _host(text: str, start: int, end: int, *, out: list[Edit], seen: set[int], tally: Tally
+          ) -> None:
+    """Take the host name that holds text[start:end] whole, as far as it runs on."""
+    if start in seen:
+        return
+    seen.add(start)
+    limit = min(len(text), start + 253)
+    while end < limit and (text[end].isalnum() or text[end] in "-."):
+        end += 1
+    while end > start and text[end - 1] in "-.":
+        end -= 1
+    out.append((start, end, tally.hit("hostname", text, start)))
+
+
+def _is_owner(name: str) -> bool:
+    low = name.lower()
+    return len(name) >= 2 and low not in _NOT_OWNERS and low not in DEFAULT_NAMES
+
+
+def _device_owner_edits(text: str, low: str, hits: list[tuple[int, str]], tally: Tally
+                        ) -> list[Edit]:
+    """The owner in "Jean's iPhone", "Jeans-iPhone", "iPhone von Jean"."""
+    out: list[Edit] = []
+    n = len(text)
+    seen: set[int] = set()  # "mac" and "mac mini" at one place: one owner
+    for at, word in hits:
+        end = at + len(word)
+        if end < n and text[end].isalpha():
+            continue  # "Jean's Machine", "watchdog"
+        before = text[at - 1] if at else ""
+        if before == " " and at >= 3 and text[at - 2] in "sS" and text[at - 3] in _APOSTROPHES:
+            stop = at - 3  # "Jean's iPhone", "Jean\u2019s MacBook Pro"
+        elif before == " " and at >= 3 and text[at - 2] in _APOSTROPHES and text[at - 3] in "sS":
+            stop = at - 2  # "James' iPhone"
+        elif before == "-" and word in _HOST_DEVICE_WORDS:
+            stop = at - 1  # "Jeans-iPhone", "jeans-mbp"
+        elif before and before.isalnum():
+            continue  # inside a word ("machine", "iphoneos")
+        else:
+            stop = -1
+        if stop > 0:
+            start = _owner_before(text, stop)
+            if start < stop and _is_owner(text[start:stop]):
+                if before == "-":  # a host name: all of it ("Jeans-MacBook-Pro.local")
+                    _host(text, start, end, out=out, seen=seen, tally=tally)
+                elif start not in seen:
+                    seen.add(start)
+                    out.append((start, stop, tally.hit("user", text, start)))
+                continue
+        m = _OWNER_AFTER_RE.match(text, end)
+        if m is None or not _is_owner(m.group(1)):
+            continue
+        if text[m.start(1) - 1] == "-" and before != " ":  # "iPhone-von-Jean"
+            _host(text, at, m.end(1), out=out, seen=seen, tally=tally)
+        elif m.start(1) not in seen:
+            seen.add(m.start(1))
+            out.append((m.start(1), m.end(1), tally.hit("user", text, m.start(1))))
+    return out
+
+
+def _name_ok(name: str) -> bool:
+    """False for a quoted value that names no one.
+
+    Ids, paths, numbers, kernel names, the Supervisor's internal hosts ("core-mosquitto"),
+    and addresses (their own rules').
+    """
+    low = name.lower()
+    return not (name.startswith(("0x", "[", "/")) or name in PLACEHOLDER_VALUES
+                or low in DEFAULT_NAMES or not name.strip() or _KERNEL_NAME_RE.fullmatch(low)
+                or (_ADDRESS_CHARS.issuperset(low) and any(c.isdigit() for c in low))
+                or (" " not in name and host_is_kept(low)))
+
+
+def _z2m_context(low: str, at: int) -> bool:
+    """True if the line around `at` names Zigbee2MQTT within a few words before it."""
+    lo = max(0, at - 160)
+    line = max(low.rfind("\n", lo, at), low.rfind(SEP, lo, at), lo)
+    return any(low.find(word, line, at) >= 0 for word in _Z2M_CONTEXT)
+
+
+def _device_name_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally
+                       ) -> list[Edit]:
+    """Whole names a user chose: Zigbee2MQTT's names, topics, friendly_name values."""
+    out: list[Edit] = []
+    for phrase in _Z2M_PHRASES + _Z2M_LINE_PHRASES:
+        for at in gates.get(phrase, ()):
+            if at and phrase[0].isalpha() and low[at - 1].isalnum():
+                continue  # "subdevice '", "reconfigured '"
+            if phrase in _Z2M_LINE_PHRASES and not _z2m_context(low, at):
+                continue
+            quoted = _DOUBLE_QUOTED_RE if phrase[-1] == '"' else _SINGLE_QUOTED_RE
+            m = quoted.match(text, at + len(phrase))
+            if m is None or not _name_ok(m.group(1)):
+                continue
+            out.append((m.start(1), m.end(1), tally.hit("device", text, m.start(1))))
+    for at in gates.get("zigbee2mqtt/", ()):
+        start = at + len("zigbee2mqtt/")
+        stop = start
+        limit = min(len(text), start + 160)
+        while stop < limit and text[stop] not in _TOPIC_STOPS:
+            stop += 1
+        topic = text[start:stop]
+        cut = min((i for i in (topic.find(s) for s in _TOPIC_SUFFIXES) if i >= 0),
+                  default=len(topic))
+        name = topic[:cut].rstrip(" ")
+        if not name or name == "bridge" or name.startswith("bridge/") or not _name_ok(name):
+            continue
+        out.append((start, start + len(name), tally.hit("device", text, start)))
+    for key in ("friendly_name", "name_by_user"):
+        for at in gates.get(key, ()):
+            m = _FRIENDLY_RE.match(text, at + len(key))
+            if m is None:
+                continue
+            group = m.lastindex or 1
+            value = m.group(group).rstrip(" ")
+            if group == 3 and value.lower() in ("none", "null"):
+                continue
+            if not _name_ok(value):
+                continue
+            vstart = m.start(group)
+            out.append((vstart, vstart + len(value), tally.hit("device", text, vstart)))
+    return out
+
+
+def _host_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally
+                ) -> list[Edit]:
+    """Client host names in DHCP and DNS servers' logs; device ids in default host names."""
+    out: list[Edit] = []
+
+    def take(m: re.Match[str] | None, group: int = 1) -> None:
+        if m is None:
+            return
+        name = m.group(group).rstrip(".")
+        first = name.split(".", 1)[0].lower()
+        if (name in PLACEHOLDER_VALUES or host_is_kept(name) or first in DEFAULT_NAMES
+                or name.replace(".", "").isdigit() or not any(c.isalpha() for c in name)):
+            return
+        at = m.start(group)
+        out.append((at, at + len(name), tally.hit("hostname", text, at)))
+
+    for gate in _DHCP_GATES:
+        for at in gates.get(gate, ()):
+            m = _DHCP_NAME_RE.match(low, at)
+            take(m, 2)
+            if m is not None and _DUID_RE.fullmatch(m.group(1)):
+                out.append((m.start(1), m.end(1), tally.hit("id", text, m.start(1))))
+    for at in gates.get("query[", ()):
+        take(_DNS_QUERY_RE.match(text, at))
+    for gate in _DNS_GATES[1:]:
+        for at in gates.get(gate, ()):
+            if not at or not low[at - 1].isalnum():
+                take(_DNS_ANSWER_RE.match(text, at))
+    for at in gates.get("plugin/errors: ", ()):
+        take(_COREDNS_RE.match(text, at))
+    for at in gates.get("android-", ()):
+        m = _ANDROID_RE.match(low, at)
+        if m is not None and not (at and low[at - 1].isalnum()):
+            out.append((m.start(1), m.end(1), tally.hit("id", text, m.start(1))))
+    for gate in ("desktop-", "laptop-"):
+        for at in gates.get(gate, ()):
+            m = _WINDOWS_RE.match(text, at)
+            if m is not None and any(c.isdigit() for c in m.group(1)) and not (
+                    at and text[at - 1].isalnum()):
+                out.append((m.start(1), m.end(1), tally.hit("hostname", text, m.start(1))))
+    return out
+
+
+def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
+    """Owners in device names, names users chose, client host names in DHCP and DNS logs.
+
+    `gates`: where each of `GATES` starts in `low` (the keyword pass); every rule looks only
+    there.
+    """
+    hits = sorted((at, word) for word in _DEVICE_WORDS for at in gates.get(word, ()))
+    out = _device_owner_edits(text, low, hits, tally) if hits else []
+    return out + _device_name_edits(text, low, gates, tally) + _host_edits(text, low, gates, tally)
