@@ -271,7 +271,9 @@ def owned_device(draw: st.DrawFn) -> tuple[str, str]:
         "topic 'zigbee2mqtt/{o} Bedroom Lamp/set'", "friendly_name={o} Lamp, brightness=3",
         "Successfully interviewed '{o} Desk Plug', device has successfully been paired",
         "DHCPACK(eth0) 192.168.1.20 3c:2e:ff:4a:5b:6c {o}s-iphone",
-        "query[AAAA] {o}s-ipad from 192.168.1.20"]))
+        "query[AAAA] {o}s-ipad from 192.168.1.20",
+        "[media_player.speaker {o} Room speaker (192.168.1.60:8009)] Cast device availability",
+        'Service "{o} NAS" (/services/smb.service) successfully established.']))
     return form.format(o=owner), owner
 
 

@@ -431,6 +431,24 @@ CASES = [
      "2026-12-04T18:00:00+01:00>"),
     ('{"friendly_name": "Jean Bedroom Lamp", "ieee_address": "0x00124b001ca1b2c3"}',
      '{"friendly_name": "[device]", "ieee_address": "[mac]"}'),
+    # --- Home Assistant's cast integration ("[%s %s (%s:%s)] Cast device availability changed:
+    # %s": entity id, friendly name, host, port) and pychromecast ("[%s(%s):%s] Failed to
+    # connect to service %s, retrying in %.1fs": friendly name, host, port)
+    ("[media_player.bedroom_speaker Jean Bedroom speaker (192.168.1.60:8009)] Cast device "
+     "availability changed: CONNECTED",
+     "[media_player.bedroom_speaker [device] ([ip]:8009)] Cast device availability changed: "
+     "CONNECTED"),
+    ("[Jean Bedroom speaker(192.168.1.60):8009] Connection reestablished!",
+     "[[device]([ip]):8009] Connection reestablished!"),
+    # --- avahi-daemon: 'Service "%s" (%s) successfully established.', 'Service name conflict
+    # for "%s" (%s), retrying with "%s".'
+    ('avahi-daemon[300]: Service "Jean Smith NAS" (/services/smb.service) successfully '
+     "established.",
+     'avahi-daemon[300]: Service "[device]" (/services/smb.service) successfully established.'),
+    ('avahi-daemon[300]: Service name conflict for "Jean Smith NAS" (/services/smb.service), '
+     'retrying with "Jean Smith NAS #2".',
+     'avahi-daemon[300]: Service name conflict for "[device]" (/services/smb.service), '
+     'retrying with "[device]".'),
     # --- dnsmasq (rfc2131.c log_packet "%s(%s) %s %s %s"): the client's host name after its
     # address and MAC; DHCPv6 "DHCPREPLY(%s) %s %s %s" (with the client's DUID); its DNS log
     # ("query[%s] %s from %s", "reply %s is %s"); "not giving name %s to the DHCP lease of %s
@@ -511,6 +529,7 @@ KEPT_REAL = [
     "[ERROR] plugin/errors: 2 version.home-assistant.io. A: read udp 172.30.32.3:45678->"
     "172.30.32.1:53: i/o timeout",
     "Build failed with android-ndk on the 2nd run of the PC",
+    "[(172.30.32.1):8009] Connection reestablished!",
 ]
 
 

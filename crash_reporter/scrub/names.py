@@ -102,6 +102,14 @@ _FRIENDLY_RE: Final = re.compile(
     r"\\?[\"']?[ \t]*+[:=][ \t]*+(?:\\?\"([^\"\\\n\x00]{1,253}+)\\?\"|'([^'\n\x00]{1,253}+)'"
     r"|([^,;\n\x00<>{}()@\[\]\"']{1,253}+))")
 
+# Home Assistant's cast integration: "[%s %s] Cast device availability changed: %s" (entity id,
+# friendly name, and since 2022 " (host:port)"); pychromecast: "[%s(%s):%s] Failed to connect
+# to service %s, retrying in %.1fs" (friendly name, host, port 8009 for a device)
+_CAST_RE: Final = re.compile(r"\[media_player\.\w{1,128}+ ([^\[\]()\n\x00]{1,128}+)[\]( ]")
+_CAST_NAME_STOPS: Final = frozenset("[]()\n\x00")
+# avahi-daemon: 'Service "%s" (%s) successfully established.', 'Service name conflict for "%s"
+# (%s), retrying with "%s".' (the service's file after the name)
+
 # --- DHCP and DNS servers' logs: the client's host name ------------------------------------
 
 # dnsmasq (rfc2131.c, rfc3315.c log_packet): "DHCPACK(eth0) <ip> <mac> <name>"
@@ -125,7 +133,8 @@ _DHCP_GATES: Final = ("dhcpack(", "dhcpreply(", "dhcpadvertise(")
 _DNS_GATES: Final = ("query[", "reply ", "cached ", "forwarded ")
 
 GATES: Final = (*_DEVICE_WORDS, *_Z2M_PHRASES, *_Z2M_LINE_PHRASES, "zigbee2mqtt/",
-                "friendly_name", "name_by_user", "android-", "desktop-", "laptop-",
+                "friendly_name", "name_by_user", "[media_player.", "):8009]", '" (/services/',
+                'retrying with "', "android-", "desktop-", "laptop-",
                 *_DHCP_GATES, *_DNS_GATES, "plugin/errors: ")
 
 
@@ -252,6 +261,26 @@ def _device_name_edits(text: str, low: str, gates: Mapping[str, list[int]], tall
         if not name or name == "bridge" or name.startswith("bridge/") or not _name_ok(name):
             continue
         out.append((start, start + len(name), tally.hit("device", text, start)))
+    for at in gates.get("[media_player.", ()):
+        m = _CAST_RE.match(text, at)
+        if m is not None and _name_ok(name := m.group(1).rstrip(" ")):
+            out.append((m.start(1), m.start(1) + len(name), tally.hit("device", text, m.start(1))))
+    for at in gates.get("):8009]", ()):  # "[Living Room speaker(192.168.1.60):8009]"
+        paren = text.rfind("(", max(0, at - 48), at)
+        start = paren
+        floor = max(0, paren - 128)
+        while start > floor and text[start - 1] not in _CAST_NAME_STOPS:
+            start -= 1
+        if paren > 0 and start > 0 and text[start - 1] == "[" and _name_ok(text[start:paren]):
+            out.append((start, paren, tally.hit("device", text, start)))
+    for at in gates.get('" (/services/', ()):  # avahi's service name before its file
+        start = text.rfind('"', max(0, at - 128), at)
+        if start >= 0 and _name_ok(name := text[start + 1:at]) and "\n" not in name:
+            out.append((start + 1, at, tally.hit("device", text, start + 1)))
+    for at in gates.get('retrying with "', ()):
+        m = _DOUBLE_QUOTED_RE.match(text, at + len('retrying with "'))
+        if m is not None and _name_ok(m.group(1)):
+            out.append((m.start(1), m.end(1), tally.hit("device", text, m.start(1))))
     for key in ("friendly_name", "name_by_user"):
         for at in gates.get(key, ()):
             m = _FRIENDLY_RE.match(text, at + len(key))
