@@ -360,6 +360,8 @@ CASES = [
      "USER=root ; COMMAND=/usr/bin/ls"),
     ("sudo[1200]:     jean : user NOT in sudoers ; PWD=/tmp ; USER=root ; COMMAND=/bin/sh",
      "sudo[1200]:     [user] : user NOT in sudoers ; PWD=[filtered] ; USER=root ; COMMAND=/bin/sh"),
+    ("sudo: jean is not in the sudoers file.  This incident will be reported.",
+     "sudo: [user] is not in the sudoers file.  This incident will be reported."),
     ("sudo:     root : TTY=pts/0 ; PWD=/root ; USER=jean ; COMMAND=/bin/sh",
      "sudo:     root : TTY=pts/0 ; PWD=[filtered] ; USER=[user] ; COMMAND=/bin/sh"),
     # --- Linux-PAM pam_unix: "session opened for user %s(uid=%d) by %s(uid=%d)",
@@ -429,6 +431,10 @@ CASES = [
      "2026-12-04T18:00:00+01:00>",
      "<state light.bedroom=on; friendly_name=[device], supported_features=44 @ "
      "2026-12-04T18:00:00+01:00>"),
+    # the mobile app's registration (mobile_app: device_name, beside its model)
+    ('{"device_name": "Jean\'s iPhone", "app_id": "io.robbie.HomeAssistant", "model": '
+     '"iPhone15,2"}',
+     '{"device_name": "[device]", "app_id": "io.robbie.HomeAssistant", "model": "iPhone15,2"}'),
     ('{"friendly_name": "Jean Bedroom Lamp", "ieee_address": "0x00124b001ca1b2c3"}',
      '{"friendly_name": "[device]", "ieee_address": "[mac]"}'),
     # --- Home Assistant's cast integration ("[%s %s (%s:%s)] Cast device availability changed:

@@ -97,7 +97,10 @@ _ADDRESS_CHARS: Final = frozenset("0123456789abcdef.:")  # addresses and plain n
 _TOPIC_STOPS: Final = frozenset("'\"\n\x00,;:()[]{}\t")
 _TOPIC_SUFFIXES: Final = ("/set", "/get", "/availability")
 # "friendly_name": "X", 'friendly_name': 'X', friendly_name=X (a State's repr: "<state
-# light.x=on; friendly_name=Jean Bedroom Lamp, ... @ 2026-...>"), name_by_user
+# light.x=on; friendly_name=Jean Bedroom Lamp, ... @ 2026-...>"), the device registry's
+# name_by_user, the mobile app's registration ("device_name": "Jean's iPhone"; its model and
+# manufacturer are keys of their own)
+_NAME_KEYS: Final = ("friendly_name", "name_by_user", "device_name")
 _FRIENDLY_RE: Final = re.compile(
     r"\\?[\"']?[ \t]*+[:=][ \t]*+(?:\\?\"([^\"\\\n\x00]{1,253}+)\\?\"|'([^'\n\x00]{1,253}+)'"
     r"|([^,;\n\x00<>{}()@\[\]\"']{1,253}+))")
@@ -133,7 +136,7 @@ _DHCP_GATES: Final = ("dhcpack(", "dhcpreply(", "dhcpadvertise(")
 _DNS_GATES: Final = ("query[", "reply ", "cached ", "forwarded ")
 
 GATES: Final = (*_DEVICE_WORDS, *_Z2M_PHRASES, *_Z2M_LINE_PHRASES, "zigbee2mqtt/",
-                "friendly_name", "name_by_user", "[media_player.", "):8009]", '" (/services/',
+                *_NAME_KEYS, "[media_player.", "):8009]", '" (/services/',
                 'retrying with "', "android-", "desktop-", "laptop-",
                 *_DHCP_GATES, *_DNS_GATES, "plugin/errors: ")
 
@@ -281,7 +284,7 @@ def _device_name_edits(text: str, low: str, gates: Mapping[str, list[int]], tall
         m = _DOUBLE_QUOTED_RE.match(text, at + len('retrying with "'))
         if m is not None and _name_ok(m.group(1)):
             out.append((m.start(1), m.end(1), tally.hit("device", text, m.start(1))))
-    for key in ("friendly_name", "name_by_user"):
+    for key in _NAME_KEYS:
         for at in gates.get(key, ()):
             m = _FRIENDLY_RE.match(text, at + len(key))
             if m is None:

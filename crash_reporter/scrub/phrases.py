@@ -176,7 +176,8 @@ QUERY_STARTS: Final = tuple(f"{c}{key}=" for c in "?&" for key in _QUERY_KEYS)
 # The user-account lines of sudo, su, login, PAM and sshd (`_account_edits`)
 _SUDO_GATES: Final = (" : tty=", " ; tty=", " : pwd=", " ; pwd=")
 ACCOUNT_GATES: Final = (*_SUDO_GATES, "(uid=", "(to ", "login on ", "failed login ",
-                        "(serial ", " not allowed because", "starting session: ")
+                        "(serial ", " not allowed because", "starting session: ",
+                        " is not in the sudoers file")
 GATES: Final = ('op="connection-', "roamed from bssid", "'0x", '"0x', "._tcp.", "._udp.",
                 ":aa", "/webhooks/", "/services/t", "/api/webhook/", *QUERY_STARTS,
                 *ACCOUNT_GATES)
@@ -317,6 +318,8 @@ def _account_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: T
             if colon < 0:
                 continue
             user(_word_before(text, colon, max(line, colon - 64)), colon)
+    for at in gates.get(" is not in the sudoers file", ()):  # sudo (before 1.9): "%s is not ..."
+        user(_word_before(text, at, max(0, at - 64)), at)
     for at in gates.get("(uid=", ()):
         # Linux-PAM (1.5.2+): "session opened for user %s(uid=%d) by %s(uid=%d)"
         start = _word_before(text, at, max(0, at - 64))
