@@ -64,9 +64,10 @@ ATOMS: dict[str, list[str]] = {
     "names": ["Jean's ", "'s iPhone", "s-iPhone", "-", "Jean", "iPhone", " von ", "-von-", "mac",
               " Pro", "'", "\u2019s ", "a", " ", "android-", "0123456789abcdef", "DESKTOP-",
               "A1", "device '", "Device \"", "' to '", "z2m ", "zigbee2mqtt/", "/set", "bridge",
-              "friendly_name=", "friendly_name\": \"", "device_name=", "a b", "DHCPACK(eth0) ", "1.2.3.4 ",
-              "aa:bb ", "00:01:", "query[A] ", "reply ", " is 1.", "plugin/errors: 2 ", "a. A: ",
-              "[media_player.a ", "):8009]", "(", '" (/services/', '"', 'retrying with "', "\n"],
+              "friendly_name=", "friendly_name\": \"", "device_name=", "a b", "DHCPACK(eth0) ",
+              "1.2.3.4 ", "aa:bb ", "00:01:", "query[A] ", "reply ", " is 1.", "plugin/errors: 2 ",
+              "a. A: ", "[media_player.a ", "):8009]", "(", '" (/services/', '"',
+              'retrying with "', "\n"],
     "identifiers": ["kitchen", "homeassistant-", "smith family ", "3c:2e:", "192.168.1.",
                     "ha.", "backup_", "5f2ac1e0", " ", "%20"],
 }

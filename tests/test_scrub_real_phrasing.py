@@ -391,6 +391,9 @@ CASES = [
     ('name "Jean\'s Phone"', 'name "[user]\'s Phone"'),
     ("Jean\u2019s MacBook Pro went offline", "[user]\u2019s MacBook Pro went offline"),
     ("Registering device James' iPad", "Registering device [user]' iPad"),
+    # Alexa's default names ("%s's Echo Dot"), a Windows laptop renamed after its owner
+    ("alexa_media: Jean's Echo Dot is offline", "alexa_media: [user]'s Echo Dot is offline"),
+    ("Ping to Jeans-Laptop timed out", "Ping to [hostname] timed out"),
     ("Received location update from iPhone von Jean", "Received location update from iPhone von "
      "[user]"),
     ("Device iPad de Jean is not home", "Device iPad de [user] is not home"),
@@ -535,6 +538,7 @@ KEPT_REAL = [
     "[ERROR] plugin/errors: 2 version.home-assistant.io. A: read udp 172.30.32.3:45678->"
     "172.30.32.1:53: i/o timeout",
     "Build failed with android-ndk on the 2nd run of the PC",
+    "inotify's watch limit reached; Python's echo; the system's desktop; the pc de Jean",
     "[(172.30.32.1):8009] Connection reestablished!",
 ]
 

@@ -52,6 +52,13 @@ _HOST_DEVICE_WORDS: Final = frozenset({
     "iphone", "ipad", "ipod", "macbook", "imac", "mbp", "mba", "mac", "airpods", "homepod",
     "watch", "phone", "laptop", "pixel", "galaxy", "tablet", "notebook", "handy", "pc",
     "chromebook", "surface", "desktop"})
+# Apple's, whose default names hold the owner's name: any owner before them is one. Before the
+# generic words ("Phone", "Watch", "Echo") both must be capitalized, as in a device's name
+# ("Jean's Phone", not "inotify's watch", "Python's echo"); after a word ("iPhone von Jean")
+# only Apple's defaults.
+_APPLE_WORDS: Final = frozenset({
+    "iphone", "ipad", "ipod", "macbook", "imac", "mac mini", "mac studio", "mbp", "mba",
+    "apple watch", "apple tv", "airpods", "homepod", "ipad pro"})
 _APOSTROPHES: Final = "'\u2019`\u02bc"
 # Words before a device word that are not an owner ("My iPhone", "Apple-iPhone", "Work-PC").
 _NOT_OWNERS: Final = frozenset({
@@ -66,7 +73,7 @@ _NOT_OWNERS: Final = frozenset({
 # preposition, the owner's name.
 _OWNER_AFTER_RE: Final = re.compile(
     r"(?:[ -](?:[Pp]ro|[Aa]ir|[Mm]ax|[Mm]ini|[Pp]lus|[Uu]ltra|SE|\d{1,2}+)){0,3}+"
-    r"[ -](?:von|de|van|di|da|do|of)[ -]([^\W\d_][^\W_]{1,38}+(?:-[^\W\d_][^\W_]{1,38}+)?+)"
+    r"[ -](?:von|de|van|di|da|do)[ -]([^\W\d_][^\W_]{1,38}+(?:-[^\W\d_][^\W_]{1,38}+)?+)"
     r"(?![\w'\u2019])")
 # A device id in a default host name: Android's "android-<16 hex>", Windows' "DESKTOP-XXXXXXX".
 _ANDROID_RE: Final = re.compile(r"android-([0-9a-f]{16})(?![0-9a-z])")  # in the lowercased text
@@ -196,17 +203,19 @@ def _device_owner_edits(text: str, low: str, hits: list[tuple[int, str]], tally:
             continue  # inside a word ("machine", "iphoneos")
         else:
             stop = -1
+        apple = word in _APPLE_WORDS
         if stop > 0:
             start = _owner_before(text, stop)
-            if start < stop and _is_owner(text[start:stop]):
+            if start < stop and _is_owner(text[start:stop]) and (
+                    apple or (text[start].isupper() and text[at].isupper())):
                 if before == "-":  # a host name: all of it ("Jeans-MacBook-Pro.local")
                     _host(text, start, end, out=out, seen=seen, tally=tally)
                 elif start not in seen:
                     seen.add(start)
                     out.append((start, stop, tally.hit("user", text, start)))
                 continue
-        m = _OWNER_AFTER_RE.match(text, end)
-        if m is None or not _is_owner(m.group(1)):
+        m = _OWNER_AFTER_RE.match(text, end) if apple else None
+        if m is None or not _is_owner(m.group(1)) or not m.group(1)[0].isupper():
             continue
         if text[m.start(1) - 1] == "-" and before != " ":  # "iPhone-von-Jean"
             _host(text, at, m.end(1), out=out, seen=seen, tally=tally)
