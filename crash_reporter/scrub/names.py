@@ -3,29 +3,34 @@
 A device's name is chosen by its owner, and often names them: phones and computers name
 themselves after their owner ("Jean's iPhone", "Jean\u2019s MacBook Pro" with macOS's typographic
 apostrophe, "iPhone von Jean" in German, "iPhone de Jean" in French and Spanish, "iPhone van
-Jean" in Dutch), and derive the host name they send over DHCP and mDNS from it ("Jeans-iPhone",
-"Jeans-MBP", "iPhone-von-Jean"). Android sent "android-" and its 16-hex-digit Android id;
-Windows names itself "DESKTOP-" and seven random characters. These reach Home Assistant's logs
-through the bluetooth, mobile_app and device-tracker integrations, DHCP servers and mDNS.
+Jean" in Dutch, Alexa's "Jean's Echo Dot"), and derive the host name they send over DHCP and
+mDNS from it ("Jeans-iPhone", "Jeans-MBP", "iPhone-von-Jean"). Android sent "android-" and its
+16-hex-digit Android id; Windows names itself "DESKTOP-" and seven random characters. These
+reach Home Assistant's logs through the bluetooth, mobile_app and device-tracker integrations,
+DHCP servers and mDNS.
 
-- The owner in such a name is replaced with ``[user]`` and the model stays ("[user]'s
-  iPhone", "[user]-MBP"): which kind of device it was is what triage wants.
+- The owner in a device's name is replaced with ``[user]`` and the model stays ("[user]'s
+  iPhone"): which kind of device it was is what triage wants. A host name made from one is
+  ``[hostname]`` whole, as any host name; the Android id is ``[id]``.
 - Names a user chose whole, which name a person or a room, are replaced with ``[device]``:
   Zigbee2MQTT's friendly names in its log lines (lib/zigbee.ts "Device '%s' joined",
   "Successfully interviewed '%s', device has successfully been paired", "Starting interview
   of '%s'"; lib/extension/*.ts "Configuring '%s'", "Failed to ping '%s'", "Publish 'set'
   'state' to '%s' failed", "Removing device '%s'", groups ...) and in its MQTT topics
-  ("zigbee2mqtt/Jean Bedroom Lamp/set"; ``zigbee2mqtt/bridge/...`` stays), and the
-  ``friendly_name`` of Home Assistant's states and Zigbee2MQTT's payloads.
+  ("zigbee2mqtt/Jean Bedroom Lamp/set"; ``zigbee2mqtt/bridge/...`` stays); the
+  ``friendly_name`` of Home Assistant's states and Zigbee2MQTT's payloads, the device
+  registry's ``name_by_user``, the mobile app's ``device_name``; cast devices' names (Home
+  Assistant's cast integration, pychromecast) and avahi's service names.
 - The client's host name in a DHCP server's lease lines is ``[hostname]`` whatever its form:
-  dnsmasq's "DHCPACK(eth0) 192.168.1.20 3c:2e:.. jeans-iphone" (and DHCPv6's DHCPREPLY), its
-  DNS query log ("query[A] jeans-iphone from 192.168.1.20", "reply jeans-iphone is .."), and
-  CoreDNS's errors as the Supervisor's DNS plugin logs them ("plugin/errors: 2
-  jeans-iphone.local.hassio. A: read udp ...").
+  dnsmasq's "DHCPACK(eth0) 192.168.1.20 3c:2e:.. jeans-iphone" (and DHCPv6's DHCPREPLY, whose
+  client DUID is ``[id]``), its DNS query log ("query[A] jeans-iphone from 192.168.1.20",
+  "reply jeans-iphone is .."), and CoreDNS's errors as the Supervisor's DNS plugin logs them
+  ("plugin/errors: 2 jeans-iphone.local.hassio. A: read udp ...").
 
-Every rule starts at a literal found in the keyword pass (`GATES`: the device words, the
-Zigbee2MQTT phrases, "dhcpack(" ...) and looks at a bounded window there, so a text without
-them costs nothing, and none scans a run more than once.
+User names in the account lines of sudo, su, login, PAM and sshd are the phrases' (`phrases`).
+Every rule here starts at a literal found in the keyword pass (`GATES`: the device words, the
+Zigbee2MQTT phrases, "dhcpack(" ...) and looks only at a bounded window there (at most a few
+hundred characters), so a text without them costs nothing and the time stays linear.
 """
 
 from __future__ import annotations
