@@ -289,7 +289,9 @@ def account(draw: st.DrawFn) -> tuple[str, str]:
         "ED25519-CERT SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s ID {u}@laptop (serial 1)"
         " CA", "User {u} from 192.168.1.30 not allowed because not listed in AllowUsers",
         "(to root) {u} on pts/0", "authentication failure; logname={u} uid=1000 euid=0 "
-        "tty=/dev/pts/0 ruser={u} rhost=", "LOGIN ON tty1 BY {u}"]))
+        "tty=/dev/pts/0 ruser={u} rhost=", "LOGIN ON tty1 BY {u}",
+        "user [WORKGROUP]\\[{u}] at [Fri, 04 Dec 2026] with [NTLMv2] status [NT_STATUS_OK]",
+        "connect to service share initially as user {u} (uid=1000, gid=1000)"]))
     return form.format(u=user), user
 
 

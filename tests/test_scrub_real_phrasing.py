@@ -382,6 +382,20 @@ CASES = [
     ("login[300]: LOGIN ON tty1 BY jean", "login[300]: LOGIN ON tty1 BY [user]"),
     ("login[300]: FAILED LOGIN 1 FROM tty1 FOR jean, Authentication failure",
      "login[300]: FAILED LOGIN 1 FROM tty1 FOR [user], Authentication failure"),
+    # --- Samba (the Samba share app): auth/auth_log.c "Auth: [%s,%s] user [%s]\\[%s] at [%s]
+    # with [%s] status [%s] workstation [%s] remote host [%s] mapped to [%s]\\[%s]." (from
+    # " user": the key-value rule takes what follows "Auth:" today), smbd/service.c "%s (%s)
+    # connect to service %s initially as user %s (uid=%d, gid=%d)"
+    ("user [JEANS-LAPTOP]\\[jean] at [Fri, 04 Dec 2026 18:00:00.123456 CET] with [NTLMv2] "
+     "status [NT_STATUS_WRONG_PASSWORD] workstation [JEANS-LAPTOP] remote host "
+     "[ipv4:192.168.1.30:51234] mapped to [JEANS-LAPTOP]\\[jean].",
+     "user [[hostname]]\\[[user]] at [Fri, 04 Dec 2026 18:00:00.123456 CET] with [NTLMv2] "
+     "status [NT_STATUS_WRONG_PASSWORD] workstation [[hostname]] remote host "
+     "[ipv4:[ip]:51234] mapped to [[hostname]]\\[[user]]."),
+    ("  jeans-laptop (ipv4:192.168.1.30:51234) connect to service share initially as user jean "
+     "(uid=1000, gid=1000) (pid 123)",
+     "  [hostname] (ipv4:[ip]:51234) connect to service share initially as user [user] "
+     "(uid=1000, gid=1000) (pid 123)"),
     # --- device names after their owner (iOS, iPadOS, macOS defaults "%s's iPhone", macOS's
     # typographic apostrophe; German "iPhone von %s", French and Spanish "iPhone de %s"), as
     # HA's bluetooth, mobile_app and device trackers log them: the model stays
@@ -540,6 +554,9 @@ KEPT_REAL = [
     "Build failed with android-ndk on the 2nd run of the PC",
     "inotify's watch limit reached; Python's echo; the system's desktop; the pc de Jean",
     "[(172.30.32.1):8009] Connection reestablished!",
+    "user [WORKGROUP]\\[homeassistant] at [Fri, 04 Dec 2026 18:00:00.123456 CET] with [NTLMv2] "
+    "status [NT_STATUS_OK] workstation [] remote host [ipv4:172.30.32.1:51234] became "
+    "[WORKGROUP]\\[homeassistant] [S-1-5-21-1-2-3-1000].",
 ]
 
 

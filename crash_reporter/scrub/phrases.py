@@ -133,6 +133,8 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     # ruser=%s rhost=%s user=%s" ("user=" is a key the key-value rule takes), "auth could
     # not identify password for [%s]"
     ("logname=", "user", _GLUED),
+    # smbd (service.c): "... connect to service %s initially as user %s (uid=%d, gid=%d)"
+    ("initially as user", "user", _WORD),
     ("ruser=", "user", _GLUED),
     ("identify password for", "user", _BRACKETED),
     # dnsmasq: "not giving name %s to the DHCP lease of %s because ...", "Ignoring domain %s
@@ -173,11 +175,12 @@ _QUERY_SECRET_RE: Final = re.compile(  # in the lowercased text
 QUERY_STARTS: Final = tuple(f"{c}{key}=" for c in "?&" for key in _QUERY_KEYS)
 # Rare literals that gate the line-shape rules of `context_edits`, found in the same automaton
 # pass as the phrases (a str search each would cost a pass over the text when absent).
-# The user-account lines of sudo, su, login, PAM and sshd (`_account_edits`)
+# The user-account lines of sudo, su, login, PAM, sshd and Samba (`_account_edits`)
+_SAMBA_GATES: Final = ("user [", "became [", "mapped to [", "workstation [", "(ipv4:")
 _SUDO_GATES: Final = (" : tty=", " ; tty=", " : pwd=", " ; pwd=")
 ACCOUNT_GATES: Final = (*_SUDO_GATES, "(uid=", "(to ", "login on ", "failed login ",
                         "(serial ", " not allowed because", "starting session: ",
-                        " is not in the sudoers file")
+                        " is not in the sudoers file", *_SAMBA_GATES)
 GATES: Final = ('op="connection-', "roamed from bssid", "'0x", '"0x', "._tcp.", "._udp.",
                 ":aa", "/webhooks/", "/services/t", "/api/webhook/", *QUERY_STARTS,
                 *ACCOUNT_GATES)
@@ -193,6 +196,13 @@ _LOGIN_RE: Final = re.compile(
     r"([^\s,\x00]{1,64}+)")
 # sshd (auth.c): "User %s from %s not allowed because %s", "User %s not allowed because %s"
 _NOT_ALLOWED_RE: Final = re.compile(r"user ([^\s\x00]{1,64}+)(?: from [^\s\x00]{1,253}+)?")
+# Samba's authentication audit (auth/auth_log.c): "Auth: [%s,%s] user [%s]\\[%s] at [%s] with
+# [%s] status [%s] workstation [%s] remote host [%s] became [%s]\\[%s] [%s]. local host [%s]"
+# (" mapped to [%s]\\[%s]." when it failed): a domain (a Windows PC's own name for its local
+# accounts) and an account, and the client's machine name
+_SAMBA_ACCOUNT_RE: Final = re.compile(
+    r"(?:user|became|mapped to) \[([^\[\]\n\x00]{0,64}+)\]\\\[([^\[\]\n\x00]{1,64}+)\]")
+_SAMBA_WORKSTATION_RE: Final = re.compile(r"workstation \[([^\[\]\n\x00]{1,64}+)\]")
 # sshd (session.c): "Starting session: %s%s%s for %s from %.200s port %d id %d"
 _SESSION_RE: Final = re.compile(
     r"starting session: [^\n\x00]{0,64}? for ([^\s\x00]{1,64}+) from ", re.IGNORECASE)
@@ -343,6 +353,27 @@ def _account_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: T
         m = _SESSION_RE.match(text, at)
         if m is not None:
             user(m.start(1), m.end(1))
+    for gate in ("user [", "became [", "mapped to ["):
+        for at in gates.get(gate, ()):
+            m = _SAMBA_ACCOUNT_RE.match(text, at)
+            if m is None:
+                continue
+            user(m.start(2), m.end(2))
+            if m.group(1) and _value_ok(m.group(1), "hostname") and (
+                    m.group(1).lower() != "workgroup") and m.start(1) not in seen:
+                seen.add(m.start(1))
+                edits.append((m.start(1), m.end(1), tally.hit("hostname", text, m.start(1))))
+    hosts = [m for at in gates.get("workstation [", ())
+             if (m := _SAMBA_WORKSTATION_RE.match(text, at)) is not None]
+    # smbd (service.c): "%s (%s) connect to service %s initially as user %s (uid=%d, gid=%d)"
+    # - the client's machine name before its address
+    for at in gates.get("(ipv4:", ()):
+        start = _word_before(text, at - 1, max(0, at - 64)) if text.startswith(" ", at - 1) else at
+        if start < at - 1 and _value_ok(text[start:at - 1], "hostname"):
+            edits.append((start, at - 1, tally.hit("hostname", text, start)))
+    for m in hosts:
+        if _value_ok(m.group(1), "hostname"):
+            edits.append((m.start(1), m.end(1), tally.hit("hostname", text, m.start(1))))
     for at in gates.get("(serial ", ()):
         # sshd (auth2-pubkey.c format_key): "ED25519-CERT SHA256:... ID %s (serial %llu) CA"
         key_id = text.rfind(" ID ", _line_start(text, at, 200), at)
