@@ -396,6 +396,15 @@ CASES = [
      "(uid=1000, gid=1000) (pid 123)",
      "  [hostname] (ipv4:[ip]:51234) connect to service share initially as user [user] "
      "(uid=1000, gid=1000) (pid 123)"),
+    # --- Home Assistant (http/ban.py): "Login attempt or request with invalid authentication
+    # from %s (%s). Requested URL: '%s'. (%s)" - the client's reverse-DNS name, its address
+    ("Login attempt or request with invalid authentication from kitchen-tablet (192.168.1.21). "
+     "Requested URL: '/api/states'. (Mozilla/5.0)",
+     "Login attempt or request with invalid authentication from [hostname] ([ip]). "
+     "Requested URL: '/api/states'. (Mozilla/5.0)"),
+    ("Login attempt or request with invalid authentication from fe80::1c2d:3eff:fe4a:5b6c "
+     "(fe80::1c2d:3eff:fe4a:5b6c).",
+     "Login attempt or request with invalid authentication from [ip] ([ip])."),
     # --- device names after their owner (iOS, iPadOS, macOS defaults "%s's iPhone", macOS's
     # typographic apostrophe; German "iPhone von %s", French and Spanish "iPhone de %s"), as
     # HA's bluetooth, mobile_app and device trackers log them: the model stays
@@ -554,6 +563,7 @@ KEPT_REAL = [
     "Build failed with android-ndk on the 2nd run of the PC",
     "inotify's watch limit reached; Python's echo; the system's desktop; the pc de Jean",
     "[(172.30.32.1):8009] Connection reestablished!",
+    "Login attempt or request with invalid authentication from 172.30.32.1 (172.30.32.1).",
     "user [WORKGROUP]\\[homeassistant] at [Fri, 04 Dec 2026 18:00:00.123456 CET] with [NTLMv2] "
     "status [NT_STATUS_OK] workstation [] remote host [ipv4:172.30.32.1:51234] became "
     "[WORKGROUP]\\[homeassistant] [S-1-5-21-1-2-3-1000].",

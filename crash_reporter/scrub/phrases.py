@@ -137,6 +137,9 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("initially as user", "user", _WORD),
     ("ruser=", "user", _GLUED),
     ("identify password for", "user", _BRACKETED),
+    # Home Assistant (http/ban.py): "Login attempt or request with invalid authentication from
+    # %s (%s)." - the client's reverse-DNS name, then its address
+    ("invalid authentication from", "hostname", _WORD),
     # dnsmasq: "not giving name %s to the DHCP lease of %s because ...", "Ignoring domain %s
     # for DHCP host name %s"
     ("not giving name", "hostname", _WORD),
@@ -246,6 +249,9 @@ _PREFIX_HOST_RE: Final = re.compile(
     r" (?=[\w.@/-]{1,64}+(?:\[\d{1,10}+\])?: )")
 
 
+_ADDRESS_CHARS: Final = frozenset("0123456789abcdef:.%")
+
+
 def _is_email(low: str) -> bool:
     """True if the e-mail rule takes `low` (a domain with a top-level label), not "jean@laptop"."""
     if "@" not in low:
@@ -261,8 +267,9 @@ def _value_ok(value: str, cls: str) -> bool:
         return False
     if not low or value in PLACEHOLDER_VALUES or low in DEFAULT_NAMES or value.startswith("["):
         return False
-    if cls == "hostname" and (host_is_kept(low) or low.replace(".", "").isdigit()):
-        return False  # an IPv4 address: the address rule's, as [ip]
+    if cls == "hostname" and (host_is_kept(low) or low.replace(".", "").isdigit() or (
+            ":" in low and _ADDRESS_CHARS.issuperset(low))):
+        return False  # an IPv4 or IPv6 address: the address rules', as [ip]
     if cls == "user" and (low.isdigit() or _is_email(low)):
         return False  # a uid ("of user 0") names no one; an address is the e-mail rule's
     return not (cls == "user" and low in ("[user]", "root"))
