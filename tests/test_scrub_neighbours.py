@@ -128,7 +128,8 @@ def prefixed_token(draw: st.DrawFn) -> tuple[str, str]:
 CLASSES = st.one_of(PII, aiohttp_error(), ssid_line(), mac_forms(), by_id(), share(),
                     mount_unit(), person(), secret_words(), prefixed_token())
 SEPARATORS = st.sampled_from(["", " ", ", ", "; ", "\n", "\t", " | ", " - ", ": "])
-_SOFT = set("._-:%@/\\+=")
+# (and the characters a secret may hold, "!#*?^~": "password=00000~password = 1" is one token)
+_SOFT = set("._-:%@/\\+=!#*?^~")
 
 
 def _join(left: str, right: str, sep: str) -> str:

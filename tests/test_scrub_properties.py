@@ -273,7 +273,8 @@ def owned_device(draw: st.DrawFn) -> tuple[str, str]:
         "DHCPACK(eth0) 192.168.1.20 3c:2e:ff:4a:5b:6c {o}s-iphone",
         "query[AAAA] {o}s-ipad from 192.168.1.20",
         "[media_player.speaker {o} Room speaker (192.168.1.60:8009)] Cast device availability",
-        'Service "{o} NAS" (/services/smb.service) successfully established.']))
+        'Service "{o} NAS" (/services/smb.service) successfully established.',
+        "Received message on owntracks/{o}/phone (qos=1)"]))
     return form.format(o=owner), owner
 
 

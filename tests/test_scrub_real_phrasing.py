@@ -463,6 +463,12 @@ CASES = [
      '{"device_name": "[device]", "app_id": "io.robbie.HomeAssistant", "model": "iPhone15,2"}'),
     ('{"friendly_name": "Jean Bedroom Lamp", "ieee_address": "0x00124b001ca1b2c3"}',
      '{"friendly_name": "[device]", "ieee_address": "[mac]"}'),
+    # --- OwnTracks: the topic "owntracks/%u/%d" (its user and device), as Home Assistant's
+    # mqtt integration logs it
+    ("Received message on owntracks/jean/iphone (qos=1): b'{\"_type\":\"location\"}'",
+     "Received message on owntracks/[user]/[device] (qos=1): b'{\"_type\":\"location\"}'"),
+    ("Subscribing to owntracks/jean/iphone/event",
+     "Subscribing to owntracks/[user]/[device]/event"),
     # --- Home Assistant's cast integration ("[%s %s (%s:%s)] Cast device availability changed:
     # %s": entity id, friendly name, host, port) and pychromecast ("[%s(%s):%s] Failed to
     # connect to service %s, retrying in %.1fs": friendly name, host, port)
@@ -563,6 +569,7 @@ KEPT_REAL = [
     "Build failed with android-ndk on the 2nd run of the PC",
     "inotify's watch limit reached; Python's echo; the system's desktop; the pc de Jean",
     "[(172.30.32.1):8009] Connection reestablished!",
+    "Subscribing to owntracks/+/+ and owntracks/+/+/event",
     "Login attempt or request with invalid authentication from 172.30.32.1 (172.30.32.1).",
     "user [WORKGROUP]\\[homeassistant] at [Fri, 04 Dec 2026 18:00:00.123456 CET] with [NTLMv2] "
     "status [NT_STATUS_OK] workstation [] remote host [ipv4:172.30.32.1:51234] became "

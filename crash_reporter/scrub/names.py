@@ -117,6 +117,10 @@ _FRIENDLY_RE: Final = re.compile(
     r"\\?[\"']?[ \t]*+[:=][ \t]*+(?:\\?\"([^\"\\\n\x00]{1,253}+)\\?\"|'([^'\n\x00]{1,253}+)'"
     r"|([^,;\n\x00<>{}()@\[\]\"']{1,253}+))")
 
+# OwnTracks' MQTT topics ("owntracks/%u/%d": its user's and device's names, as Home Assistant's
+# owntracks and mqtt integrations log them); a subscription's wildcards ("owntracks/+/+") stay
+_OWNTRACKS_RE: Final = re.compile(
+    r"owntracks/([^/\s'\"+#\x00]{1,64}+)(?:/([^/\s'\"+#:\x00]{1,64}+))?")
 # Home Assistant's cast integration: "[%s %s] Cast device availability changed: %s" (entity id,
 # friendly name, and since 2022 " (host:port)"); pychromecast: "[%s(%s):%s] Failed to connect
 # to service %s, retrying in %.1fs" (friendly name, host, port 8009 for a device)
@@ -148,7 +152,7 @@ _DHCP_GATES: Final = ("dhcpack(", "dhcpreply(", "dhcpadvertise(")
 _DNS_GATES: Final = ("query[", "reply ", "cached ", "forwarded ")
 
 GATES: Final = (*_DEVICE_WORDS, *_Z2M_PHRASES, *_Z2M_LINE_PHRASES, "zigbee2mqtt/",
-                *_NAME_KEYS, "[media_player.", "):8009]", '" (/services/',
+                *_NAME_KEYS, "owntracks/", "[media_player.", "):8009]", '" (/services/',
                 'retrying with "', "android-", "desktop-", "laptop-",
                 *_DHCP_GATES, *_DNS_GATES, "plugin/errors: ")
 
@@ -278,6 +282,15 @@ def _device_name_edits(text: str, low: str, gates: Mapping[str, list[int]], tall
         if not name or name == "bridge" or name.startswith("bridge/") or not _name_ok(name):
             continue
         out.append((start, start + len(name), tally.hit("device", text, start)))
+    for at in gates.get("owntracks/", ()):
+        m = _OWNTRACKS_RE.match(text, at)
+        if m is None or (at and text[at - 1].isalnum()):
+            continue
+        for group, cls in ((1, "user"), (2, "device")):
+            value = m.group(group)
+            if value and not value.startswith("[") and value.lower() not in ("event", "cmd",
+                                                                             "info", "dump"):
+                out.append((m.start(group), m.end(group), tally.hit(cls, text, m.start(group))))
     for at in gates.get("[media_player.", ()):
         m = _CAST_RE.match(text, at)
         if m is not None and _name_ok(name := m.group(1).rstrip(" ")):
