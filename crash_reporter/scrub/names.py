@@ -106,7 +106,7 @@ _DOUBLE_QUOTED_RE: Final = re.compile(r'([^"\n\x00]{1,128}+)"')
 # A name that is a kernel's or a program's (an interface, a disk, a tty), not a person's.
 _KERNEL_NAME_RE: Final = re.compile(r"[a-z]{1,10}+\d[a-z0-9]{0,6}+|tty\w{1,16}+|coordinator")
 _ADDRESS_CHARS: Final = frozenset("0123456789abcdef.:")  # addresses and plain numbers
-_TOPIC_STOPS: Final = frozenset("'\"\n\x00,;:()[]{}\t")
+_TOPIC_RE: Final = re.compile(r"[^'\"\n\x00,;:()\[\]{}\t]{1,160}+")  # a topic, to its end
 _TOPIC_SUFFIXES: Final = ("/set", "/get", "/availability")
 # "friendly_name": "X", 'friendly_name': 'X', friendly_name=X (a State's repr: "<state
 # light.x=on; friendly_name=Jean Bedroom Lamp, ... @ 2026-...>"), the device registry's
@@ -157,19 +157,23 @@ GATES: Final = (*_DEVICE_WORDS, *_Z2M_PHRASES, *_Z2M_LINE_PHRASES, "zigbee2mqtt/
                 *_DHCP_GATES, *_DNS_GATES, "plugin/errors: ")
 
 
+_OWNER_REV_RE: Final = re.compile(r"(?:[^\W\d_]|-){1,41}+")  # letters and dashes
+
+
 def _owner_before(text: str, end: int) -> int:
     """Where the owner's name that ends at `end` starts (== end: none there)."""
-    start = end
-    floor = max(0, end - 40)
-    while start > floor and (text[start - 1].isalpha() or text[start - 1] == "-"):
-        start -= 1
+    m = _OWNER_REV_RE.match(text[max(0, end - 41):end][::-1])  # read backwards, at C speed
+    if m is None or m.end() > 40:
+        return end  # none, or longer than a name
+    start = end - m.end()
     while start < end and text[start] == "-":
         start += 1
-    if start == floor and floor > 0 and text[start - 1].isalnum():
-        return end  # longer than a name
     if start and (text[start - 1].isalnum() or text[start - 1] in "_.]@/"):
         return end  # part of a longer word or path, or a placeholder's end
     return start
+
+
+_HOST_TAIL_RE: Final = re.compile(r"[A-Za-z0-9.-]++")
 
 
 def _host(text: str, start: int, end: int, *, out: list[Edit], seen: set[int], tally: Tally
@@ -178,9 +182,8 @@ def _host(text: str, start: int, end: int, *, out: list[Edit], seen: set[int], t
     if start in seen:
         return
     seen.add(start)
-    limit = min(len(text), start + 253)
-    while end < limit and (text[end].isalnum() or text[end] in "-."):
-        end += 1
+    m = _HOST_TAIL_RE.match(text, end, start + 253)
+    end = m.end() if m else end
     while end > start and text[end - 1] in "-.":
         end -= 1
     out.append((start, end, tally.hit("hostname", text, start)))
@@ -271,11 +274,8 @@ def _device_name_edits(text: str, low: str, gates: Mapping[str, list[int]], tall
             out.append((m.start(1), m.end(1), tally.hit("device", text, m.start(1))))
     for at in gates.get("zigbee2mqtt/", ()):
         start = at + len("zigbee2mqtt/")
-        stop = start
-        limit = min(len(text), start + 160)
-        while stop < limit and text[stop] not in _TOPIC_STOPS:
-            stop += 1
-        topic = text[start:stop]
+        m = _TOPIC_RE.match(text, start)
+        topic = m.group(0) if m else ""
         cut = min((i for i in (topic.find(s) for s in _TOPIC_SUFFIXES) if i >= 0),
                   default=len(topic))
         name = topic[:cut].rstrip(" ")
