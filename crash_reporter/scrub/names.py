@@ -49,8 +49,8 @@ from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, SEP, Edit, Tally
 _DEVICE_WORDS: Final = (
     "iphone", "ipad", "ipod", "macbook", "imac", "mac mini", "mac studio", "mac", "mbp", "mba",
     "apple watch", "apple tv", "airpods", "homepod", "watch", "phone", "laptop", "pixel",
-    "galaxy", "tablet", "kindle", "echo", "computer", "notebook", "desktop", "handy", "pc",
-    "tv", "ipad pro", "surface", "chromebook", "oneplus", "xperia", "fairphone")
+    "galaxy", "tablet", "kindle", "echo", "computer", "notebook", "desktop", "handy",
+    "ipad pro", "surface", "chromebook", "oneplus", "xperia", "fairphone")
 # The ones a host name derived from a device name ends in after the owner ("Jeans-iPhone",
 # "Jeans-MBP", "Jeans-MacBook-Pro", "Jeans-Air"): Apple's forms, and the generic words.
 _HOST_DEVICE_WORDS: Final = frozenset({
