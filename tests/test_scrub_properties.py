@@ -274,8 +274,9 @@ def owned_device(draw: st.DrawFn) -> tuple[str, str]:
         "query[AAAA] {o}s-ipad from 192.168.1.20",
         "[media_player.speaker {o} Room speaker (192.168.1.60:8009)] Cast device availability",
         'Service "{o} NAS" (/services/smb.service) successfully established.',
-        "Received message on owntracks/{o}/phone (qos=1)"]))
-    return form.format(o=owner), owner
+        "Received message on owntracks/{o}/phone (qos=1)",
+        "sensor.{lo}_s_iphone_battery_level", "device_tracker.{lo}s_ipad"]))
+    return form.format(o=owner, lo=owner.lower()), owner
 
 
 @st.composite

@@ -426,6 +426,13 @@ CASES = [
     ("New device Jeans-MBP seen on eth0", "New device [hostname] seen on eth0"),
     ("iPhone-von-Jean is now home", "[hostname] is now home"),
     ("Jeans-MacBook-Pro.local: no route", "[hostname]: no route"),
+    ("Fritz!Box: iPhone-von-jean connected", "Fritz!Box: [hostname] connected"),
+    # ... and the entity ids Home Assistant makes from them (the mobile app's sensors: slugs of
+    # "Jean's iPhone"), the owner only
+    ("sensor.jean_s_iphone_battery_level is unavailable",
+     "sensor.[user]_s_iphone_battery_level is unavailable"),
+    ("device_tracker.jeans_iphone not_home; sensor.iphone_von_jean_battery_state",
+     "device_tracker.[user]_iphone not_home; sensor.iphone_von_[user]_battery_state"),
     ("device_tracker: android-1a2b3c4d5e6f7a8b not seen", "device_tracker: android-[id] not seen"),
     ("nmap found DESKTOP-7H2K9QF", "nmap found DESKTOP-[hostname]"),
     # --- Zigbee2MQTT (lib/zigbee.ts, lib/model/device.ts, lib/extension/*.ts, lib/mqtt.ts): a
@@ -570,6 +577,8 @@ KEPT_REAL = [
     "inotify's watch limit reached; Python's echo; the system's desktop; the pc de Jean",
     "[(172.30.32.1):8009] Connection reestablished!",
     "Subscribing to owntracks/+/+ and owntracks/+/+/event",
+    "sensor.living_room_ipad_battery; sensor.kitchen_ipad; sensor.iphone_battery_level",
+    "iPhone de la casa; iPhone von jean (a sentence, not a device's name)",
     "Login attempt or request with invalid authentication from 172.30.32.1 (172.30.32.1).",
     "user [WORKGROUP]\\[homeassistant] at [Fri, 04 Dec 2026 18:00:00.123456 CET] with [NTLMv2] "
     "status [NT_STATUS_OK] workstation [] remote host [ipv4:172.30.32.1:51234] became "

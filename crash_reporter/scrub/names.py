@@ -77,9 +77,9 @@ _NOT_OWNERS: Final = frozenset({
 # "iPhone von Jean", "iPhone-de-Jean", "MacBook Pro van Jean": the model's words, the
 # preposition, the owner's name.
 _OWNER_AFTER_RE: Final = re.compile(
-    r"(?:[ -](?:[Pp]ro|[Aa]ir|[Mm]ax|[Mm]ini|[Pp]lus|[Uu]ltra|SE|\d{1,2}+)){0,3}+"
-    r"[ -](?:von|de|van|di|da|do)[ -]([^\W\d_][^\W_]{1,38}+(?:-[^\W\d_][^\W_]{1,38}+)?+)"
-    r"(?![\w'\u2019])")
+    r"(?:[ _-](?:[Pp]ro|[Aa]ir|[Mm]ax|[Mm]ini|[Pp]lus|[Uu]ltra|SE|\d{1,2}+)){0,3}+"
+    r"[ _-](?:von|de|van|di|da|do)[ _-]([^\W\d_][^\W_]{1,38}+(?:-[^\W\d_][^\W_]{1,38}+)?+)"
+    r"(?![^\W_]|['\u2019])")
 # A device id in a default host name: Android's "android-<16 hex>", Windows' "DESKTOP-XXXXXXX".
 _ANDROID_RE: Final = re.compile(r"android-([0-9a-f]{16})(?![0-9a-z])")  # in the lowercased text
 _WINDOWS_RE: Final = re.compile(r"(?:DESKTOP|LAPTOP)-([A-Z0-9]{7,8}+)(?![A-Za-z0-9])")
@@ -160,15 +160,18 @@ GATES: Final = (*_DEVICE_WORDS, *_Z2M_PHRASES, *_Z2M_LINE_PHRASES, "zigbee2mqtt/
 _OWNER_REV_RE: Final = re.compile(r"(?:[^\W\d_]|-){1,41}+")  # letters and dashes
 
 
-def _owner_before(text: str, end: int) -> int:
-    """Where the owner's name that ends at `end` starts (== end: none there)."""
+def _owner_before(text: str, end: int, stops: str = "_.]@/") -> int:
+    """Where the owner's name that ends at `end` starts (== end: none there).
+
+    A name after one of `stops` (or a letter or digit) is part of something longer.
+    """
     m = _OWNER_REV_RE.match(text[max(0, end - 41):end][::-1])  # read backwards, at C speed
     if m is None or m.end() > 40:
         return end  # none, or longer than a name
     start = end - m.end()
     while start < end and text[start] == "-":
         start += 1
-    if start and (text[start - 1].isalnum() or text[start - 1] in "_.]@/"):
+    if start and (text[start - 1].isalnum() or text[start - 1] in stops):
         return end  # part of a longer word or path, or a placeholder's end
     return start
 
@@ -211,13 +214,17 @@ def _device_owner_edits(text: str, low: str, hits: list[tuple[int, str]], tally:
             stop = at - 2  # "James' iPhone"
         elif before == "-" and word in _HOST_DEVICE_WORDS:
             stop = at - 1  # "Jeans-iPhone", "jeans-mbp"
+        elif before == "_" and word in _APPLE_WORDS:
+            # an entity id from the device's name: "sensor.jean_s_iphone_battery_level" (Home
+            # Assistant's slug of "Jean's iPhone"), "device_tracker.jeans_iphone"
+            stop = at - 3 if text.startswith("_s_", at - 3) else at - 1
         elif before and before.isalnum():
             continue  # inside a word ("machine", "iphoneos")
         else:
             stop = -1
         apple = word in _APPLE_WORDS
         if stop > 0:
-            start = _owner_before(text, stop)
+            start = _owner_before(text, stop, "]@/" if before == "_" else "_.]@/")
             if start < stop and _is_owner(text[start:stop]) and (
                     apple or (text[start].isupper() and text[at].isupper())):
                 if before == "-":  # a host name: all of it ("Jeans-MacBook-Pro.local")
@@ -227,9 +234,12 @@ def _device_owner_edits(text: str, low: str, hits: list[tuple[int, str]], tally:
                     out.append((start, stop, tally.hit("user", text, start)))
                 continue
         m = _OWNER_AFTER_RE.match(text, end) if apple else None
-        if m is None or not _is_owner(m.group(1)) or not m.group(1)[0].isupper():
+        if m is None or not _is_owner(m.group(1)):
             continue
-        if text[m.start(1) - 1] == "-" and before != " ":  # "iPhone-von-Jean"
+        joint = text[m.start(1) - 1]  # " " in a name, "-" in a host name, "_" in an entity id
+        if joint == " " and not m.group(1)[0].isupper():
+            continue
+        if joint == "-":  # "iPhone-von-Jean"
             _host(text, at, m.end(1), out=out, seen=seen, tally=tally)
         elif m.start(1) not in seen:
             seen.add(m.start(1))
