@@ -10,8 +10,9 @@ reach Home Assistant's logs through the bluetooth, mobile_app and device-tracker
 DHCP servers and mDNS.
 
 - The owner in a device's name is replaced with ``[user]`` and the model stays ("[user]'s
-  iPhone"): which kind of device it was is what triage wants. A host name made from one is
-  ``[hostname]`` whole, as any host name; the Android id is ``[id]``.
+  iPhone"): which kind of device it was is what triage wants; so in the entity ids Home
+  Assistant makes from such a name ("sensor.jean_s_iphone_battery_level"). A host name made
+  from one is ``[hostname]`` whole, as any host name; the Android id is ``[id]``.
 - Names a user chose whole, which name a person or a room, are replaced with ``[device]``:
   Zigbee2MQTT's friendly names in its log lines (lib/zigbee.ts "Device '%s' joined",
   "Successfully interviewed '%s', device has successfully been paired", "Starting interview
