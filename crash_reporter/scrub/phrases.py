@@ -12,7 +12,9 @@ of a Supervisor sign-in ("Successful login for 'X'").
 `context_edits` takes what the shape of a whole line names: the name of a time server after
 its address (timesyncd's "192.168.1.1:123 (X)") and of a DNS server (resolved's "addr%3#X"),
 DHCP options, NetworkManager's audit and roaming lines, secrets in a URL's query and path,
-quoted EUI-64 addresses, DNS-SD instance names, and the host in a journal line's prefix.
+quoted EUI-64 addresses, DNS-SD instance names, the host in a journal line's prefix, and the
+user in the account lines of sudo, su, login, PAM, sshd and Samba ("jean : TTY=pts/0 ; ...",
+"by jean(uid=1000)", "(to root) jean on pts/0", Samba's "user [WORKGROUP]/[jean]").
 
 Each phrase starts at a literal (found with the other keywords in one automaton pass, see
 `words`); its value is matched at that position only, with bounded or possessive quantifiers.
@@ -133,10 +135,10 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     # ruser=%s rhost=%s user=%s" ("user=" is a key the key-value rule takes), "auth could
     # not identify password for [%s]"
     ("logname=", "user", _GLUED),
-    # smbd (service.c): "... connect to service %s initially as user %s (uid=%d, gid=%d)"
-    ("initially as user", "user", _WORD),
     ("ruser=", "user", _GLUED),
     ("identify password for", "user", _BRACKETED),
+    # smbd (service.c): "... connect to service %s initially as user %s (uid=%d, gid=%d)"
+    ("initially as user", "user", _WORD),
     # Home Assistant (http/ban.py): "Login attempt or request with invalid authentication from
     # %s (%s)." - the client's reverse-DNS name, then its address
     ("invalid authentication from", "hostname", _WORD),
@@ -176,14 +178,14 @@ _QUERY_SECRET_RE: Final = re.compile(  # in the lowercased text
     r"[?&](?:" + "|".join(map(re.escape, _QUERY_KEYS)) + r")=([^&#\s'\"\x00<>]{1,1024}+)")
 # Where such a secret can start ("?key=", "&sig="): found with the gates, tried only there.
 QUERY_STARTS: Final = tuple(f"{c}{key}=" for c in "?&" for key in _QUERY_KEYS)
-# Rare literals that gate the line-shape rules of `context_edits`, found in the same automaton
-# pass as the phrases (a str search each would cost a pass over the text when absent).
 # The user-account lines of sudo, su, login, PAM, sshd and Samba (`_account_edits`)
 _SAMBA_GATES: Final = ("user [", "became [", "mapped to [", "workstation [", "(ipv4:")
 _SUDO_GATES: Final = (" : tty=", " ; tty=", " : pwd=", " ; pwd=")
 ACCOUNT_GATES: Final = (*_SUDO_GATES, "(uid=", "(to ", "login on ", "failed login ",
                         "(serial ", " not allowed because", "starting session: ",
                         " is not in the sudoers file", *_SAMBA_GATES)
+# Rare literals that gate the line-shape rules of `context_edits`, found in the same automaton
+# pass as the phrases (a str search each would cost a pass over the text when absent).
 GATES: Final = ('op="connection-', "roamed from bssid", "'0x", '"0x', "._tcp.", "._udp.",
                 ":aa", "/webhooks/", "/services/t", "/api/webhook/", *QUERY_STARTS,
                 *ACCOUNT_GATES)
@@ -319,7 +321,12 @@ def _word_before(text: str, end: int, floor: int) -> int:
 
 def _account_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally
                    ) -> list[Edit]:
-    """The users in the lines of sudo, su, login, PAM and sshd that no phrase names."""
+    """The users (and Samba's client machines) in account lines that no phrase names.
+
+    sudo's "jean : TTY=...", PAM's "by jean(uid=1000)", su, login, sshd's "User jean from ...
+    not allowed because", "Starting session: ... for jean from", the key id of a certificate
+    in "ID jean@laptop (serial 1)", Samba's authentication audit and connect lines.
+    """
     edits: list[Edit] = []
     seen: set[int] = set()
 
