@@ -1,4 +1,4 @@
-"""Values named by the words around them, in the sentences host daemons really write.
+r"""Values named by the words around them, in the sentences host daemons really write.
 
 A key-value rule finds ``ssid=X``; these find what a daemon writes in a sentence: the
 hostname systemd and NetworkManager set ("Hostname set to <X>", "set hostname to 'X'"), the
@@ -14,7 +14,7 @@ its address (timesyncd's "192.168.1.1:123 (X)") and of a DNS server (resolved's 
 DHCP options, NetworkManager's audit and roaming lines, secrets in a URL's query and path,
 quoted EUI-64 addresses, DNS-SD instance names, the host in a journal line's prefix, and the
 user in the account lines of sudo, su, login, PAM, sshd and Samba ("jean : TTY=pts/0 ; ...",
-"by jean(uid=1000)", "(to root) jean on pts/0", Samba's "user [WORKGROUP]/[jean]").
+"by jean(uid=1000)", "(to root) jean on pts/0", Samba's "user [WORKGROUP]\[jean]").
 
 Each phrase starts at a literal (found with the other keywords in one automaton pass, see
 `words`); its value is matched at that position only, with bounded or possessive quantifiers.
