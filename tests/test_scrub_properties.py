@@ -293,7 +293,8 @@ def account(draw: st.DrawFn) -> tuple[str, str]:
         "(to root) {u} on pts/0", "authentication failure; logname={u} uid=1000 euid=0 "
         "tty=/dev/pts/0 ruser={u} rhost=", "LOGIN ON tty1 BY {u}",
         "user [WORKGROUP]\\[{u}] at [Fri, 04 Dec 2026] with [NTLMv2] status [NT_STATUS_OK]",
-        "connect to service share initially as user {u} (uid=1000, gid=1000)"]))
+        "connect to service share initially as user {u} (uid=1000, gid=1000)",
+        "{u}@kitchen-pi: Permission denied (publickey).", "{u}@backup-pi's password:"]))
     return form.format(u=user), user
 
 

@@ -382,6 +382,16 @@ CASES = [
     ("login[300]: LOGIN ON tty1 BY jean", "login[300]: LOGIN ON tty1 BY [user]"),
     ("login[300]: FAILED LOGIN 1 FROM tty1 FOR jean, Authentication failure",
      "login[300]: FAILED LOGIN 1 FROM tty1 FOR [user], Authentication failure"),
+    # --- OpenSSH ssh (the client, as backup and git apps log it): "%s@%s: Permission denied
+    # (%s).", "%.30s@%.128s's password: ", "Authenticated to %s ([%s]:%d) using \"%s\".",
+    # "Connecting to %.200s [%.100s] port %s."
+    ("jean@kitchen-pi: Permission denied (publickey,password).",
+     "[user]@[hostname]: Permission denied (publickey,password)."),
+    ("jsmith@backup-pi's password:", "[user]@[hostname]'s password:"),
+    ('Authenticated to kitchen-pi ([192.168.1.5]:22) using "publickey".',
+     'Authenticated to [hostname] ([[ip]]:22) using "publickey".'),
+    ("debug1: Connecting to kitchen-pi [192.168.1.5] port 22.",
+     "debug1: Connecting to [hostname] [[ip]] port 22."),
     # --- Samba (the Samba share app): auth/auth_log.c "Auth: [%s,%s] user [%s]\\[%s] at [%s]
     # with [%s] status [%s] workstation [%s] remote host [%s] mapped to [%s]\\[%s]." (from
     # " user": the key-value rule takes what follows "Auth:" today), smbd/service.c "%s (%s)
@@ -577,6 +587,7 @@ KEPT_REAL = [
     "inotify's watch limit reached; Python's echo; the system's desktop; the pc de Jean",
     "[(172.30.32.1):8009] Connection reestablished!",
     "Subscribing to owntracks/+/+ and owntracks/+/+/event",
+    "root@homeassistant's password: ; Permission denied (publickey).",
     "sensor.living_room_ipad_battery; sensor.kitchen_ipad; sensor.iphone_battery_level",
     "iPhone de la casa; iPhone von jean (a sentence, not a device's name)",
     "Login attempt or request with invalid authentication from 172.30.32.1 (172.30.32.1).",

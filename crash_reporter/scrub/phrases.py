@@ -48,6 +48,8 @@ _MOUNT_SUBJECT: Final = re.compile(
 _GLUED: Final = re.compile(r"([^\s'\"()\[\]{}<>,;\x00-\x1f]{1,253}+)")
 # PAM: "auth could not identify password for [X]"
 _BRACKETED: Final = re.compile(r"[ \t]*+\[([^\[\]\s\x00]{1,64}+)\]")
+# ssh (debug): "Connecting to %.200s [%.100s] port %s." - a host name, then its address
+_SSH_CONNECTING: Final = re.compile(r"[ \t]++([A-Za-z0-9][\w.-]{0,252}+)(?= \[)")
 # The Supervisor's "Auth request from 'core_ssh' for 'X'"
 _AUTH_FOR: Final = re.compile(r"[ \t]*+'[^'\n\x00]{0,64}+' for '([^'\n\x00]{1,253}+)'")
 
@@ -139,6 +141,10 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("identify password for", "user", _BRACKETED),
     # smbd (service.c): "... connect to service %s initially as user %s (uid=%d, gid=%d)"
     ("initially as user", "user", _WORD),
+    # OpenSSH ssh (client, as backup and git apps log it): "Authenticated to %s ([%s]:%d) using
+    # \"%s\".", "Connecting to %.200s [%.100s] port %s."
+    ("authenticated to", "hostname", _WORD),
+    ("connecting to", "hostname", _SSH_CONNECTING),
     # Home Assistant (http/ban.py): "Login attempt or request with invalid authentication from
     # %s (%s)." - the client's reverse-DNS name, then its address
     ("invalid authentication from", "hostname", _WORD),
@@ -181,9 +187,13 @@ QUERY_STARTS: Final = tuple(f"{c}{key}=" for c in "?&" for key in _QUERY_KEYS)
 # The user-account lines of sudo, su, login, PAM, sshd and Samba (`_account_edits`)
 _SAMBA_GATES: Final = ("user [", "became [", "mapped to [", "workstation [", "(ipv4:")
 _SUDO_GATES: Final = (" : tty=", " ; tty=", " : pwd=", " ; pwd=")
+# ssh (client): "%s@%s: Permission denied (%s).", "%.30s@%.128s's password: " - a user at a host
+# that has no domain (the e-mail rule's when it has one)
+_SSH_USER_AT_GATES: Final = (": permission denied (", "'s password:")
 ACCOUNT_GATES: Final = (*_SUDO_GATES, "(uid=", "(to ", "login on ", "failed login ",
                         "(serial ", " not allowed because", "starting session: ",
-                        " is not in the sudoers file", *_SAMBA_GATES)
+                        " is not in the sudoers file", *_SAMBA_GATES, *_SSH_USER_AT_GATES)
+
 # Rare literals that gate the line-shape rules of `context_edits`, found in the same automaton
 # pass as the phrases (a str search each would cost a pass over the text when absent).
 GATES: Final = ('op="connection-', "roamed from bssid", "'0x", '"0x', "._tcp.", "._udp.",
@@ -388,6 +398,16 @@ def _account_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: T
     for m in hosts:
         if _value_ok(m.group(1), "hostname"):
             edits.append((m.start(1), m.end(1), tally.hit("hostname", text, m.start(1))))
+    for gate in _SSH_USER_AT_GATES:
+        for at in gates.get(gate, ()):
+            start = _word_before(text, at, max(0, at - 160))
+            user_at = text[start:at]
+            name, sep, host = user_at.partition("@")
+            if not sep or not host or "@" in host or "." in host:
+                continue  # a host with a domain: the e-mail rule's
+            user(start, start + len(name))
+            if _value_ok(host, "hostname"):
+                edits.append((at - len(host), at, tally.hit("hostname", text, at - len(host))))
     for at in gates.get("(serial ", ()):
         # sshd (auth2-pubkey.c format_key): "ED25519-CERT SHA256:... ID %s (serial %llu) CA"
         key_id = text.rfind(" ID ", _line_start(text, at, 200), at)
