@@ -443,6 +443,9 @@ CASES = [
      "sensor.[user]_s_iphone_battery_level is unavailable"),
     ("device_tracker.jeans_iphone not_home; sensor.iphone_von_jean_battery_state",
      "device_tracker.[user]_iphone not_home; sensor.iphone_von_[user]_battery_state"),
+    # the mobile app's notify service, "notify.mobile_app_<slug of the device's name>"
+    ("Unable to find service notify.mobile_app_jean_s_iphone",
+     "Unable to find service notify.mobile_app_[user]_s_iphone"),
     ("device_tracker: android-1a2b3c4d5e6f7a8b not seen", "device_tracker: android-[id] not seen"),
     ("nmap found DESKTOP-7H2K9QF", "nmap found DESKTOP-[hostname]"),
     # --- Zigbee2MQTT (lib/zigbee.ts, lib/model/device.ts, lib/extension/*.ts, lib/mqtt.ts): a
