@@ -525,6 +525,11 @@ CASES = [
      "the name exists in /etc/hosts with address 192.168.1.5",
      "dnsmasq-dhcp[300]: not giving name [hostname] to the DHCP lease of [ip] because "
      "the name exists in /etc/hosts with address [ip]"),
+    # --- the Supervisor: host/control.py "Set hostname %s"; plugins/dns.py "Add Host entry %s ->
+    # %s" (its DNS names every host "<name>.local.hassio")
+    ("Set hostname kitchen-pi", "Set hostname [hostname]"),
+    ("Add Host entry 172.30.32.1 -> ['homeassistant.local.hassio', 'kitchen-pi.local.hassio']",
+     "Add Host entry 172.30.32.1 -> ['homeassistant.local.hassio', '[hostname].local.hassio']"),
     # --- CoreDNS (the Supervisor's DNS plugin), errors plugin: "%d %s %s: %v"
     ("[ERROR] plugin/errors: 2 jeans-iphone.local.hassio. A: read udp 172.30.32.3:45678->"
      "192.168.1.1:53: i/o timeout",
@@ -590,6 +595,8 @@ KEPT_REAL = [
     "inotify's watch limit reached; Python's echo; the system's desktop; the pc de Jean",
     "[(172.30.32.1):8009] Connection reestablished!",
     "Subscribing to owntracks/+/+ and owntracks/+/+/event",
+    "Set hostname homeassistant; supervisor.local.hassio, dns.local.hassio, "
+    "a0d7b954-ssh.local.hassio",
     "root@homeassistant's password: ; Permission denied (publickey).",
     "sensor.living_room_ipad_battery; sensor.kitchen_ipad; sensor.iphone_battery_level",
     "iPhone de la casa; iPhone von jean (a sentence, not a device's name)",

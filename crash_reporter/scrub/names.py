@@ -150,12 +150,13 @@ _COREDNS_RE: Final = re.compile(
     r"plugin/errors: \d{1,5}+ ([A-Za-z0-9_][\w.-]{0,252}+)\.? [A-Z]{1,10}+: ")
 
 _DHCP_GATES: Final = ("dhcpack(", "dhcpreply(", "dhcpadvertise(")
+_LABEL_REV_RE: Final = re.compile(r"[A-Za-z0-9-]{1,63}+")
 _DNS_GATES: Final = ("query[", "reply ", "cached ", "forwarded ")
 
 GATES: Final = (*_DEVICE_WORDS, *_Z2M_PHRASES, *_Z2M_LINE_PHRASES, "zigbee2mqtt/",
                 *_NAME_KEYS, "owntracks/", "[media_player.", "):8009]", '" (/services/',
                 'retrying with "', "android-", "desktop-", "laptop-",
-                *_DHCP_GATES, *_DNS_GATES, "plugin/errors: ")
+                *_DHCP_GATES, *_DNS_GATES, "plugin/errors: ", ".local.hassio")
 
 
 _OWNER_REV_RE: Final = re.compile(r"(?:[^\W\d_]|-){1,41}+")  # letters and dashes
@@ -368,6 +369,14 @@ def _host_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tall
                 take(_DNS_ANSWER_RE.match(text, at))
     for at in gates.get("plugin/errors: ", ()):
         take(_COREDNS_RE.match(text, at))
+    for at in gates.get(".local.hassio", ()):
+        # the Supervisor's DNS names every host "<name>.local.hassio" ("Add Host entry
+        # 172.30.32.1 -> ['kitchen-pi.local.hassio']"): the name before the suffix
+        start = _label_before(text, at)
+        name = text[start:at]
+        if name and name.lower() not in DEFAULT_NAMES and not host_is_kept(name) and not (
+                start and text[start - 1] in "[]"):
+            out.append((start, at, tally.hit("hostname", text, start)))
     for at in gates.get("android-", ()):
         m = _ANDROID_RE.match(low, at)
         if m is not None and not (at and low[at - 1].isalnum()):
@@ -379,6 +388,12 @@ def _host_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tall
                     at and text[at - 1].isalnum()):
                 out.append((m.start(1), m.end(1), tally.hit("hostname", text, m.start(1))))
     return out
+
+
+def _label_before(text: str, end: int) -> int:
+    """Where the host name's label that ends at `end` starts (== end: none)."""
+    m = _LABEL_REV_RE.match(text[max(0, end - 63):end][::-1])
+    return end - m.end() if m else end
 
 
 def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:

@@ -59,6 +59,8 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("hostname set to", "hostname", _QUOTED),
     ("hostname to", "hostname", _QUOTED),
     ("host name to", "hostname", _QUOTED),
+    # the Supervisor (host/control.py): "Set hostname %s"
+    ("set hostname", "hostname", _WORD),
     # logind "New session 3 of user X.", PAM "session opened for user X(uid=1000)", sshd
     # "Accepted publickey for X from ...", "Failed password for invalid user X from ..."
     ("of user", "user", _WORD),
