@@ -70,7 +70,7 @@ ATOMS: dict[str, list[str]] = {
               "1.2.3.4 ", "aa:bb ", "00:01:", "query[A] ", "reply ", " is 1.", "plugin/errors: 2 ",
               "a. A: ", "[media_player.a ", "):8009]", "(", '" (/services/', '"',
               'retrying with "', "owntracks/", "a/", "+/", "_s_", "_iphone", "sensor.", "_von_",
-              ".local.hassio", "a-",
+              ".local.hassio", "a-", "DHCPACK on a to b (", ") via ", "DHCPDISCOVER from a ",
               "\n"],
     "identifiers": ["kitchen", "homeassistant-", "smith family ", "3c:2e:", "192.168.1.",
                     "ha.", "backup_", "5f2ac1e0", " ", "%20"],

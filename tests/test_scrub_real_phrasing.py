@@ -530,6 +530,14 @@ CASES = [
     ("Set hostname kitchen-pi", "Set hostname [hostname]"),
     ("Add Host entry 172.30.32.1 -> ['homeassistant.local.hassio', 'kitchen-pi.local.hassio']",
      "Add Host entry 172.30.32.1 -> ['homeassistant.local.hassio', '[hostname].local.hassio']"),
+    # --- ISC dhcpd (the DHCP server app; server/dhcp.c): "DHCPDISCOVER from %s %s%s%svia %s",
+    # "DHCPACK on %s to %s (%s) via %s" - the client's host name in parentheses
+    ("dhcpd[300]: DHCPDISCOVER from 3c:2e:ff:4a:5b:6c (jeans-iphone) via eth0",
+     "dhcpd[300]: DHCPDISCOVER from [mac] ([hostname]) via eth0"),
+    ("dhcpd[300]: DHCPACK on 192.168.1.20 to 3c:2e:ff:4a:5b:6c (Kitchen-Tablet) via eth0",
+     "dhcpd[300]: DHCPACK on [ip] to [mac] ([hostname]) via eth0"),
+    ("dhcpd[300]: DHCPREQUEST for 192.168.1.20 from 3c:2e:ff:4a:5b:6c (jeans-laptop) via eth0",
+     "dhcpd[300]: DHCPREQUEST for [ip] from [mac] ([hostname]) via eth0"),
     # --- CoreDNS (the Supervisor's DNS plugin), errors plugin: "%d %s %s: %v"
     ("[ERROR] plugin/errors: 2 jeans-iphone.local.hassio. A: read udp 172.30.32.3:45678->"
      "192.168.1.1:53: i/o timeout",
@@ -595,6 +603,7 @@ KEPT_REAL = [
     "inotify's watch limit reached; Python's echo; the system's desktop; the pc de Jean",
     "[(172.30.32.1):8009] Connection reestablished!",
     "Subscribing to owntracks/+/+ and owntracks/+/+/event",
+    "dhcpd[300]: DHCPINFORM from 172.30.32.1 via eth0",
     "Set hostname homeassistant; supervisor.local.hassio, dns.local.hassio, "
     "a0d7b954-ssh.local.hassio",
     "root@homeassistant's password: ; Permission denied (publickey).",

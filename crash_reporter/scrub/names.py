@@ -150,13 +150,21 @@ _COREDNS_RE: Final = re.compile(
     r"plugin/errors: \d{1,5}+ ([A-Za-z0-9_][\w.-]{0,252}+)\.? [A-Z]{1,10}+: ")
 
 _DHCP_GATES: Final = ("dhcpack(", "dhcpreply(", "dhcpadvertise(")
+# ISC dhcpd (the DHCP server app; server/dhcp.c): "DHCPDISCOVER from %s %s%s%svia %s" (the
+# client's host name in parentheses after its MAC), "DHCPREQUEST for %s from %s (%s) via %s",
+# "DHCPOFFER on %s to %s (%s) via %s", "DHCPACK on %s to %s (%s) via %s"
+_ISC_GATES: Final = ("dhcpdiscover from ", "dhcprequest for ", "dhcpoffer on ", "dhcpack on ",
+                     "dhcpinform from ", "dhcprelease of ", "dhcpdecline of ")
+_ISC_NAME_RE: Final = re.compile(
+    r"dhcp[a-z]{3,9}+ (?:on|for|from|of) [^\s\x00]{1,64}+ (?:(?:to|from) [^\s\x00]{1,200}+ )?"
+    r"\(([^()\n\x00]{1,253}+)\) via ")
 _LABEL_REV_RE: Final = re.compile(r"[A-Za-z0-9-]{1,63}+")
 _DNS_GATES: Final = ("query[", "reply ", "cached ", "forwarded ")
 
 GATES: Final = (*_DEVICE_WORDS, *_Z2M_PHRASES, *_Z2M_LINE_PHRASES, "zigbee2mqtt/",
                 *_NAME_KEYS, "owntracks/", "[media_player.", "):8009]", '" (/services/',
                 'retrying with "', "android-", "desktop-", "laptop-",
-                *_DHCP_GATES, *_DNS_GATES, "plugin/errors: ", ".local.hassio")
+                *_DHCP_GATES, *_ISC_GATES, *_DNS_GATES, "plugin/errors: ", ".local.hassio")
 
 
 _OWNER_REV_RE: Final = re.compile(r"(?:[^\W\d_]|-){1,41}+")  # letters and dashes
@@ -361,6 +369,9 @@ def _host_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tall
             take(m, 2)
             if m is not None and _DUID_RE.fullmatch(m.group(1)):
                 out.append((m.start(1), m.end(1), tally.hit("id", text, m.start(1))))
+    for gate in _ISC_GATES:
+        for at in gates.get(gate, ()):
+            take(_ISC_NAME_RE.match(low, at))
     for at in gates.get("query[", ()):
         take(_DNS_QUERY_RE.match(text, at))
     for gate in _DNS_GATES[1:]:
