@@ -424,6 +424,10 @@ CASES = [
     ('name "Jean\'s Phone"', 'name "[user]\'s Phone"'),
     ("Jean\u2019s MacBook Pro went offline", "[user]\u2019s MacBook Pro went offline"),
     ("Registering device James' iPad", "Registering device [user]' iPad"),
+    # Swedish, Danish and Norwegian iOS: "%ss iPhone", where it stands as a value
+    ('<BluetoothServiceInfoBleak name="Jeans iPhone" address=3C:2E:FF:4A:5B:6C>',
+     '<BluetoothServiceInfoBleak name="[user] iPhone" address=[mac]>'),
+    ("Device: Jeans iPad", "Device: [user] iPad"),
     # Alexa's default names ("%s's Echo Dot"), a Windows laptop renamed after its owner
     ("alexa_media: Jean's Echo Dot is offline", "alexa_media: [user]'s Echo Dot is offline"),
     ("Ping to Jeans-Laptop timed out", "Ping to [hostname] timed out"),
@@ -603,6 +607,7 @@ KEPT_REAL = [
     "inotify's watch limit reached; Python's echo; the system's desktop; the pc de Jean",
     "[(172.30.32.1):8009] Connection reestablished!",
     "Subscribing to owntracks/+/+ and owntracks/+/+/event",
+    "Supports iPhone and iPad; Settings iPhone; The Jeans iPhone",
     "dhcpd[300]: DHCPINFORM from 172.30.32.1 via eth0",
     "Set hostname homeassistant; supervisor.local.hassio, dns.local.hassio, "
     "a0d7b954-ssh.local.hassio",

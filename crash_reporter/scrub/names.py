@@ -202,6 +202,18 @@ def _host(text: str, start: int, end: int, *, out: list[Edit], seen: set[int], t
     out.append((start, end, tally.hit("hostname", text, start)))
 
 
+def _genitive_owner(text: str, end: int) -> bool:
+    """True if text[..end] ends in a capitalized name with a genitive s that starts a value.
+
+    "Jeans iPhone" is the default name in Scandinavian languages; only where it stands alone
+    (after a quote, "=" or ": ") so that "Supports iPhone" stays.
+    """
+    start = _owner_before(text, end)
+    if end - start < 4 or not text[start].isupper() or not text[start + 1:end].islower():
+        return False
+    return start > 0 and (text[start - 1] in "'\"=\u201c\u2018" or text.startswith(": ", start - 2))
+
+
 def _is_owner(name: str) -> bool:
     low = name.lower()
     return len(name) >= 2 and low not in _NOT_OWNERS and low not in DEFAULT_NAMES
@@ -222,6 +234,9 @@ def _device_owner_edits(text: str, low: str, hits: list[tuple[int, str]], tally:
             stop = at - 3  # "Jean's iPhone", "Jean\u2019s MacBook Pro"
         elif before == " " and at >= 3 and text[at - 2] in _APOSTROPHES and text[at - 3] in "sS":
             stop = at - 2  # "James' iPhone"
+        elif (before == " " and at >= 5 and text[at - 2] == "s" and word in _APPLE_WORDS
+              and _genitive_owner(text, at - 1)):
+            stop = at - 1  # Swedish, Danish, Norwegian iOS "Jeans iPhone" (a value on its own)
         elif before == "-" and word in _HOST_DEVICE_WORDS:
             stop = at - 1  # "Jeans-iPhone", "jeans-mbp"
         elif before == "_" and word in _APPLE_WORDS:
