@@ -71,6 +71,7 @@ ATOMS: dict[str, list[str]] = {
               "a. A: ", "[media_player.a ", "):8009]", "(", '" (/services/', '"',
               'retrying with "', "owntracks/", "a/", "+/", "_s_", "_iphone", "sensor.", "_von_",
               ".local.hassio", "a-", "DHCPACK on a to b (", ") via ", "DHCPDISCOVER from a ",
+              "person.", "person.a", "_s_phone",
               "\n"],
     "identifiers": ["kitchen", "homeassistant-", "smith family ", "3c:2e:", "192.168.1.",
                     "ha.", "backup_", "5f2ac1e0", " ", "%20"],

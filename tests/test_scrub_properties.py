@@ -275,7 +275,8 @@ def owned_device(draw: st.DrawFn) -> tuple[str, str]:
         "[media_player.speaker {o} Room speaker (192.168.1.60:8009)] Cast device availability",
         'Service "{o} NAS" (/services/smb.service) successfully established.',
         "Received message on owntracks/{o}/phone (qos=1)",
-        "sensor.{lo}_s_iphone_battery_level", "device_tracker.{lo}s_ipad"]))
+        "sensor.{lo}_s_iphone_battery_level", "device_tracker.{lo}s_ipad",
+        "<state person.{lo}=home; user_id=abc>"]))
     return form.format(o=owner, lo=owner.lower()), owner
 
 

@@ -450,6 +450,13 @@ CASES = [
     # the mobile app's notify service, "notify.mobile_app_<slug of the device's name>"
     ("Unable to find service notify.mobile_app_jean_s_iphone",
      "Unable to find service notify.mobile_app_[user]_s_iphone"),
+    ("notify.mobile_app_jean_s_phone failed; sensor.jean_s_pixel_7_battery_level",
+     "notify.mobile_app_[user]_s_phone failed; sensor.[user]_s_pixel_7_battery_level"),
+    # --- Home Assistant's person entities, named after the person ("person.%s", State's repr)
+    ("<state person.jean=home; user_id=abc, friendly_name=Jean @ 2026-12-04T18:00:00+01:00>",
+     "<state person.[user]=home; user_id=abc, friendly_name=[device] @ "
+     "2026-12-04T18:00:00+01:00>"),
+    ("Entity person.jean_smith is unavailable", "Entity person.[user] is unavailable"),
     ("device_tracker: android-1a2b3c4d5e6f7a8b not seen", "device_tracker: android-[id] not seen"),
     ("nmap found DESKTOP-7H2K9QF", "nmap found DESKTOP-[hostname]"),
     # --- Zigbee2MQTT (lib/zigbee.ts, lib/model/device.ts, lib/extension/*.ts, lib/mqtt.ts): a
@@ -607,6 +614,8 @@ KEPT_REAL = [
     "inotify's watch limit reached; Python's echo; the system's desktop; the pc de Jean",
     "[(172.30.32.1):8009] Connection reestablished!",
     "Subscribing to owntracks/+/+ and owntracks/+/+/event",
+    "    if person.user_id == user.id:",
+    "from homeassistant.components.person.const import DOMAIN; sensor.living_room_tv",
     "Supports iPhone and iPad; Settings iPhone; The Jeans iPhone",
     "dhcpd[300]: DHCPINFORM from 172.30.32.1 via eth0",
     "Set hostname homeassistant; supervisor.local.hassio, dns.local.hassio, "

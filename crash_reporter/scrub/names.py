@@ -118,6 +118,14 @@ _FRIENDLY_RE: Final = re.compile(
     r"\\?[\"']?[ \t]*+[:=][ \t]*+(?:\\?\"([^\"\\\n\x00]{1,253}+)\\?\"|'([^'\n\x00]{1,253}+)'"
     r"|([^,;\n\x00<>{}()@\[\]\"']{1,253}+))")
 
+# Home Assistant's person entities are named after the person ("person.jean", "<state
+# person.jean=home; ...>"); in code the same text is an attribute ("person.user_id") or a module
+# ("homeassistant.components.person.const"), which stay.
+_PERSON_RE: Final = re.compile(r"person\.([a-z0-9_]{1,64}+)(?![\w.(])")
+_PERSON_ATTRIBUTES: Final = frozenset({
+    "user_id", "name", "id", "entity_id", "device_trackers", "picture", "state", "attributes",
+    "unique_id", "data", "config", "hass", "domain", "platform", "storage", "yaml",
+    "collection", "const", "user", "persons", "items", "get", "keys", "values"})
 # OwnTracks' MQTT topics ("owntracks/%u/%d": its user's and device's names, as Home Assistant's
 # owntracks and mqtt integrations log them); a subscription's wildcards ("owntracks/+/+") stay
 _OWNTRACKS_RE: Final = re.compile(
@@ -162,7 +170,7 @@ _LABEL_REV_RE: Final = re.compile(r"[A-Za-z0-9-]{1,63}+")
 _DNS_GATES: Final = ("query[", "reply ", "cached ", "forwarded ")
 
 GATES: Final = (*_DEVICE_WORDS, *_Z2M_PHRASES, *_Z2M_LINE_PHRASES, "zigbee2mqtt/",
-                *_NAME_KEYS, "owntracks/", "[media_player.", "):8009]", '" (/services/',
+                *_NAME_KEYS, "owntracks/", "person.", "[media_player.", "):8009]", '" (/services/',
                 'retrying with "', "android-", "desktop-", "laptop-",
                 *_DHCP_GATES, *_ISC_GATES, *_DNS_GATES, "plugin/errors: ", ".local.hassio")
 
@@ -239,10 +247,12 @@ def _device_owner_edits(text: str, low: str, hits: list[tuple[int, str]], tally:
             stop = at - 1  # Swedish, Danish, Norwegian iOS "Jeans iPhone" (a value on its own)
         elif before == "-" and word in _HOST_DEVICE_WORDS:
             stop = at - 1  # "Jeans-iPhone", "jeans-mbp"
-        elif before == "_" and word in _APPLE_WORDS:
+        elif before == "_" and text.startswith("_s_", at - 3):
             # an entity id from the device's name: "sensor.jean_s_iphone_battery_level" (Home
-            # Assistant's slug of "Jean's iPhone"), "device_tracker.jeans_iphone"
-            stop = at - 3 if text.startswith("_s_", at - 3) else at - 1
+            # Assistant's slug of "Jean's iPhone"), "notify.mobile_app_jean_s_phone"
+            stop = at - 3
+        elif before == "_" and word in _APPLE_WORDS:
+            stop = at - 1  # "device_tracker.jeans_iphone"
         elif before and before.isalnum():
             continue  # inside a word ("machine", "iphoneos")
         else:
@@ -251,7 +261,7 @@ def _device_owner_edits(text: str, low: str, hits: list[tuple[int, str]], tally:
         if stop > 0:
             start = _owner_before(text, stop, "]@/" if before == "_" else "_.]@/")
             if start < stop and _is_owner(text[start:stop]) and (
-                    apple or (text[start].isupper() and text[at].isupper())):
+                    apple or before == "_" or (text[start].isupper() and text[at].isupper())):
                 if before == "-":  # a host name: all of it ("Jeans-MacBook-Pro.local")
                     _host(text, start, end, out=out, seen=seen, tally=tally)
                 elif start not in seen:
@@ -317,6 +327,12 @@ def _device_name_edits(text: str, low: str, gates: Mapping[str, list[int]], tall
         if not name or name == "bridge" or name.startswith("bridge/") or not _name_ok(name):
             continue
         out.append((start, start + len(name), tally.hit("device", text, start)))
+    for at in gates.get("person.", ()):
+        m = _PERSON_RE.match(text, at)
+        if m is not None and not (at and (text[at - 1].isalnum() or text[at - 1] in "._/")):
+            name = m.group(1)
+            if not (name.startswith(("async_", "_")) or name in _PERSON_ATTRIBUTES):
+                out.append((m.start(1), m.end(1), tally.hit("user", text, m.start(1))))
     for at in gates.get("owntracks/", ()):
         m = _OWNTRACKS_RE.match(text, at)
         if m is None or (at and text[at - 1].isalnum()):
