@@ -20,6 +20,8 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from crash_reporter.detect.incidents import LogCrashes
 from crash_reporter.models import Crash, LogLine
@@ -138,3 +140,57 @@ def test_replay_journal_gives_the_same_crashes() -> None:
         data = "".join(e.render(verbose=True, no_colors=False) + "\n" for e in entries).encode()
         found += assert_same(hot_path(data, ANCHOR, 7), plain_path(data, ANCHOR))
     assert found >= 2  # the journal's planted crash samples
+
+
+_MINUTES = ["2026-11-20 07:58", "2026-11-20 07:59", "0000-01-01 00:00", "٢٠٢٦-11-20 07:58"]
+_SECONDS = ["12.254", "12.2", "59.123456", "01.1234567", "1.5", "12,254", "12.254x"]
+_HOSTS = ["homeassistant", "h:x", "a[1]", "", "ho st", "h\tx"]
+_WRITERS = ["hassio_supervisor[287]", "hassio_supervisor[2870]", "hassio_supervisor",
+            "kernel", "a:b[1]", "x[12345678901]", "sd[1][2]", "id[]", "thread[9", "[3]"]
+_SEPARATORS = [": ", ":", ":x", " : ", ": : "]
+_MESSAGES = ["", "msg", " lead", "Traceback (most recent call last):", ": more: colons"]
+
+
+@st.composite
+def verbose_lines(draw: st.DrawFn) -> list[bytes]:
+    """Lines in (or near) the verbose form, and continuation lines, from a few pieces each.
+
+    Every piece comes from a pool of two drawn per example, so that lines share a writer's
+    prefix, or all of it but one piece, as often as in a real stream.
+    """
+    pools = [draw(st.lists(st.sampled_from(pieces), min_size=1, max_size=2))
+             for pieces in (_MINUTES, _SECONDS, _HOSTS, _WRITERS, _SEPARATORS, _MESSAGES)]
+    lines: list[bytes] = []
+    for _ in range(draw(st.integers(0, 30))):
+        minute, seconds, host, writer, separator, message = (
+            draw(st.sampled_from(pool)) for pool in pools)
+        if draw(st.integers(0, 9)) == 0:
+            lines.append(message.encode())  # a continuation line
+        else:
+            lines.append(f"{minute}:{seconds} {host} {writer}{separator}{message}".encode())
+    return lines
+
+
+_EDGES = [  # a prefix ending the line (the form's `$`), then the same text going on
+    b"2026-11-20 07:58:12.254 h w[1]:", b"2026-11-20 07:58:12.255 h w[1]:x",
+    b"2026-11-20 07:58:12.256 h w[1]: ", b"2026-11-20 07:58:13.1234567 h w[1]: m",
+    b"2026-11-20 07:58:14.1 h\tx w: m", b"2026-11-20 07:58:14.2 h\tx w: m",  # (slow form)
+    b"2026-11-20 07:58:15.3 h w[12]: m", b"2026-11-20 07:58:15.4 h w[123]: m",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(verbose_lines(), st.integers(1, 8))
+@example(_EDGES, 8)
+def test_parse_equals_the_plain_path_on_lines_near_the_form(raws: list[bytes],
+                                                            chunk: int) -> None:
+    """Lines that share a writer's prefix or nearly do, parsed as one stream, in chunks."""
+    plain = plain_path(b"".join(raw + b"\n" for raw in raws), ANCHOR)[0]
+    stream = VerboseStream()
+    lines: list[LogLine] = []
+    consumed = 0
+    for at in range(0, len(raws), chunk):
+        batch, entries = stream.parse(raws[at:at + chunk], ANCHOR, consumed)
+        consumed += entries
+        lines += batch
+    assert lines == plain

@@ -391,33 +391,65 @@ class VerboseStream:
 
         `skip` is the number of entries after `anchor` before the first of `raws`; without
         an anchor positions are empty.
+
+        The entries of one process within one minute share their prefix but for the
+        seconds: once one is matched in full, the next ones are recognised by that minute,
+        the seconds and the same ``<hostname> <identifier>[<pid>]: `` (`_SAME_WRITER`).
+        That is exact: the fast form matches the minute and seconds in one way only, and its
+        rest reads nothing beyond ``: ``, greedily and without going back (a host has no
+        space; an identifier has no space, ``[`` or ``:``; a PID is all digits), so the
+        same text there is matched the same way, into the same groups.
         """
         make = make_line
         match = _VERBOSE_FAST.match
         slow = _VERBOSE.match
+        seconds_at = _SECONDS.match
         minute = minute_epoch
         minutes = MINUTE_CACHE
         previous, further = self._previous, self._further
         out: list[LogLine] = []
         n = skip
+        writer = _NO_WRITER
+        same_minute, same_rest = writer.minute, writer.rest  # (locals: the hot path)
         for text in decode_lines(raws):
-            m = match(text)
+            if text.startswith(same_minute) and (s := seconds_at(text, 16)) is not None \
+                    and text.startswith(same_rest, s.end()):
+                previous = make(
+                    text[s.end() + len(same_rest):],
+                    writer.identifier,
+                    writer.pid,
+                    writer.base + float(s[1]),
+                    writer.hostname,
+                    f"{anchor}:{n}" if anchor else "",
+                )
+                further = 0
+                n += 1
+                out.append(previous)
+                continue
+            m = fast = match(text)
             if m is None and text[19:20] == ".":
                 m = slow(text)
             if m is not None:
-                prefix, seconds, hostname, identifier, pid = m.groups()
+                prefix, seconds, hostname, identifier, number = m.groups()
                 base = minutes.get(prefix)
+                if base is None:
+                    base = minute(prefix)
+                pid = int(number) if number else None
                 previous = make(
                     text[m.end():],
                     identifier,
-                    int(pid) if pid else None,
-                    (minute(prefix) if base is None else base) + float(seconds),
+                    pid,
+                    base + float(seconds),
                     hostname,
                     f"{anchor}:{n}" if anchor else "",
                 )
                 further = 0
                 n += 1
                 out.append(previous)
+                if fast is not None and text.endswith(" ", 0, m.end()):  # (not at `$`)
+                    writer = _SameWriter(prefix, text[m.start(3):m.end()], base, hostname,
+                                         identifier, pid)
+                    same_minute, same_rest = writer.minute, writer.rest
             elif previous is not None:
                 further += 1
                 out.append(make(text, previous.identifier, previous.pid, previous.timestamp,
@@ -425,6 +457,22 @@ class VerboseStream:
                                 f"{previous.position}+{further}" if previous.position else ""))
         self._previous, self._further = previous, further
         return out, n - skip
+
+
+@dataclass(frozen=True, slots=True)
+class _SameWriter:
+    """The prefix of the last entry matched in full: its minute and what follows the seconds."""
+
+    minute: str  # ``YYYY-MM-DD HH:MM`` (the fast form's first group)
+    rest: str  # ``<hostname> <identifier>[<pid>]: `` (from the fast form's third group on)
+    base: float  # the minute's epoch seconds
+    hostname: str | None
+    identifier: str | None
+    pid: int | None
+
+
+_NO_WRITER: Final = _SameWriter("\n", "\n", 0.0, None, None, None)  # (no line holds "\n")
+_SECONDS: Final = re.compile(r":(\d\d\.\d{1,6}) ")  # the fast form's seconds, after the minute
 
 
 def _never(_text: str) -> None:
