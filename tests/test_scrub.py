@@ -259,6 +259,15 @@ def test_counts_weigh_duplicates() -> None:
     assert out["contexts"]["scrubbed"]["ip"] == 5
 
 
+def test_counts_of_duplicates_leave_placeholders_already_there() -> None:
+    """A repeated string that already held a placeholder counts only what was replaced."""
+    crumbs = [{"message": "[ip] then from 10.0.0.7, mail a@b.example.com [email]"}
+              for _ in range(3)]
+    out = scrub_event(_event(breadcrumbs={"values": crumbs}, message="x 10.0.0.9"))
+    assert out is not None
+    assert out["contexts"]["scrubbed"] == {"email": 3, "ip": 4}
+
+
 def test_fingerprint_groups_across_homes() -> None:
     a = scrub_event(_event(fingerprint=["supervisor", "KeyError", "no host 10.0.0.7"]),
                     ["kitchen"])

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from crash_reporter.scrub import scrub_event, scrub_text
@@ -362,6 +362,7 @@ SAFE = st.one_of(
 
 @SETTINGS
 @given(st.lists(SAFE, min_size=1, max_size=6), st.sampled_from([" ", ", ", "\n", " in "]))
+@example(["g_a00000", "self._cache_b1c2d3"], " ")  # a name in code with a hex-like tail
 def test_non_pii_is_kept(parts: list[str], sep: str) -> None:
     text = sep.join(parts)
     assert scrub_text(text, ["homeassistant-kitchen"]) == text

@@ -86,8 +86,10 @@ def _suffix(text: str, sep: int, end: int) -> str | None:
         return None
     if first in _VENDORS or first.startswith(("shelly", "esp")):
         return "mac"
-    # ESPHome's name_add_mac_suffix: "<name>-" and six lower-case hex digits
-    if run == run.lower() and any(c.isdigit() for c in run) and any(c.isalpha() for c in run):
+    # ESPHome's name_add_mac_suffix: "<name>-" and six lower-case hex digits (a dash: after
+    # an underscore, "g_a00000", it is as often a name in code)
+    if text[sep] == "-" and run == run.lower() and any(c.isdigit() for c in run) and any(
+            c.isalpha() for c in run):
         return "mac"
     return None
 

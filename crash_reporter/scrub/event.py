@@ -9,8 +9,11 @@ into ``contexts["scrubbed"]``.
 from __future__ import annotations
 
 import json
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import compress
+from operator import gt, setitem
 from typing import Any, Final
 
 from crash_reporter.scrub.hosts import HostMatcher, Identifier, compile_identifiers
@@ -42,30 +45,33 @@ def _build(event: dict[str, Any], hosts: HostMatcher, limits: Limits
     """Allowlist, scrub and cap `event`; return the new event and its estimated size."""
     builder = Builder(limits)
     out = builder.event(event)
-    strings = builder.strings
-    tally = Tally(builder.mult)
+    containers, keys, texts, caps = builder.columns()
+    strings = list(dict.fromkeys(texts))  # each distinct string once, in order
+    tally = Tally()
     if strings:
         blob = SEP.join(strings)
         if blob.count(SEP) != len(strings) - 1:  # a string held a NUL: neutralise it
-            strings = [s.replace(SEP, "\ufffd") for s in strings]
-            blob = SEP.join(strings)
+            blob = SEP.join([s.replace(SEP, "\ufffd") for s in strings])
         scrubbed = scrub_blob(blob, hosts, tally).split(SEP)
         if len(scrubbed) != len(strings):
             raise RuntimeError("scrubber lost a string boundary")
     else:
         scrubbed = []
+    if len(strings) < len(texts):  # a string that occurs n times: its replacements count n
+        counts = Counter(texts)
+        tally.weigh(strings, scrubbed, list(map(counts.__getitem__, strings)))
+    values = list(map(dict(zip(strings, scrubbed, strict=True)).__getitem__, texts))
     truncated = 0
-    size = 0
-    for container, key, idx, limit in builder.slots:
-        value = scrubbed[idx]
+    for i in list(compress(range(len(values)), map(gt, map(len, values), caps))):
+        limit = caps[i]
+        value = _truncate(values[i], limit)
+        value = scrub_blob(value, hosts, Tally())  # a cut can expose a new match
         if len(value) > limit:
             value = _truncate(value, limit)
-            value = scrub_blob(value, hosts, Tally())  # a cut can expose a new match
-            if len(value) > limit:
-                value = _truncate(value, limit)
-            truncated += 1
-        container[key] = value
-        size += len(value) + 24
+        values[i] = value
+        truncated += 1
+    deque(map(setitem, containers, keys, values), maxlen=0)  # fill every slot, at C speed
+    size = sum(map(len, values)) + 24 * len(values)
     counters = dict(builder.cuts)
     if truncated:
         counters["truncated"] = truncated

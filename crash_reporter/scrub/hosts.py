@@ -62,17 +62,29 @@ class HostMatcher:
             if end > longest.get(start, -1):
                 longest[start] = end
         edits: list[Edit] = []
+        starts: dict[str, list[int]] = {}  # per class, counted together (a log repeats them)
+        inside = _placeholder_parts(self.forms)
         last = 0
         for start in sorted(longest):
             end = longest[start]
             if start < last:
                 continue
             last = end
-            if _in_placeholder(low, start, end):
+            form = low[start:end]
+            if form in inside and _in_placeholder(low, start, end):
                 continue  # a learned word such as "path" inside "[path-user]"
-            cls = self.classes[low[start:end]]
-            edits.append((start, end, tally.hit(cls, text, start)))
+            cls = self.classes[form]
+            starts.setdefault(cls, []).append(start)
+            edits.append((start, end, PLACEHOLDERS[cls]))
+        for cls, at in starts.items():
+            tally.many(cls, text, at)
         return edits
+
+
+@lru_cache(maxsize=8)
+def _placeholder_parts(forms: tuple[str, ...]) -> frozenset[str]:
+    """The forms that can be found inside a placeholder ("path" in "[path-user]")."""
+    return frozenset(f for f in forms if any(f in p for p in PLACEHOLDER_VALUES))
 
 
 def _in_placeholder(low: str, start: int, end: int) -> bool:

@@ -23,9 +23,11 @@ in the same automaton pass (`GATES`).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Final
 
 from crash_reporter.scrub.allowlist import DEFAULT_NAMES, host_is_kept
+from crash_reporter.scrub.classes import scan
 from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, SEP, Edit, Tally
 
 # The value after a phrase: quoted ('X', "X", <X>), a word, the rest of a line up to " (",
@@ -113,10 +115,6 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("auth request from", "user", _AUTH_FOR),
 )
 WORDS: Final = tuple(p[0] for p in PHRASES)
-# Rare literals that gate the line-shape rules of `context_edits`, found in the same automaton
-# pass as the phrases (a str search each would cost a pass over the text when absent).
-GATES: Final = ('op="connection-', "roamed from bssid", "'0x", '"0x', "._tcp.", "._udp.",
-                ":aa", "/webhooks/", "/services/t", "/api/webhook/")
 _BY_WORD: Final = {p[0]: p[1:] for p in PHRASES}
 
 # NetworkManager's DHCP lease options: "option domain_search => 'a.example b.example'".
@@ -140,9 +138,17 @@ _ROAMED_RE: Final = re.compile(
     r"(?: to [^\s()]{1,40}+ \(([^()\n\x00]{1,64}+)\))?")
 # Secrets in a URL's query under short names the key-value rule cannot take everywhere
 # ("?key=", "&appid=", "&sig=", Google's "key", OpenWeatherMap's "appid", Azure's "sig").
+_QUERY_KEYS: Final = ("key", "appid", "app_id", "app_key", "sig", "signature", "code", "pw",
+                      "pass", "sid", "session", "client_id", "x-amz-signature",
+                      "x-amz-credential", "access_code", "refresh")
 _QUERY_SECRET_RE: Final = re.compile(  # in the lowercased text
-    r"[?&](?:key|appid|app_id|app_key|sig|signature|code|pw|pass|sid|session|client_id"
-    r"|x-amz-signature|x-amz-credential|access_code|refresh)=([^&#\s'\"\x00<>]{1,1024}+)")
+    r"[?&](?:" + "|".join(map(re.escape, _QUERY_KEYS)) + r")=([^&#\s'\"\x00<>]{1,1024}+)")
+# Where such a secret can start ("?key=", "&sig="): found with the gates, tried only there.
+QUERY_STARTS: Final = tuple(f"{c}{key}=" for c in "?&" for key in _QUERY_KEYS)
+# Rare literals that gate the line-shape rules of `context_edits`, found in the same automaton
+# pass as the phrases (a str search each would cost a pass over the text when absent).
+GATES: Final = ('op="connection-', "roamed from bssid", "'0x", '"0x', "._tcp.", "._udp.",
+                ":aa", "/webhooks/", "/services/t", "/api/webhook/", *QUERY_STARTS)
 
 
 # Words that follow "mount"/"user" in sentences and are not a name.
@@ -224,12 +230,13 @@ def phrase_edits(text: str, low: str, hits: list[tuple[int, int]], tally: Tally
     return edits
 
 
-def context_edits(text: str, low: str, gates: set[str], tally: Tally) -> list[Edit]:
+def context_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally
+                  ) -> list[Edit]:
     """Values named by the shape of a whole log line, not by one keyword.
 
     DHCP options naming hosts and domains; server names after an address; connection names
     in NetworkManager's audit and roaming lines; secrets under short names in a URL's query.
-    `gates`: which of `GATES` occur in `low`.
+    `gates`: where each of `GATES` occurs in `low` (those that do).
     """
     edits: list[Edit] = []
     if "=>" in text:
@@ -253,8 +260,9 @@ def context_edits(text: str, low: str, gates: set[str], tally: Tally) -> list[Ed
             for g in (1, 2):
                 if m.group(g) and m.group(g) != "(none" and _value_ok(m.group(g), "ssid"):
                     edits.append((m.start(g), m.end(g), tally.hit("ssid", text, m.start(g))))
-    if "=" in text and ("?" in text or "&" in text):
-        for m in _QUERY_SECRET_RE.finditer(low):
+    query = sorted(i for start in QUERY_STARTS for i in gates.get(start, ()))
+    if query:
+        for m in scan(_QUERY_SECRET_RE, low, query):
             if m.group(1) not in PLACEHOLDER_VALUES:
                 edits.append((m.start(1), m.end(1), tally.hit("filtered", text, m.start(1))))
     for literal, pattern in _PATH_SECRET_RES:
@@ -290,12 +298,12 @@ def context_edits(text: str, low: str, gates: set[str], tally: Tally) -> list[Ed
     prefixed += [(m.start(1), m.end(1), m.group(1))
                  for m in _PREFIX_HOST_RE.finditer(text.replace(SEP, "\n"))]
     named: dict[str, bool] = {}  # a log names few hosts in many lines
-    for start, end, host in prefixed:
-        ok = named.get(host)
-        if ok is None:
-            ok = named[host] = _value_ok(host, "hostname")
-        if ok:
-            edits.append((start, end, tally.hit("hostname", text, start)))
+    for host in {host for _, _, host in prefixed}:
+        named[host] = _value_ok(host, "hostname")
+    prefixed = [p for p in prefixed if named[p[2]]]
+    if prefixed:
+        placeholder = tally.many("hostname", text, [start for start, _, _ in prefixed])
+        edits += [(start, end, placeholder) for start, end, _ in prefixed]
     if "#" in text:
         for m in _HASH_HOST_RE.finditer(text):
             if _HASH_BEFORE_RE.search(text, max(0, m.start() - 18), m.start()) and _value_ok(

@@ -250,6 +250,11 @@ _USERPATH_RE: Final = re.compile(  # in the lowercased text
     r"|data/supervisor/(?:media|share)/|run/media/(?:root/)?|by-id/)"
     r"|\\(?:users\\|\\users\\\\|documents and settings\\)"
 )
+# Where such a path can start: every match of `_USERPATH_RE` starts with one of these, found
+# in one automaton pass with the mount unit words and tried only there.
+_USERPATH_STARTS: Final = ("/home/", "/users/", "/media/", "/share/", "/var/home/",
+                           "/data/mounts/", "/data/supervisor/", "/run/media/", "/by-id/",
+                           "\\users\\", "\\\\users\\\\", "\\documents and settings\\")
 # A control character (an ANSI colour code's ESC) ends a segment, as it ends a key's value.
 _SEGMENT_RE: Final = re.compile(r"[^/\\\s'\"\x00-\x1f:;,()\[\]{}<>]{1,255}+")
 _QUOTED_SEGMENT_RE: Final = re.compile(r"[^/\\'\"\x00-\x1f]{1,255}+")
@@ -840,7 +845,9 @@ def _host_ports(text: str, low: str, tally: Tally) -> list[Edit]:
 def _paths(text: str, low: str, tally: Tally) -> list[Edit]:
     """User folders and personal folder names; by-id serial numbers; mount unit names."""
     edits: list[Edit] = []
-    for m in _USERPATH_RE.finditer(low):
+    long_units, short_units, path_starts = compile_words(
+        _MOUNT_UNIT_WORDS, _MOUNT_UNIT_SHORT, _USERPATH_STARTS).find(low)
+    for m in scan(_USERPATH_RE, low, sorted({start for start, _ in path_starts})):
         pos = m.end()
         quoted = m.start() > 0 and text[m.start() - 1] in "'\""
         seg = (_QUOTED_SEGMENT_RE if quoted else _SEGMENT_RE).match(text, pos)
@@ -872,7 +879,6 @@ def _paths(text: str, low: str, tally: Tally) -> list[Edit]:
             continue
         cls = "mount" if "mounts" in m.group(0) else "path-user"
         edits.append((pos, seg_end, tally.hit(cls, text, pos)))
-    long_units, short_units = compile_words(_MOUNT_UNIT_WORDS, _MOUNT_UNIT_SHORT).find(low)
     units = long_units + word_starts(low, short_units, "-_")
     seen: set[int] = set()
     for _start, end in units:
@@ -901,7 +907,7 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
     text = splice(text, _key_value(text, low, tally, anchors)
                   + _ssid_phrases(text, low, tally, ssid_words)
                   + phrase_edits(text, low, phrase_words, tally)
-                  + context_edits(text, low, set(gates), tally)
+                  + context_edits(text, low, gates, tally)
                   + fingerprints.edits(text, gates, tally) + endpoints.edits(text, gates, tally))
     low = lower(text)
     if "@" in text:

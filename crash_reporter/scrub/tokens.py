@@ -7,6 +7,9 @@ digits, no dots, no ``@``, no ``:``, no hex run), so scrubbing a scrubbed text c
 from __future__ import annotations
 
 import re
+from collections import Counter
+from itertools import compress, repeat
+from operator import gt
 from typing import Final
 
 PLACEHOLDERS: Final[dict[str, str]] = {
@@ -27,34 +30,49 @@ Edit = tuple[int, int, str]
 
 
 class Tally:
-    """Counts replacements per class for one run, weighted by how often a string occurs."""
+    """Counts replacements per class for one run over a text (each occurrence once).
 
-    __slots__ = ("_at", "_index", "_of", "counts", "mult")
+    An event's strings are scrubbed once each however often they occur; `weigh` then adds
+    what a repeated string's replacements count again, from the placeholders it gained.
+    """
 
-    def __init__(self, mult: list[int] | None = None) -> None:
+    __slots__ = ("counts",)
+
+    def __init__(self) -> None:
         self.counts: dict[str, int] = {}
-        self.mult = mult if mult and max(mult) > 1 else None  # no duplicates: weight 1
-        # Which string of `_of` (the last text seen) position `_at` lies in: the separators
-        # between two hits are counted (C speed), so a rule's hits, which come in order, cost
-        # one pass over the text, however many strings it holds.
-        self._of: str | None = None
-        self._at = 0
-        self._index = 0
 
     def hit(self, cls: str, text: str, pos: int) -> str:
-        """Count one replacement of class `cls` at `pos` of `text`; return its placeholder."""
-        weight = 1
-        if self.mult is not None:
-            if self._of is not text:
-                self._of, self._at, self._index = text, 0, 0
-            if pos >= self._at:
-                self._index += text.count(SEP, self._at, pos)
-            else:
-                self._index -= text.count(SEP, pos, self._at)
-            self._at = pos
-            weight = self.mult[self._index]
-        self.counts[cls] = self.counts.get(cls, 0) + weight
+        """Count one replacement of class `cls` (at `pos` of `text`); return its placeholder."""
+        self.counts[cls] = self.counts.get(cls, 0) + 1
         return PLACEHOLDERS[cls]
+
+    def many(self, cls: str, text: str, starts: list[int]) -> str:
+        """Count a replacement of class `cls` at each of `starts`; return the placeholder."""
+        self.counts[cls] = self.counts.get(cls, 0) + len(starts)
+        return PLACEHOLDERS[cls]
+
+    def weigh(self, before: list[str], after: list[str], mult: list[int]) -> None:
+        """Count again the replacements in strings that occur more than once in the event.
+
+        `before` and `after` are the distinct strings before and after scrubbing, `mult`
+        how often each occurs. A placeholder the string did not hold before is a replacement
+        made in it (one a rule made and a later, overlapping rule swallowed is not counted).
+        """
+        counts = self.counts
+        for i in compress(range(len(mult)), map(gt, mult, repeat(1))):
+            out = after[i]
+            if "[" not in out:
+                continue
+            gained = Counter(PLACEHOLDER_RE.findall(out))
+            gained.subtract(PLACEHOLDER_RE.findall(before[i]))
+            extra = mult[i] - 1
+            for token, n in gained.items():
+                cls = _CLASS_OF.get(token)
+                if cls is not None and n > 0:
+                    counts[cls] = counts.get(cls, 0) + n * extra
+
+
+_CLASS_OF: Final = {v: k for k, v in PLACEHOLDERS.items()}
 
 
 def splice(text: str, edits: list[Edit]) -> str:

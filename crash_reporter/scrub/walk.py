@@ -67,6 +67,13 @@ _FREE_CONTEXTS: Final = frozenset({"crash", "crash_loop"})
 _FRAME_TEXT: Final = ("filename", "abs_path", "module", "function", "raw_function", "symbol",
                       "package", "platform")
 _FRAME_ADDR: Final = ("instruction_addr", "symbol_addr", "image_addr")
+_TEXT, _NUMBER, _FLAG, _ADDRESS, _LINES, _VARS = range(6)
+_FRAME_KINDS: Final[dict[str, int]] = {
+    **dict.fromkeys((*_FRAME_TEXT, "context_line"), _TEXT),
+    "lineno": _NUMBER, "colno": _NUMBER, "in_app": _FLAG,
+    **dict.fromkeys(_FRAME_ADDR, _ADDRESS),
+    "pre_context": _LINES, "post_context": _LINES, "vars": _VARS,
+}
 _ADDR_RE: Final = re.compile(r"0x[0-9A-Fa-f]{1,16}")
 _ID_RE: Final = re.compile(r"[0-9A-Fa-f]{32}|[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}")
 _DEBUG_ID_RE: Final = re.compile(r"[0-9A-Fa-f-]{1,80}")
@@ -92,14 +99,13 @@ def _is_timestamp(value: Any) -> bool:
 class Builder:
     """Builds the scrubbed event; strings are registered now and filled in after scrubbing."""
 
-    __slots__ = ("cuts", "index", "limits", "mult", "slots", "strings")
+    __slots__ = ("cuts", "limits", "slots")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self.index: dict[str, int] = {}
-        self.strings: list[str] = []
-        self.mult: list[int] = []
-        self.slots: list[tuple[Any, Any, int, int]] = []
+        # Flat, four items per string: (container, key, text, limit). One `extend` per string
+        # while walking; the columns are taken apart at C speed afterwards (`columns`).
+        self.slots: list[Any] = []
         self.cuts: dict[str, int] = {}
 
     # -- leaves --------------------------------------------------------------------------
@@ -117,25 +123,26 @@ class Builder:
         if len(s) > 4 * limit + 64:
             # Cut early so huge strings are not scanned; cut again after scrubbing.
             s = s[: 4 * limit + 64]
-        index = self.index
-        idx = index.get(s)
-        if idx is None:
-            idx = index[s] = len(self.strings)
-            self.strings.append(s)
-            self.mult.append(1)
-        else:
-            self.mult[idx] += 1
-        out[key] = _SENTINEL
-        self.slots.append((out, key, idx, limit))
+        out[key] = _SENTINEL  # keeps the key's place; the scrubbed text is filled in later
+        self.slots += (out, key, s, limit)
+
+    def columns(self) -> tuple[list[Any], list[Any], list[str], list[int]]:
+        """The registered strings as columns: containers, keys, texts, limits (in order)."""
+        slots = self.slots
+        return slots[0::4], slots[1::4], slots[2::4], slots[3::4]
 
     def texts(self, values: Any, limit: int, keep: int) -> list[Any]:
         """A new list of the scalar items of `values` (at most `keep`), registered as text."""
         items = [v for v in values[:keep]
                  if isinstance(v, _SCALARS) and not isinstance(v, bool)]
-        out: list[Any] = [None] * len(items)
-        text = self.text
+        out: list[Any] = [_SENTINEL] * len(items)
+        cap = 4 * limit + 64
+        slots = self.slots
         for i, item in enumerate(items):
-            text(out, i, item, limit)
+            if type(item) is str and len(item) <= cap:  # `text`'s common case, inline
+                slots += (out, i, item, limit)
+            else:
+                self.text(out, i, item, limit)
         return out
 
     def cut(self, name: str, n: int) -> None:
@@ -301,37 +308,40 @@ class Builder:
         """One frame: paths, names and source scrubbed; vars keep numbers only."""
         lim = self.limits
         out: dict[str, Any] = {}
-        text = self.text
         short = lim.short
-        for key in _FRAME_TEXT:
-            if key in src:
-                text(out, key, src[key], short)
-        for key in ("lineno", "colno"):
-            v = src.get(key)
-            if isinstance(v, int) and not isinstance(v, bool):
-                out[key] = v
-        if isinstance(src.get("in_app"), bool):
-            out["in_app"] = src["in_app"]
-        for key in _FRAME_ADDR:
-            v = src.get(key)
-            if isinstance(v, str) and _ADDR_RE.fullmatch(v):
-                out[key] = v
-        if "context_line" in src:
-            self.text(out, "context_line", src["context_line"], lim.short)
-        for key in ("pre_context", "post_context"):
-            lines = src.get(key)
-            if isinstance(lines, list | tuple) and lim.context_lines:
-                lines = lines[-lim.context_lines:] if key == "pre_context" \
-                    else lines[: lim.context_lines]
-                out[key] = self.texts(lines, lim.short, lim.context_lines)
-        fvars = src.get("vars")
-        if isinstance(fvars, dict):
-            kept = {k: v for k, v in fvars.items()
-                    if isinstance(k, str) and _KEY_RE.fullmatch(k)
-                    and isinstance(v, int | float) and not isinstance(v, bool)
-                    and not _PASSWORD_KEY_RE.fullmatch(k)}
-            if kept:
-                out["vars"] = kept
+        cap = 4 * short + 64
+        slots = self.slots
+        for key, value in src.items():  # a frame's own keys, each looked up once
+            kind = _FRAME_KINDS.get(key)
+            if kind is None:
+                continue
+            if kind == _TEXT:
+                if type(value) is str and len(value) <= cap:  # `text`'s common case, inline
+                    out[key] = _SENTINEL
+                    slots += (out, key, value, short)
+                elif value is not None:
+                    self.text(out, key, value, short)
+            elif kind == _NUMBER:
+                if isinstance(value, int) and not isinstance(value, bool):
+                    out[key] = value
+            elif kind == _FLAG:
+                if isinstance(value, bool):
+                    out[key] = value
+            elif kind == _ADDRESS:
+                if isinstance(value, str) and _ADDR_RE.fullmatch(value):
+                    out[key] = value
+            elif kind == _LINES:
+                if isinstance(value, list | tuple) and lim.context_lines:
+                    n = lim.context_lines
+                    lines = value[-n:] if key == "pre_context" else value[:n]
+                    out[key] = self.texts(lines, short, n)
+            elif isinstance(value, dict):  # vars
+                kept = {k: v for k, v in value.items()
+                        if isinstance(k, str) and _KEY_RE.fullmatch(k)
+                        and isinstance(v, int | float) and not isinstance(v, bool)
+                        and not _PASSWORD_KEY_RE.fullmatch(k)}
+                if kept:
+                    out["vars"] = kept
         return out
 
     def threads(self, src: Any) -> dict[str, Any] | None:
