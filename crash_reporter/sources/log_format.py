@@ -394,11 +394,12 @@ class VerboseStream:
 
         The entries of one process within one minute share their prefix but for the
         seconds: once one is matched in full, the next ones are recognised by that minute,
-        the seconds and the same ``<hostname> <identifier>[<pid>]: `` (`_SAME_WRITER`).
-        That is exact: the fast form matches the minute and seconds in one way only, and its
-        rest reads nothing beyond ``: ``, greedily and without going back (a host has no
-        space; an identifier has no space, ``[`` or ``:``; a PID is all digits), so the
-        same text there is matched the same way, into the same groups.
+        the seconds (`_SECONDS`) and the same ``<hostname> <identifier>[<pid>]: ``, at a
+        fraction of the whole form's cost. That is exact: the fast form matches the minute
+        and seconds in one way only, and its rest reads nothing beyond ``: ``, greedily and
+        without going back (a host has no space; an identifier has no space, ``[`` or
+        ``:``; a PID is all digits), so the same text there is matched the same way, into
+        the same groups.
         """
         make = make_line
         match = _VERBOSE_FAST.match
@@ -409,17 +410,20 @@ class VerboseStream:
         previous, further = self._previous, self._further
         out: list[LogLine] = []
         n = skip
-        writer = _NO_WRITER
-        same_minute, same_rest = writer.minute, writer.rest  # (locals: the hot path)
+        # The entry matched last in full: its minute (``YYYY-MM-DD HH:MM``), what follows its
+        # seconds (``<hostname> <identifier>[<pid>]: ``) and their values. "\n": no line yet
+        # (no line holds one).
+        same_minute = same_rest = "\n"
+        same_base, same_host, same_identifier, same_pid = 0.0, None, None, None
         for text in decode_lines(raws):
             if text.startswith(same_minute) and (s := seconds_at(text, 16)) is not None \
                     and text.startswith(same_rest, s.end()):
                 previous = make(
                     text[s.end() + len(same_rest):],
-                    writer.identifier,
-                    writer.pid,
-                    writer.base + float(s[1]),
-                    writer.hostname,
+                    same_identifier,
+                    same_pid,
+                    same_base + float(s[1]),
+                    same_host,
                     f"{anchor}:{n}" if anchor else "",
                 )
                 further = 0
@@ -447,9 +451,9 @@ class VerboseStream:
                 n += 1
                 out.append(previous)
                 if fast is not None and text.endswith(" ", 0, m.end()):  # (not at `$`)
-                    writer = _SameWriter(prefix, text[m.start(3):m.end()], base, hostname,
-                                         identifier, pid)
-                    same_minute, same_rest = writer.minute, writer.rest
+                    same_minute, same_rest = prefix, text[m.start(3):m.end()]
+                    same_base, same_host, same_identifier, same_pid = (base, hostname,
+                                                                       identifier, pid)
             elif previous is not None:
                 further += 1
                 out.append(make(text, previous.identifier, previous.pid, previous.timestamp,
@@ -459,19 +463,6 @@ class VerboseStream:
         return out, n - skip
 
 
-@dataclass(frozen=True, slots=True)
-class _SameWriter:
-    """The prefix of the last entry matched in full: its minute and what follows the seconds."""
-
-    minute: str  # ``YYYY-MM-DD HH:MM`` (the fast form's first group)
-    rest: str  # ``<hostname> <identifier>[<pid>]: `` (from the fast form's third group on)
-    base: float  # the minute's epoch seconds
-    hostname: str | None
-    identifier: str | None
-    pid: int | None
-
-
-_NO_WRITER: Final = _SameWriter("\n", "\n", 0.0, None, None, None)  # (no line holds "\n")
 _SECONDS: Final = re.compile(r":(\d\d\.\d{1,6}) ")  # the fast form's seconds, after the minute
 
 
