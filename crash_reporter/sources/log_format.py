@@ -414,12 +414,13 @@ class VerboseStream:
         # seconds (``<hostname> <identifier>[<pid>]: ``) and their values. "\n": no line yet
         # (no line holds one).
         same_minute = same_rest = "\n"
+        same_at, same_end = 0, 0  # where that rest starts and ends in its line
         same_base, same_host, same_identifier, same_pid = 0.0, None, None, None
         for text in decode_lines(raws):
-            if text.startswith(same_minute) and (s := seconds_at(text, 16)) is not None \
-                    and text.startswith(same_rest, s.end()):
+            if text.startswith(same_minute) and text.startswith(same_rest, same_at) \
+                    and (s := seconds_at(text, 16)) is not None and s.end() == same_at:
                 previous = make(
-                    text[s.end() + len(same_rest):],
+                    text[same_end:],
                     same_identifier,
                     same_pid,
                     same_base + float(s[1]),
@@ -451,7 +452,8 @@ class VerboseStream:
                 n += 1
                 out.append(previous)
                 if fast is not None and text.endswith(" ", 0, m.end()):  # (not at `$`)
-                    same_minute, same_rest = prefix, text[m.start(3):m.end()]
+                    same_at, same_end = m.start(3), m.end()
+                    same_minute, same_rest = prefix, text[same_at:same_end]
                     same_base, same_host, same_identifier, same_pid = (base, hostname,
                                                                        identifier, pid)
             elif previous is not None:
