@@ -43,6 +43,7 @@ _HOSTNAME: Final = r"([A-Za-z0-9][A-Za-z0-9.-]{0,252}+)"
 _TUPLE_RE: Final = re.compile(r"call failed \('" + _HOSTNAME + r"', \d{1,5}+[,)]")
 _TLS_NAMES_RE: Final = re.compile(  # Go: the certificate's names, then the one wanted
     r"certificate is valid for ([^\n\x00]{1,1024}?), not ([A-Za-z0-9*][\w.*-]{0,252}+)")
+_TLS_REACH: Final = len("certificate is valid for ") + 1024 + len(", not ")
 _TLS_WANTED_RE: Final = re.compile(
     r"certificate is not valid for (?:any names, but wanted to match ([A-Za-z0-9*][\w.*-]{0,252}+)"
     r"|'([^'\n\x00]{1,253}+)')")
@@ -84,6 +85,8 @@ def edits(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]
     out: list[Edit] = []
     for literal, pattern in _BY_GATE:
         for at in gates.get(literal, ()):
+            if pattern is _TLS_NAMES_RE and text.find(", not ", at, at + _TLS_REACH) < 0:
+                continue  # the lazy names would be tried at 1,024 places for nothing
             m = pattern.match(text, at)
             if m is None:
                 continue
