@@ -174,7 +174,7 @@ def verbose_lines(draw: st.DrawFn) -> list[bytes]:
 _EDGES = [  # a prefix ending the line (the form's `$`), then the same text going on
     b"2026-11-20 07:58:12.254 h w[1]:", b"2026-11-20 07:58:12.255 h w[1]:x",
     b"2026-11-20 07:58:12.256 h w[1]: ", b"2026-11-20 07:58:13.1234567 h w[1]: m",
-    b"2026-11-20 07:58:14.1 h\tx w: m", b"2026-11-20 07:58:14.2 h\tx w: m",  # (slow form)
+    b"2026-11-20 07:58:14.1 h a:b[1]: m", b"2026-11-20 07:58:14.2 h a:b[1]: m",  # (slow form)
     b"2026-11-20 07:58:15.3 h w[12]: m", b"2026-11-20 07:58:15.4 h w[123]: m",
 ]
 
