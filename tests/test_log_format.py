@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import io
 import json
 import struct
@@ -21,6 +22,7 @@ from crash_reporter.sources.log_format import (
     NEVER_KEPT,
     TRUNCATION_MARKER,
     JournalLine,
+    decode_lines,
     detect_format,
     journal_field,
     make_line,
@@ -107,9 +109,23 @@ def test_continuation_lines_inherit_their_entry() -> None:
 
 def test_make_line_equals_the_dataclass() -> None:
     args = ("t", "id", 3, 1.5, "h", "9")
+    assert make_line is not LogLine  # (the fast constructor is in use)
     assert make_line(*args) == LogLine(*args)
     assert type(make_line(*args)) is LogLine
     assert hash(make_line(*args)) == hash(LogLine(*args))
+    line = make_line(*args)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        line.text = "changed"  # type: ignore[misc]
+    assert dataclasses.replace(line, text="u") == LogLine("u", *args[1:])
+
+
+@pytest.mark.parametrize("raws", [
+    [], [b""], [b"plain", b"caf\xc3\xa9 \xe2\x9c\x93", b""],  # valid UTF-8: one decode
+    [b"caf\xe9", b"\xff\xfe ok", b"cut \xe2\x9c", b"\x9c next"],  # invalid, split sequences
+    [b"crlf\r", b"two\r\r", b"mid\rdle", b"\r"],
+])
+def test_decode_lines_equals_decoding_each_line(raws: list[bytes]) -> None:
+    assert decode_lines(raws) == [raw.decode("utf-8", "replace").rstrip("\r") for raw in raws]
 
 
 def test_invalid_utf8_and_crlf() -> None:
