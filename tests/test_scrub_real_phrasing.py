@@ -349,21 +349,21 @@ CASES = [
     ("sshd[900]: PAM: Authentication failure for illegal user jsmith from 192.168.1.30",
      "sshd[900]: PAM: Authentication failure for illegal user [user] from [ip]"),
     # --- sudo (lib/eventlog): "%8s : %s ; TTY=%s ; PWD=%s ; USER=%s ; COMMAND=%s" - the user
-    # first, then a reason or the first key (PWD=, the working directory, is taken as a
-    # password's key by the key-value rule today: [filtered])
+    # first, then a reason or the first key (PWD=, the working directory, is a path: a user's
+    # folder in it is the path rule's)
     ("sudo:     jean : TTY=pts/0 ; PWD=/home/jean ; USER=root ; COMMAND=/usr/bin/ha core restart",
-     "sudo:     [user] : TTY=pts/0 ; PWD=[filtered] ; USER=root ; "
+     "sudo:     [user] : TTY=pts/0 ; PWD=/home/[path-user] ; USER=root ; "
      "COMMAND=/usr/bin/ha core restart"),
     ("sudo: jean : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/home/jean ; USER=root ; "
      "COMMAND=/usr/bin/ls",
-     "sudo: [user] : 3 incorrect password attempts ; TTY=pts/0 ; PWD=[filtered] ; "
+     "sudo: [user] : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/home/[path-user] ; "
      "USER=root ; COMMAND=/usr/bin/ls"),
     ("sudo[1200]:     jean : user NOT in sudoers ; PWD=/tmp ; USER=root ; COMMAND=/bin/sh",
-     "sudo[1200]:     [user] : user NOT in sudoers ; PWD=[filtered] ; USER=root ; COMMAND=/bin/sh"),
+     "sudo[1200]:     [user] : user NOT in sudoers ; PWD=/tmp ; USER=root ; COMMAND=/bin/sh"),
     ("sudo: jean is not in the sudoers file.  This incident will be reported.",
      "sudo: [user] is not in the sudoers file.  This incident will be reported."),
     ("sudo:     root : TTY=pts/0 ; PWD=/root ; USER=jean ; COMMAND=/bin/sh",
-     "sudo:     root : TTY=pts/0 ; PWD=[filtered] ; USER=[user] ; COMMAND=/bin/sh"),
+     "sudo:     root : TTY=pts/0 ; PWD=/root ; USER=[user] ; COMMAND=/bin/sh"),
     # --- Linux-PAM pam_unix: "session opened for user %s(uid=%d) by %s(uid=%d)",
     # "authentication failure; logname=%s uid=%d euid=%d tty=%s ruser=%s rhost=%s user=%s",
     # "auth could not identify password for [%s]"

@@ -99,7 +99,9 @@ _KV_QUOTED_RE: Final = re.compile(r"\\?\"[^\"\x00\n]{0,1024}+\"|'[^'\x00\n]{0,10
 _KV_TOKEN_RE: Final = re.compile(r"[^\s,;&}\])'\"\x00-\x1f\x7f]++")  # a secret: to a delimiter
 _KV_WORD_RE: Final = re.compile(r"[^\s,;&}\])'\"\x00-\x1f\x7f(\[{<>]++")  # a name, serial, number
 _KV_LINE_RE: Final = re.compile(r"[^\n\x00,;&}\])'\"]++")
-_NEXT_KEY_RE: Final = re.compile(r"\s++[\w.-]++[ \t]*+[:=]")
+# The next "key:" ends a multi-word value; "x.smithnet:1883", "supervisor.jobs:12" and "12:30"
+# name a host, a line or a time, not a key (the value runs on over them).
+_NEXT_KEY_RE: Final = re.compile(r"\s++[\w-]++[ \t]*+[:=](?![\d.])")
 _INNER_KEY_RE: Final = re.compile(r"[(\[{<][\w.-]++[ \t]*+[:=]")  # "secret(user: x)"
 _KEY_CLASSES: Final = (  # (class, multi-word value, whole-key pattern)
     ("filtered", True, re.compile(
@@ -449,6 +451,8 @@ def _key_value(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]
         inner = text[inner_start:inner_end]
         if not inner or inner in PLACEHOLDER_VALUES or inner.lower() in _NOT_VALUES:
             continue
+        if cls == "filtered" and key == "pwd" and inner.startswith("/"):
+            continue  # sudo's "PWD=/home/jean" is the working directory: the path rule's
         if cls == "serial" and (len(inner) < 4 or not any(c.isdigit() for c in inner)):
             continue
         if cls == "geo" and not _GEO_VALUE_RE.fullmatch(inner):
