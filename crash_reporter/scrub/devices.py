@@ -126,30 +126,30 @@ def edits(text: str, gates: Container[str], tally: Tally) -> list[Edit]:
         while end < n and cls[end] == "h":
             end += 1
         if not text[end:end + 1].isalnum() and (kind := _suffix(text, i, end)) is not None:
-            out.append((i + 1, end, tally.hit(kind, text, i + 1)))
+            out.append((i + 1, end, tally.hit(kind)))
         i = cls.find("shhhhhh", end)
     if "hue - " in gates or "hue bridge - " in gates:  # Hue's "Philips Hue - 4A5B6C"
         for m in _HUE_RE.finditer(text):
             if _one_case(m.group(1)):
-                out.append((m.start(1), m.end(1), tally.hit("mac", text, m.start(1))))
+                out.append((m.start(1), m.end(1), tally.hit("mac")))
     if "fffe" in gates:  # an EUI-64 made from a MAC: 6 hex digits, "fffe", 6 hex digits
         for at in _occurrences(text, ("fffe", "FFFE")):
             start, end = at - 6, at + 10
             if (start >= 0 and cls.count("h", start, end) == 16 and not _glued(text, start, end)
                     and _one_case(text[start:end])):
-                out.append((start, end, tally.hit("mac", text, start)))
+                out.append((start, end, tally.hit("mac")))
     if "/0x" in gates:  # a Zigbee IEEE address in an MQTT topic: "zigbee2mqtt/0x<16 hex>"
         for at in _occurrences(text, ("/0x",)):
             start, end = at + 1, at + 19
             if cls.count("h", at + 3, end) == 16 and not text[end:end + 1].isalnum():
-                out.append((start, end, tally.hit("mac", text, start)))
+                out.append((start, end, tally.hit("mac")))
     if "zigbee2mqtt" in gates:  # a text about Zigbee2MQTT: its "0x" + 16 hex are IEEE ids
         for m in _IEEE_RE.finditer(text):
-            out.append((m.start(), m.end(), tally.hit("mac", text, m.start())))
+            out.append((m.start(), m.end(), tally.hit("mac")))
     for prefix in _IFACE:  # an interface named after its MAC: "enx" + 12 hex digits
         if prefix in gates:
             for at in _occurrences(text, (prefix,)):
                 start, end = at + 3, at + 15
                 if cls.count("h", start, end) == 12 and not _glued(text, at, end):
-                    out.append((start, end, tally.hit("mac", text, start)))
+                    out.append((start, end, tally.hit("mac")))
     return out

@@ -68,7 +68,7 @@ def _name(text: str, start: int, end: int, out: list[Edit], tally: Tally) -> Non
     """Take text[start:end] (without a final dot) as a host name if it is one worth removing."""
     host = text[start:end].rstrip(".")
     if _is_name(host) and ":" not in host:
-        out.append((start, start + len(host), tally.hit("hostname", text, start)))
+        out.append((start, start + len(host), tally.hit("hostname")))
 
 
 _BY_GATE: Final = (("certificate is valid for", _TLS_NAMES_RE),

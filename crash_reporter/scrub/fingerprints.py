@@ -88,20 +88,20 @@ def edits(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]
                 prefixed.append(m)
     for m in prefixed:
         group = m.lastindex or 1
-        out.append((m.start(group), m.end(group), tally.hit("fingerprint", text, m.start(group))))
+        out.append((m.start(group), m.end(group), tally.hit("fingerprint")))
         ends.append(m.end())
         c = _COMMENT_BEFORE_REV_RE.match(text[max(0, m.start() - 350):m.start()][::-1])
         if c is not None:
             start = m.start() - c.end(1)
-            out.append((start, m.start() - c.start(1), tally.hit("user", text, start)))
+            out.append((start, m.start() - c.start(1), tally.hit("user")))
     for at in sorted({text.rfind("AAAA", max(0, at - 16), at) for gate in GATES[6:]
                       for at in gates.get(gate, ())} - {-1}):
         m = _BLOB_RE.match(text, at)  # the blob starts "AAAA" a few characters before
         if m is not None and _is_public_key(m.group(0)):
-            out.append((m.start(), m.end(), tally.hit("public-key", text, m.start())))
+            out.append((m.start(), m.end(), tally.hit("public-key")))
             ends.append(m.end())
     for end in ends:
         c = _COMMENT_RE.match(text, end)
         if c is not None:
-            out.append((c.start(1), c.end(1), tally.hit("user", text, c.start(1))))
+            out.append((c.start(1), c.end(1), tally.hit("user")))
     return out

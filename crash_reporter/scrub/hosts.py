@@ -62,7 +62,6 @@ class HostMatcher:
             if end > longest.get(start, -1):
                 longest[start] = end
         edits: list[Edit] = []
-        starts: dict[str, list[int]] = {}  # per class, counted together (a log repeats them)
         inside = _placeholder_parts(self.forms)
         last = 0
         for start in sorted(longest):
@@ -73,11 +72,7 @@ class HostMatcher:
             form = low[start:end]
             if form in inside and _in_placeholder(low, start, end):
                 continue  # a learned word such as "path" inside "[path-user]"
-            cls = self.classes[form]
-            starts.setdefault(cls, []).append(start)
-            edits.append((start, end, PLACEHOLDERS[cls]))
-        for cls, at in starts.items():
-            tally.many(cls, text, at)
+            edits.append((start, end, tally.hit(self.classes[form])))
         return edits
 
 

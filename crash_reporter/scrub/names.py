@@ -207,7 +207,7 @@ def _host(text: str, start: int, end: int, *, out: list[Edit], seen: set[int], t
     end = m.end() if m else end
     while end > start and text[end - 1] in "-.":
         end -= 1
-    out.append((start, end, tally.hit("hostname", text, start)))
+    out.append((start, end, tally.hit("hostname")))
 
 
 def _genitive_owner(text: str, end: int) -> bool:
@@ -266,7 +266,7 @@ def _device_owner_edits(text: str, low: str, hits: list[tuple[int, str]], tally:
                     _host(text, start, end, out=out, seen=seen, tally=tally)
                 elif start not in seen:
                     seen.add(start)
-                    out.append((start, stop, tally.hit("user", text, start)))
+                    out.append((start, stop, tally.hit("user")))
                 continue
         m = _OWNER_AFTER_RE.match(text, end) if apple else None
         if m is None or not _is_owner(m.group(1)):
@@ -278,7 +278,7 @@ def _device_owner_edits(text: str, low: str, hits: list[tuple[int, str]], tally:
             _host(text, at, m.end(1), out=out, seen=seen, tally=tally)
         elif m.start(1) not in seen:
             seen.add(m.start(1))
-            out.append((m.start(1), m.end(1), tally.hit("user", text, m.start(1))))
+            out.append((m.start(1), m.end(1), tally.hit("user")))
     return out
 
 
@@ -316,7 +316,7 @@ def _device_name_edits(text: str, low: str, gates: Mapping[str, list[int]], tall
             m = quoted.match(text, at + len(phrase))
             if m is None or not _name_ok(m.group(1)):
                 continue
-            out.append((m.start(1), m.end(1), tally.hit("device", text, m.start(1))))
+            out.append((m.start(1), m.end(1), tally.hit("device")))
     for at in gates.get("zigbee2mqtt/", ()):
         start = at + len("zigbee2mqtt/")
         m = _TOPIC_RE.match(text, start)
@@ -326,13 +326,13 @@ def _device_name_edits(text: str, low: str, gates: Mapping[str, list[int]], tall
         name = topic[:cut].rstrip(" ")
         if not name or name == "bridge" or name.startswith("bridge/") or not _name_ok(name):
             continue
-        out.append((start, start + len(name), tally.hit("device", text, start)))
+        out.append((start, start + len(name), tally.hit("device")))
     for at in gates.get("person.", ()):
         m = _PERSON_RE.match(text, at)
         if m is not None and not (at and (text[at - 1].isalnum() or text[at - 1] in "._/")):
             name = m.group(1)
             if not (name.startswith(("async_", "_")) or name in _PERSON_ATTRIBUTES):
-                out.append((m.start(1), m.end(1), tally.hit("user", text, m.start(1))))
+                out.append((m.start(1), m.end(1), tally.hit("user")))
     for at in gates.get("owntracks/", ()):
         m = _OWNTRACKS_RE.match(text, at)
         if m is None or (at and text[at - 1].isalnum()):
@@ -341,11 +341,11 @@ def _device_name_edits(text: str, low: str, gates: Mapping[str, list[int]], tall
             value = m.group(group)
             if value and not value.startswith("[") and value.lower() not in ("event", "cmd",
                                                                              "info", "dump"):
-                out.append((m.start(group), m.end(group), tally.hit(cls, text, m.start(group))))
+                out.append((m.start(group), m.end(group), tally.hit(cls)))
     for at in gates.get("[media_player.", ()):
         m = _CAST_RE.match(text, at)
         if m is not None and _name_ok(name := m.group(1).rstrip(" ")):
-            out.append((m.start(1), m.start(1) + len(name), tally.hit("device", text, m.start(1))))
+            out.append((m.start(1), m.start(1) + len(name), tally.hit("device")))
     for at in gates.get("):8009]", ()):  # "[Living Room speaker(192.168.1.60):8009]"
         paren = text.rfind("(", max(0, at - 48), at)
         start = paren
@@ -353,15 +353,15 @@ def _device_name_edits(text: str, low: str, gates: Mapping[str, list[int]], tall
         while start > floor and text[start - 1] not in _CAST_NAME_STOPS:
             start -= 1
         if paren > 0 and start > 0 and text[start - 1] == "[" and _name_ok(text[start:paren]):
-            out.append((start, paren, tally.hit("device", text, start)))
+            out.append((start, paren, tally.hit("device")))
     for at in gates.get('" (/services/', ()):  # avahi's service name before its file
         start = text.rfind('"', max(0, at - 128), at)
         if start >= 0 and _name_ok(name := text[start + 1:at]) and "\n" not in name:
-            out.append((start + 1, at, tally.hit("device", text, start + 1)))
+            out.append((start + 1, at, tally.hit("device")))
     for at in gates.get('retrying with "', ()):
         m = _DOUBLE_QUOTED_RE.match(text, at + len('retrying with "'))
         if m is not None and _name_ok(m.group(1)):
-            out.append((m.start(1), m.end(1), tally.hit("device", text, m.start(1))))
+            out.append((m.start(1), m.end(1), tally.hit("device")))
     for key in _NAME_KEYS:
         for at in gates.get(key, ()):
             m = _FRIENDLY_RE.match(text, at + len(key))
@@ -374,7 +374,7 @@ def _device_name_edits(text: str, low: str, gates: Mapping[str, list[int]], tall
             if not _name_ok(value):
                 continue
             vstart = m.start(group)
-            out.append((vstart, vstart + len(value), tally.hit("device", text, vstart)))
+            out.append((vstart, vstart + len(value), tally.hit("device")))
     return out
 
 
@@ -392,14 +392,14 @@ def _host_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tall
                 or name.replace(".", "").isdigit() or not any(c.isalpha() for c in name)):
             return
         at = m.start(group)
-        out.append((at, at + len(name), tally.hit("hostname", text, at)))
+        out.append((at, at + len(name), tally.hit("hostname")))
 
     for gate in _DHCP_GATES:
         for at in gates.get(gate, ()):
             m = _DHCP_NAME_RE.match(low, at)
             take(m, 2)
             if m is not None and _DUID_RE.fullmatch(m.group(1)):
-                out.append((m.start(1), m.end(1), tally.hit("id", text, m.start(1))))
+                out.append((m.start(1), m.end(1), tally.hit("id")))
     for gate in _ISC_GATES:
         for at in gates.get(gate, ()):
             take(_ISC_NAME_RE.match(low, at))
@@ -418,17 +418,17 @@ def _host_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tall
         name = text[start:at]
         if name and name.lower() not in DEFAULT_NAMES and not host_is_kept(name) and not (
                 start and text[start - 1] in "[]"):
-            out.append((start, at, tally.hit("hostname", text, start)))
+            out.append((start, at, tally.hit("hostname")))
     for at in gates.get("android-", ()):
         m = _ANDROID_RE.match(low, at)
         if m is not None and not (at and low[at - 1].isalnum()):
-            out.append((m.start(1), m.end(1), tally.hit("id", text, m.start(1))))
+            out.append((m.start(1), m.end(1), tally.hit("id")))
     for gate in ("desktop-", "laptop-"):
         for at in gates.get(gate, ()):
             m = _WINDOWS_RE.match(text, at)
             if m is not None and any(c.isdigit() for c in m.group(1)) and not (
                     at and text[at - 1].isalnum()):
-                out.append((m.start(1), m.end(1), tally.hit("hostname", text, m.start(1))))
+                out.append((m.start(1), m.end(1), tally.hit("hostname")))
     return out
 
 

@@ -312,7 +312,7 @@ def phrase_edits(text: str, low: str, hits: list[tuple[int, int]], tally: Tally
             vend = vstart + len(value)
         if not _value_ok(value, cls):
             continue
-        edits.append((vstart, vend, tally.hit(cls, text, vstart)))
+        edits.append((vstart, vend, tally.hit(cls)))
         done = vend
     return edits
 
@@ -345,7 +345,7 @@ def _account_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: T
     def user(start: int, end: int) -> None:
         if start not in seen and _value_ok(text[start:end], "user"):
             seen.add(start)
-            edits.append((start, end, tally.hit("user", text, start)))
+            edits.append((start, end, tally.hit("user")))
 
     for gate in _SUDO_GATES:
         for at in gates.get(gate, ()):
@@ -388,7 +388,7 @@ def _account_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: T
             if m.group(1) and _value_ok(m.group(1), "hostname") and (
                     m.group(1).lower() != "workgroup") and m.start(1) not in seen:
                 seen.add(m.start(1))
-                edits.append((m.start(1), m.end(1), tally.hit("hostname", text, m.start(1))))
+                edits.append((m.start(1), m.end(1), tally.hit("hostname")))
     hosts = [m for at in gates.get("workstation [", ())
              if (m := _SAMBA_WORKSTATION_RE.match(text, at)) is not None]
     # smbd (service.c): "%s (%s) connect to service %s initially as user %s (uid=%d, gid=%d)"
@@ -396,10 +396,10 @@ def _account_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: T
     for at in gates.get("(ipv4:", ()):
         start = _word_before(text, at - 1, max(0, at - 64)) if text.startswith(" ", at - 1) else at
         if start < at - 1 and _value_ok(text[start:at - 1], "hostname"):
-            edits.append((start, at - 1, tally.hit("hostname", text, start)))
+            edits.append((start, at - 1, tally.hit("hostname")))
     for m in hosts:
         if _value_ok(m.group(1), "hostname"):
-            edits.append((m.start(1), m.end(1), tally.hit("hostname", text, m.start(1))))
+            edits.append((m.start(1), m.end(1), tally.hit("hostname")))
     for gate in _SSH_USER_AT_GATES:
         for at in gates.get(gate, ()):
             start = _word_before(text, at, max(0, at - 160))
@@ -409,7 +409,7 @@ def _account_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: T
                 continue  # a host with a domain: the e-mail rule's
             user(start, start + len(name))
             if _value_ok(host, "hostname"):
-                edits.append((at - len(host), at, tally.hit("hostname", text, at - len(host))))
+                edits.append((at - len(host), at, tally.hit("hostname")))
     for at in gates.get("(serial ", ()):
         # sshd (auth2-pubkey.c format_key): "ED25519-CERT SHA256:... ID %s (serial %llu) CA"
         key_id = text.rfind(" ID ", _line_start(text, at, 200), at)
@@ -436,25 +436,25 @@ def context_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Ta
                 continue
             if all(host_is_kept(v) or v in PLACEHOLDER_VALUES for v in value.split()):
                 continue
-            edits.append((m.start(2), m.end(2), tally.hit("hostname", text, m.start(2))))
+            edits.append((m.start(2), m.end(2), tally.hit("hostname")))
     if " (" in text:
         for m in _PAREN_HOST_RE.finditer(text):
             if _value_ok(m.group(1), "hostname"):
-                edits.append((m.start(1), m.end(1), tally.hit("hostname", text, m.start(1))))
+                edits.append((m.start(1), m.end(1), tally.hit("hostname")))
     if 'op="connection-' in gates:
         for m in _NM_AUDIT_RE.finditer(text):
             if _value_ok(m.group(1), "ssid"):
-                edits.append((m.start(1), m.end(1), tally.hit("ssid", text, m.start(1))))
+                edits.append((m.start(1), m.end(1), tally.hit("ssid")))
     if "roamed from bssid" in gates:
         for m in _ROAMED_RE.finditer(text):
             for g in (1, 2):
                 if m.group(g) and m.group(g) != "(none" and _value_ok(m.group(g), "ssid"):
-                    edits.append((m.start(g), m.end(g), tally.hit("ssid", text, m.start(g))))
+                    edits.append((m.start(g), m.end(g), tally.hit("ssid")))
     query = sorted(i for start in QUERY_STARTS for i in gates.get(start, ()))
     if query:
         for m in scan(_QUERY_SECRET_RE, low, query):
             if m.group(1) not in PLACEHOLDER_VALUES:
-                edits.append((m.start(1), m.end(1), tally.hit("filtered", text, m.start(1))))
+                edits.append((m.start(1), m.end(1), tally.hit("filtered")))
     for literal, pattern in _PATH_SECRET_RES:
         if literal.lower() in gates:
             for m in pattern.finditer(text):
@@ -465,12 +465,12 @@ def context_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Ta
                         start -= 1
                     if m.start() - start < 6:
                         continue
-                    edits.append((start, m.end(), tally.hit("token", text, start)))
+                    edits.append((start, m.end(), tally.hit("token")))
                     continue
-                edits.append((m.start(1), m.end(1), tally.hit("token", text, m.start(1))))
+                edits.append((m.start(1), m.end(1), tally.hit("token")))
     if "'0x" in gates or '"0x' in gates:
         for m in _QUOTED_EUI64_RE.finditer(text):
-            edits.append((m.start(), m.end(), tally.hit("mac", text, m.start())))
+            edits.append((m.start(), m.end(), tally.hit("mac")))
     if "._tcp." in gates or "._udp." in gates:
         for m in _SERVICE_RE.finditer(text):
             start = m.start()
@@ -482,7 +482,7 @@ def context_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Ta
                 start += 1
             name = text[start:m.start()]
             if name and not name.endswith("]") and _value_ok(name, "hostname"):
-                edits.append((start, m.start(), tally.hit("hostname", text, start)))
+                edits.append((start, m.start(), tally.hit("hostname")))
     first = _PREFIX_HOST_RE.match("\n" + text[:120])
     prefixed = [(m.start(1) - 1, m.end(1) - 1, m.group(1)) for m in (first,) if m]
     prefixed += [(m.start(1), m.end(1), m.group(1))
@@ -492,11 +492,11 @@ def context_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Ta
         named[host] = _value_ok(host, "hostname")
     prefixed = [p for p in prefixed if named[p[2]]]
     if prefixed:
-        placeholder = tally.many("hostname", text, [start for start, _, _ in prefixed])
+        placeholder = tally.many("hostname", len(prefixed))
         edits += [(start, end, placeholder) for start, end, _ in prefixed]
     if "#" in text:
         for m in _HASH_HOST_RE.finditer(text):
             if _HASH_BEFORE_RE.search(text, max(0, m.start() - 18), m.start()) and _value_ok(
                     m.group(1), "hostname"):
-                edits.append((m.start(1), m.end(1), tally.hit("hostname", text, m.start(1))))
+                edits.append((m.start(1), m.end(1), tally.hit("hostname")))
     return edits

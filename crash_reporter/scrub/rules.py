@@ -355,7 +355,7 @@ def _pem(text: str, tally: Tally) -> str:
     def sub(m: re.Match[str]) -> str:
         if m.group(2) == "[pem-key]":
             return m.group(0)
-        return (f"-----BEGIN {m.group(1)}-----" + tally.hit("pem-key", text, m.start())
+        return (f"-----BEGIN {m.group(1)}-----" + tally.hit("pem-key")
                 + (m.group(3) or ""))
     return _PEM_RE.sub(sub, text)
 
@@ -364,7 +364,7 @@ def _known_tokens(text: str, tally: Tally) -> list[Edit]:
     """Well-known token shapes, tried only where one of their prefixes is (one pass)."""
     starts = sorted({i - 1 if text.startswith("k_live_", i) else i
                      for i, _ in compile_words(_TOKEN_PREFIXES).find(text)[0]})
-    return [(m.start(), m.end(), tally.hit("token", text, m.start()))
+    return [(m.start(), m.end(), tally.hit("token"))
             for m in scan(_KNOWN_TOKEN_RE, text, (i for i in starts if i >= 0))]
 
 
@@ -374,7 +374,7 @@ def _bearer(text: str, low: str, tally: Tally) -> list[Edit]:
         v = _BEARER_VALUE_RE.match(text, end)
         if v is None or v.group(1) in PLACEHOLDER_VALUES:
             continue
-        edits.append((v.start(1), v.end(1), tally.hit("token", text, v.start(1))))
+        edits.append((v.start(1), v.end(1), tally.hit("token")))
     return edits
 
 
@@ -465,7 +465,7 @@ def _key_value(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]
             continue
         if cls == "mac" and not _BARE_MAC_RE.fullmatch(inner):
             continue
-        edits.append((inner_start, inner_end, tally.hit(cls, text, inner_start)))
+        edits.append((inner_start, inner_end, tally.hit(cls)))
     return edits
 
 
@@ -498,7 +498,7 @@ def _ssid_phrases(text: str, low: str, tally: Tally, words: list[tuple[int, int]
         if m.start(group) in seen or text[m.start(group):m.end(group)] in PLACEHOLDER_VALUES:
             continue
         seen.add(m.start(group))
-        edits.append((m.start(group), m.end(group), tally.hit("ssid", text, m.start(group))))
+        edits.append((m.start(group), m.end(group), tally.hit("ssid")))
     return edits
 
 
@@ -517,7 +517,7 @@ def _emails(text: str, tally: Tally) -> list[Edit]:
         while start > floor and (text[start - 1].isalnum() or text[start - 1] in _EMAILLOCAL):
             start -= 1
         if start < m.start():
-            edits.append((start, m.end(), tally.hit("email", text, start)))
+            edits.append((start, m.end(), tally.hit("email")))
             last_end = m.end()
     return edits
 
@@ -535,7 +535,7 @@ def _hosts(text: str, low: str, tally: Tally) -> list[Edit]:
     edits: list[Edit] = []
     for m in _URLHOST_RE.finditer(text) if "://" in text else ():
         if not _host_ok(m.group(2)):
-            edits.append((m.start(2), m.end(2), tally.hit("hostname", text, m.start(2))))
+            edits.append((m.start(2), m.end(2), tally.hit("hostname")))
     if "\\\\" in text:
         for m in _UNC_RE.finditer(text):
             _share_host(text, m.group(1), m.start(1), edits, tally)
@@ -576,7 +576,7 @@ def _hosts(text: str, low: str, tally: Tally) -> list[Edit]:
         if not (named.group(1) or _PORT_RE.match(low, end) or any(c in host for c in ".-_")
                 or any(c.isdigit() for c in host)):
             continue  # a plain word after "host" ("host is down") is not a name
-        edits.append((named.start(2), end, tally.hit("hostname", text, named.start(2))))
+        edits.append((named.start(2), end, tally.hit("hostname")))
     last_end = 0
     for m in _TLD_RE.finditer(low):
         if m.start() < last_end:
@@ -596,7 +596,7 @@ def _hosts(text: str, low: str, tally: Tally) -> list[Edit]:
         #             by the service rule (phrases), the type stays
         if m.group(1) in TLDS and host_is_kept(low[start:m.end()]):
             continue
-        edits.append((start, m.end(), tally.hit("hostname", text, start)))
+        edits.append((start, m.end(), tally.hit("hostname")))
         last_end = m.end()
     return edits
 
@@ -613,7 +613,7 @@ def _share_path(text: str, at: int, edits: list[Edit], tally: Tally) -> None:
         if not (low in DEFAULT_NAMES or low in _KEPT_SEGMENTS or seg.isdigit()
                 or seg in PLACEHOLDER_VALUES or seg.startswith("[")
                 or low.rsplit(".", 1)[-1] in _CODE_EXT):
-            edits.append((pos, pos + len(seg), tally.hit("share", text, pos)))
+            edits.append((pos, pos + len(seg), tally.hit("share")))
         pos += len(seg)
 
 
@@ -621,14 +621,14 @@ def _share_host(text: str, host: str, at: int, edits: list[Edit], tally: Tally) 
     """The server of a network share (//server/share, UNC paths, server:/path)."""
     if len(host) < 2 or _host_ok(host) or host.rsplit(".", 1)[-1] in _CODE_EXT:
         return
-    edits.append((at, at + len(host), tally.hit("hostname", text, at)))
+    edits.append((at, at + len(host), tally.hit("hostname")))
 
 
 def _hexled(text: str, tally: Tally) -> list[Edit]:
     edits: list[Edit] = []
     for m in scan(_HEXLED_RE, text, hex_candidates(text)):
         kind = "uuid" if m.group("uuid") else "token" if m.group("token") else "mac"
-        edits.append((m.start(), m.end(), tally.hit(kind, text, m.start())))
+        edits.append((m.start(), m.end(), tally.hit(kind)))
     return edits
 
 
@@ -705,14 +705,14 @@ def _colon_run(text: str, pair: re.Match[str], chains: list[int], last_end: int,
     if run.endswith(":") and not _is_ip6(run) and _is_ip6(run[:-1]):
         run = run[:-1]  # "fe80::1: no route" - the colon is the sentence's
     if fingerprints.is_fingerprint(run):
-        edits.append((start, start + len(run), tally.hit("fingerprint", text, start)))
+        edits.append((start, start + len(run), tally.hit("fingerprint")))
         return last_end
     if run.count(":") == 7 and len(run) == 23 and all(
             len(g) == 2 for g in run.split(":")):
-        edits.append((start, start + 23, tally.hit("mac", text, start)))  # an EUI-64
+        edits.append((start, start + 23, tally.hit("mac")))  # an EUI-64
         return last_end
     if _is_ip6(run):
-        edits.append((start, start + len(run), tally.hit("ip", text, start)))
+        edits.append((start, start + len(run), tally.hit("ip")))
         return last_end
     groups = run.split(":")
     pos = start
@@ -720,7 +720,7 @@ def _colon_run(text: str, pair: re.Match[str], chains: list[int], last_end: int,
     while i + 6 <= len(groups):
         if all(len(g) == 2 for g in groups[i:i + 6]):
             end = pos + 17
-            edits.append((pos, end, tally.hit("mac", text, pos)))
+            edits.append((pos, end, tally.hit("mac")))
             pos = end + 1
             i += 6
             continue
@@ -735,11 +735,11 @@ def _digits(text: str, tally: Tally) -> list[Edit]:
         kind = m.lastgroup
         if kind == "ip4":
             if not ip4_is_kept(m.group(0)):
-                edits.append((m.start(), m.end(), tally.hit("ip", text, m.start())))
+                edits.append((m.start(), m.end(), tally.hit("ip")))
         elif kind == "num":
             edits.extend(_cards(text, m.start(), m.group(0), tally))
         elif kind is not None:
-            edits.append((m.start(), m.end(), tally.hit(kind, text, m.start())))
+            edits.append((m.start(), m.end(), tally.hit(kind)))
     return edits
 
 
@@ -764,12 +764,12 @@ def _cards(text: str, start: int, run: str, tally: Tally) -> list[Edit]:
                 found = (j, cls)
         if found is not None:
             j, cls = found
-            edits.append((groups[i][0], groups[j][1], tally.hit(cls, text, groups[i][0])))
+            edits.append((groups[i][0], groups[j][1], tally.hit(cls)))
             i = j + 1
             continue
         if i + 2 < len(groups) and [b - a for a, b in groups[i:i + 3]] == [3, 2, 4] and (
                 text[groups[i][1]] == text[groups[i + 1][1]]):
-            edits.append((groups[i][0], groups[i + 2][1], tally.hit("ssn", text, groups[i][0])))
+            edits.append((groups[i][0], groups[i + 2][1], tally.hit("ssn")))
             i += 3
             continue
         i += 1
@@ -794,7 +794,7 @@ def _ibans(text: str, tally: Tally) -> list[Edit]:
             if text[end] != " ":
                 seen += 1
             end += 1
-        edits.append((start, end, tally.hit("iban", text, start)))
+        edits.append((start, end, tally.hit("iban")))
         pos = end
     return edits
 
@@ -807,13 +807,13 @@ def _phones(text: str, tally: Tally) -> list[Edit]:
         # A number without separators is a phone number only at E.164 lengths ("+4930123456"),
         # not "+12345678 ns".
         if (10 if m.group(0)[1:].isdigit() else 8) <= digits <= 15:
-            edits.append((m.start(), m.end(), tally.hit("phone", text, m.start())))
+            edits.append((m.start(), m.end(), tally.hit("phone")))
     return edits
 
 
 def _dms(text: str, tally: Tally) -> list[Edit]:
     """Coordinates in degrees, minutes and seconds (52°22'23.4"N)."""
-    return [(m.start(), m.end(), tally.hit("geo", text, m.start()))
+    return [(m.start(), m.end(), tally.hit("geo"))
             for m in _DMS_RE.finditer(text)]
 
 
@@ -843,7 +843,7 @@ def _host_ports(text: str, low: str, tally: Tally) -> list[Edit]:
             continue
         if not (("." in host and "-" in host) or endpoints.connection_before(low, start)):
             continue
-        edits.append((start, m.start(), tally.hit("hostname", text, start)))
+        edits.append((start, m.start(), tally.hit("hostname")))
     return edits
 
 
@@ -878,12 +878,12 @@ def _paths(text: str, low: str, tally: Tally) -> list[Edit]:
             if len(serial) < 4 or not any(c.isdigit() for c in serial) or serial[0] == "[":
                 continue
             at = pos + len(rest) - len(serial)
-            edits.append((at, at + len(serial), tally.hit("serial", text, at)))
+            edits.append((at, at + len(serial), tally.hit("serial")))
             continue
         if value.lower() in _KEPT_SEGMENTS or value.startswith("["):
             continue
         cls = "mount" if "mounts" in m.group(0) else "path-user"
-        edits.append((pos, seg_end, tally.hit(cls, text, pos)))
+        edits.append((pos, seg_end, tally.hit(cls)))
     units = long_units + word_starts(low, short_units, "-_")
     seen: set[int] = set()
     for _start, end in units:
@@ -891,7 +891,7 @@ def _paths(text: str, low: str, tally: Tally) -> list[Edit]:
         if name is None or end in seen or name.group(0).lower() in _KEPT_SEGMENTS:
             continue
         seen.add(end)
-        edits.append((end, name.end(), tally.hit("mount", text, end)))
+        edits.append((end, name.end(), tally.hit("mount")))
     return edits
 
 
@@ -904,7 +904,7 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
     if "//" in text and "@" in text:
         text = _URLAUTH_RE.sub(
             lambda m: m.group(0) if m.group(1) == "[auth]"
-            else "//" + tally.hit("auth", text, m.start()) + "@", text)
+            else "//" + tally.hit("auth") + "@", text)
         low = lower(text)
     text = splice(text, _bearer(text, low, tally))
     low = lower(text)

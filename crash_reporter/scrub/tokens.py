@@ -41,14 +41,14 @@ class Tally:
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
 
-    def hit(self, cls: str, text: str, pos: int) -> str:
-        """Count one replacement of class `cls` (at `pos` of `text`); return its placeholder."""
+    def hit(self, cls: str) -> str:
+        """Count one replacement of class `cls`; return its placeholder."""
         self.counts[cls] = self.counts.get(cls, 0) + 1
         return PLACEHOLDERS[cls]
 
-    def many(self, cls: str, text: str, starts: list[int]) -> str:
-        """Count a replacement of class `cls` at each of `starts`; return the placeholder."""
-        self.counts[cls] = self.counts.get(cls, 0) + len(starts)
+    def many(self, cls: str, n: int) -> str:
+        """Count `n` replacements of class `cls`; return its placeholder."""
+        self.counts[cls] = self.counts.get(cls, 0) + n
         return PLACEHOLDERS[cls]
 
     def weigh(self, before: list[str], after: list[str], mult: list[int]) -> None:
