@@ -52,7 +52,9 @@ _IFACE: Final = ("enx", "wlx", "wwx")  # systemd's predictable names from a MAC
 # Rare literals, found in the keyword pass, that the EUI-64 and interface rules start at.
 GATES: Final = ("fffe", "/0x", "zigbee2mqtt", "hue - ", "hue bridge - ", *_IFACE)
 # Zigbee2MQTT's ids: "0x<IEEE>" alone, in topics, in unique ids ("0x..._temperature_zigbee2mqtt")
-_IEEE_RE: Final = re.compile(r"(?<![0-9A-Za-z])0x[0-9A-Fa-f]{16}(?![0-9A-Za-z])")
+# (the literal first, then the look behind: a pattern that starts with a look-behind is tried
+# at every position of the text, one that starts with "0x" only where "0x" is)
+_IEEE_RE: Final = re.compile(r"0x(?<![0-9A-Za-z]0x)[0-9A-Fa-f]{16}(?![0-9A-Za-z])")
 
 
 def _name_before(text: str, sep: int) -> str:

@@ -813,8 +813,13 @@ def _phones(text: str, tally: Tally) -> list[Edit]:
 
 def _dms(text: str, tally: Tally) -> list[Edit]:
     """Coordinates in degrees, minutes and seconds (52°22'23.4"N)."""
+    degrees = text.find("\u00b0")
+    starts: set[int] = set()
+    while degrees >= 0:  # a match's 1-3 degree digits end at a degree sign
+        starts.update(range(max(0, degrees - 3), degrees))
+        degrees = text.find("\u00b0", degrees + 1)
     return [(m.start(), m.end(), tally.hit("geo"))
-            for m in _DMS_RE.finditer(text)]
+            for m in scan(_DMS_RE, text, sorted(starts))]
 
 
 def _host_ports(text: str, low: str, tally: Tally) -> list[Edit]:
