@@ -266,6 +266,7 @@ def owned_device(draw: st.DrawFn) -> tuple[str, str]:
     owner = draw(OWNERS)
     form = draw(st.sampled_from([
         'Found device "{o}\'s iPhone" at', "name='{o}\u2019s MacBook Pro'",
+        "Setting up {o} Lee's iPad", "{o} Van Dyke\u2019s Apple Watch paired",
         "{o}'s AirPods Pro connected", "iPhone von {o}", "iPad de {o} left", "Ping {o}s-iPhone",
         "{o}s-MBP.local", "iPhone-von-{o}", "Device '{o} Bedroom Lamp' joined",
         "topic 'zigbee2mqtt/{o} Bedroom Lamp/set'", "friendly_name={o} Lamp, brightness=3",

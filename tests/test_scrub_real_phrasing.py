@@ -437,6 +437,11 @@ CASES = [
     # ... and the host names phones and Macs derive from them (DHCP option 12, mDNS), without
     # a domain; Android's "android-<Android id>", Windows' "DESKTOP-<7 random>"
     ("Ping to Jeans-iPhone timed out", "Ping to [hostname] timed out"),
+    # an owner of two or more names, or with an "O'", is removed whole
+    ("Setting up Mary Ann\u2019s AirPods", "Setting up [user]\u2019s AirPods"),
+    ("bluetooth: Jean Smith's iPhone (3C:2E:FF:4A:5B:6C) is unavailable",
+     "bluetooth: [user]'s iPhone ([mac]) is unavailable"),
+    ("name='Siobhan O'Brien's iPad'", "name='[user]'s iPad'"),
     ("New device Jeans-MBP seen on eth0", "New device [hostname] seen on eth0"),
     ("iPhone-von-Jean is now home", "[hostname] is now home"),
     ("Jeans-MacBook-Pro.local: no route", "[hostname]: no route"),

@@ -210,6 +210,26 @@ def _host(text: str, start: int, end: int, *, out: list[Edit], seen: set[int], t
     out.append((start, end, tally.hit("hostname")))
 
 
+def _whole_name(text: str, start: int) -> int:
+    """Where a capitalized owner's whole name starts, its last word starting at `start`.
+
+    An "O'" or "D'" before it belongs to it ("O'Brien's"), and so do the capitalized
+    words before it ("Mary Ann's", "Jean Smith's"; a capitalized word that opens the sentence
+    goes too: more is removed, never less), up to three.
+    """
+    if (start >= 2 and text[start - 1] in _APOSTROPHES and text[start - 2].isupper()
+            and (start == 2 or not text[start - 3].isalnum())):
+        start -= 2
+    for _ in range(3):
+        if start < 3 or text[start - 1] != " ":
+            break
+        prev = _owner_before(text, start - 1)
+        if prev == start - 1 or not text[prev].isupper() or not _is_owner(text[prev:start - 1]):
+            break
+        start = prev
+    return start
+
+
 def _genitive_owner(text: str, end: int) -> bool:
     """True if text[..end] ends in a capitalized name with a genitive s that starts a value.
 
@@ -264,7 +284,10 @@ def _device_owner_edits(text: str, low: str, hits: list[tuple[int, str]], tally:
                     apple or before == "_" or (text[start].isupper() and text[at].isupper())):
                 if before == "-":  # a host name: all of it ("Jeans-MacBook-Pro.local")
                     _host(text, start, end, out=out, seen=seen, tally=tally)
-                elif start not in seen:
+                    continue
+                if before == " " and text[start].isupper():
+                    start = _whole_name(text, start)  # "Mary Ann's", "O'Brien's"
+                if start not in seen:
                     seen.add(start)
                     out.append((start, stop, tally.hit("user")))
                 continue
