@@ -73,7 +73,8 @@ _TOKEN_PREFIXES: Final = ("eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github
                           "glpat-", "xox", "sk-", "AKIA", "AIza", "k_live_", "hf_", "npm_")
 _BEARER_WORDS: Final = ("bearer", "basic")
 _BEARER_VALUE_RE: Final = re.compile(
-    r"[ \t]++(\[[a-z-]{2,12}\]|[^\s\x00'\",;()\[\]{}<>]{6,}+|[^\s\x00()\[\]{}<>]++)")
+    r"[ \t]++(\[[a-z-]{2,12}\]|[^\s\x00-\x1f\x7f'\",;()\[\]{}<>]{6,}+"
+    r"|[^\s\x00-\x1f\x7f()\[\]{}<>]++)")  # a control character (an ANSI colour's ESC) ends it
 # Brackets allowed: a token already replaced ("//jean:[token]@github.com") is still userinfo.
 _URLAUTH_RE: Final = re.compile(r"//([^\s/?#@\x00'\"<>]++)@")
 
