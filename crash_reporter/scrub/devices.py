@@ -35,7 +35,7 @@ import re
 from collections.abc import Container
 from typing import Final
 
-from crash_reporter.scrub.classes import HEX, classes
+from crash_reporter.scrub.classes import HEX, classes, find_all
 from crash_reporter.scrub.tokens import Edit, Tally
 
 _NAME_RE: Final = re.compile(r"[A-Za-z0-9_-]++\Z")  # searched in the 64 characters before
@@ -96,17 +96,6 @@ def _suffix(text: str, sep: int, end: int) -> str | None:
     return None
 
 
-def _occurrences(text: str, literals: tuple[str, ...]) -> list[int]:
-    """Every start of one of `literals` in `text`."""
-    out: list[int] = []
-    for literal in literals:
-        i = text.find(literal)
-        while i >= 0:
-            out.append(i)
-            i = text.find(literal, i + 1)
-    return out
-
-
 def _glued(text: str, start: int, end: int) -> bool:
     """True if text[start:end] continues a word on either side (not a whole value)."""
     return (start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-")) or (
@@ -135,13 +124,13 @@ def edits(text: str, gates: Container[str], tally: Tally) -> list[Edit]:
             if _one_case(m.group(1)):
                 out.append((m.start(1), m.end(1), tally.hit("mac")))
     if "fffe" in gates:  # an EUI-64 made from a MAC: 6 hex digits, "fffe", 6 hex digits
-        for at in _occurrences(text, ("fffe", "FFFE")):
+        for at in (*find_all(text, "fffe"), *find_all(text, "FFFE")):
             start, end = at - 6, at + 10
             if (start >= 0 and cls.count("h", start, end) == 16 and not _glued(text, start, end)
                     and _one_case(text[start:end])):
                 out.append((start, end, tally.hit("mac")))
     if "/0x" in gates:  # a Zigbee IEEE address in an MQTT topic: "zigbee2mqtt/0x<16 hex>"
-        for at in _occurrences(text, ("/0x",)):
+        for at in find_all(text, "/0x"):
             start, end = at + 1, at + 19
             if cls.count("h", at + 3, end) == 16 and not text[end:end + 1].isalnum():
                 out.append((start, end, tally.hit("mac")))
@@ -150,7 +139,7 @@ def edits(text: str, gates: Container[str], tally: Tally) -> list[Edit]:
             out.append((m.start(), m.end(), tally.hit("mac")))
     for prefix in _IFACE:  # an interface named after its MAC: "enx" + 12 hex digits
         if prefix in gates:
-            for at in _occurrences(text, (prefix,)):
+            for at in find_all(text, prefix):
                 start, end = at + 3, at + 15
                 if cls.count("h", start, end) == 12 and not _glued(text, at, end):
                     out.append((start, end, tally.hit("mac")))

@@ -34,7 +34,13 @@ from crash_reporter.scrub.allowlist import (
     host_is_kept,
     ip4_is_kept,
 )
-from crash_reporter.scrub.classes import digit_candidates, hex_candidates, iban_candidates, scan
+from crash_reporter.scrub.classes import (
+    digit_candidates,
+    find_all,
+    hex_candidates,
+    iban_candidates,
+    scan,
+)
 from crash_reporter.scrub.hosts import HostMatcher
 from crash_reporter.scrub.phrases import GATES as _PHRASE_GATES
 from crash_reporter.scrub.phrases import WORDS as _PHRASE_WORDS
@@ -814,11 +820,9 @@ def _phones(text: str, tally: Tally) -> list[Edit]:
 
 def _dms(text: str, tally: Tally) -> list[Edit]:
     """Coordinates in degrees, minutes and seconds (52°22'23.4"N)."""
-    degrees = text.find("\u00b0")
     starts: set[int] = set()
-    while degrees >= 0:  # a match's 1-3 degree digits end at a degree sign
+    for degrees in find_all(text, "\u00b0"):  # a match's 1-3 degree digits end at one
         starts.update(range(max(0, degrees - 3), degrees))
-        degrees = text.find("\u00b0", degrees + 1)
     return [(m.start(), m.end(), tally.hit("geo"))
             for m in scan(_DMS_RE, text, sorted(starts))]
 
