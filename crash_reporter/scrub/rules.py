@@ -543,7 +543,9 @@ def _hosts(text: str, low: str, tally: Tally) -> list[Edit]:
     for m in _URLHOST_RE.finditer(text) if "://" in text else ():
         if not _host_ok(m.group(2)):
             edits.append((m.start(2), m.end(2), tally.hit("hostname")))
-    if "\\\\" in text:
+    # Looking for two characters costs a pass over the text when they are absent; for one
+    # (memchr) next to nothing, and a backslash is rare.
+    if "\\" in text and "\\\\" in text:
         for m in _UNC_RE.finditer(text):
             _share_host(text, m.group(1), m.start(1), edits, tally)
             _share_path(text, m.end(1), edits, tally)
