@@ -212,6 +212,7 @@ _DMS_RE: Final = re.compile(
     r"[NSEWnsew]?")
 _PORT_AT_RE: Final = re.compile(r":\d{2,5}+(?![\d.]|:\d)")  # "host:1883: refused"
 _HOST_BEFORE: Final = frozenset(" \t\n(\"'=,<>@")
+_ASCII_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")  # in the lowercased text
 
 # --- numbers and hex ----------------------------------------------------------------------
 
@@ -840,6 +841,9 @@ def _host_ports(text: str, low: str, tally: Tally) -> list[Edit]:
     last = 0
     for m in _PORT_AT_RE.finditer(low):
         start = m.start()
+        if low[start - 1] not in _ASCII_LETTERS:  # a time ("12:30:45"), an address, a line
+            last = m.end()  # number: the last label must be letters, so no host ends here
+            continue
         floor = max(last, start - 253)
         while start > floor and low[start - 1] in _HOSTCHARS:
             start -= 1
