@@ -73,6 +73,10 @@ ATOMS: dict[str, list[str]] = {
               ".local.hassio", "a-", "DHCPACK on a to b (", ") via ", "DHCPDISCOVER from a ",
               "person.", "person.a", "_s_phone",
               "\n"],
+    "mesh": ["b'nn': b'", "b'xp': b'", "'", "\\", "\\x", '"nn=', '"', " [", ": configured=",
+             "PAN ID", "pan id: configured=1, ", "adapter:active=", "=", ",", " ", "a",
+             "network_key: [", "1,", "extendedPanID\":[", "]", "Network Name: ", "pan_id=0x",
+             "span_id=", "Ext PAN ID: ", "dd:", "\n"],
     "identifiers": ["kitchen", "homeassistant-", "smith family ", "3c:2e:", "192.168.1.",
                     "ha.", "backup_", "5f2ac1e0", " ", "%20"],
 }

@@ -303,9 +303,28 @@ def account(draw: st.DrawFn) -> tuple[str, str]:
     return form.format(u=user), user
 
 
+@st.composite
+def mesh_network(draw: st.DrawFn) -> tuple[str, str]:
+    """A Thread or Zigbee network's name, PAN id or extended PAN id, as OpenThread's CLI, Home
+    Assistant's thread integration, zigpy and zigbee-herdsman log them."""
+    name = draw(OWNERS) + draw(st.sampled_from(["Home", "-Thread", " Mesh", "Net"]))
+    xpan = "".join(draw(st.sampled_from(HEX)) for _ in range(16))
+    pan = "".join(draw(st.sampled_from(HEX)) for _ in range(4))
+    form, secret = draw(st.sampled_from([
+        ("Network Name: {n}\nChannel: 15", name),
+        ("network_name='{n}', thread_version='1.3'", name),
+        ("properties={{b'nn': b'{n}', b'tv': b'1.3.0'}}", name), ('txt = ["nn={n}"]', name),
+        ("Ext PAN ID: {x}", xpan), ("extended_pan_id={x}, pan_id=0x{p}", xpan),
+        ("- Extended PAN ID: configured={x}, adapter={x}", xpan),
+        ('{{"extended_pan_id": "{x}", "pan_id": "{p}"}}', xpan), ("PAN ID: 0x{p}", "0x" + pan),
+        ("- PAN ID: configured={d}, adapter={d}", str(int(pan, 16) + 10_000))]))
+    return form.format(n=name, x=xpan, p=pan, d=secret), secret
+
+
 PII = st.one_of(ipv4(), ipv6(), mac(), email(), card(), imei(), ssn(), iban(), user_path(),
                 token(), kv_secret(), ssid(), url_auth(), hostname(), uuid_(), geo(),
-                device_name(), fingerprint(), endpoint(), owned_device(), account())
+                device_name(), fingerprint(), endpoint(), owned_device(), account(),
+                mesh_network())
 
 FILLER = st.sampled_from([
     "", "Error on call", "KeyError:", "  File \"/usr/src/supervisor/supervisor/api/host.py\", "

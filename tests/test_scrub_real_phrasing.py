@@ -558,6 +558,52 @@ CASES = [
     ("[ERROR] plugin/errors: 2 jeans-iphone.local.hassio. A: read udp 172.30.32.3:45678->"
      "192.168.1.1:53: i/o timeout",
      "[ERROR] plugin/errors: 2 [hostname]. A: read udp 172.30.32.3:45678->[ip]:53: i/o timeout"),
+    # --- Thread: OpenThread's CLI (src/cli/cli_dataset.cpp, `ot-ctl dataset active`: "Ext PAN
+    # ID: ", "Network Key: ", "Network Name: ", "PAN ID: 0x%04x", "PSKc: "), Home Assistant's
+    # thread integration (discovery.py: "Discovered unsupported Thread router without extended
+    # address: %s" with zeroconf's AsyncServiceInfo, whose TXT record holds the network's name
+    # "nn", extended PAN id "xp" and the router's extended address "xa"; its dataclasses'
+    # network_name, extended_pan_id, pan_id, extended_address); avahi-browse's TXT lines
+    ("Network Name: SmithHome\nPAN ID: 0x1a2b\nExt PAN ID: dead00beef00cafe\n"
+     "Network Key: 00112233445566778899aabbccddeeff\nChannel: 15",
+     "Network Name: [ssid]\nPAN ID: [id]\nExt PAN ID: [id]\nNetwork Key: [filtered]\n"
+     "Channel: 15"),
+    ("Discovered unsupported Thread router without extended pan ID: AsyncServiceInfo(type="
+     "'_meshcop._udp.local.', port=49154, properties={b'rv': b'1', b'nn': b'SmithHome', "
+     "b'xa': b'\\xae\\xeb/YKW\\x0b\\xbf', b'vn': b'HomeAssistant'})",
+     "Discovered unsupported Thread router without extended pan ID: AsyncServiceInfo(type="
+     "'_meshcop._udp.local.', port=49154, properties={b'rv': b'1', b'nn': b'[ssid]', "
+     "b'xa': b'[mac]', b'vn': b'HomeAssistant'})"),
+    ("ThreadRouterDiscoveryData(brand='homeassistant', extended_address='aeeb2f594b570bbf', "
+     "extended_pan_id='dead00beef00cafe', network_name='Smith Home', thread_version='1.3.0')",
+     "ThreadRouterDiscoveryData(brand='homeassistant', extended_address='[mac]', "
+     "extended_pan_id='[id]', network_name='[ssid]', thread_version='1.3.0')"),
+    ('{"network_name": "SmithHome", "extended_pan_id": "dead00beef00cafe", "pan_id": "1a2b", '
+     '"channel": 15}',
+     '{"network_name": "[ssid]", "extended_pan_id": "[id]", "pan_id": "[id]", "channel": 15}'),
+    ('txt = ["rv=1" "nn=SmithHome" "tv=1.3.0"]', 'txt = ["rv=1" "nn=[ssid]" "tv=1.3.0"]'),
+    # --- Zigbee: zigbee-herdsman's adapter checks (src/adapter/z-stack/adapter/manager.ts,
+    # ezsp/driver/driver.ts: "- PAN ID: configured=%s, adapter=%s", "- Extended PAN ID:
+    # configured=%s, adapter=%s", "- Network Key: configured=%s, adapter:active=%s ..."),
+    # Zigbee2MQTT's "Using zigbee-herdsman with settings: '%s'" (lib/zigbee.ts: the extended
+    # PAN id as a list of bytes, the key replaced with HIDDEN), zigpy's NetworkInfo repr (ZHA)
+    ("- PAN ID: configured=6754, adapter=6755", "- PAN ID: configured=[id], adapter=[id]"),
+    ("- Extended PAN ID: configured=dddddddddddddddd, adapter=dddddddddddddddc, "
+     "backup=dddddddddddddddc",
+     "- Extended PAN ID: configured=[id], adapter=[id], backup=[id]"),
+    ("- Network Key: configured=01030507090b0d0f00020406080a0c0d, adapter:active="
+     "01030507090b0d0f00020406080a0c0e adapter:preconfigured=01030507090b0d0f00020406080a0c0f",
+     "- Network Key: configured=[filtered], adapter:active=[filtered] "
+     "adapter:preconfigured=[filtered]"),
+    ("Using zigbee-herdsman with settings: '\"{\\\"network\\\":{\\\"panID\\\":6754,"
+     "\\\"extendedPanID\\\":[221,221,221,221,221,221,221,221],\\\"channelList\\\":[11],"
+     "\\\"networkKey\\\":\\\"HIDDEN\\\"}}\"'",
+     "Using zigbee-herdsman with settings: '\"{\\\"network\\\":{\\\"panID\\\":[id],"
+     "\\\"extendedPanID\\\":[id],\\\"channelList\\\":[11],"
+     "\\\"networkKey\\\":\\\"HIDDEN\\\"}}\"'"),
+    ("NetworkInfo(extended_pan_id=dd:dd:dd:dd:dd:dd:dd:dd, pan_id=0x1A2B, nwk_update_id=0, "
+     "channel=15)",
+     "NetworkInfo(extended_pan_id=[id], pan_id=[id], nwk_update_id=0, channel=15)"),
 ]
 
 
@@ -632,6 +678,13 @@ KEPT_REAL = [
     "user [WORKGROUP]\\[homeassistant] at [Fri, 04 Dec 2026 18:00:00.123456 CET] with [NTLMv2] "
     "status [NT_STATUS_OK] workstation [] remote host [ipv4:172.30.32.1:51234] became "
     "[WORKGROUP]\\[homeassistant] [S-1-5-21-1-2-3-1000].",
+    # OpenThread's and zigbee-herdsman's lines that name no network; a trace's span ids; a
+    # Zigbee2MQTT setting still to be generated; its database's path
+    "[N] Mle-----------: Role detached -> leader; Channel: 15; Channel Mask: 0x07fff800",
+    '{"trace_id": "abc", "span_id": "a1b2c3d4e5f60718", "parent_span_id": "a1b2c3d4e5f60719"}',
+    "advanced: pan_id: GENERATE; network_key: GENERATE; networkKey: HIDDEN",
+    '\\"databasePath\\":\\"/config/zigbee2mqtt/database.db\\"',
+    "pan_id = int(data['pan_id'], 16)",
 ]
 
 

@@ -341,6 +341,8 @@ def _device_name_edits(text: str, low: str, gates: Mapping[str, list[int]], tall
                 continue
             out.append((m.start(1), m.end(1), tally.hit("device")))
     for at in gates.get("zigbee2mqtt/", ()):
+        if at and text[at - 1] in "/.-_":
+            continue  # a folder ("/config/zigbee2mqtt/database.db"), not a topic
         start = at + len("zigbee2mqtt/")
         m = _TOPIC_RE.match(text, start)
         topic = m.group(0) if m else ""
