@@ -251,7 +251,11 @@ def endpoint(draw: st.DrawFn) -> tuple[str, str]:
         "Failed to connect to MQTT broker at {}:1883", "Connect call failed ('{}', 445)",
         "MQTT error: getaddrinfo ENOTFOUND {}", "Connecting bridge cloud ({}:1883)",
         "Hostname mismatch, certificate is not valid for '{}'.",
-        "x509: certificate is valid for nas, not {}"]))
+        "x509: certificate is valid for nas, not {}",
+        "ssh: connect to host {} port 22: Connection refused",
+        "Host key for {} has changed and you have requested strict checking.",
+        "{},192.168.1.5 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9ok"
+        "Wi0dh2l9GKJl"]))
     return form.format(host), host
 
 

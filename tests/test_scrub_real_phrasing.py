@@ -12,6 +12,8 @@ import pytest
 from crash_reporter.scrub import scrub_text
 
 MAC = "3C:2E:FF:4A:5B:6C"
+# an ED25519 public key's base64
+KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
 
 CASES = [
     # --- systemd PID 1 and systemd-hostnamed: "Hostname set to <%s>.", "Hostname set to <%s>
@@ -604,6 +606,31 @@ CASES = [
     ("NetworkInfo(extended_pan_id=dd:dd:dd:dd:dd:dd:dd:dd, pan_id=0x1A2B, nwk_update_id=0, "
      "channel=15)",
      "NetworkInfo(extended_pan_id=[id], pan_id=[id], nwk_update_id=0, channel=15)"),
+    # --- OpenSSH's client (sshconnect.c, ssh.c), as backup and git apps log it: "Host key for
+    # %.200s has changed and you have requested strict checking.", "Warning: the %s host key for
+    # '%.200s' differs from the key for the IP address '%.128s'", "ssh: connect to host %s port
+    # %s: %s", "%s: Could not resolve hostname %.100s: %s", "Connection to %s closed."
+    ("Host key for kitchen-pi has changed and you have requested strict checking.",
+     "Host key for [hostname] has changed and you have requested strict checking."),
+    ("Warning: the ECDSA host key for 'smithnas' differs from the key for the IP address "
+     "'192.168.1.5'",
+     "Warning: the ECDSA host key for '[hostname]' differs from the key for the IP address "
+     "'[ip]'"),
+    ("ssh: connect to host smithnas port 22: Connection refused",
+     "ssh: connect to host [hostname] port 22: Connection refused"),
+    ("ssh: Could not resolve hostname smithnas: Name or service not known",
+     "ssh: Could not resolve hostname [hostname]: Name or service not known"),
+    ("Connection to smithnas closed by remote host.", "Connection to [hostname] closed by remote "
+     "host."),
+    # known_hosts lines (sshd(8) SSH_KNOWN_HOSTS FILE FORMAT, ssh-keyscan's output): the host
+    # patterns before the key's type, hashed ("|1|salt|hash", HashKnownHosts) or not
+    (f"kitchen-pi,192.168.1.5 ssh-ed25519 {KEY}", "[hostname],[ip] ssh-ed25519 [public-key]"),
+    (f"|1|JfKTdBh7rNbXkVAQCRp4OQoPfmI=|USECr3SWf1JUPsms5AqfD5QfxkM= ssh-ed25519 {KEY}",
+     "[hostname] ssh-ed25519 [public-key]"),
+    (f"x\n[smithnas]:2222 ssh-ed25519 {KEY}", "x\n[[hostname]]:2222 ssh-ed25519 [public-key]"),
+    (f"@cert-authority *.smithnet ssh-ed25519 {KEY}", "@cert-authority [hostname] ssh-ed25519 "
+     "[public-key]"),
+    (f"github.com ssh-ed25519 {KEY}", "github.com ssh-ed25519 [public-key]"),
 ]
 
 
@@ -685,6 +712,11 @@ KEPT_REAL = [
     "advanced: pan_id: GENERATE; network_key: GENERATE; networkKey: HIDDEN",
     '\\"databasePath\\":\\"/config/zigbee2mqtt/database.db\\"',
     "pan_id = int(data['pan_id'], 16)",
+    # ssh's lines about public hosts and addresses; connections that are not ssh's
+    "Host key for github.com has changed; Warning: Permanently added the ED25519 host key for "
+    "IP address '172.30.32.1' to the list of known hosts.",
+    "Connection to the Supervisor closed; Connection to websocket lost; connect to host "
+    "172.30.32.1 port 22",
 ]
 
 
