@@ -281,7 +281,9 @@ def owned_device(draw: st.DrawFn) -> tuple[str, str]:
         'Service "{o} NAS" (/services/smb.service) successfully established.',
         "Received message on owntracks/{o}/phone (qos=1)",
         "sensor.{lo}_s_iphone_battery_level", "device_tracker.{lo}s_ipad",
-        "<state person.{lo}=home; user_id=abc>"]))
+        "<state person.{lo}=home; user_id=abc>", "Client {lo}s-phone disconnected.",
+        "New client connected from 192.168.1.5:51234 as {lo}-tracker (p2, c1, k60, u'x').",
+        "{lo}-desk-sensor @ 192.168.1.50: Connection error occurred: timeout"]))
     if "{lo}" in form:  # an entity id: Home Assistant slugifies the name to ASCII ("zoe")
         slug = owner.lower().replace("\u00eb", "e")
         return form.format(lo=slug), slug

@@ -631,6 +631,34 @@ CASES = [
     (f"@cert-authority *.smithnet ssh-ed25519 {KEY}", "@cert-authority [hostname] ssh-ed25519 "
      "[public-key]"),
     (f"github.com ssh-ed25519 {KEY}", "github.com ssh-ed25519 [public-key]"),
+    # --- Mosquitto (src/handle_connect.c "New client connected from %s:%d as %s (p%d, c%d, k%d,
+    # u'%s').", loop.c "Client %s disconnected.", "Client %s closed its connection.", "Client %s
+    # has exceeded timeout, disconnecting.", "Socket error on client %s, disconnecting.",
+    # handle_publish.c "Received PUBLISH from %s (d%d, q%d, r%d, m%d, '%s', ... (%ld bytes))",
+    # send_connack.c "Sending CONNACK to %s (%d, %d)"): the client id its owner set (ESPHome's
+    # is the node's name, which also starts its topics)
+    ("New client connected from 192.168.1.5:51234 as jeans-phone (p2, c1, k60, u'jean').",
+     "New client connected from [ip]:51234 as [device] (p2, c1, k60, u'[user]')."),
+    ("Client jeans-phone disconnected.", "Client [device] disconnected."),
+    ("Client jeans-phone has exceeded timeout, disconnecting.",
+     "Client [device] has exceeded timeout, disconnecting."),
+    ("Socket error on client jeans-phone, disconnecting.",
+     "Socket error on client [device], disconnecting."),
+    ("Received PUBLISH from jean-bedroom-sensor (d0, q0, r1, m0, 'jean-bedroom-sensor/status', "
+     "... (6 bytes))",
+     "Received PUBLISH from [device] (d0, q0, r1, m0, '[device]/status', ... (6 bytes))"),
+    ("Sending CONNACK to jean-bedroom-sensor (0, 0)", "Sending CONNACK to [device] (0, 0)"),
+    # --- aioesphomeapi (util.py build_log_name: "%s @ %s", a node's name and address, which
+    # begins its lines: connection.py "%s: Connection error occurred: %s", reconnect_logic.py
+    # "Successfully connected to %s in %0.3fs"; noise.py "Server sent a different name '%s'")
+    ("jean-bedroom-sensor @ 192.168.1.50: Connection error occurred: timeout",
+     "[hostname] @ [ip]: Connection error occurred: timeout"),
+    ("Successfully connected to jean-bedroom-sensor @ 192.168.1.50 in 0.045s",
+     "Successfully connected to [hostname] @ [ip] in 0.045s"),
+    ("kitchen-sensor @ fe80::1c2d:3eff:fe4a:5b6c: Server sent a different name 'jean-sensor'",
+     "[hostname] @ [ip]: Server sent a different name '[hostname]'"),
+    ("Can't connect to ESPHome API for esphome-web-3c2eff @ 192.168.1.50: timeout",
+     "Can't connect to ESPHome API for esphome-web-[mac] @ [ip]: timeout"),
 ]
 
 
@@ -717,6 +745,13 @@ KEPT_REAL = [
     "IP address '172.30.32.1' to the list of known hosts.",
     "Connection to the Supervisor closed; Connection to websocket lost; connect to host "
     "172.30.32.1 port 22",
+    # Mosquitto's ids that programs make up (Zigbee2MQTT's, a random one, Home Assistant's),
+    # aiohttp's clients, a State's time
+    "Client mqttjs_1a2b3c4d disconnected. Client <unknown> disconnected due to protocol error.",
+    "New client connected from 172.30.32.1:51234 as auto-5B1C6F8A-9A7E-4F43-8C6F-2C1B6C3E2D1A "
+    "(p2, c1, k60, u'homeassistant').",
+    "aiohttp client session closed; the client is not connected; Client error, retrying",
+    "<state sensor.x=on; friendly_name=None @ 2026-12-04T18:00:00+01:00>",
 ]
 
 
