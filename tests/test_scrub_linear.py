@@ -76,6 +76,8 @@ ATOMS: dict[str, list[str]] = {
               "person.", "person.a", "_s_phone", "client ", "Client a", " disconnected",
               "on client a, ", "connected from a as b (p1", "PUBLISH from ", "CONNACK to a ",
               " @ ", "a @ 1.2.3.4", " @ a.local", "different name '", ".", ",", ":",
+              '"device":{', '"name":"', '"a b"', "}", "a_b", '\\"device\\": {', "light.",
+              "a_s_", "sensor.a_b_s_c",
               "\n"],
     "mesh": ["b'nn': b'", "b'xp': b'", "'", "\\", "\\x", '"nn=', '"', " [", ": configured=",
              "PAN ID", "pan id: configured=1, ", "adapter:active=", "=", ",", " ", "a",

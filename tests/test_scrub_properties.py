@@ -283,10 +283,12 @@ def owned_device(draw: st.DrawFn) -> tuple[str, str]:
         "sensor.{lo}_s_iphone_battery_level", "device_tracker.{lo}s_ipad",
         "<state person.{lo}=home; user_id=abc>", "Client {lo}s-phone disconnected.",
         "New client connected from 192.168.1.5:51234 as {lo}-tracker (p2, c1, k60, u'x').",
-        "{lo}-desk-sensor @ 192.168.1.50: Connection error occurred: timeout"]))
+        "{lo}-desk-sensor @ 192.168.1.50: Connection error occurred: timeout",
+        "light.{lo}_s_reading_lamp is unavailable",
+        '{{"device": {{"identifiers": ["z"], "name": "{o} Desk"}}, "object_id": "{lo}_desk_x"}}']))
     if "{lo}" in form:  # an entity id: Home Assistant slugifies the name to ASCII ("zoe")
         slug = owner.lower().replace("\u00eb", "e")
-        return form.format(lo=slug), slug
+        return form.format(lo=slug, o=owner.replace("\u00eb", "e")), slug
     return form.format(o=owner), owner
 
 

@@ -436,6 +436,8 @@ CASES = [
     ("Received location update from iPhone von Jean", "Received location update from iPhone von "
      "[user]"),
     ("Device iPad de Jean is not home", "Device iPad de [user] is not home"),
+    # ... and at the end of a quoted value (bleak's "BLEDevice(..., name='iPhone von Jean')")
+    ("name='iPhone von Jean', rssi=-60", "name='iPhone von [user]', rssi=-60"),
     # ... and the host names phones and Macs derive from them (DHCP option 12, mDNS), without
     # a domain; Android's "android-<Android id>", Windows' "DESKTOP-<7 random>"
     ("Ping to Jeans-iPhone timed out", "Ping to [hostname] timed out"),
@@ -659,6 +661,26 @@ CASES = [
      "[hostname] @ [ip]: Server sent a different name '[hostname]'"),
     ("Can't connect to ESPHome API for esphome-web-3c2eff @ 192.168.1.50: timeout",
      "Can't connect to ESPHome API for esphome-web-[mac] @ [ip]: timeout"),
+    # --- Home Assistant's MQTT discovery as Zigbee2MQTT publishes it (lib/extension/
+    # homeassistant.ts: getDevicePayload's device block {"identifiers": .., "name": <friendly
+    # name>}, and "object_id" / "default_entity_id" made from that name), in its "MQTT publish:
+    # topic '%s', payload '%s'" line
+    ("MQTT publish: topic 'homeassistant/sensor/0x00124b001ca1b2c3/temperature/config', payload "
+     "'{\"default_entity_id\":\"sensor.jean_bedroom_lamp_temperature\",\"device\":{"
+     "\"identifiers\":[\"zigbee2mqtt_0x00124b001ca1b2c3\"],\"manufacturer\":\"IKEA\",\"model\":"
+     "\"TRADFRI bulb\",\"name\":\"Jean Bedroom Lamp\"},\"name\":\"Temperature\",\"object_id\":"
+     "\"jean_bedroom_lamp_temperature\"}'",
+     "MQTT publish: topic 'homeassistant/sensor/[mac]/temperature/config', payload "
+     "'{\"default_entity_id\":\"sensor.[device]_temperature\",\"device\":{"
+     "\"identifiers\":[\"zigbee2mqtt_[mac]\"],\"manufacturer\":\"IKEA\",\"model\":"
+     "\"TRADFRI bulb\",\"name\":\"[device]\"},\"name\":\"Temperature\",\"object_id\":"
+     "\"[device]_temperature\"}'"),
+    ('{"device": {"identifiers": ["esphome_3c2eff4a5b6c"], "name": "Smith Garage Door"}}',
+     '{"device": {"identifiers": ["esphome_[mac]"], "name": "[device]"}}'),
+    # --- Home Assistant's entity ids from a possessive name ("Jean's Bedroom Lamp" ->
+    # "light.jean_s_bedroom_lamp", homeassistant/util slugify), whatever follows the owner
+    ("Entity light.jean_s_bedroom_lamp is unavailable; switch.maria_s_desk",
+     "Entity light.[user]_s_bedroom_lamp is unavailable; switch.[user]_s_desk"),
 ]
 
 
@@ -752,6 +774,10 @@ KEPT_REAL = [
     "(p2, c1, k60, u'homeassistant').",
     "aiohttp client session closed; the client is not connected; Client error, retrying",
     "<state sensor.x=on; friendly_name=None @ 2026-12-04T18:00:00+01:00>",
+    # Zigbee2MQTT's own device in discovery; entity ids of rooms and of family words; a module
+    "{\"device\":{\"identifiers\":[\"zigbee2mqtt_bridge_x\"],\"name\":\"Zigbee2MQTT Bridge\"},"
+    "\"object_id\":\"zigbee2mqtt_bridge_connection_state\"}",
+    "sensor.kid_s_room_temperature; light.living_room; homeassistant.components.light.its_s_x",
 ]
 
 

@@ -79,13 +79,15 @@ _NOT_OWNERS: Final = frozenset({
     "max", "plus", "ultra", "lite", "x", "s", "its", "it", "one", "this", "that", "remote",
     "virtual", "fake", "mock", "dummy", "default", "unknown", "none", "local", "generic", "by",
     "of", "to", "for", "and", "or", "is", "via", "on", "at", "in", "from", "with", "no", "not",
+    "kid", "child", "children", "baby", "mom", "mum", "dad", "mother", "father", "parent",
+    "parents", "master", "owner", "let", "what", "there", "here", "who", "everyone",
     *_HOST_DEVICE_WORDS})
 # "iPhone von Jean", "iPhone-de-Jean", "MacBook Pro van Jean": the model's words, the
 # preposition, the owner's name.
 _OWNER_AFTER_RE: Final = re.compile(
     r"(?:[ _-](?:[Pp]ro|[Aa]ir|[Mm]ax|[Mm]ini|[Pp]lus|[Uu]ltra|SE|\d{1,2}+)){0,3}+"
     r"[ _-](?:von|de|van|di|da|do)[ _-]([^\W\d_][^\W_]{1,38}+(?:-[^\W\d_][^\W_]{1,38}+)?+)"
-    r"(?![^\W_]|['\u2019])")
+    r"(?![^\W_]|['\u2019][^\W\d_])")
 # A device id in a default host name: Android's "android-<16 hex>", Windows' "DESKTOP-XXXXXXX".
 _ANDROID_RE: Final = re.compile(r"android-([0-9a-f]{16})(?![0-9a-z])")  # in the lowercased text
 _WINDOWS_RE: Final = re.compile(r"(?:DESKTOP|LAPTOP)-([A-Z0-9]{7,8}+)(?![A-Za-z0-9])")
@@ -195,6 +197,30 @@ _NODE_REV_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,63}+")
 _MAC_SUFFIX_RE: Final = re.compile(r".*[-_][0-9a-f]{6}(?:[0-9a-f]{6})?", re.IGNORECASE)
 _ESPHOME_GATES: Final = (" @ ", "different name '")
 
+# --- MQTT discovery payloads and entity ids -------------------------------------------------
+
+# Home Assistant's MQTT discovery: the device block names the device as its owner did
+# (Zigbee2MQTT's lib/extension/homeassistant.ts getDevicePayload: {"identifiers": [..], "name":
+# <friendly name>, ..}), and Zigbee2MQTT derives the entity's "object_id" and
+# "default_entity_id" from that name ("jean_bedroom_lamp_temperature").
+_DEVICE_BLOCK_RE: Final = re.compile(
+    r"\\?\"device\\?\"[ \t]*+:[ \t]*+\{[^{}\n\x00]{0,1024}+\}")
+_BLOCK_NAME_RE: Final = re.compile(
+    r"\\?\"name\\?\"[ \t]*+:[ \t]*+\\?\"([^\"\\\n\x00]{1,128}+)\\?\"")
+_SLUG_RE: Final = re.compile(r"[^a-z0-9]++")
+_PAYLOAD_REACH: Final = 4096
+# Home Assistant's entity ids made from a name with an owner's possessive ("Jean's Bedroom Lamp"
+# -> "light.jean_s_bedroom_lamp"): the owner before "_s_", in the entity domains' ids
+_ENTITY_DOMAINS: Final = frozenset({
+    "light", "switch", "sensor", "binary_sensor", "media_player", "device_tracker", "notify",
+    "climate", "cover", "fan", "lock", "camera", "input_boolean", "input_number", "input_select",
+    "input_text", "input_datetime", "input_button", "automation", "script", "scene", "button",
+    "number", "select", "vacuum", "remote", "alarm_control_panel", "calendar", "todo", "update",
+    "event", "image", "text", "weather", "water_heater", "humidifier", "siren", "valve",
+    "lawn_mower", "tts", "assist_satellite", "zone", "counter", "timer", "group", "light_group"})
+_ENTITY_REV_RE: Final = re.compile(  # matched on the reversed text before "_s_"
+    r"([a-z0-9]{2,40}+)((?:_[a-z0-9]{1,40}+){0,8}+)\.([a-z_]{2,24}+)")
+
 _DHCP_GATES: Final = ("dhcpack(", "dhcpreply(", "dhcpadvertise(")
 # ISC dhcpd (the DHCP server app; server/dhcp.c): "DHCPDISCOVER from %s %s%s%svia %s" (the
 # client's host name in parentheses after its MAC), "DHCPREQUEST for %s from %s (%s) via %s",
@@ -211,7 +237,8 @@ GATES: Final = (*_DEVICE_WORDS, *_Z2M_PHRASES, *_Z2M_LINE_PHRASES, "zigbee2mqtt/
                 *_NAME_KEYS, "owntracks/", "person.", "[media_player.", "):8009]", '" (/services/',
                 'retrying with "', "android-", "desktop-", "laptop-",
                 *_DHCP_GATES, *_ISC_GATES, *_DNS_GATES, "plugin/errors: ", ".local.hassio",
-                *_MQTT_GATES, *_ESPHOME_GATES)
+                *_MQTT_GATES, *_ESPHOME_GATES, '"device":', '"device": ', '\\"device\\":',
+                "_s_")
 
 
 _OWNER_REV_RE: Final = re.compile(r"(?:[^\W\d_]|-){1,41}+")  # letters and dashes
@@ -555,6 +582,44 @@ def _client_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Ta
     return out
 
 
+def _payload_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally
+                   ) -> list[Edit]:
+    """Device names in MQTT discovery payloads, and owners in entity ids.
+
+    The entity ids a payload makes of its device's name go with the name; an owner is taken
+    from an entity id made from a possessive name ("light.jean_s_bedroom_lamp").
+    """
+    out: list[Edit] = []
+    for gate in ('"device":', '"device": ', '\\"device\\":'):
+        for at in gates.get(gate, ()):
+            block = _DEVICE_BLOCK_RE.match(text, at)
+            name = _BLOCK_NAME_RE.search(text, at, block.end()) if block else None
+            if name is None or not _name_ok(name.group(1)) or "zigbee2mqtt" in low[
+                    name.start(1):name.end(1)]:
+                continue  # "Zigbee2MQTT Bridge": the program's own device
+            out.append((name.start(1), name.end(1), tally.hit("device")))
+            slug = _SLUG_RE.sub("_", name.group(1).lower()).strip("_")
+            if len(slug) < 3:
+                continue
+            lo, hi = max(0, at - _PAYLOAD_REACH), _line_end(text, at, _PAYLOAD_REACH)
+            i = low.find(slug, lo, hi)
+            while i >= 0:  # "object_id": "<slug>_temperature", "default_entity_id": "sensor.<slug>"
+                if not (low[i - 1].isalnum() or low[i + len(slug):i + len(slug) + 1].isalnum()):
+                    out.append((i, i + len(slug), tally.hit("device")))
+                i = low.find(slug, i + len(slug), hi)
+    for at in gates.get("_s_", ()):
+        m = _ENTITY_REV_RE.match(low[max(0, at - 140):at][::-1])
+        if m is None or m.group(3)[::-1] not in _ENTITY_DOMAINS:
+            continue
+        dot = at - m.end()
+        if dot and (low[dot - 1].isalnum() or low[dot - 1] in "._"):
+            continue  # part of a longer name ("homeassistant.components.light.x_s_y")
+        owner = m.group(1)[::-1]
+        if owner.isalpha() and _is_owner(owner):
+            out.append((at - len(owner), at, tally.hit("user")))
+    return out
+
+
 def _line_end(text: str, at: int, reach: int) -> int:
     """Where the line holding `at` ends, looking on at most `reach` characters."""
     hi = min(len(text), at + reach)
@@ -577,4 +642,4 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
     hits = sorted((at, word) for word in _DEVICE_WORDS for at in gates.get(word, ()))
     out = _device_owner_edits(text, low, hits, tally) if hits else []
     return (out + _device_name_edits(text, low, gates, tally) + _host_edits(text, low, gates, tally)
-            + _client_edits(text, low, gates, tally))
+            + _client_edits(text, low, gates, tally) + _payload_edits(text, low, gates, tally))
