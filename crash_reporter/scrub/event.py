@@ -46,11 +46,12 @@ def _build(event: dict[str, Any], hosts: HostMatcher, limits: Limits
     builder = Builder(limits)
     out = builder.event(event)
     containers, keys, texts, caps = builder.columns()
-    strings = list(dict.fromkeys(texts))  # each distinct string once, in order
+    counts = Counter(texts)  # each distinct string once, in order, with how often it occurs
+    strings = list(counts)
     tally = Tally()
     if strings:
         blob = SEP.join(strings)
-        if blob.count(SEP) != len(strings) - 1:  # a string held a NUL: neutralise it
+        if SEP in "".join(strings):  # a string held a NUL: neutralise it
             blob = SEP.join([s.replace(SEP, "\ufffd") for s in strings])
         scrubbed = scrub_blob(blob, hosts, tally).split(SEP)
         if len(scrubbed) != len(strings):
@@ -58,8 +59,7 @@ def _build(event: dict[str, Any], hosts: HostMatcher, limits: Limits
     else:
         scrubbed = []
     if len(strings) < len(texts):  # a string that occurs n times: its replacements count n
-        counts = Counter(texts)
-        tally.weigh(strings, scrubbed, list(map(counts.__getitem__, strings)))
+        tally.weigh(strings, scrubbed, list(counts.values()))
     values = list(map(dict(zip(strings, scrubbed, strict=True)).__getitem__, texts))
     truncated = 0
     for i in list(compress(range(len(values)), map(gt, map(len, values), caps))):
