@@ -61,17 +61,19 @@ def _build(event: dict[str, Any], hosts: HostMatcher, limits: Limits
     if len(strings) < len(texts):  # a string that occurs n times: its replacements count n
         tally.weigh(strings, scrubbed, list(counts.values()))
     values = list(map(dict(zip(strings, scrubbed, strict=True)).__getitem__, texts))
-    truncated = 0
-    for i in list(compress(range(len(values)), map(gt, map(len, values), caps))):
+    lengths = list(map(len, values))
+    over = list(compress(range(len(values)), map(gt, lengths, caps)))
+    for i in over:
         limit = caps[i]
         value = _truncate(values[i], limit)
         value = scrub_blob(value, hosts, Tally())  # a cut can expose a new match
         if len(value) > limit:
             value = _truncate(value, limit)
         values[i] = value
-        truncated += 1
+        lengths[i] = len(value)
+    truncated = len(over)
     deque(map(setitem, containers, keys, values), maxlen=0)  # fill every slot, at C speed
-    size = sum(map(len, values)) + 24 * len(values)
+    size = sum(lengths) + 24 * len(values)
     counters = dict(builder.cuts)
     if truncated:
         counters["truncated"] = truncated
