@@ -324,6 +324,22 @@ def test_big_event_is_cut_below_sentry_limit_and_marked() -> None:
     assert scrub_event(out) == out
 
 
+def test_short_limits_cut_when_every_other_string_is_short() -> None:
+    """A category, tag or thread id over its own (small) limit is cut in an event of short texts."""
+    event = _event(breadcrumbs={"values": [{"category": "core info " * 8, "message": "ok"},
+                                           {"category": "log", "message": "ok"}]},
+                   tags={"component": "the core " * 30},
+                   threads={"values": [{"id": "a worker " * 9}]})
+    out = scrub_event(event)
+    assert out is not None
+    crumbs = out["breadcrumbs"]["values"]
+    assert len(crumbs[0]["category"]) == 64 and crumbs[0]["category"].endswith("...[truncated]")
+    assert crumbs[1]["category"] == "log"
+    assert len(out["tags"]["component"]) == 200
+    assert len(out["threads"]["values"][0]["id"]) == 64
+    assert out["contexts"]["scrubbed"]["truncated"] == 3
+
+
 def test_truncation_never_exposes_a_partial_secret() -> None:
     value = "z" * 8170 + " 4111111111111111 tail"
     out = scrub_event(_event(message=value))

@@ -12,8 +12,7 @@ import json
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import compress
-from operator import gt, setitem
+from operator import mul, setitem
 from typing import Any, Final
 
 from crash_reporter.scrub.hosts import HostMatcher, Identifier, compile_identifiers
@@ -58,22 +57,23 @@ def _build(event: dict[str, Any], hosts: HostMatcher, limits: Limits
             raise RuntimeError("scrubber lost a string boundary")
     else:
         scrubbed = []
+    mult = list(counts.values())
     if len(strings) < len(texts):  # a string that occurs n times: its replacements count n
-        tally.weigh(strings, scrubbed, list(counts.values()))
+        tally.weigh(strings, scrubbed, mult)
     values = list(map(dict(zip(strings, scrubbed, strict=True)).__getitem__, texts))
-    lengths = list(map(len, values))
-    over = list(compress(range(len(values)), map(gt, lengths, caps)))
+    lengths = list(map(len, scrubbed))
+    size = sum(map(mul, lengths, mult)) + 24 * len(values)
+    over = builder.too_long(values, max(lengths, default=0))
     for i in over:
         limit = caps[i]
         value = _truncate(values[i], limit)
         value = scrub_blob(value, hosts, Tally())  # a cut can expose a new match
         if len(value) > limit:
             value = _truncate(value, limit)
+        size += len(value) - len(values[i])
         values[i] = value
-        lengths[i] = len(value)
     truncated = len(over)
     deque(map(setitem, containers, keys, values), maxlen=0)  # fill every slot, at C speed
-    size = sum(lengths) + 24 * len(values)
     counters = dict(builder.cuts)
     if truncated:
         counters["truncated"] = truncated

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import compress
+from operator import gt
 from typing import Any, Final
 
 from crash_reporter.scrub.tokens import PLACEHOLDERS
@@ -99,13 +101,18 @@ def _is_timestamp(value: Any) -> bool:
 class Builder:
     """Builds the scrubbed event; strings are registered now and filled in after scrubbing."""
 
-    __slots__ = ("cuts", "limits", "slots")
+    __slots__ = ("cuts", "floor", "limits", "narrow", "slots")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         # Flat, four items per string: (container, key, text, limit). One `extend` per string
         # while walking; the columns are taken apart at C speed afterwards (`columns`).
         self.slots: list[Any] = []
+        # The strings registered with a limit below `floor` (tags, categories, ids: a few),
+        # by index; `text` lists them. The hot paths that register inline (frames, context
+        # lines, breadcrumb messages) use `short` or `text`, never less than `floor`.
+        self.floor = min(limits.short, limits.text)
+        self.narrow: list[int] = []
         self.cuts: dict[str, int] = {}
 
     # -- leaves --------------------------------------------------------------------------
@@ -124,12 +131,25 @@ class Builder:
             # Cut early so huge strings are not scanned; cut again after scrubbing.
             s = s[: 4 * limit + 64]
         out[key] = _SENTINEL  # keeps the key's place; the scrubbed text is filled in later
+        if limit < self.floor:
+            self.narrow.append(len(self.slots) // 4)
         self.slots += (out, key, s, limit)
 
     def columns(self) -> tuple[list[Any], list[Any], list[str], list[int]]:
         """The registered strings as columns: containers, keys, texts, limits (in order)."""
         slots = self.slots
         return slots[0::4], slots[1::4], slots[2::4], slots[3::4]
+
+    def too_long(self, values: list[str], longest: int) -> list[int]:
+        """The slots whose text in `values` (one per slot) is over its limit, in order.
+
+        `longest` is the length of the longest text: unless it is over `floor`, only the
+        narrow slots need a look.
+        """
+        caps = self.slots[3::4]
+        if longest > self.floor:
+            return list(compress(range(len(values)), map(gt, map(len, values), caps)))
+        return [i for i in self.narrow if len(values[i]) > caps[i]]
 
     def texts(self, values: Any, limit: int, keep: int) -> list[Any]:
         """A new list of the scalar items of `values` (at most `keep`), registered as text."""
