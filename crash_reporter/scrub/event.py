@@ -62,7 +62,7 @@ def _build(event: dict[str, Any], hosts: HostMatcher, limits: Limits
         tally.weigh(strings, scrubbed, mult)
     values = list(map(dict(zip(strings, scrubbed, strict=True)).__getitem__, texts))
     lengths = list(map(len, scrubbed))
-    size = sum(map(mul, lengths, mult)) + 24 * len(values)
+    size = sum(map(mul, lengths, mult)) + 24 * len(values)  # each string as often as it occurs
     over = builder.too_long(values, max(lengths, default=0))
     for i in over:
         limit = caps[i]

@@ -346,11 +346,10 @@ class Builder:
                 if type(lines) is not list:
                     lines = list(lines)
                 out[key] = lines  # a new list: each line holds its own place until filled in
-                mark = len(slots)
                 i = 0
                 for line in lines:
                     if type(line) is not str or len(line) > cap:  # not only short strings
-                        del slots[mark:]
+                        del slots[len(slots) - 4 * i:]
                         out[key] = self.texts(lines, short, nlines)
                         break
                     slots += (lines, i, line, short)
@@ -432,8 +431,10 @@ class Builder:
             level = crumb.get("level")
             if isinstance(level, str) and level in _LEVELS_OK:
                 cout["level"] = level
-            self.text(cout, "type", crumb.get("type"), 64)  # None (absent) is skipped
-            self.text(cout, "category", crumb.get("category"), 64)
+            if "type" in crumb:
+                self.text(cout, "type", crumb["type"], 64)
+            if "category" in crumb:
+                self.text(cout, "category", crumb["category"], 64)
             message = crumb.get("message")
             if type(message) is str and len(message) <= cap:  # `text`'s common case, inline
                 cout["message"] = _SENTINEL
