@@ -60,7 +60,9 @@ def _build(event: dict[str, Any], hosts: HostMatcher, limits: Limits
     mult = list(counts.values())
     if len(strings) < len(texts):  # a string that occurs n times: its replacements count n
         tally.weigh(strings, scrubbed, mult)
-    values = list(map(dict(zip(strings, scrubbed, strict=True)).__getitem__, texts))
+    scrubbed_of: dict[str, Any] = dict(counts)  # a copy of the table: no string hashed again
+    scrubbed_of.update(zip(strings, scrubbed, strict=True))
+    values = list(map(scrubbed_of.__getitem__, texts))
     lengths = list(map(len, scrubbed))
     size = sum(map(mul, lengths, mult)) + 24 * len(values)  # each string as often as it occurs
     over = builder.too_long(values, max(lengths, default=0))
