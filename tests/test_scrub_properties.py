@@ -278,7 +278,10 @@ def owned_device(draw: st.DrawFn) -> tuple[str, str]:
         "Received message on owntracks/{o}/phone (qos=1)",
         "sensor.{lo}_s_iphone_battery_level", "device_tracker.{lo}s_ipad",
         "<state person.{lo}=home; user_id=abc>"]))
-    return form.format(o=owner, lo=owner.lower()), owner
+    if "{lo}" in form:  # an entity id: Home Assistant slugifies the name to ASCII ("zoe")
+        slug = owner.lower().replace("\u00eb", "e")
+        return form.format(lo=slug), slug
+    return form.format(o=owner), owner
 
 
 @st.composite

@@ -54,25 +54,29 @@ class HostMatcher:
         An occurrence counts where it starts and ends at a word boundary; at each start the
         longest such form wins, left to right without overlaps.
         """
-        longest: dict[int, int] = {}
         n = len(low)
-        for start, end in compile_words(self.forms).find(low)[0]:
-            if (start and low[start - 1] in _WORDCHARS) or (end < n and low[end] in _WORDCHARS):
-                continue
-            if end > longest.get(start, -1):
-                longest[start] = end
+        words = _WORDCHARS
+        hits = compile_words(self.forms).find(low)[0]  # sorted by start, then end
+        # At each start the longest form at word boundaries (a dict keeps a key's last value).
+        longest = dict([(i, j) for i, j in hits
+                        if not ((i and low[i - 1] in words) or (j < n and low[j] in words))])
         edits: list[Edit] = []
         inside = _placeholder_parts(self.forms)
+        classes = self.classes
+        found: dict[str, int] = {}
         last = 0
-        for start in sorted(longest):
-            end = longest[start]
+        for start, end in longest.items():  # in order of start
             if start < last:
                 continue
             last = end
             form = low[start:end]
             if form in inside and _in_placeholder(low, start, end):
                 continue  # a learned word such as "path" inside "[path-user]"
-            edits.append((start, end, tally.hit(self.classes[form])))
+            cls = classes[form]
+            found[cls] = found.get(cls, 0) + 1
+            edits.append((start, end, PLACEHOLDERS[cls]))
+        for cls, count in found.items():
+            tally.many(cls, count)
         return edits
 
 

@@ -199,7 +199,7 @@ ACCOUNT_GATES: Final = (*_SUDO_GATES, "(uid=", "(to ", "login on ", "failed logi
 # Rare literals that gate the line-shape rules of `context_edits`, found in the same automaton
 # pass as the phrases (a str search each would cost a pass over the text when absent).
 GATES: Final = ('op="connection-', "roamed from bssid", "'0x", '"0x', "._tcp.", "._udp.",
-                ":aa", "/webhooks/", "/services/t", "/api/webhook/", *QUERY_STARTS,
+                ":aa", "/webhooks/", "/services/t", "/api/webhook/", "=>", *QUERY_STARTS,
                 *ACCOUNT_GATES)
 
 # sudo (lib/eventlog): "%8s : %s ; TTY=%s ; PWD=%s ; USER=%s ; COMMAND=%s" - the user first,
@@ -429,7 +429,7 @@ def context_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Ta
     edits: list[Edit] = []
     if any(gate in gates for gate in ACCOUNT_GATES):
         edits += _account_edits(text, low, gates, tally)
-    if "=>" in text:
+    if "=>" in gates:
         for m in _NM_OPTION_RE.finditer(text):
             value = m.group(2).strip()
             if not _NM_HOST_OPTIONS.fullmatch(m.group(1)) or not value:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import bisect
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from crash_reporter.scrub import devices, endpoints, fingerprints, names
@@ -56,8 +56,8 @@ from crash_reporter.scrub.tokens import (
 from crash_reporter.scrub.words import word_starts
 from crash_reporter.scrub.words import words as compile_words
 
-_GATES: Final = (_PHRASE_GATES + fingerprints.GATES + endpoints.GATES + devices.GATES
-                 + names.GATES)
+_GATES: Final = ("\\\\", *_PHRASE_GATES, *fingerprints.GATES, *endpoints.GATES, *devices.GATES,
+                 *names.GATES)  # "\\\\": a UNC share (`_hosts`)
 
 # --- keys and secrets ---------------------------------------------------------------------
 
@@ -212,6 +212,7 @@ _DMS_RE: Final = re.compile(
     r"[NSEWnsew]?")
 _PORT_AT_RE: Final = re.compile(r":\d{2,5}+(?![\d.]|:\d)")  # "host:1883: refused"
 _HOST_BEFORE: Final = frozenset(" \t\n(\"'=,<>@")
+_ASCII_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")  # in the lowercased text
 
 # --- numbers and hex ----------------------------------------------------------------------
 
@@ -537,13 +538,17 @@ def _host_ok(host: str) -> bool:
     return all(ch.isdigit() or ch == "." for ch in low)  # an IPv4 address: its own rule
 
 
-def _hosts(text: str, low: str, tally: Tally) -> list[Edit]:
-    """Host names: in URLs, shares, after 'host'/'server', and names under a known TLD."""
+def _hosts(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
+    """Host names: in URLs, shares, after 'host'/'server', and names under a known TLD.
+
+    `gates`: the gates found before the key-value rules ran (a replacement can remove the
+    double backslash of a share, never make one: a placeholder holds no backslash).
+    """
     edits: list[Edit] = []
     for m in _URLHOST_RE.finditer(text) if "://" in text else ():
         if not _host_ok(m.group(2)):
             edits.append((m.start(2), m.end(2), tally.hit("hostname")))
-    if "\\\\" in text:
+    if "\\\\" in gates:  # a search for two characters would cost a pass over the text
         for m in _UNC_RE.finditer(text):
             _share_host(text, m.group(1), m.start(1), edits, tally)
             _share_path(text, m.end(1), edits, tally)
@@ -838,6 +843,9 @@ def _host_ports(text: str, low: str, tally: Tally) -> list[Edit]:
     last = 0
     for m in _PORT_AT_RE.finditer(low):
         start = m.start()
+        if low[start - 1] not in _ASCII_LETTERS:  # a time ("12:30:45"), an address, a line
+            last = m.end()  # number: the last label must be letters, so no host ends here
+            continue
         floor = max(last, start - 253)
         while start > floor and low[start - 1] in _HOSTCHARS:
             start -= 1
@@ -929,7 +937,7 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
     if "@" in text:
         text = splice(text, _emails(text, tally))
         low = lower(text)
-    text = splice(text, _hosts(text, low, tally))
+    text = splice(text, _hosts(text, low, gates, tally))
     low = lower(text)
     if ":" in text:
         text = splice(text, _host_ports(text, low, tally))
