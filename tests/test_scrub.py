@@ -17,6 +17,7 @@ from sentry_sdk.transport import Transport
 
 from crash_reporter.scrub import ScrubStats, make_before_send, scrub_event, scrub_text
 from crash_reporter.scrub import event as scrub_mod
+from crash_reporter.scrub.tokens import Tally
 
 SAMPLES = Path(__file__).parent / "fixtures" / "samples"
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "pii"))
@@ -268,6 +269,25 @@ def test_counts_of_duplicates_leave_placeholders_already_there() -> None:
     assert out["contexts"]["scrubbed"] == {"email": 3, "ip": 4}
 
 
+def test_counts_of_duplicates_that_did_not_change() -> None:
+    """A repeated string that held placeholders already and did not change gains nothing."""
+    crumbs = [{"message": "[ip] seen by [email] in [supervisor.api]"} for _ in range(4)]
+    out = scrub_event(_event(breadcrumbs={"values": crumbs}, message="x 10.0.0.9"))
+    assert out is not None
+    assert out["contexts"]["scrubbed"] == {"ip": 1}
+
+
+def test_weigh_counts_each_repeated_string_by_its_own_multiplicity() -> None:
+    tally = Tally()
+    before = ["from 10.0.0.7", "mail a@b.example.com at 10.0.0.8", "[supervisor.api] 10.0.0.9",
+              "[ip] then 10.0.0.10", "[ip] only", "once 10.0.0.11", "plain"]
+    after = ["from [ip]", "mail [email] at [ip]", "[supervisor.api] [ip]", "[ip] then [ip]",
+             "[ip] only", "once [ip]", "plain"]
+    tally.weigh(before, after, [3, 2, 2, 5, 4, 1, 9])
+    # extra = multiplicity - 1, times what each string gained
+    assert tally.counts == {"ip": 2 + 1 + 1 + 4, "email": 1}
+
+
 def test_fingerprint_groups_across_homes() -> None:
     a = scrub_event(_event(fingerprint=["supervisor", "KeyError", "no host 10.0.0.7"]),
                     ["kitchen"])
@@ -302,6 +322,22 @@ def test_big_event_is_cut_below_sentry_limit_and_marked() -> None:
     assert counts["frames_cut"] > 0 and counts["breadcrumbs_cut"] > 0 and counts["truncated"] > 0
     assert out["message"].endswith("...[truncated]")
     assert scrub_event(out) == out
+
+
+def test_short_limits_cut_when_every_other_string_is_short() -> None:
+    """A category, tag or thread id over its own (small) limit is cut in an event of short texts."""
+    event = _event(breadcrumbs={"values": [{"category": "core info " * 8, "message": "ok"},
+                                           {"category": "log", "message": "ok"}]},
+                   tags={"component": "the core " * 30},
+                   threads={"values": [{"id": "a worker " * 9}]})
+    out = scrub_event(event)
+    assert out is not None
+    crumbs = out["breadcrumbs"]["values"]
+    assert len(crumbs[0]["category"]) == 64 and crumbs[0]["category"].endswith("...[truncated]")
+    assert crumbs[1]["category"] == "log"
+    assert len(out["tags"]["component"]) == 200
+    assert len(out["threads"]["values"][0]["id"]) == 64
+    assert out["contexts"]["scrubbed"]["truncated"] == 3
 
 
 def test_truncation_never_exposes_a_partial_secret() -> None:

@@ -167,6 +167,12 @@ CASES = [
     ('{"hostname": "kitchen-pi", "llmnr_hostname": "kitchen-pi", "domain": "light"}',
      '{"hostname": "[hostname]", "llmnr_hostname": "[hostname]", "domain": "light"}'),
     ("hostname=kitchen-pi fqdn=kitchen-pi.smithnet", "hostname=[hostname] fqdn=[hostname]"),
+    # --- an app's options and the Supervisor's auth payloads as JSON or a Python dict: a
+    # phrase's keyword ("username 'X'") quoted as a key names no phrase, the value is the key's
+    ('{"username": "jean", "password": "c0rrect horse"}',
+     '{"username": "[user]", "password": "[filtered]"}'),
+    ("{'username': 'jean', 'the user': 'jean'}", "{'username': '[user]', 'the user': '[user]'}"),
+    ('{"username": "admin", "ssl": true}', '{"username": "admin", "ssl": true}'),
     # --- udev properties and serials written "serial no."
     ("ID_SERIAL_SHORT=S3Z2NB0K123456X", "ID_SERIAL_SHORT=[serial]"),
     ("modem serial no. R58N12ABCDE", "modem serial no. [serial]"),

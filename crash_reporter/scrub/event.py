@@ -12,8 +12,7 @@ import json
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import compress
-from operator import gt, setitem
+from operator import mul, setitem
 from typing import Any, Final
 
 from crash_reporter.scrub.hosts import HostMatcher, Identifier, compile_identifiers
@@ -46,32 +45,37 @@ def _build(event: dict[str, Any], hosts: HostMatcher, limits: Limits
     builder = Builder(limits)
     out = builder.event(event)
     containers, keys, texts, caps = builder.columns()
-    strings = list(dict.fromkeys(texts))  # each distinct string once, in order
+    counts = Counter(texts)  # each distinct string once, in order, with how often it occurs
+    strings = list(counts)
     tally = Tally()
     if strings:
         blob = SEP.join(strings)
-        if blob.count(SEP) != len(strings) - 1:  # a string held a NUL: neutralise it
+        if SEP in "".join(strings):  # a string held a NUL: neutralise it
             blob = SEP.join([s.replace(SEP, "\ufffd") for s in strings])
         scrubbed = scrub_blob(blob, hosts, tally).split(SEP)
         if len(scrubbed) != len(strings):
             raise RuntimeError("scrubber lost a string boundary")
     else:
         scrubbed = []
+    mult = list(counts.values())
     if len(strings) < len(texts):  # a string that occurs n times: its replacements count n
-        counts = Counter(texts)
-        tally.weigh(strings, scrubbed, list(map(counts.__getitem__, strings)))
-    values = list(map(dict(zip(strings, scrubbed, strict=True)).__getitem__, texts))
-    truncated = 0
-    for i in list(compress(range(len(values)), map(gt, map(len, values), caps))):
+        tally.weigh(strings, scrubbed, mult)
+    scrubbed_of: dict[str, Any] = dict(counts)  # a copy of the table: no string hashed again
+    scrubbed_of.update(zip(strings, scrubbed, strict=True))
+    values = list(map(scrubbed_of.__getitem__, texts))
+    lengths = list(map(len, scrubbed))
+    size = sum(map(mul, lengths, mult)) + 24 * len(values)  # each string as often as it occurs
+    over = builder.too_long(values, max(lengths, default=0))
+    for i in over:
         limit = caps[i]
         value = _truncate(values[i], limit)
         value = scrub_blob(value, hosts, Tally())  # a cut can expose a new match
         if len(value) > limit:
             value = _truncate(value, limit)
+        size += len(value) - len(values[i])
         values[i] = value
-        truncated += 1
+    truncated = len(over)
     deque(map(setitem, containers, keys, values), maxlen=0)  # fill every slot, at C speed
-    size = sum(map(len, values)) + 24 * len(values)
     counters = dict(builder.cuts)
     if truncated:
         counters["truncated"] = truncated

@@ -315,6 +315,8 @@ def phrase_edits(text: str, low: str, hits: list[tuple[int, int]], tally: Tally
     for start, end in hits:
         if end < done or (start and low[start - 1] in "._-"):
             continue  # "x.mount: Mount process exited" is a unit, not a phrase
+        if start and low[start - 1] in "'\"" and low.startswith(low[start - 1], end):
+            continue  # a quoted key ('{"username": "x"}'): the key-value rule's
         cls, form = _BY_WORD[low[start:end]]
         m = form.match(text, end)
         if m is None:

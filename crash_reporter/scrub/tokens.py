@@ -57,19 +57,31 @@ class Tally:
         `before` and `after` are the distinct strings before and after scrubbing, `mult`
         how often each occurs. A placeholder the string did not hold before is a replacement
         made in it (one a rule made and a later, overlapping rule swallowed is not counted).
+        A string equal to its scrubbed self gained nothing; the strings that held no
+        placeholder before are read in one pass per multiplicity.
         """
-        counts = self.counts
+        fresh: dict[int, list[str]] = {}  # extra count -> scrubbed strings that had none
         for i in compress(range(len(mult)), map(gt, mult, repeat(1))):
             out = after[i]
-            if "[" not in out:
+            if out == before[i] or "[" not in out:
                 continue
-            gained = Counter(PLACEHOLDER_RE.findall(out))
-            gained.subtract(PLACEHOLDER_RE.findall(before[i]))
-            extra = mult[i] - 1
-            for token, n in gained.items():
-                cls = _CLASS_OF.get(token)
-                if cls is not None and n > 0:
-                    counts[cls] = counts.get(cls, 0) + n * extra
+            old = before[i]
+            if "[" not in old or PLACEHOLDER_RE.search(old) is None:
+                fresh.setdefault(mult[i] - 1, []).append(out)
+            else:
+                gained = Counter(PLACEHOLDER_RE.findall(out))
+                gained.subtract(PLACEHOLDER_RE.findall(old))
+                self._add(gained, mult[i] - 1)
+        for extra, outs in fresh.items():  # a placeholder cannot span SEP: one pass per group
+            self._add(Counter(PLACEHOLDER_RE.findall(SEP.join(outs))), extra)
+
+    def _add(self, gained: Counter[str], extra: int) -> None:
+        """Add `extra` times each placeholder gained (n > 0) to its class's count."""
+        counts = self.counts
+        for token, n in gained.items():
+            cls = _CLASS_OF.get(token)
+            if cls is not None and n > 0:
+                counts[cls] = counts.get(cls, 0) + n * extra
 
 
 _CLASS_OF: Final = {v: k for k, v in PLACEHOLDERS.items()}

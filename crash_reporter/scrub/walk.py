@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import compress
+from operator import gt
 from typing import Any, Final
 
 from crash_reporter.scrub.tokens import PLACEHOLDERS
@@ -67,9 +69,9 @@ _FREE_CONTEXTS: Final = frozenset({"crash", "crash_loop"})
 _FRAME_TEXT: Final = ("filename", "abs_path", "module", "function", "raw_function", "symbol",
                       "package", "platform")
 _FRAME_ADDR: Final = ("instruction_addr", "symbol_addr", "image_addr")
-_TEXT, _NUMBER, _FLAG, _ADDRESS, _LINES, _VARS = range(6)
-_FRAME_KINDS: Final[dict[str, int]] = {
-    **dict.fromkeys((*_FRAME_TEXT, "context_line"), _TEXT),
+_FRAME_TEXTS: Final = frozenset((*_FRAME_TEXT, "context_line"))
+_NUMBER, _FLAG, _ADDRESS, _LINES, _VARS = range(5)
+_FRAME_KINDS: Final[dict[str, int]] = {  # the frame's other keys
     "lineno": _NUMBER, "colno": _NUMBER, "in_app": _FLAG,
     **dict.fromkeys(_FRAME_ADDR, _ADDRESS),
     "pre_context": _LINES, "post_context": _LINES, "vars": _VARS,
@@ -99,13 +101,18 @@ def _is_timestamp(value: Any) -> bool:
 class Builder:
     """Builds the scrubbed event; strings are registered now and filled in after scrubbing."""
 
-    __slots__ = ("cuts", "limits", "slots")
+    __slots__ = ("cuts", "floor", "limits", "narrow", "slots")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         # Flat, four items per string: (container, key, text, limit). One `extend` per string
         # while walking; the columns are taken apart at C speed afterwards (`columns`).
         self.slots: list[Any] = []
+        # The strings registered with a limit below `floor` (tags, categories, ids: a few),
+        # by index; `text` lists them. The hot paths that register inline (frames, context
+        # lines, breadcrumb messages) use `short` or `text`, never less than `floor`.
+        self.floor = min(limits.short, limits.text)
+        self.narrow: list[int] = []
         self.cuts: dict[str, int] = {}
 
     # -- leaves --------------------------------------------------------------------------
@@ -124,6 +131,8 @@ class Builder:
             # Cut early so huge strings are not scanned; cut again after scrubbing.
             s = s[: 4 * limit + 64]
         out[key] = _SENTINEL  # keeps the key's place; the scrubbed text is filled in later
+        if limit < self.floor:
+            self.narrow.append(len(self.slots) // 4)
         self.slots += (out, key, s, limit)
 
     def columns(self) -> tuple[list[Any], list[Any], list[str], list[int]]:
@@ -131,18 +140,23 @@ class Builder:
         slots = self.slots
         return slots[0::4], slots[1::4], slots[2::4], slots[3::4]
 
+    def too_long(self, values: list[str], longest: int) -> list[int]:
+        """The slots whose text in `values` (one per slot) is over its limit, in order.
+
+        `longest` is the length of the longest text: unless it is over `floor`, only the
+        narrow slots need a look.
+        """
+        caps = self.slots[3::4]
+        if longest > self.floor:
+            return list(compress(range(len(values)), map(gt, map(len, values), caps)))
+        return [i for i in self.narrow if len(values[i]) > caps[i]]
+
     def texts(self, values: Any, limit: int, keep: int) -> list[Any]:
         """A new list of the scalar items of `values` (at most `keep`), registered as text."""
-        items = [v for v in values[:keep]
-                 if isinstance(v, _SCALARS) and not isinstance(v, bool)]
+        items = [v for v in values[:keep] if isinstance(v, _SCALARS) and not isinstance(v, bool)]
         out: list[Any] = [_SENTINEL] * len(items)
-        cap = 4 * limit + 64
-        slots = self.slots
         for i, item in enumerate(items):
-            if type(item) is str and len(item) <= cap:  # `text`'s common case, inline
-                slots += (out, i, item, limit)
-            else:
-                self.text(out, i, item, limit)
+            self.text(out, i, item, limit)
         return out
 
     def cut(self, name: str, n: int) -> None:
@@ -305,22 +319,43 @@ class Builder:
         return out
 
     def frame(self, src: dict[str, Any]) -> dict[str, Any]:
-        """One frame: paths, names and source scrubbed; vars keep numbers only."""
+        """One frame: paths, names and source scrubbed; vars keep numbers only.
+
+        The hot loop of a big event (frames x keys, a few context lines each): the common
+        case of `text` and `texts` (a short string) is written out here, not called.
+        """
         lim = self.limits
-        out: dict[str, Any] = {}
         short = lim.short
+        nlines = lim.context_lines
         cap = 4 * short + 64
         slots = self.slots
+        out: dict[str, Any] = {}
         for key, value in src.items():  # a frame's own keys, each looked up once
-            kind = _FRAME_KINDS.get(key)
-            if kind is None:
-                continue
-            if kind == _TEXT:
-                if type(value) is str and len(value) <= cap:  # `text`'s common case, inline
-                    out[key] = _SENTINEL
+            if key in _FRAME_TEXTS:
+                if type(value) is str and len(value) <= cap:
+                    out[key] = _SENTINEL  # keeps the key's place (see `text`)
                     slots += (out, key, value, short)
                 elif value is not None:
                     self.text(out, key, value, short)
+                continue
+            kind = _FRAME_KINDS.get(key)
+            if kind == _LINES:
+                if not (nlines and isinstance(value, list | tuple)):
+                    continue
+                lines = value[-nlines:] if key == "pre_context" else value[:nlines]
+                if type(lines) is not list:
+                    lines = list(lines)
+                out[key] = lines  # a new list: each line holds its own place until filled in
+                i = 0
+                for line in lines:
+                    if type(line) is not str or len(line) > cap:  # not only short strings
+                        del slots[len(slots) - 4 * i:]
+                        out[key] = self.texts(lines, short, nlines)
+                        break
+                    slots += (lines, i, line, short)
+                    i += 1  # noqa: SIM113 - enumerate is measurably slower in this loop
+            elif kind is None:
+                continue
             elif kind == _NUMBER:
                 if isinstance(value, int) and not isinstance(value, bool):
                     out[key] = value
@@ -330,11 +365,6 @@ class Builder:
             elif kind == _ADDRESS:
                 if isinstance(value, str) and _ADDR_RE.fullmatch(value):
                     out[key] = value
-            elif kind == _LINES:
-                if isinstance(value, list | tuple) and lim.context_lines:
-                    n = lim.context_lines
-                    lines = value[-n:] if key == "pre_context" else value[:n]
-                    out[key] = self.texts(lines, short, n)
             elif isinstance(value, dict):  # vars
                 kept = {k: v for k, v in value.items()
                         if isinstance(k, str) and _KEY_RE.fullmatch(k)
@@ -388,21 +418,29 @@ class Builder:
             self.cut("breadcrumbs_cut", len(values) - keep)
             values = values[len(values) - keep:]
         out_values: list[dict[str, Any]] = []
+        limit = self.limits.text
+        cap = 4 * limit + 64
+        slots = self.slots
         for crumb in values:
             if not isinstance(crumb, dict):
                 continue
             cout: dict[str, Any] = {}
             ts = crumb.get("timestamp")
-            if _is_timestamp(ts):
+            if type(ts) is float or _is_timestamp(ts):  # a float: the SDK's own form
                 cout["timestamp"] = ts
             level = crumb.get("level")
             if isinstance(level, str) and level in _LEVELS_OK:
                 cout["level"] = level
-            for key in ("type", "category"):
-                if key in crumb:
-                    self.text(cout, key, crumb[key], 64)
-            if "message" in crumb:
-                self.text(cout, "message", crumb["message"], self.limits.text)
+            if "type" in crumb:
+                self.text(cout, "type", crumb["type"], 64)
+            if "category" in crumb:
+                self.text(cout, "category", crumb["category"], 64)
+            message = crumb.get("message")
+            if type(message) is str and len(message) <= cap:  # `text`'s common case, inline
+                cout["message"] = _SENTINEL
+                slots += (cout, "message", message, limit)
+            else:
+                self.text(cout, "message", message, limit)
             out_values.append(cout)
         return {"values": out_values}
 
