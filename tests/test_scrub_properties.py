@@ -251,7 +251,11 @@ def endpoint(draw: st.DrawFn) -> tuple[str, str]:
         "Failed to connect to MQTT broker at {}:1883", "Connect call failed ('{}', 445)",
         "MQTT error: getaddrinfo ENOTFOUND {}", "Connecting bridge cloud ({}:1883)",
         "Hostname mismatch, certificate is not valid for '{}'.",
-        "x509: certificate is valid for nas, not {}"]))
+        "x509: certificate is valid for nas, not {}",
+        "ssh: connect to host {} port 22: Connection refused",
+        "Host key for {} has changed and you have requested strict checking.",
+        "{},192.168.1.5 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9ok"
+        "Wi0dh2l9GKJl"]))
     return form.format(host), host
 
 
@@ -277,10 +281,14 @@ def owned_device(draw: st.DrawFn) -> tuple[str, str]:
         'Service "{o} NAS" (/services/smb.service) successfully established.',
         "Received message on owntracks/{o}/phone (qos=1)",
         "sensor.{lo}_s_iphone_battery_level", "device_tracker.{lo}s_ipad",
-        "<state person.{lo}=home; user_id=abc>"]))
+        "<state person.{lo}=home; user_id=abc>", "Client {lo}s-phone disconnected.",
+        "New client connected from 192.168.1.5:51234 as {lo}-tracker (p2, c1, k60, u'x').",
+        "{lo}-desk-sensor @ 192.168.1.50: Connection error occurred: timeout",
+        "light.{lo}_s_reading_lamp is unavailable",
+        '{{"device": {{"identifiers": ["z"], "name": "{o} Desk"}}, "object_id": "{lo}_desk_x"}}']))
     if "{lo}" in form:  # an entity id: Home Assistant slugifies the name to ASCII ("zoe")
         slug = owner.lower().replace("\u00eb", "e")
-        return form.format(lo=slug), slug
+        return form.format(lo=slug, o=owner.replace("\u00eb", "e")), slug
     return form.format(o=owner), owner
 
 
@@ -303,9 +311,28 @@ def account(draw: st.DrawFn) -> tuple[str, str]:
     return form.format(u=user), user
 
 
+@st.composite
+def mesh_network(draw: st.DrawFn) -> tuple[str, str]:
+    """A Thread or Zigbee network's name, PAN id or extended PAN id, as OpenThread's CLI, Home
+    Assistant's thread integration, zigpy and zigbee-herdsman log them."""
+    name = draw(OWNERS) + draw(st.sampled_from(["Home", "-Thread", " Mesh", "Net"]))
+    xpan = "".join(draw(st.sampled_from(HEX)) for _ in range(16))
+    pan = "".join(draw(st.sampled_from(HEX)) for _ in range(4))
+    form, secret = draw(st.sampled_from([
+        ("Network Name: {n}\nChannel: 15", name),
+        ("network_name='{n}', thread_version='1.3'", name),
+        ("properties={{b'nn': b'{n}', b'tv': b'1.3.0'}}", name), ('txt = ["nn={n}"]', name),
+        ("Ext PAN ID: {x}", xpan), ("extended_pan_id={x}, pan_id=0x{p}", xpan),
+        ("- Extended PAN ID: configured={x}, adapter={x}", xpan),
+        ('{{"extended_pan_id": "{x}", "pan_id": "{p}"}}', xpan), ("PAN ID: 0x{p}", "0x" + pan),
+        ("- PAN ID: configured={d}, adapter={d}", str(int(pan, 16) + 10_000))]))
+    return form.format(n=name, x=xpan, p=pan, d=secret), secret
+
+
 PII = st.one_of(ipv4(), ipv6(), mac(), email(), card(), imei(), ssn(), iban(), user_path(),
                 token(), kv_secret(), ssid(), url_auth(), hostname(), uuid_(), geo(),
-                device_name(), fingerprint(), endpoint(), owned_device(), account())
+                device_name(), fingerprint(), endpoint(), owned_device(), account(),
+                mesh_network())
 
 FILLER = st.sampled_from([
     "", "Error on call", "KeyError:", "  File \"/usr/src/supervisor/supervisor/api/host.py\", "

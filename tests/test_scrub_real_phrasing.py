@@ -12,6 +12,8 @@ import pytest
 from crash_reporter.scrub import scrub_text
 
 MAC = "3C:2E:FF:4A:5B:6C"
+# an ED25519 public key's base64
+KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
 
 CASES = [
     # --- systemd PID 1 and systemd-hostnamed: "Hostname set to <%s>.", "Hostname set to <%s>
@@ -440,6 +442,8 @@ CASES = [
     ("Received location update from iPhone von Jean", "Received location update from iPhone von "
      "[user]"),
     ("Device iPad de Jean is not home", "Device iPad de [user] is not home"),
+    # ... and at the end of a quoted value (bleak's "BLEDevice(..., name='iPhone von Jean')")
+    ("name='iPhone von Jean', rssi=-60", "name='iPhone von [user]', rssi=-60"),
     # ... and the host names phones and Macs derive from them (DHCP option 12, mDNS), without
     # a domain; Android's "android-<Android id>", Windows' "DESKTOP-<7 random>"
     ("Ping to Jeans-iPhone timed out", "Ping to [hostname] timed out"),
@@ -564,6 +568,125 @@ CASES = [
     ("[ERROR] plugin/errors: 2 jeans-iphone.local.hassio. A: read udp 172.30.32.3:45678->"
      "192.168.1.1:53: i/o timeout",
      "[ERROR] plugin/errors: 2 [hostname]. A: read udp 172.30.32.3:45678->[ip]:53: i/o timeout"),
+    # --- Thread: OpenThread's CLI (src/cli/cli_dataset.cpp, `ot-ctl dataset active`: "Ext PAN
+    # ID: ", "Network Key: ", "Network Name: ", "PAN ID: 0x%04x", "PSKc: "), Home Assistant's
+    # thread integration (discovery.py: "Discovered unsupported Thread router without extended
+    # address: %s" with zeroconf's AsyncServiceInfo, whose TXT record holds the network's name
+    # "nn", extended PAN id "xp" and the router's extended address "xa"; its dataclasses'
+    # network_name, extended_pan_id, pan_id, extended_address); avahi-browse's TXT lines
+    ("Network Name: SmithHome\nPAN ID: 0x1a2b\nExt PAN ID: dead00beef00cafe\n"
+     "Network Key: 00112233445566778899aabbccddeeff\nChannel: 15",
+     "Network Name: [ssid]\nPAN ID: [id]\nExt PAN ID: [id]\nNetwork Key: [filtered]\n"
+     "Channel: 15"),
+    ("Discovered unsupported Thread router without extended pan ID: AsyncServiceInfo(type="
+     "'_meshcop._udp.local.', port=49154, properties={b'rv': b'1', b'nn': b'SmithHome', "
+     "b'xa': b'\\xae\\xeb/YKW\\x0b\\xbf', b'vn': b'HomeAssistant'})",
+     "Discovered unsupported Thread router without extended pan ID: AsyncServiceInfo(type="
+     "'_meshcop._udp.local.', port=49154, properties={b'rv': b'1', b'nn': b'[ssid]', "
+     "b'xa': b'[mac]', b'vn': b'HomeAssistant'})"),
+    ("ThreadRouterDiscoveryData(brand='homeassistant', extended_address='aeeb2f594b570bbf', "
+     "extended_pan_id='dead00beef00cafe', network_name='Smith Home', thread_version='1.3.0')",
+     "ThreadRouterDiscoveryData(brand='homeassistant', extended_address='[mac]', "
+     "extended_pan_id='[id]', network_name='[ssid]', thread_version='1.3.0')"),
+    ('{"network_name": "SmithHome", "extended_pan_id": "dead00beef00cafe", "pan_id": "1a2b", '
+     '"channel": 15}',
+     '{"network_name": "[ssid]", "extended_pan_id": "[id]", "pan_id": "[id]", "channel": 15}'),
+    ('txt = ["rv=1" "nn=SmithHome" "tv=1.3.0"]', 'txt = ["rv=1" "nn=[ssid]" "tv=1.3.0"]'),
+    # --- Zigbee: zigbee-herdsman's adapter checks (src/adapter/z-stack/adapter/manager.ts,
+    # ezsp/driver/driver.ts: "- PAN ID: configured=%s, adapter=%s", "- Extended PAN ID:
+    # configured=%s, adapter=%s", "- Network Key: configured=%s, adapter:active=%s ..."),
+    # Zigbee2MQTT's "Using zigbee-herdsman with settings: '%s'" (lib/zigbee.ts: the extended
+    # PAN id as a list of bytes, the key replaced with HIDDEN), zigpy's NetworkInfo repr (ZHA)
+    ("- PAN ID: configured=6754, adapter=6755", "- PAN ID: configured=[id], adapter=[id]"),
+    ("- Extended PAN ID: configured=dddddddddddddddd, adapter=dddddddddddddddc, "
+     "backup=dddddddddddddddc",
+     "- Extended PAN ID: configured=[id], adapter=[id], backup=[id]"),
+    ("- Network Key: configured=01030507090b0d0f00020406080a0c0d, adapter:active="
+     "01030507090b0d0f00020406080a0c0e adapter:preconfigured=01030507090b0d0f00020406080a0c0f",
+     "- Network Key: configured=[filtered], adapter:active=[filtered] "
+     "adapter:preconfigured=[filtered]"),
+    ("Using zigbee-herdsman with settings: '\"{\\\"network\\\":{\\\"panID\\\":6754,"
+     "\\\"extendedPanID\\\":[221,221,221,221,221,221,221,221],\\\"channelList\\\":[11],"
+     "\\\"networkKey\\\":\\\"HIDDEN\\\"}}\"'",
+     "Using zigbee-herdsman with settings: '\"{\\\"network\\\":{\\\"panID\\\":[id],"
+     "\\\"extendedPanID\\\":[id],\\\"channelList\\\":[11],"
+     "\\\"networkKey\\\":\\\"HIDDEN\\\"}}\"'"),
+    ("NetworkInfo(extended_pan_id=dd:dd:dd:dd:dd:dd:dd:dd, pan_id=0x1A2B, nwk_update_id=0, "
+     "channel=15)",
+     "NetworkInfo(extended_pan_id=[id], pan_id=[id], nwk_update_id=0, channel=15)"),
+    # --- OpenSSH's client (sshconnect.c, ssh.c), as backup and git apps log it: "Host key for
+    # %.200s has changed and you have requested strict checking.", "Warning: the %s host key for
+    # '%.200s' differs from the key for the IP address '%.128s'", "ssh: connect to host %s port
+    # %s: %s", "%s: Could not resolve hostname %.100s: %s", "Connection to %s closed."
+    ("Host key for kitchen-pi has changed and you have requested strict checking.",
+     "Host key for [hostname] has changed and you have requested strict checking."),
+    ("Warning: the ECDSA host key for 'smithnas' differs from the key for the IP address "
+     "'192.168.1.5'",
+     "Warning: the ECDSA host key for '[hostname]' differs from the key for the IP address "
+     "'[ip]'"),
+    ("ssh: connect to host smithnas port 22: Connection refused",
+     "ssh: connect to host [hostname] port 22: Connection refused"),
+    ("ssh: Could not resolve hostname smithnas: Name or service not known",
+     "ssh: Could not resolve hostname [hostname]: Name or service not known"),
+    ("Connection to smithnas closed by remote host.", "Connection to [hostname] closed by remote "
+     "host."),
+    # known_hosts lines (sshd(8) SSH_KNOWN_HOSTS FILE FORMAT, ssh-keyscan's output): the host
+    # patterns before the key's type, hashed ("|1|salt|hash", HashKnownHosts) or not
+    (f"kitchen-pi,192.168.1.5 ssh-ed25519 {KEY}", "[hostname],[ip] ssh-ed25519 [public-key]"),
+    (f"|1|JfKTdBh7rNbXkVAQCRp4OQoPfmI=|USECr3SWf1JUPsms5AqfD5QfxkM= ssh-ed25519 {KEY}",
+     "[hostname] ssh-ed25519 [public-key]"),
+    (f"x\n[smithnas]:2222 ssh-ed25519 {KEY}", "x\n[[hostname]]:2222 ssh-ed25519 [public-key]"),
+    (f"@cert-authority *.smithnet ssh-ed25519 {KEY}", "@cert-authority [hostname] ssh-ed25519 "
+     "[public-key]"),
+    (f"github.com ssh-ed25519 {KEY}", "github.com ssh-ed25519 [public-key]"),
+    # --- Mosquitto (src/handle_connect.c "New client connected from %s:%d as %s (p%d, c%d, k%d,
+    # u'%s').", loop.c "Client %s disconnected.", "Client %s closed its connection.", "Client %s
+    # has exceeded timeout, disconnecting.", "Socket error on client %s, disconnecting.",
+    # handle_publish.c "Received PUBLISH from %s (d%d, q%d, r%d, m%d, '%s', ... (%ld bytes))",
+    # send_connack.c "Sending CONNACK to %s (%d, %d)"): the client id its owner set (ESPHome's
+    # is the node's name, which also starts its topics)
+    ("New client connected from 192.168.1.5:51234 as jeans-phone (p2, c1, k60, u'jean').",
+     "New client connected from [ip]:51234 as [device] (p2, c1, k60, u'[user]')."),
+    ("Client jeans-phone disconnected.", "Client [device] disconnected."),
+    ("Client jeans-phone has exceeded timeout, disconnecting.",
+     "Client [device] has exceeded timeout, disconnecting."),
+    ("Socket error on client jeans-phone, disconnecting.",
+     "Socket error on client [device], disconnecting."),
+    ("Received PUBLISH from jean-bedroom-sensor (d0, q0, r1, m0, 'jean-bedroom-sensor/status', "
+     "... (6 bytes))",
+     "Received PUBLISH from [device] (d0, q0, r1, m0, '[device]/status', ... (6 bytes))"),
+    ("Sending CONNACK to jean-bedroom-sensor (0, 0)", "Sending CONNACK to [device] (0, 0)"),
+    # --- aioesphomeapi (util.py build_log_name: "%s @ %s", a node's name and address, which
+    # begins its lines: connection.py "%s: Connection error occurred: %s", reconnect_logic.py
+    # "Successfully connected to %s in %0.3fs"; noise.py "Server sent a different name '%s'")
+    ("jean-bedroom-sensor @ 192.168.1.50: Connection error occurred: timeout",
+     "[hostname] @ [ip]: Connection error occurred: timeout"),
+    ("Successfully connected to jean-bedroom-sensor @ 192.168.1.50 in 0.045s",
+     "Successfully connected to [hostname] @ [ip] in 0.045s"),
+    ("kitchen-sensor @ fe80::1c2d:3eff:fe4a:5b6c: Server sent a different name 'jean-sensor'",
+     "[hostname] @ [ip]: Server sent a different name '[hostname]'"),
+    ("Can't connect to ESPHome API for esphome-web-3c2eff @ 192.168.1.50: timeout",
+     "Can't connect to ESPHome API for esphome-web-[mac] @ [ip]: timeout"),
+    # --- Home Assistant's MQTT discovery as Zigbee2MQTT publishes it (lib/extension/
+    # homeassistant.ts: getDevicePayload's device block {"identifiers": .., "name": <friendly
+    # name>}, and "object_id" / "default_entity_id" made from that name), in its "MQTT publish:
+    # topic '%s', payload '%s'" line
+    ("MQTT publish: topic 'homeassistant/sensor/0x00124b001ca1b2c3/temperature/config', payload "
+     "'{\"default_entity_id\":\"sensor.jean_bedroom_lamp_temperature\",\"device\":{"
+     "\"identifiers\":[\"zigbee2mqtt_0x00124b001ca1b2c3\"],\"manufacturer\":\"IKEA\",\"model\":"
+     "\"TRADFRI bulb\",\"name\":\"Jean Bedroom Lamp\"},\"name\":\"Temperature\",\"object_id\":"
+     "\"jean_bedroom_lamp_temperature\"}'",
+     "MQTT publish: topic 'homeassistant/sensor/[mac]/temperature/config', payload "
+     "'{\"default_entity_id\":\"sensor.[device]_temperature\",\"device\":{"
+     "\"identifiers\":[\"zigbee2mqtt_[mac]\"],\"manufacturer\":\"IKEA\",\"model\":"
+     "\"TRADFRI bulb\",\"name\":\"[device]\"},\"name\":\"Temperature\",\"object_id\":"
+     "\"[device]_temperature\"}'"),
+    ('{"device": {"identifiers": ["esphome_3c2eff4a5b6c"], "name": "Smith Garage Door"}}',
+     '{"device": {"identifiers": ["esphome_[mac]"], "name": "[device]"}}'),
+    # --- Home Assistant's entity ids from a possessive name ("Jean's Bedroom Lamp" ->
+    # "light.jean_s_bedroom_lamp", homeassistant/util slugify), whatever follows the owner
+    ("Entity light.jean_s_bedroom_lamp is unavailable; switch.maria_s_desk",
+     "Entity light.[user]_s_bedroom_lamp is unavailable; switch.[user]_s_desk"),
 ]
 
 
@@ -638,6 +761,29 @@ KEPT_REAL = [
     "user [WORKGROUP]\\[homeassistant] at [Fri, 04 Dec 2026 18:00:00.123456 CET] with [NTLMv2] "
     "status [NT_STATUS_OK] workstation [] remote host [ipv4:172.30.32.1:51234] became "
     "[WORKGROUP]\\[homeassistant] [S-1-5-21-1-2-3-1000].",
+    # OpenThread's and zigbee-herdsman's lines that name no network; a trace's span ids; a
+    # Zigbee2MQTT setting still to be generated; its database's path
+    "[N] Mle-----------: Role detached -> leader; Channel: 15; Channel Mask: 0x07fff800",
+    '{"trace_id": "abc", "span_id": "a1b2c3d4e5f60718", "parent_span_id": "a1b2c3d4e5f60719"}',
+    "advanced: pan_id: GENERATE; network_key: GENERATE; networkKey: HIDDEN",
+    '\\"databasePath\\":\\"/config/zigbee2mqtt/database.db\\"',
+    "pan_id = int(data['pan_id'], 16)",
+    # ssh's lines about public hosts and addresses; connections that are not ssh's
+    "Host key for github.com has changed; Warning: Permanently added the ED25519 host key for "
+    "IP address '172.30.32.1' to the list of known hosts.",
+    "Connection to the Supervisor closed; Connection to websocket lost; connect to host "
+    "172.30.32.1 port 22",
+    # Mosquitto's ids that programs make up (Zigbee2MQTT's, a random one, Home Assistant's),
+    # aiohttp's clients, a State's time
+    "Client mqttjs_1a2b3c4d disconnected. Client <unknown> disconnected due to protocol error.",
+    "New client connected from 172.30.32.1:51234 as auto-5B1C6F8A-9A7E-4F43-8C6F-2C1B6C3E2D1A "
+    "(p2, c1, k60, u'homeassistant').",
+    "aiohttp client session closed; the client is not connected; Client error, retrying",
+    "<state sensor.x=on; friendly_name=None @ 2026-12-04T18:00:00+01:00>",
+    # Zigbee2MQTT's own device in discovery; entity ids of rooms and of family words; a module
+    "{\"device\":{\"identifiers\":[\"zigbee2mqtt_bridge_x\"],\"name\":\"Zigbee2MQTT Bridge\"},"
+    "\"object_id\":\"zigbee2mqtt_bridge_connection_state\"}",
+    "sensor.kid_s_room_temperature; light.living_room; homeassistant.components.light.its_s_x",
 ]
 
 

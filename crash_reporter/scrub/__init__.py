@@ -11,6 +11,7 @@ look at exception values, frame paths or debug_meta, so everything happens here:
 - ``endpoints``: hosts a connection names ("connecting to mqtt.x:1883", "('x', 1883)");
 - ``names``: people in the names of their devices ("Jean's iPhone", "Jeans-MBP"), the names
   users give devices (Zigbee2MQTT's friendly names), DHCP and DNS clients' host names;
+- ``mesh``: Thread and Zigbee networks' names, PAN ids and keys (TXT records, adapter checks);
 - ``hosts``: this host's own identifiers, learned on the device, in all their written forms;
 - ``words``: keywords and identifier forms, every occurrence found in one pass (Aho-Corasick,
   or Hyperscan in the worker);

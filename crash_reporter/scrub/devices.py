@@ -40,6 +40,7 @@ from crash_reporter.scrub.tokens import Edit, Tally
 
 _NAME_RE: Final = re.compile(r"[A-Za-z0-9_-]++\Z")  # searched in the 64 characters before
 _NOT_HEX_LETTER_RE: Final = re.compile(r"[g-zG-Z]")
+_UUID_HEAD_RE: Final = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}\Z")
 # Names before a 12-digit id that is Docker's, not a MAC ("br-<network id>", "netns-<id>").
 _DOCKER_NAMES: Final = frozenset({"br", "netns", "veth", "docker", "cni", "cali", "vxlan"})
 # Default names known to end in the MAC's last three bytes (the name's first label, lowered).
@@ -76,8 +77,9 @@ def _suffix(text: str, sep: int, end: int) -> str | None:
     if not _one_case(run):
         return None
     name = _name_before(text, sep)
-    if not _NOT_HEX_LETTER_RE.search(name):
+    if not _NOT_HEX_LETTER_RE.search(name) or _UUID_HEAD_RE.search(name):
         return None  # "v0.0.0-20230522191255-76236955d466", a UUID's groups: no device name
+        #              (Mosquitto's random "auto-<UUID>" client ids too)
     low = name.lower()
     first = re.split(r"[-_]", low, maxsplit=1)[0]
     if len(run) == 12:

@@ -24,7 +24,8 @@ import re
 from collections.abc import Mapping
 from typing import Final
 
-from crash_reporter.scrub.tokens import Edit, Tally
+from crash_reporter.scrub.allowlist import DEFAULT_NAMES, host_is_kept
+from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, SEP, Edit, Tally
 
 # Lowercased literals, found in the keyword pass: a prefixed fingerprint, and what every
 # OpenSSH public key's base64 holds ("ssh-" and "ecdsa" of its type, at either alignment).
@@ -52,6 +53,15 @@ _COMMENT_RE: Final = re.compile(r"[ \t]++([A-Za-z0-9._-]{1,64}+@[A-Za-z0-9.-]{1,
 # (matched once, on the reversed text before the type: "jean@laptop ED25519 " backwards)
 _COMMENT_BEFORE_REV_RE: Final = re.compile(
     r" [A-Z0-9-]{2,24}+ ([A-Za-z0-9.-]{1,253}+@[A-Za-z0-9._-]{1,64}+)(?![^\s:])")
+# A known_hosts line (sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT"), as ssh-keyscan prints it and apps
+# log it: the host patterns (comma-separated names, "[name]:port", hashed "|1|salt|hash"), the
+# key's type, then the key. At a line's start any patterns; after other words only those that
+# look like hosts (a dot, a dash, a digit, a bracket, a comma or a hash), not an option
+# ('command="x"') or a word ("Invalid key:").
+_KEY_TYPE_TEXT_RE: Final = re.compile(r"(?:sk-)?+(?:ssh|ecdsa)-[\w@.-]{1,60}+")
+_HOST_LIKE: Final = frozenset(".-0123456789[,|")
+_HOST_PATTERN_RE: Final = re.compile(r"\[?+([^\[\],]{1,255}+)(?:\]:\d{1,5}+)?+")
+_ADDRESS_CHARS: Final = frozenset("0123456789abcdefABCDEF:.%")
 # Hex pairs: 16 (MD5), 20 (SHA-1), 32 (SHA-256), 48, 64 - never a MAC (6) or an EUI-64 (8).
 _PAIRS_RE: Final = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){15,63}")
 
@@ -100,8 +110,48 @@ def edits(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]
         if m is not None and _is_public_key(m.group(0)):
             out.append((m.start(), m.end(), tally.hit("public-key")))
             ends.append(m.end())
+            _known_hosts(text, m.start(), out, tally)
     for end in ends:
         c = _COMMENT_RE.match(text, end)
         if c is not None:
             out.append((c.start(1), c.end(1), tally.hit("user")))
     return out
+
+
+def _known_hosts(text: str, key: int, out: list[Edit], tally: Tally) -> None:
+    """The host patterns of a known_hosts line whose key starts at `key`.
+
+    Names become ``[hostname]``, a hashed name too (its salted hash names the host to anyone
+    who guesses it); addresses are the address rules'.
+    """
+    if key < 2 or text[key - 1] != " ":
+        return
+    kind = text.rfind(" ", max(0, key - 64), key - 1) + 1
+    if not kind or _KEY_TYPE_TEXT_RE.fullmatch(text, kind, key - 1) is None:
+        return
+    floor = max(0, kind - 1025)
+    start = max(text.rfind(" ", floor, kind - 1), text.rfind("\n", floor, kind - 1),
+                text.rfind("\t", floor, kind - 1), text.rfind(SEP, floor, kind - 1), floor - 1) + 1
+    hosts = text[start:kind - 1]
+    at_line_start = not start or text[start - 1] in "\n" + SEP or (
+        text.startswith(("@cert-authority ", "@revoked "), text.rfind("@", max(0, start - 17),
+                                                                      start)))
+    if not hosts or '"' in hosts or ("=" in hosts and not hosts.startswith("|1|")) or (
+            hosts.endswith(":")) or not (
+            at_line_start or not _HOST_LIKE.isdisjoint(hosts)):
+        return
+    pos = start
+    for entry in hosts.split(","):
+        begin = pos
+        pos += len(entry) + 1
+        if entry.startswith("|1|"):
+            out.append((begin, begin + len(entry), tally.hit("hostname")))
+            continue
+        p = _HOST_PATTERN_RE.fullmatch(entry)
+        name = p.group(1) if p else entry
+        low = name.lower().rstrip(".")
+        if (not name or _ADDRESS_CHARS.issuperset(name) or name in PLACEHOLDER_VALUES
+                or low in DEFAULT_NAMES or host_is_kept(low.lstrip("*."))):
+            continue
+        at = begin + (p.start(1) if p else 0)
+        out.append((at, at + len(name), tally.hit("hostname")))

@@ -28,6 +28,11 @@ DHCP servers and mDNS.
   "reply jeans-iphone is .."), and CoreDNS's errors as the Supervisor's DNS plugin logs them
   ("plugin/errors: 2 jeans-iphone.local.hassio. A: read udp ...").
 
+- The names owners give their MQTT clients and ESPHome nodes: Mosquitto's client ids ("New
+  client connected from .. as X (p2, ..)", "Client X disconnected.", "Received PUBLISH from
+  X (..)"; ids programs make up, such as "mqttjs_1a2b3c4d" or "auto-<UUID>", stay) are
+  ``[device]``, and the node's name in aioesphomeapi's "X @ 192.168.1.50" is ``[hostname]``.
+
 User names in the account lines of sudo, su, login, PAM and sshd are the phrases' (`phrases`).
 Every rule here starts at a literal found in the keyword pass (`GATES`: the device words, the
 Zigbee2MQTT phrases, "dhcpack(" ...) and looks only at a bounded window there (at most a few
@@ -74,13 +79,15 @@ _NOT_OWNERS: Final = frozenset({
     "max", "plus", "ultra", "lite", "x", "s", "its", "it", "one", "this", "that", "remote",
     "virtual", "fake", "mock", "dummy", "default", "unknown", "none", "local", "generic", "by",
     "of", "to", "for", "and", "or", "is", "via", "on", "at", "in", "from", "with", "no", "not",
+    "kid", "child", "children", "baby", "mom", "mum", "dad", "mother", "father", "parent",
+    "parents", "master", "owner", "let", "what", "there", "here", "who", "everyone",
     *_HOST_DEVICE_WORDS})
 # "iPhone von Jean", "iPhone-de-Jean", "MacBook Pro van Jean": the model's words, the
 # preposition, the owner's name.
 _OWNER_AFTER_RE: Final = re.compile(
     r"(?:[ _-](?:[Pp]ro|[Aa]ir|[Mm]ax|[Mm]ini|[Pp]lus|[Uu]ltra|SE|\d{1,2}+)){0,3}+"
     r"[ _-](?:von|de|van|di|da|do)[ _-]([^\W\d_][^\W_]{1,38}+(?:-[^\W\d_][^\W_]{1,38}+)?+)"
-    r"(?![^\W_]|['\u2019])")
+    r"(?![^\W_]|['\u2019][^\W\d_])")
 # A device id in a default host name: Android's "android-<16 hex>", Windows' "DESKTOP-XXXXXXX".
 _ANDROID_RE: Final = re.compile(r"android-([0-9a-f]{16})(?![0-9a-z])")  # in the lowercased text
 _WINDOWS_RE: Final = re.compile(r"(?:DESKTOP|LAPTOP)-([A-Z0-9]{7,8}+)(?![A-Za-z0-9])")
@@ -157,6 +164,63 @@ _DNS_ANSWER_RE: Final = re.compile(
 _COREDNS_RE: Final = re.compile(
     r"plugin/errors: \d{1,5}+ ([A-Za-z0-9_][\w.-]{0,252}+)\.? [A-Z]{1,10}+: ")
 
+# --- MQTT clients and ESPHome nodes: names their owners chose --------------------------------
+
+# Mosquitto (src/handle_connect.c, loop.c, handle_*.c, send_*.c): "New client connected from
+# %s:%d as %s (p%d, c%d, k%d, u'%s').", "Client %s disconnected.", "Client %s closed its
+# connection.", "Client %s has exceeded timeout, disconnecting.", "Socket error on client %s,
+# disconnecting.", "Expiring client %s due to timeout.", "Received PUBLISH from %s (d%d, ...",
+# "Sending CONNACK to %s (%d, %d)" - the client id, which its owner sets (ESPHome's is the
+# node's name, OwnTracks' the user's and device's)
+_MQTT_PACKETS: Final = ("publish", "subscribe", "unsubscribe", "disconnect", "connack", "suback",
+                        "unsuback", "pingreq", "pingresp", "puback", "pubrec", "pubrel",
+                        "pubcomp", "auth")
+_MQTT_GATES: Final = ("client ", "connected from ",
+                      *(f"{p} {d} " for p in _MQTT_PACKETS for d in ("from", "to")))
+_MQTT_AS_RE: Final = re.compile(r"connected from [^\s\x00]{1,64}+ as ([^\s\x00]{1,128}+) \(p\d")
+_MQTT_ID_RE: Final = re.compile(r"[^\s,\x00]{1,128}+")
+_MQTT_AFTER_CLIENT: Final = (" disconnected", " closed its connection", " has exceeded timeout",
+                             " been disconnected", " already connected", " connected with",
+                             " due to", " sending multiple")
+# Ids programs make up (random, or the program's own name), which name no one
+_MQTT_KEPT_RE: Final = re.compile(
+    r"(?:mqttjs_|auto-|paho|homeassistant|hass|zigbee2mqtt|mosquitto|node-?red|frigate|zwave"
+    r"|valetudo|dves_|shelly|tasmota|esphome-web-|<unknown>|\[)[^\s\x00]*+|[0-9a-f_:.-]++",
+    re.IGNORECASE)
+# aioesphomeapi (util.py build_log_name): a node's log name "<name> @ <address>", the start of
+# its lines ("%s: Connection error occurred", "Successfully connected to %s in %0.3fs"), and
+# noise.py's "Server sent a different name '%s'"
+_ESPHOME_AT_RE: Final = re.compile(
+    r" @ (?:\d{1,3}+(?:\.\d{1,3}+){3}|[0-9A-Fa-f]{0,4}+:[0-9A-Fa-f:.%\w]{2,48}+"
+    r"|[A-Za-z0-9][\w-]{0,62}+\.local\b)")
+_NODE_REV_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,63}+")
+_MAC_SUFFIX_RE: Final = re.compile(r".*[-_][0-9a-f]{6}(?:[0-9a-f]{6})?", re.IGNORECASE)
+_ESPHOME_GATES: Final = (" @ ", "different name '")
+
+# --- MQTT discovery payloads and entity ids -------------------------------------------------
+
+# Home Assistant's MQTT discovery: the device block names the device as its owner did
+# (Zigbee2MQTT's lib/extension/homeassistant.ts getDevicePayload: {"identifiers": [..], "name":
+# <friendly name>, ..}), and Zigbee2MQTT derives the entity's "object_id" and
+# "default_entity_id" from that name ("jean_bedroom_lamp_temperature").
+_DEVICE_BLOCK_RE: Final = re.compile(
+    r"\\?\"device\\?\"[ \t]*+:[ \t]*+\{[^{}\n\x00]{0,1024}+\}")
+_BLOCK_NAME_RE: Final = re.compile(
+    r"\\?\"name\\?\"[ \t]*+:[ \t]*+\\?\"([^\"\\\n\x00]{1,128}+)\\?\"")
+_SLUG_RE: Final = re.compile(r"[^a-z0-9]++")
+_PAYLOAD_REACH: Final = 4096
+# Home Assistant's entity ids made from a name with an owner's possessive ("Jean's Bedroom Lamp"
+# -> "light.jean_s_bedroom_lamp"): the owner before "_s_", in the entity domains' ids
+_ENTITY_DOMAINS: Final = frozenset({
+    "light", "switch", "sensor", "binary_sensor", "media_player", "device_tracker", "notify",
+    "climate", "cover", "fan", "lock", "camera", "input_boolean", "input_number", "input_select",
+    "input_text", "input_datetime", "input_button", "automation", "script", "scene", "button",
+    "number", "select", "vacuum", "remote", "alarm_control_panel", "calendar", "todo", "update",
+    "event", "image", "text", "weather", "water_heater", "humidifier", "siren", "valve",
+    "lawn_mower", "tts", "assist_satellite", "zone", "counter", "timer", "group", "light_group"})
+_ENTITY_REV_RE: Final = re.compile(  # matched on the reversed text before "_s_"
+    r"([a-z0-9]{2,40}+)((?:_[a-z0-9]{1,40}+){0,8}+)\.([a-z_]{2,24}+)")
+
 _DHCP_GATES: Final = ("dhcpack(", "dhcpreply(", "dhcpadvertise(")
 # ISC dhcpd (the DHCP server app; server/dhcp.c): "DHCPDISCOVER from %s %s%s%svia %s" (the
 # client's host name in parentheses after its MAC), "DHCPREQUEST for %s from %s (%s) via %s",
@@ -172,7 +236,9 @@ _DNS_GATES: Final = ("query[", "reply ", "cached ", "forwarded ")
 GATES: Final = (*_DEVICE_WORDS, *_Z2M_PHRASES, *_Z2M_LINE_PHRASES, "zigbee2mqtt/",
                 *_NAME_KEYS, "owntracks/", "person.", "[media_player.", "):8009]", '" (/services/',
                 'retrying with "', "android-", "desktop-", "laptop-",
-                *_DHCP_GATES, *_ISC_GATES, *_DNS_GATES, "plugin/errors: ", ".local.hassio")
+                *_DHCP_GATES, *_ISC_GATES, *_DNS_GATES, "plugin/errors: ", ".local.hassio",
+                *_MQTT_GATES, *_ESPHOME_GATES, '"device":', '"device": ', '\\"device\\":',
+                "_s_")
 
 
 _OWNER_REV_RE: Final = re.compile(r"(?:[^\W\d_]|-){1,41}+")  # letters and dashes
@@ -341,6 +407,8 @@ def _device_name_edits(text: str, low: str, gates: Mapping[str, list[int]], tall
                 continue
             out.append((m.start(1), m.end(1), tally.hit("device")))
     for at in gates.get("zigbee2mqtt/", ()):
+        if at and text[at - 1] in "/.-_":
+            continue  # a folder ("/config/zigbee2mqtt/database.db"), not a topic
         start = at + len("zigbee2mqtt/")
         m = _TOPIC_RE.match(text, start)
         topic = m.group(0) if m else ""
@@ -455,6 +523,110 @@ def _host_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tall
     return out
 
 
+def _client_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally
+                  ) -> list[Edit]:
+    """Mosquitto's client ids and ESPHome's node names, where their programs log them."""
+    out: list[Edit] = []
+
+    def take(start: int, end: int, cls: str) -> None:
+        value = text[start:end]
+        if not value or value in PLACEHOLDER_VALUES or value.lower() in DEFAULT_NAMES:
+            return
+        if cls == "device" and _MQTT_KEPT_RE.fullmatch(value):
+            return
+        if cls == "hostname" and (_MAC_SUFFIX_RE.fullmatch(value) or host_is_kept(value)):
+            return  # a default name with the MAC's last bytes: the device rule's
+        out.append((start, end, tally.hit(cls)))
+        # the same name again further on its line (ESPHome's topics start with its name:
+        # "Received PUBLISH from x (d0, q0, r1, m0, 'x/status', ...)")
+        stop = _line_end(text, end, 256)
+        again = text.find(value, end, stop)
+        while again >= 0:
+            if not (text[again - 1].isalnum() or text[again + len(value):again + len(value) + 1]
+                    .isalnum()):
+                out.append((again, again + len(value), tally.hit(cls)))
+            again = text.find(value, again + len(value), stop)
+
+    for at in gates.get("connected from ", ()):
+        m = _MQTT_AS_RE.match(low, at)
+        if m is not None:
+            take(m.start(1), m.end(1), "device")
+    for gate in _MQTT_GATES[2:]:
+        for at in gates.get(gate, ()):
+            if text[at:at + 1].isupper() and (m := _MQTT_ID_RE.match(text, at + len(gate))):
+                end = m.end()
+                while end > m.start() and text[end - 1] in ".:":
+                    end -= 1
+                take(m.start(), end, "device")
+    for at in gates.get("client ", ()):
+        m = _MQTT_ID_RE.match(text, at + len("client "))
+        if m is None or (at and low[at - 1].isalnum()):
+            continue
+        end = m.end()
+        if text.startswith(_MQTT_AFTER_CLIENT, end) or (
+                text[end:end + 2] in (", ", ": ") and low.endswith(" on ", 0, at)):
+            take(m.start(), end, "device")
+        elif text[end - 1:end] == "." and (end == len(text) or text[end].isspace()):
+            take(m.start(), end - 1, "device")  # "Client jeans-phone disconnected." - no
+            # other words: only where the sentence ends
+    for at in gates.get(" @ ", ()):
+        if _ESPHOME_AT_RE.match(text, at) is None:
+            continue
+        m = _NODE_REV_RE.match(text[max(0, at - 63):at][::-1])
+        if m is not None and not (at - m.end() and text[at - m.end() - 1] not in " \t\n([:'\""):
+            take(at - m.end(), at, "hostname")
+    for at in gates.get("different name '", ()):
+        m = _SINGLE_QUOTED_RE.match(text, at + len("different name '"))
+        if m is not None:
+            take(m.start(1), m.end(1), "hostname")
+    return out
+
+
+def _payload_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally
+                   ) -> list[Edit]:
+    """Device names in MQTT discovery payloads, and owners in entity ids.
+
+    The entity ids a payload makes of its device's name go with the name; an owner is taken
+    from an entity id made from a possessive name ("light.jean_s_bedroom_lamp").
+    """
+    out: list[Edit] = []
+    for gate in ('"device":', '"device": ', '\\"device\\":'):
+        for at in gates.get(gate, ()):
+            block = _DEVICE_BLOCK_RE.match(text, at)
+            name = _BLOCK_NAME_RE.search(text, at, block.end()) if block else None
+            if name is None or not _name_ok(name.group(1)) or "zigbee2mqtt" in low[
+                    name.start(1):name.end(1)]:
+                continue  # "Zigbee2MQTT Bridge": the program's own device
+            out.append((name.start(1), name.end(1), tally.hit("device")))
+            slug = _SLUG_RE.sub("_", name.group(1).lower()).strip("_")
+            if len(slug) < 3:
+                continue
+            lo, hi = max(0, at - _PAYLOAD_REACH), _line_end(text, at, _PAYLOAD_REACH)
+            i = low.find(slug, lo, hi)
+            while i >= 0:  # "object_id": "<slug>_temperature", "default_entity_id": "sensor.<slug>"
+                if not (low[i - 1].isalnum() or low[i + len(slug):i + len(slug) + 1].isalnum()):
+                    out.append((i, i + len(slug), tally.hit("device")))
+                i = low.find(slug, i + len(slug), hi)
+    for at in gates.get("_s_", ()):
+        m = _ENTITY_REV_RE.match(low[max(0, at - 140):at][::-1])
+        if m is None or m.group(3)[::-1] not in _ENTITY_DOMAINS:
+            continue
+        dot = at - m.end()
+        if dot and (low[dot - 1].isalnum() or low[dot - 1] in "._"):
+            continue  # part of a longer name ("homeassistant.components.light.x_s_y")
+        owner = m.group(1)[::-1]
+        if owner.isalpha() and _is_owner(owner):
+            out.append((at - len(owner), at, tally.hit("user")))
+    return out
+
+
+def _line_end(text: str, at: int, reach: int) -> int:
+    """Where the line holding `at` ends, looking on at most `reach` characters."""
+    hi = min(len(text), at + reach)
+    ends = [i for i in (text.find("\n", at, hi), text.find(SEP, at, hi)) if i >= 0]
+    return min(ends, default=hi)
+
+
 def _label_before(text: str, end: int) -> int:
     """Where the host name's label that ends at `end` starts (== end: none)."""
     m = _LABEL_REV_RE.match(text[max(0, end - 63):end][::-1])
@@ -469,4 +641,5 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
     """
     hits = sorted((at, word) for word in _DEVICE_WORDS for at in gates.get(word, ()))
     out = _device_owner_edits(text, low, hits, tally) if hits else []
-    return out + _device_name_edits(text, low, gates, tally) + _host_edits(text, low, gates, tally)
+    return (out + _device_name_edits(text, low, gates, tally) + _host_edits(text, low, gates, tally)
+            + _client_edits(text, low, gates, tally) + _payload_edits(text, low, gates, tally))

@@ -53,6 +53,16 @@ _SSH_CONNECTING: Final = re.compile(r"[ \t]++([A-Za-z0-9][\w.-]{0,252}+)(?= \[)"
 # The Supervisor's "Auth request from 'core_ssh' for 'X'"
 _AUTH_FOR: Final = re.compile(r"[ \t]*+'[^'\n\x00]{0,64}+' for '([^'\n\x00]{1,253}+)'")
 
+# A quoted value or a word
+_QUOTED_OR_WORD: Final = re.compile(
+    r"[ \t]*+(?:'([^'\n\x00]{1,253}+)'|([^\s'\"()\[\]{}<>,;\x00-\x1f]{1,253}+))")
+# A host name (a port after it is not part of it: aiohttp's "Cannot connect to host x:443")
+_HOST: Final = re.compile(r"[ \t]++([A-Za-z0-9][\w.-]{0,252}+)")
+# ssh: "Connection to %s closed.", "Connection to %s closed by remote host.", "Connection to %s
+# port %s timed out" - a host name only where ssh's own words follow it
+_SSH_CLOSED: Final = re.compile(
+    r"[ \t]++([A-Za-z0-9][\w.-]{0,252}+)(?= closed(?:\.| by remote host)| port \d)")
+
 # (lowercased literal, placeholder class, value form)
 PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     # systemd (PID 1, hostnamed): "Hostname set to <X>.", "Changed host name to 'X'"
@@ -154,6 +164,14 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     # for DHCP host name %s"
     ("not giving name", "hostname", _WORD),
     ("dhcp host name", "hostname", _WORD),
+    # OpenSSH's client (sshconnect.c, ssh.c), as backup and git apps log it: "Host key for
+    # %.200s has changed and you have requested strict checking.", "Warning: the %s host key
+    # for '%.200s' differs from the key for the IP address '%.128s'", "ssh: connect to host %s
+    # port %s: %s", "%s: Could not resolve hostname %.100s: %s", "Connection to %s closed."
+    ("host key for", "hostname", _QUOTED_OR_WORD),
+    ("connect to host", "hostname", _HOST),
+    ("could not resolve hostname", "hostname", _HOST),
+    ("connection to", "hostname", _SSH_CLOSED),
 )
 WORDS: Final = tuple(p[0] for p in PHRASES)
 _BY_WORD: Final = {p[0]: p[1:] for p in PHRASES}
@@ -231,7 +249,7 @@ _NOT_NAMES: Final = frozenset({
     "not", "the", "a", "an", "of", "for", "on", "at", "to", "with", "from", "and", "or", "in",
     "state", "type", "usage", "request", "requests", "job", "jobs", "name", "names", "due",
     "did", "still", "invalid", "illegal", "config", "manager", "session", "id", "timeout",
-    "path", "fallback"})
+    "path", "fallback", "ip"})
 
 # Zigbee2MQTT names a device by its IEEE address until the user names it: "Device
 # '0x00124b0012345678' joined". Quoted, so not a pointer of a backtrace.

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from crash_reporter.scrub import devices, endpoints, fingerprints, names
+from crash_reporter.scrub import devices, endpoints, fingerprints, mesh, names
 from crash_reporter.scrub.allowlist import (
     DEFAULT_NAMES,
     PRIVATE_SUFFIXES,
@@ -57,7 +57,7 @@ from crash_reporter.scrub.words import word_starts
 from crash_reporter.scrub.words import words as compile_words
 
 _GATES: Final = ("\\\\", *_PHRASE_GATES, *fingerprints.GATES, *endpoints.GATES, *devices.GATES,
-                 *names.GATES)  # "\\\\": a UNC share (`_hosts`)
+                 *names.GATES, *mesh.GATES)  # "\\\\": a UNC share (`_hosts`)
 
 # --- keys and secrets ---------------------------------------------------------------------
 
@@ -93,7 +93,12 @@ _KV_WORDS: Final = (
     "access-key", "accesskey", "private_key", "private-key", "privatekey", "credential",
     "token", "cookie", "hassio_key", "hassio-key", "auth", "ssid", "wifi_name", "wifi-name",
     "wifiname", "serial", "hostname", "host_name", "fqdn", "domain_name", "domain_search",
-    "search_domain", "dns_domain")
+    "search_domain", "dns_domain",
+    # Thread and Zigbee networks (OpenThread's ot-ctl, Home Assistant's thread and otbr
+    # integrations, zigpy, zigbee-herdsman): their name, PAN ids, keys, routers' addresses
+    "panid", "pan_id", "pan-id", "pan id", "networkname", "network_name", "network name",
+    "networkkey", "network_key", "network key", "masterkey", "master_key", "extended_address",
+    "extended address", "extaddr")
 _KV_SHORT_WORDS: Final = ("pwd", "psk", "otp", "pin", "lat", "lon", "lng", "user", "login",
                           "owner", "mac", "bssid", "hwaddr", "bdaddr", "ieee")
 _KEYCHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
@@ -115,10 +120,14 @@ _KEY_CLASSES: Final = (  # (class, multi-word value, whole-key pattern)
         r".*(?:pass(?:word|wd|phrase)|secret|pwd|psk|otp|pin|pincode)(?:s|[._-][\w.-]*)?")),
     ("filtered", False, re.compile(
         r".*(?:api[_-]?key|apikey|access[_-]?key|private[_-]?key|privatekey|credentials?"
-        r"|token|cookie|hassio[_-]?key|auth(?:orization|entication)?)(?:s|[._-][\w.-]*)?")),
+        r"|token|cookie|hassio[_-]?key|auth(?:orization|entication)?"
+        r"|network[ _-]?key|master[_-]?key)(?:s|[._-][\w.-]*)?")),
     ("mac", False, re.compile(
-        r".*(?:mac|bssid|hwaddr|bdaddr|ieee)(?:[ _-]?addr(?:ess)?)?")),
-    ("ssid", True, re.compile(r".*(?:ssid|wifi[_-]?name)")),
+        r".*(?:mac|bssid|hwaddr|bdaddr|ieee)(?:[ _-]?addr(?:ess)?)?"
+        r"|(?:.*[ _.-])?ext(?:ended)?[ _-]?addr(?:ess)?")),  # a Thread device's EUI-64
+    ("ssid", True, re.compile(r".*(?:ssid|wifi[_-]?name)|(?:.*[ _.-])?network[ _-]?name")),
+    # a Thread or Zigbee network's PAN id and extended PAN id ("span_id" is a trace's)
+    ("id", False, re.compile(r"(?:.*[ _.-]|ext(?:ended)?[ _-]?)?pan[ _-]?id")),
     ("serial", False, re.compile(r".*serial(?:[ _-]?(?:number|no|num|short))?\.?")),
     # JSON and key=value forms of the names DHCP, hostnamed and the Supervisor report; not
     # "domain" alone: Home Assistant's integration domains ("domain": "light") stay
@@ -134,7 +143,13 @@ _NOT_SECRET_KEY_RE: Final = re.compile(
 # An unquoted value that is code, not a name: attributes, calls, types ("self.x.hostname").
 _CODE_VALUE_RE: Final = re.compile(
     r"(?:self|cls)\.[\w.]*+|[a-z]*+_[\w.]*+|str|int|bool|optional|any|list|dict")
-_NOT_VALUES: Final = frozenset({"none", "null", "true", "false", "nil", "undefined", "<none>"})
+_NOT_VALUES: Final = frozenset({"none", "null", "true", "false", "nil", "undefined", "<none>",
+                                "hidden", "generate"})  # Zigbee2MQTT: "networkKey":"HIDDEN"
+# A key's bytes written as a list of numbers (zigbee-herdsman's settings, Zigbee2MQTT's config)
+_KV_LIST_RE: Final = re.compile(r"\[[0-9A-Fa-fx, \t]{1,512}+\]")
+# A PAN id (16 bits) or an extended PAN id (64 bits), as hex or decimal, or as hex pairs
+_PAN_ID_RE: Final = re.compile(
+    r"(?:0x)?[0-9A-Fa-f]{1,16}|[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){7}")
 _GEO_VALUE_RE: Final = re.compile(r"-?\d{1,3}(?:\.\d+)?")
 # A MAC, or a Zigbee/Thread EUI-64 ("ieee=00:12:4b:00:1c:a1:b2:c3", "ieee: 0x00124b001ca1b2c3")
 _BARE_MAC_RE: Final = re.compile(
@@ -423,7 +438,10 @@ def _key_value(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]
             done = max(done, vstart + 1)
             continue  # already scrubbed
         quoted = _KV_QUOTED_RE.match(text, vstart)
-        if quoted is not None:
+        listed = _KV_LIST_RE.match(text, vstart) if cls in ("filtered", "id") else None
+        if listed is not None:  # a key's bytes ("extendedPanID":[221,221,...])
+            inner_start, inner_end = vstart, listed.end()
+        elif quoted is not None:
             qlen = 2 if quoted.group(0).startswith("\\") else 1
             inner_start, inner_end = vstart + qlen, quoted.end() - qlen
         else:
@@ -459,6 +477,8 @@ def _key_value(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]
         inner = text[inner_start:inner_end]
         if not inner or inner in PLACEHOLDER_VALUES or inner.lower() in _NOT_VALUES:
             continue
+        if inner.startswith("configured="):
+            continue  # zigbee-herdsman's "Network Key: configured=x, adapter=y": `mesh`'s
         if cls == "filtered" and key == "pwd" and inner.startswith("/"):
             continue  # sudo's "PWD=/home/jean" is the working directory: the path rule's
         if cls == "serial" and (len(inner) < 4 or not any(c.isdigit() for c in inner)):
@@ -473,6 +493,8 @@ def _key_value(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]
             continue
         if cls == "mac" and not _BARE_MAC_RE.fullmatch(inner):
             continue
+        if cls == "id" and listed is None and not _PAN_ID_RE.fullmatch(inner):
+            continue  # Zigbee2MQTT's "pan_id: GENERATE"
         edits.append((inner_start, inner_end, tally.hit(cls)))
     return edits
 
@@ -932,7 +954,7 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
                   + phrase_edits(text, low, phrase_words, tally)
                   + context_edits(text, low, gates, tally)
                   + fingerprints.edits(text, gates, tally) + endpoints.edits(text, gates, tally)
-                  + names.edits(text, low, gates, tally))
+                  + names.edits(text, low, gates, tally) + mesh.edits(text, low, gates, tally))
     low = lower(text)
     if "@" in text:
         text = splice(text, _emails(text, tally))
