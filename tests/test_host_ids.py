@@ -146,13 +146,14 @@ async def test_a_slow_supervisor_does_not_hold_a_report(
 async def test_the_homes_people_are_learned_and_removed_wherever_they_are_named(
         session: aiohttp.ClientSession, sup: SupervisorStandIn) -> None:
     # Settings > People: names users type in full end up in entity ids, device and BLE names.
-    sup.people = ["Jean Smith", "Will Baker", "Zo\u00eb"]
+    sup.people = ["Jean Smith", "Will Baker", "Zo\u00eb", "Home Assistant", "Kitchen Tablet"]
     ids = await _learn(session, sup)
     values = dict(ids.values)
     assert {k: values.get(k) for k in ("Jean Smith", "Jean", "Smith", "Will Baker", "Baker",
                                        "Zo\u00eb")} == dict.fromkeys(
         ("Jean Smith", "Jean", "Smith", "Will Baker", "Baker", "Zo\u00eb"), "user")
     assert "Will" not in values  # an everyday word alone: only the full name is learned
+    assert "Home Assistant" not in values and "Kitchen Tablet" not in values  # no one's name
     text = ("Turned on light.jean_bedroom_lamp for person.jean_smith\n"
             "BLE device 'Jean Watch' battery 12 %; Zo\u00eb arrived home\n"
             "Will retry in 5 s: sensor.will_baker_phone_battery unavailable\n"
@@ -160,6 +161,7 @@ async def test_the_homes_people_are_learned_and_removed_wherever_they_are_named(
     out = scrub_text(text, ids.values)
     assert [w for w in ("jean", "smith", "baker", "zo\u00eb") if w in out.lower()] == [], out
     assert "Will retry in 5 s" in out and "battery 12 %" in out and "Turned on light." in out
+    assert scrub_text("Home Assistant Core started", ids.values) == "Home Assistant Core started"
     assert scrub_text(out, ids.values) == out
 
 

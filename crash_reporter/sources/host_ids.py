@@ -50,7 +50,8 @@ _EVERYDAY_WORDS: Final = frozenset({
     "lane", "dash", "ace", "mac", "van", "von", "der", "den", "del", "des", "family", "kids",
     "mom", "dad", "mum", "mama", "papa", "house", "home", "guest", "guests", "kitchen", "tablet",
     "phone", "wall", "panel", "dashboard", "visitor", "owner", "main", "master", "parents",
-    "children", "everyone", "all", "and", "the", "admin", "user", "test", "demo",
+    "children", "everyone", "all", "and", "the", "admin", "user", "test", "demo", "assistant",
+    "supervisor", "core", "hassio", "system", "server", "device", "display",
 })
 
 HostId = tuple[str, str]  # (value, placeholder class)
@@ -138,10 +139,12 @@ def identifiers_from(replies: dict[str, dict[str, Any]]) -> list[HostId]:
     out.extend(_core_allowlists(core))
     people = replies.get(PEOPLE_PATH, {}).get("people")
     for name in people if isinstance(people, list) else ():
-        if text := _str(name):
+        text = _str(name)
+        words = _NAME_WORD_RE.findall(text or "")
+        named = [word for word in words if word.lower() not in _EVERYDAY_WORDS]
+        if text and (named or not words):  # "Home Assistant", "Kitchen Tablet" name no one
             out.append((text, "user"))
-            out.extend((word, "user") for word in _NAME_WORD_RE.findall(text)
-                       if word.lower() not in _EVERYDAY_WORDS)
+            out.extend((word, "user") for word in named)
     return out
 
 
