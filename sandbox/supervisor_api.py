@@ -22,7 +22,11 @@ What it serves follows /work/shared/reference/supervisor-api.md:
   with MAC, IPv4/IPv6 addresses, gateway, nameservers, Wi-Fi SSID), ``GET /mounts`` (a CIFS
   and an NFS mount: name, server, share/path), and Home Assistant Core's ``GET
   /core/api/config`` (location name, coordinates, URLs; Core's unwrapped JSON, refused 403
-  unless ``homeassistant_api``). The values are the ``HOME_*`` constants.
+  unless ``homeassistant_api``) and ``POST /core/api/template`` (Core's template API, which
+  the Supervisor's proxy user, an admin, may call: ``{"template": ...}`` is rendered by real
+  Jinja2 with ``states.person`` holding this home's people, `people`, and the result
+  answered as text; a template that does not render is answered 400 with Core's message).
+  The values are the ``HOME_*`` constants.
 - ``POST /supervisor/options`` ``{"diagnostics": bool}`` stores the opt-in and calls
   ``on_diagnostics(value)`` before answering, as the Supervisor sets OS-Agent's property.
 - The logs endpoints: ``/supervisor/logs[/follow]`` (identifier ``hassio_supervisor``),
@@ -64,8 +68,10 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any, Literal, TypeAlias
 
+import jinja2
 from aiohttp import web
 
 FaultKind: TypeAlias = Literal[
@@ -243,6 +249,7 @@ HOME_LOCATION = "Smith Residence"
 HOME_LATITUDE = 52.379189
 HOME_LONGITUDE = 4.899431
 HOME_EXTERNAL_HOST = "ha.smith-family.de"
+HOME_PEOPLE = ("Jean Smith", "Maria")  # Settings > People: the person entities' names
 
 
 def _default_network_info() -> dict[str, Any]:
@@ -353,6 +360,7 @@ class SupervisorStandIn:
         self.network_info = _default_network_info()
         self.mounts = _default_mounts()
         self.core_config = _default_core_config()
+        self.people = list(HOME_PEOPLE)
         self.homeassistant_api = homeassistant_api
         self.requests: list[RequestRecord] = []
         self.options_posts: list[dict[str, Any]] = []
@@ -590,6 +598,7 @@ class SupervisorStandIn:
         app.router.add_get("/network/info", self._network_info)
         app.router.add_get("/mounts", self._mounts)
         app.router.add_get("/core/api/config", self._core_config)
+        app.router.add_post("/core/api/template", self._core_template)
         app.router.add_get("/supervisor/logs", self._supervisor_logs)
         app.router.add_get("/supervisor/logs/follow", self._supervisor_logs)
         app.router.add_get("/host/logs", self._host_logs)
@@ -752,6 +761,24 @@ class SupervisorStandIn:
         if not self.homeassistant_api:
             return self._error(403, "Not allowed to access Home Assistant API")
         return web.json_response(self.core_config)
+
+    async def _core_template(self, request: web.Request) -> web.Response:
+        # Core's APITemplateView (admin only; the proxy forwards as the Supervisor's admin
+        # user): renders data["template"], answers the text; ValueError/TemplateError -> 400.
+        if not self.homeassistant_api:
+            return self._error(403, "Not allowed to access Home Assistant API")
+        try:
+            data = await request.json()
+            people = [SimpleNamespace(name=name, entity_id=f"person.{i}")
+                      for i, name in enumerate(self.people)]
+            env = jinja2.Environment(autoescape=False)  # Core renders text, not HTML
+            env.filters["tojson"] = lambda value: json.dumps(value, ensure_ascii=False)
+            text = env.from_string(data["template"]).render(
+                states=SimpleNamespace(person=people))
+        except (ValueError, KeyError, TypeError, jinja2.TemplateError) as err:
+            return web.json_response({"message": f"Error rendering template: {err}"},
+                                     status=400)
+        return web.Response(text=text)
 
     async def _supervisor_options(self, request: web.Request) -> web.Response:
         try:

@@ -137,7 +137,7 @@ async def test_crashes_in_the_logs_land_in_bugsink_with_frames_and_nothing_ident
 
 def _home_traceback(at: datetime) -> list[str]:
     """A Supervisor traceback (verbose log form) that names this home's own identifiers, as
-    the stand-in serves them: SSID, LAN IP, MAC, share server, mount, HA's location."""
+    the stand-in serves them: SSID, LAN IP, MAC, share server, mount, HA's location, people."""
     prefix = f"{at:%Y-%m-%d %H:%M:%S}.120 {PREFIX_HOST} hassio_supervisor[287]: "
     home = supervisor_api
     body = [
@@ -156,6 +156,9 @@ def _home_traceback(at: datetime) -> list[str]:
         f"({home.HOME_LATITUDE:.4f}, {home.HOME_LONGITUDE:.4f})",
         f"\x1b[32m{at:%Y-%m-%d %H:%M:%S}.130 INFO (MainThread) [supervisor.mounts.manager] "
         "Mounting done\x1b[0m",
+        f"\x1b[33m{at:%Y-%m-%d %H:%M:%S}.131 WARNING (MainThread) [supervisor.homeassistant.api]"
+        f" Core: light.{home.HOME_PEOPLE[1].lower()}_reading_lamp unavailable, "
+        f"{home.HOME_PEOPLE[0]} notified\x1b[0m",
     ]
     return [prefix + line for line in body]
 
@@ -175,7 +178,8 @@ async def test_this_homes_identifiers_learned_from_the_api_never_reach_bugsink(
     assert data["exception"]["values"][-1]["type"].endswith(".MountActivationError")
     planted = [home.HOME_SSID, home.HOME_IP, home.HOME_MAC, home.HOME_MAC.lower(),
                home.HOME_SHARE_SERVER, home.HOME_MOUNT, home.HOME_LOCATION,
-               f"{home.HOME_LATITUDE:.4f}", f"{home.HOME_LONGITUDE:.4f}", PREFIX_HOST]
+               f"{home.HOME_LATITUDE:.4f}", f"{home.HOME_LONGITUDE:.4f}", PREFIX_HOST,
+               *home.HOME_PEOPLE, home.HOME_PEOPLE[1].lower()]
     assert leaks(stored, planted) == []
     text = json.dumps(data)  # what triage needs stays
     for kept in ("Cannot connect to host", "mnt-data-supervisor-mounts-",

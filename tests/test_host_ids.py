@@ -11,6 +11,7 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 
+from crash_reporter.errors import SupervisorApiError
 from crash_reporter.scrub import scrub_text
 from crash_reporter.scrub.hosts import coordinate_forms
 from crash_reporter.sources.host_ids import HostIdentifiers
@@ -38,6 +39,7 @@ async def test_learns_every_identifier_the_supervisor_and_core_serve(
         home.HOME_LOCATION: "location", home.HOME_EXTERNAL_HOST: "hostname",
         sup.hostname: "hostname", sup.info["machine_id"]: "token",
         "52.379189": "geo", "4.899431": "geo",
+        "Jean Smith": "user", "Jean": "user", "Smith": "user", "Maria": "user",
     }
     assert {k: values.get(k) for k in expected} == expected
     assert not any(v.startswith("172.30.") for v in values)  # the docker block is not read
@@ -49,6 +51,7 @@ async def test_without_homeassistant_api_the_rest_is_still_learned(
     async with SupervisorStandIn(diagnostics=True, homeassistant_api=False) as sup:
         values = dict((await _learn(session, sup)).values)
     assert home.HOME_SSID in values and home.HOME_LOCATION not in values
+    assert "Jean Smith" not in values  # Core's template API is refused too
 
 
 async def test_api_failures_are_skipped(session: aiohttp.ClientSession,
@@ -138,3 +141,39 @@ async def test_a_slow_supervisor_does_not_hold_a_report(
     sup.slow_s = 30.0
     sup.set_fault("slow")
     assert await asyncio.wait_for(ids.current(0.0, 0.2), 5.0) == known
+
+
+async def test_the_homes_people_are_learned_and_removed_wherever_they_are_named(
+        session: aiohttp.ClientSession, sup: SupervisorStandIn) -> None:
+    # Settings > People: names users type in full end up in entity ids, device and BLE names.
+    sup.people = ["Jean Smith", "Will Baker", "Zo\u00eb", "Home Assistant", "Kitchen Tablet"]
+    ids = await _learn(session, sup)
+    values = dict(ids.values)
+    assert {k: values.get(k) for k in ("Jean Smith", "Jean", "Smith", "Will Baker", "Baker",
+                                       "Zo\u00eb")} == dict.fromkeys(
+        ("Jean Smith", "Jean", "Smith", "Will Baker", "Baker", "Zo\u00eb"), "user")
+    assert "Will" not in values  # an everyday word alone: only the full name is learned
+    assert "Home Assistant" not in values and "Kitchen Tablet" not in values  # no one's name
+    text = ("Turned on light.jean_bedroom_lamp for person.jean_smith\n"
+            "BLE device 'Jean Watch' battery 12 %; Zo\u00eb arrived home\n"
+            "Will retry in 5 s: sensor.will_baker_phone_battery unavailable\n"
+            "Message from Will Baker: JEAN SMITH")
+    out = scrub_text(text, ids.values)
+    assert [w for w in ("jean", "smith", "baker", "zo\u00eb") if w in out.lower()] == [], out
+    assert "Will retry in 5 s" in out and "battery 12 %" in out and "Turned on light." in out
+    assert scrub_text("Home Assistant Core started", ids.values) == "Home Assistant Core started"
+    assert scrub_text(out, ids.values) == out
+
+
+async def test_the_stand_in_renders_cores_templates_with_jinja(
+        session: aiohttp.ClientSession, sup: SupervisorStandIn) -> None:
+    api = SupervisorApi(session, sup.url, sup.token)
+    reply = await api.post_core("/core/api/template", {
+        "template": "{{ {'n': states.person | map(attribute='name') | list | length} | tojson }}"})
+    assert reply == {"n": len(home.HOME_PEOPLE)}
+    with pytest.raises(SupervisorApiError, match="HTTP 400"):
+        await api.post_core("/core/api/template", {"template": "{{ states.person | oops }}"})
+    with pytest.raises(SupervisorApiError, match="not JSON"):
+        await api.post_core("/core/api/template", {"template": "plain text"})
+    with pytest.raises(SupervisorApiError, match="not a JSON object"):
+        await api.post_core("/core/api/template", {"template": "{{ [1, 2] | tojson }}"})

@@ -5,7 +5,9 @@ What no server-side scrubber can know, read on the device (supervisor-api.md):
 interface's MAC, IPv4/IPv6 addresses, gateways, nameservers, Wi-Fi SSID), ``/mounts`` (names,
 servers, shares and paths of network storage) and Home Assistant Core's config through the
 Supervisor (``/core/api/config``: location name, coordinates, external and internal URL, the
-folders and URLs the user allowlisted).
+folders and URLs the user allowlisted), and the names of the home's people (Settings > People),
+which Core renders for us from a template (``/core/api/template``): their full names and each
+name in them, so that "light.jean_bedroom_lamp" or "Jean Watch" loses its owner too.
 
 Values are (value, class) pairs for `crash_reporter.scrub`; they are never written to disk and
 never logged (only their number, at DEBUG). Everything learned since start is kept (bounded):
@@ -20,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import re
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any, Final
@@ -33,6 +36,23 @@ _LOGGER = logging.getLogger(__name__)
 MAX_KEPT: Final = 512  # values remembered since start (oldest forgotten first)
 SUPERVISOR_PATHS: Final = ("/info", "/host/info", "/network/info", "/mounts")
 CORE_CONFIG_PATH: Final = "/core/api/config"
+# The people's names: Core's template API (admin; the Supervisor's proxy user is one) renders
+# just these, where /core/api/states would send every entity's state.
+PEOPLE_PATH: Final = "/core/api/template"
+PEOPLE_TEMPLATE: Final = "{{ {'people': states.person | map(attribute='name') | list} | tojson }}"
+_NAME_WORD_RE: Final = re.compile(r"[^\W\d_]{3,}")  # the words of a name (3 letters or more)
+# Words of a name that are everyday words in logs: only the full name is learned for them
+# ("Will Smith": "Will" alone would take "will retry" apart).
+_EVERYDAY_WORDS: Final = frozenset({
+    "will", "may", "max", "mark", "bill", "art", "ray", "rich", "hope", "grace", "joy", "faith",
+    "rose", "ivy", "jack", "frank", "guy", "sunny", "dawn", "june", "april", "august", "eve",
+    "pat", "sue", "don", "ken", "chase", "hunter", "river", "stone", "drew", "miles", "reed",
+    "lane", "dash", "ace", "mac", "van", "von", "der", "den", "del", "des", "family", "kids",
+    "mom", "dad", "mum", "mama", "papa", "house", "home", "guest", "guests", "kitchen", "tablet",
+    "phone", "wall", "panel", "dashboard", "visitor", "owner", "main", "master", "parents",
+    "children", "everyone", "all", "and", "the", "admin", "user", "test", "demo", "assistant",
+    "supervisor", "core", "hassio", "system", "server", "device", "display",
+})
 
 HostId = tuple[str, str]  # (value, placeholder class)
 
@@ -117,6 +137,14 @@ def identifiers_from(replies: dict[str, dict[str, Any]]) -> list[HostId]:
     for key in ("external_url", "internal_url"):
         out.extend(_url_host(core.get(key)))
     out.extend(_core_allowlists(core))
+    people = replies.get(PEOPLE_PATH, {}).get("people")
+    for name in people if isinstance(people, list) else ():
+        text = _str(name)
+        words = _NAME_WORD_RE.findall(text or "")
+        named = [word for word in words if word.lower() not in _EVERYDAY_WORDS]
+        if text and (named or not words):  # "Home Assistant", "Kitchen Tablet" name no one
+            out.append((text, "user"))
+            out.extend((word, "user") for word in named)
     return out
 
 
@@ -196,6 +224,11 @@ class HostIdentifiers:
             replies[CORE_CONFIG_PATH] = await self._api.get(CORE_CONFIG_PATH, wrapped=False)
         except SupervisorApiError as err:
             _LOGGER.debug("Host identifiers: %s (is homeassistant_api set?)", err)
+        try:
+            replies[PEOPLE_PATH] = await self._api.post_core(PEOPLE_PATH,
+                                                             {"template": PEOPLE_TEMPLATE})
+        except SupervisorApiError as err:
+            _LOGGER.debug("Host identifiers: %s", err)
         new = [item for item in dict.fromkeys(identifiers_from(replies)) if item not in self._known]
         for item in new:
             if len(self._known) >= MAX_KEPT:

@@ -42,13 +42,26 @@ class SupervisorApi:
         token travel there). The body is read in pieces and given up past the limit, so a
         huge answer costs at most that much memory.
         """
+        body = await self._request("GET", path, None)
+        return _unwrap(path, body) if wrapped else _json_object(path, body)
+
+    async def post_core(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """POST `payload` as JSON to Core's API through the Supervisor; the reply's object.
+
+        For ``/core/api/template``, whose reply is the rendered text: the template must
+        render a JSON object. Failures as for `get`.
+        """
+        return _json_object(path, await self._request("POST", path, payload))
+
+    async def _request(self, method: str, path: str, payload: dict[str, Any] | None) -> bytes:
+        """The body of a successful answer to `method` `path` (see `get` for failures)."""
         if not self._token:
             raise SupervisorApiError("no SUPERVISOR_TOKEN in the environment")
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
         try:
             async with asyncio.timeout(API_TIMEOUT_S):
-                async with self._session.get(f"{self._url}{path}", headers=headers,
-                                             allow_redirects=False) as resp:
+                async with self._session.request(method, f"{self._url}{path}", headers=headers,
+                                                 json=payload, allow_redirects=False) as resp:
                     status = resp.status
                     if 300 <= status < 400:
                         raise SupervisorApiError(f"{path}: redirected ({status}), not followed")
@@ -61,7 +74,7 @@ class SupervisorApi:
             raise SupervisorApiError(f"{path}: refused ({status}); is hassio_api set?")
         if status >= 400:
             raise SupervisorApiError(f"{path}: HTTP {status}")
-        return _unwrap(path, body) if wrapped else _json_object(path, body)
+        return body
 
     async def read_consent(self) -> tuple[Consent, str]:
         """Ask the Supervisor for the diagnostics opt-in: ON, OFF, or UNKNOWN with a reason."""
