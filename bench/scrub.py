@@ -10,8 +10,8 @@ Shapes (deterministic, tests/fixtures/pii/corpus.py for the planted values):
 Both stay within crash_reporter's caps (strings of 8 KB, 100 breadcrumbs, 100 frames), so every
 scrubber sees the same text. Every class of PII is planted in each event (32 pattern items),
 plus this home's own identifiers as the Supervisor API serves them (SSID, LAN IP, MAC, share
-server, mount, HA location): crash_reporter learns those on the device, no server-side
-scrubber can. Leaks are counted separately for the two.
+server, mount, HA location, a person's name): crash_reporter learns those on the device, no
+server-side scrubber can. Leaks are counted separately for the two.
 
 Peers, each configured the way its users run it (printed below the table):
 - "relay default": Sentry's default server-side scrubbing (Relay's conversion of the project
@@ -46,6 +46,7 @@ from corpus import IDENTIFIERS, _load_frames, _log_lines, leaks, planted_values 
 
 from crash_reporter.scrub import scrub_event  # noqa: E402
 from crash_reporter.scrub.words import engine, use_hyperscan  # noqa: E402
+from crash_reporter.sources.host_ids import PEOPLE_PATH, identifiers_from  # noqa: E402
 from sandbox import supervisor_api as home  # noqa: E402
 
 RELAY_RULES = ["@ip", "@mac", "@email", "@bearer", "@urlauth", "@creditcard", "@iban",
@@ -63,6 +64,7 @@ HOME_IDS: list[Any] = [
     *IDENTIFIERS, (home.HOME_SSID, "ssid"), (home.HOME_IP, "ip"), (home.HOME_MAC, "mac"),
     (home.HOME_SHARE_SERVER, "hostname"), (home.HOME_MOUNT, "mount"),
     (home.HOME_LOCATION, "location"), (home.HOME_EXTERNAL_HOST, "hostname"),
+    *identifiers_from({PEOPLE_PATH: {"people": list(home.HOME_PEOPLE)}}),
 ]
 HOME_PLANTS = [
     (f"Connecting to '{home.HOME_SSID}'", home.HOME_SSID),
@@ -71,6 +73,8 @@ HOME_PLANTS = [
     (f"dev_{home.HOME_MAC.replace(':', '_')} disconnected", home.HOME_MAC.replace(":", "_")),
     (f"mnt-data-supervisor-mounts-{home.HOME_MOUNT}.mount failed", home.HOME_MOUNT),
     (f"Weather for {home.HOME_LOCATION} unavailable", home.HOME_LOCATION),
+    (f"light.{home.HOME_PEOPLE[1].lower()}_reading_lamp unavailable",
+     home.HOME_PEOPLE[1].lower()),
 ]
 
 Scrubber = Callable[[dict[str, Any]], Any]
