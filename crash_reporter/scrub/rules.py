@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from crash_reporter.scrub import devices, endpoints, fingerprints, mesh, names
+from crash_reporter.scrub import clients, devices, endpoints, fingerprints, mesh, names
 from crash_reporter.scrub.allowlist import (
     DEFAULT_NAMES,
     PRIVATE_SUFFIXES,
@@ -57,7 +57,7 @@ from crash_reporter.scrub.words import word_starts
 from crash_reporter.scrub.words import words as compile_words
 
 _GATES: Final = ("\\\\", *_PHRASE_GATES, *fingerprints.GATES, *endpoints.GATES, *devices.GATES,
-                 *names.GATES, *mesh.GATES)  # "\\\\": a UNC share (`_hosts`)
+                 *names.GATES, *clients.GATES, *mesh.GATES)  # "\\\\": a UNC share (`_hosts`)
 
 # --- keys and secrets ---------------------------------------------------------------------
 
@@ -954,7 +954,8 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
                   + phrase_edits(text, low, phrase_words, tally)
                   + context_edits(text, low, gates, tally)
                   + fingerprints.edits(text, gates, tally) + endpoints.edits(text, gates, tally)
-                  + names.edits(text, low, gates, tally) + mesh.edits(text, low, gates, tally))
+                  + names.edits(text, low, gates, tally) + clients.edits(text, low, gates, tally)
+                  + mesh.edits(text, low, gates, tally))
     low = lower(text)
     if "@" in text:
         text = splice(text, _emails(text, tally))
