@@ -9,8 +9,10 @@ look at exception values, frame paths or debug_meta, so everything happens here:
 - ``fingerprints``: SSH key and certificate fingerprints, SSH public keys;
 - ``devices``: MACs inside device names ("shellyplus1pm-<mac>", "esphome-web-<last 3 bytes>");
 - ``endpoints``: hosts a connection names ("connecting to mqtt.x:1883", "('x', 1883)");
-- ``names``: people in the names of their devices ("Jean's iPhone", "Jeans-MBP"), the names
-  users give devices (Zigbee2MQTT's friendly names), DHCP and DNS clients' host names;
+- ``names``: people in the names of their devices and entity ids ("Jean's iPhone",
+  "Jeans-MBP", "light.jean_s_lamp"), the names users give devices (Zigbee2MQTT's friendly names);
+- ``clients``: network clients' names where their servers log them (DHCP and DNS host names,
+  Mosquitto client ids, ESPHome nodes, MQTT discovery device names);
 - ``mesh``: Thread and Zigbee networks' names, PAN ids and keys (TXT records, adapter checks);
 - ``hosts``: this host's own identifiers, learned on the device, in all their written forms;
 - ``words``: keywords and identifier forms, every occurrence found in one pass (Aho-Corasick,
