@@ -11,7 +11,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crash_reporter.scrub import rules
+from crash_reporter.scrub import rules, secrets
 from crash_reporter.scrub.classes import digit_candidates, hex_candidates, iban_candidates
 from crash_reporter.scrub.tokens import Tally
 
@@ -58,6 +58,6 @@ def test_digit_candidates_hold_every_finding(text: str) -> None:
 @SETTINGS
 @given(token_texts)
 def test_token_candidates_hold_every_match(text: str) -> None:
-    found = {m.start() for m in rules._KNOWN_TOKEN_RE.finditer(text)}
-    kept = {s for s, _e, _r in rules._known_tokens(text, Tally())}
+    found = {m.start() for m in secrets._KNOWN_TOKEN_RE.finditer(text)}
+    kept = {s for s, _e, _r in secrets.known_token_edits(text, Tally())}
     assert found == kept

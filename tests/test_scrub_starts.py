@@ -98,7 +98,7 @@ def test_a_missing_start_is_caught() -> None:
 
 # Patterns that start with a look-behind and are only matched on a short run (a digit group,
 # a number's run) or at candidate starts (`classes.scan`), never searched through a text.
-_SHORT_RUNS_ONLY = {"classes._GROUP_START_RE", "rules._SSN_IN_RUN_RE", "rules._KNOWN_TOKEN_RE",
+_SHORT_RUNS_ONLY = {"classes._GROUP_START_RE", "rules._SSN_IN_RUN_RE", "secrets._KNOWN_TOKEN_RE",
                     "rules._DMS_RE"}
 
 

@@ -26,7 +26,15 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from crash_reporter.scrub import clients, devices, endpoints, fingerprints, mesh, names
+from crash_reporter.scrub import (
+    clients,
+    devices,
+    endpoints,
+    fingerprints,
+    mesh,
+    names,
+    secrets,
+)
 from crash_reporter.scrub.allowlist import (
     DEFAULT_NAMES,
     PRIVATE_SUFFIXES,
@@ -53,36 +61,13 @@ from crash_reporter.scrub.tokens import (
     lower,
     splice,
 )
-from crash_reporter.scrub.words import word_starts
+from crash_reporter.scrub.words import find_words, word_starts
 from crash_reporter.scrub.words import words as compile_words
 
 _GATES: Final = ("\\\\", *_PHRASE_GATES, *fingerprints.GATES, *endpoints.GATES, *devices.GATES,
                  *names.GATES, *clients.GATES, *mesh.GATES)  # "\\\\": a UNC share (`_hosts`)
 
 # --- keys and secrets ---------------------------------------------------------------------
-
-_PEM_RE: Final = re.compile(
-    r"-----BEGIN ([A-Z0-9 ]{1,64}+)-----((?:(?!-----(?:BEGIN|END) )[^\x00])*+)"
-    r"(-----END \1-----)?"
-)
-# Well-known token shapes: JWTs (HA long-lived access tokens), GitHub, GitLab, Slack, OpenAI,
-# AWS, Google, Stripe, Hugging Face, npm.
-_KNOWN_TOKEN_RE: Final = re.compile(
-    r"(?<![A-Za-z0-9_-])(?:eyJ[A-Za-z0-9_-]{8,}+\.[A-Za-z0-9_-]{2,}+\.[A-Za-z0-9_-]*+"
-    r"|gh[pousr]_[A-Za-z0-9]{30,}+|github_pat_[A-Za-z0-9_]{40,}+|glpat-[A-Za-z0-9_-]{20,}+"
-    r"|xox[abprs]-[A-Za-z0-9-]{10,}+|sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}+|AKIA[0-9A-Z]{16}"
-    r"|AIza[0-9A-Za-z_-]{35}|[sr]k_live_[0-9A-Za-z]{16,}+|hf_[A-Za-z0-9]{30,}+"
-    r"|npm_[A-Za-z0-9]{36})(?![A-Za-z0-9_-])"
-)
-# Where a match of _KNOWN_TOKEN_RE can start ("[sr]k_live_" one character before "k_live_").
-_TOKEN_PREFIXES: Final = ("eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
-                          "glpat-", "xox", "sk-", "AKIA", "AIza", "k_live_", "hf_", "npm_")
-_BEARER_WORDS: Final = ("bearer", "basic")
-_BEARER_VALUE_RE: Final = re.compile(
-    r"[ \t]++(\[[a-z-]{2,12}\]|[^\s\x00-\x1f\x7f'\",;()\[\]{}<>]{6,}+"
-    r"|[^\s\x00-\x1f\x7f()\[\]{}<>]++)")  # a control character (an ANSI colour's ESC) ends it
-# Brackets allowed: a token already replaced ("//jean:[token]@github.com") is still userinfo.
-_URLAUTH_RE: Final = re.compile(r"//([^\s/?#@\x00'\"<>]++)@")
 
 # Keys whose value is removed. Found by a keyword (in the lowercased text), widened to the
 # whole key (at most _KEY_MAX characters each way), then classified by the whole key.
@@ -296,16 +281,6 @@ _KEPT_SEGMENTS: Final = frozenset({"[path-user]", "[mount]", "[serial]", "root",
                                    "backup", "ssl", "config", "data"})
 
 
-def _find_words(low: str, words: tuple[str, ...], *, word_start: bool,
-                extra_before: str = "") -> list[tuple[int, int]]:
-    """(start, end) of every occurrence of `words` in `low`, in order (one automaton pass).
-
-    With `word_start`, an occurrence must not follow a letter or digit (or `extra_before`).
-    """
-    hits = compile_words(words).find(low)[0]
-    return word_starts(low, hits, extra_before) if word_start else hits
-
-
 def _luhn(digits: str) -> bool:
     """True if the digit string passes the Luhn check (cards, IMEIs)."""
     total = 0
@@ -372,33 +347,6 @@ def _is_ip6(cand: str) -> bool:
 
 
 # --- the rules, in the order they run ------------------------------------------------------
-
-
-def _pem(text: str, tally: Tally) -> str:
-    def sub(m: re.Match[str]) -> str:
-        if m.group(2) == "[pem-key]":
-            return m.group(0)
-        return (f"-----BEGIN {m.group(1)}-----" + tally.hit("pem-key")
-                + (m.group(3) or ""))
-    return _PEM_RE.sub(sub, text)
-
-
-def _known_tokens(text: str, tally: Tally) -> list[Edit]:
-    """Well-known token shapes, tried only where one of their prefixes is (one pass)."""
-    starts = sorted({i - 1 if text.startswith("k_live_", i) else i
-                     for i, _ in compile_words(_TOKEN_PREFIXES).find(text)[0]})
-    return [(m.start(), m.end(), tally.hit("token"))
-            for m in scan(_KNOWN_TOKEN_RE, text, (i for i in starts if i >= 0))]
-
-
-def _bearer(text: str, low: str, tally: Tally) -> list[Edit]:
-    edits: list[Edit] = []
-    for _start, end in _find_words(low, _BEARER_WORDS, word_start=True):
-        v = _BEARER_VALUE_RE.match(text, end)
-        if v is None or v.group(1) in PLACEHOLDER_VALUES:
-            continue
-        edits.append((v.start(1), v.end(1), tally.hit("token")))
-    return edits
 
 
 def _key_value(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]
@@ -596,8 +544,8 @@ def _hosts(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) ->
     # The journal prefixes' hosts are "[hostname]" by now, often hundreds: the "host" in
     # them (which no host can follow) is hidden from the search, in a copy of equal length.
     words_low = low.replace("[hostname]", "[h0stname]") if "[hostname]" in low else low
-    for _start, word_end in _find_words(words_low, _HOST_WORDS, word_start=True,
-                                        extra_before="_"):
+    for _start, word_end in find_words(words_low, _HOST_WORDS, word_start=True,
+                                       extra_before="_"):
         named = _HOST_TAIL_RE.match(low, word_end)
         if named is None:
             continue
@@ -938,15 +886,13 @@ def _paths(text: str, low: str, tally: Tally) -> list[Edit]:
 def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
     """Run every rule once over `text` (unique strings joined by NUL); return the result."""
     if "-----BEGIN " in text:
-        text = _pem(text, tally)
-    text = splice(text, _known_tokens(text, tally))
+        text = secrets.pem(text, tally)
+    text = splice(text, secrets.known_token_edits(text, tally))
     low = lower(text)
     if "//" in text and "@" in text:
-        text = _URLAUTH_RE.sub(
-            lambda m: m.group(0) if m.group(1) == "[auth]"
-            else "//" + tally.hit("auth") + "@", text)
+        text = secrets.url_auth(text, tally)
         low = lower(text)
-    text = splice(text, _bearer(text, low, tally))
+    text = splice(text, secrets.bearer_edits(text, low, tally))
     low = lower(text)
     anchors, ssid_words, phrase_words, gates = _kv_and_ssid_words(low)
     text = splice(text, _key_value(text, low, tally, anchors)
