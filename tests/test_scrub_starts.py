@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import crash_reporter.scrub as package
-from crash_reporter.scrub import phrases, rules
+from crash_reporter.scrub import paths, phrases, rules
 from crash_reporter.scrub.classes import scan
 from crash_reporter.scrub.tokens import Tally
 from tests.test_scrub_real_phrasing import CASES as REAL
@@ -24,7 +24,7 @@ from tests.test_scrub_real_phrasing import KEPT_REAL
 # (pattern, its literal starts, fragments texts are made of: the starts cut in pieces, the
 # characters around them, and what the regex needs after them)
 CASES = [
-    (rules._USERPATH_RE, rules._USERPATH_STARTS,
+    (paths._USERPATH_RE, paths._USERPATH_STARTS,
      # the paths the regex names, written out from it (not from the list under test)
      ["/home/", "/users/", "/media/", "/share/", "/var/home/", "/data/mounts/",
       "/data/supervisor/mounts/", "/data/supervisor/media/", "/data/supervisor/share/",
@@ -90,9 +90,9 @@ def test_coordinates_tried_before_degree_signs_find_every_match(pieces: list[str
 def test_a_missing_start_is_caught() -> None:
     """The check can fail: without "/by-id/" in the list, a serial's path is missed."""
     low = "/dev/serial/by-id/usb-itead_sonoff_zigbee_3.0_usb_dongle_plus_v2_20231123-if00"
-    literals = tuple(s for s in rules._USERPATH_STARTS if s != "/by-id/")
-    want = list(rules._USERPATH_RE.finditer(low))
-    got = list(scan(rules._USERPATH_RE, low, _starts(low, literals)))
+    literals = tuple(s for s in paths._USERPATH_STARTS if s != "/by-id/")
+    want = list(paths._USERPATH_RE.finditer(low))
+    got = list(scan(paths._USERPATH_RE, low, _starts(low, literals)))
     assert want and not got
 
 
