@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from crash_reporter.scrub import scrub_text
+from tests.test_scrub_linear import GROWTH_LIMIT, _grow, _growth, _per_kb, _texts
 
 CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ('Jun 08 18:52:47 homeassistant systemd[1]: mnt-data-supervisor-mounts-Smith_NAS.mount: '
@@ -233,6 +234,18 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      ('Jeanpaul', 'JEANPAUL-NB', '192.168.17.170'), 'home-assistant/addons#2719', 'smbd'),
     ('[09:59:17] INFO: Hostname: dupont-ha',
      ('dupont-ha',), 'home-assistant/addons#774', 'samba app'),
+    ('Static hostname: smithhome',
+     ('smithhome',), 'home-assistant/operating-system#1673', 'hostnamectl'),
+    ('2026-04-07 19:21:57.309 homeassistant systemd-resolved[392]: Hostname conflict, changing '
+     "published hostname from 'dupont-ha22193' to 'dupont-ha22197'.",
+     ('dupont-ha22193', 'dupont-ha22197'), 'home-assistant/supervisor#6708', 'systemd-resolved'),
+    ("Dec 15 16:03:41 smithhome systemd-hostnamed[812]: Changed pretty hostname to 'Smith Home "
+     "Pi'",
+     ('Smith Home Pi', 'smithhome'), 'home-assistant/operating-system#1673', 'systemd-hostnamed'),
+    ('Pretty hostname: Smith Home Pi',
+     ('Smith Home Pi',), 'home-assistant/operating-system#1673', 'hostnamectl'),
+    ('Transient hostname: dupont-pi',
+     ('dupont-pi',), 'home-assistant/operating-system#1673', 'hostnamectl'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -271,6 +284,12 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      ('Certbot failed to authenticate some domains',), 'home-assistant/addons#3753'),
     ('[12:52:58] INFO: Starting the WSDD daemon -i enp2s0 -i enp1s0 -i wlo1  for WORKGROUP',
      ('WSDD daemon', 'enp2s0'), 'dianlight/hassio-addons#520'),
+    ('2026-04-07 19:21:57.309 homeassistant systemd-resolved[392]: Hostname conflict, changing '
+     "published hostname from 'homeassistant' to 'homeassistant2'.",
+     ("from 'homeassistant' to 'homeassistant2'.",),
+     'home-assistant/supervisor#6708'),
+    ('Static hostname: homeassistant',
+     ('Static hostname: homeassistant',), 'home-assistant/operating-system#1673'),
 ]
 
 
@@ -288,3 +307,16 @@ def test_a_pasted_line_that_names_no_one_keeps_what_triage_needs(line: str,
                                                                  where: str) -> None:
     out = scrub_text(line)
     assert [w for w in words if w not in out] == [], (where, out)
+
+
+# The literals of the sentences module's shapes, their separators and values, for the attack of
+# tests/test_scrub_linear.py: time per KB must not grow with the length.
+SENTENCE_ATOMS = ["changing published hostname from '", "a", "' to '", "'", " ",
+                  "Static hostname: ", "Pretty hostname: ", "\n"]
+
+
+def test_the_sentences_rules_stay_linear() -> None:
+    screened = sorted(((_per_kb(_grow(unit, 5_000), 1) / _per_kb(_grow(unit, 1_000), 2), unit)
+                       for _, unit in _texts(SENTENCE_ATOMS)), reverse=True)
+    worst = [(unit[:40], _growth(unit)[0]) for _, unit in screened[:3]]
+    assert [(u, g) for u, g in worst if g > GROWTH_LIMIT] == []

@@ -43,6 +43,7 @@ from crash_reporter.scrub import (
     names,
     paths,
     phrases,
+    sentences,
 )
 from crash_reporter.scrub.hosts import HostMatcher
 from crash_reporter.scrub.tokens import Tally, lower, splice
@@ -51,6 +52,7 @@ from crash_reporter.scrub.words import words as compile_words
 
 # The rare literals every gated rule starts at, found in the keyword pass
 _GATES: Final = (*domains.GATES, *phrases.GATES, *fingerprints.GATES, *endpoints.GATES,
+                 *sentences.GATES,
                  *devices.GATES, *names.GATES, *clients.GATES, *mesh.GATES)
 
 
@@ -87,6 +89,7 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
                   + keys.ssid_edits(text, low, tally, ssid_words)
                   + phrases.phrase_edits(text, low, phrase_words, tally)
                   + phrases.context_edits(text, low, gates, tally)
+                  + sentences.edits(text, low, gates, tally)
                   + fingerprints.edits(text, gates, tally) + endpoints.edits(text, gates, tally)
                   + names.edits(text, low, gates, tally) + clients.edits(text, low, gates, tally)
                   + mesh.edits(text, low, gates, tally))

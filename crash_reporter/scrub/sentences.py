@@ -1,0 +1,67 @@
+r"""Names in more of the sentences host daemons and devices write, met in logs users pasted.
+
+Users paste their Supervisor, host and app logs into public issues; these shapes were found
+there, naming a home or a person, and no other family's table holds them:
+
+- systemd-resolved, when another host on the network publishes its name (its mDNS/LLMNR
+  manager, resolved-manager.c): "Hostname conflict, changing published hostname from '%s' to
+  '%s'." - both the old and the new name (the host's own, with a counter) are ``[hostname]``;
+- hostnamectl's status ("Static hostname: X", "Transient hostname: X", "Pretty hostname: X"),
+  pasted with the journal.
+
+Every shape starts at a literal found in the keyword pass (`GATES`) and reads a bounded value
+there with possessive quantifiers, so a text without them costs nothing and the time stays
+linear.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Final
+
+from crash_reporter.scrub.allowlist import DEFAULT_NAMES
+from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, Edit, Tally
+
+# systemd-resolved: "changing published hostname from 'a' to 'b'."
+_CONFLICT: Final = "changing published hostname from '"
+_CONFLICT_RE: Final = re.compile(r"([^'\s\x00]{1,253}+)' to '([^'\s\x00]{1,253}+)'")
+# hostnamectl: "Static hostname: x" (the pretty one may hold spaces: the rest of the line)
+_HOSTNAMECTL: Final = ("static hostname: ", "transient hostname: ")
+_PRETTY: Final = "pretty hostname: "
+_WORD_RE: Final = re.compile(r"[ \t]*+([^\s'\"()\[\]{}<>,;\x00-\x1f]{1,253}+)")
+_LINE_RE: Final = re.compile(r"[ \t]*+([^\n\x00]{1,253}+)")
+# the default name, and resolved's renames of it ("homeassistant2"): no one's
+_DEFAULT_HOST_RE: Final = re.compile(r"homeassistant\d{0,12}+")
+
+GATES: Final = (_CONFLICT, *_HOSTNAMECTL, _PRETTY)
+
+
+def _named(value: str, cls: str) -> bool:
+    """False for values that name no one (placeholders, defaults, 'n/a')."""
+    low = value.lower()
+    if value in PLACEHOLDER_VALUES or value.startswith("[") or low in DEFAULT_NAMES:
+        return False
+    return low not in ("n/a", "localhost") and _DEFAULT_HOST_RE.fullmatch(low) is None
+
+
+def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
+    """The names in the sentences above, where their literals (`GATES`) start in `low`."""
+    out: list[Edit] = []
+
+    def take(m: re.Match[str] | None, cls: str, *groups: int) -> None:
+        if m is None:
+            return
+        for g in groups:
+            value = m.group(g).rstrip(" \t.")
+            if _named(value, cls):
+                out.append((m.start(g), m.start(g) + len(value), tally.hit(cls)))
+
+    for at in gates.get(_CONFLICT, ()):
+        take(_CONFLICT_RE.match(text, at + len(_CONFLICT)), "hostname", 1, 2)
+    for gate in _HOSTNAMECTL:
+        for at in gates.get(gate, ()):
+            take(_WORD_RE.match(text, at + len(gate)), "hostname", 1)
+    for at in gates.get(_PRETTY, ()):
+        take(_LINE_RE.match(text, at + len(_PRETTY)), "hostname", 1)
+    return out
