@@ -246,6 +246,20 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      ('Smith Home Pi',), 'home-assistant/operating-system#1673', 'hostnamectl'),
     ('Transient hostname: dupont-pi',
      ('dupont-pi',), 'home-assistant/operating-system#1673', 'hostnamectl'),
+    ('20-03-05 14:05:30 INFO (MainThread) [supervisor.auth] Auth request from core_mosquitto '
+     'for jdupont',
+     ('jdupont',), 'home-assistant/supervisor#1571', 'supervisor'),
+    ('20-03-05 14:05:30 INFO (MainThread) [supervisor.auth] Cache hit for jdupont',
+     ('jdupont',), 'home-assistant/supervisor#1571', 'supervisor'),
+    ('21-03-10 08:00:01 WARNING (MainThread) [supervisor.auth] Wrong login from jdupont',
+     ('jdupont',), 'home-assistant/supervisor#1571', 'supervisor'),
+    ('21-03-10 08:00:01 INFO (MainThread) [supervisor.auth] Success login from jdupont',
+     ('jdupont',), 'home-assistant/supervisor#1571', 'supervisor'),
+    ('21-03-10 08:00:01 WARNING (MainThread) [supervisor.auth] No cache hit for jdupont',
+     ('jdupont',), 'home-assistant/supervisor#1571', 'supervisor'),
+    ('21-03-10 08:00:01 WARNING (MainThread) [supervisor.auth] Unknown user jdupont for '
+     'password reset',
+     ('jdupont',), 'home-assistant/supervisor#1571', 'supervisor'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -290,6 +304,13 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      'home-assistant/supervisor#6708'),
     ('Static hostname: homeassistant',
      ('Static hostname: homeassistant',), 'home-assistant/operating-system#1673'),
+    ('20-03-05 14:05:30 INFO (MainThread) [supervisor.auth] Auth request from core_mosquitto '
+     'for homeassistant',
+     ('supervisor.auth', 'Auth request from core_mosquitto for homeassistant'),
+     'home-assistant/supervisor#1571'),
+    ('20-03-05 14:05:30 INFO (MainThread) [supervisor.auth] Home Assistant not running, check '
+     'cache',
+     ('Home Assistant not running, check cache',), 'home-assistant/supervisor#1571'),
 ]
 
 
@@ -312,7 +333,8 @@ def test_a_pasted_line_that_names_no_one_keeps_what_triage_needs(line: str,
 # The literals of the sentences module's shapes, their separators and values, for the attack of
 # tests/test_scrub_linear.py: time per KB must not grow with the length.
 SENTENCE_ATOMS = ["changing published hostname from '", "a", "' to '", "'", " ",
-                  "Static hostname: ", "Pretty hostname: ", "\n"]
+                  "Static hostname: ", "Pretty hostname: ", "\n", "cache hit for ",
+                  "auth request from ", "a.b", " for "]
 
 
 def test_the_sentences_rules_stay_linear() -> None:

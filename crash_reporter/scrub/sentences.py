@@ -7,7 +7,11 @@ there, naming a home or a person, and no other family's table holds them:
   manager, resolved-manager.c): "Hostname conflict, changing published hostname from '%s' to
   '%s'." - both the old and the new name (the host's own, with a counter) are ``[hostname]``;
 - hostnamectl's status ("Static hostname: X", "Transient hostname: X", "Pretty hostname: X"),
-  pasted with the journal.
+  pasted with the journal;
+- the Supervisor's sign-ins for apps before its messages quoted the user (supervisor/auth.py):
+  "Auth request from %s for %s", "Cache hit for %s", "No cache hit for %s", "Success login from
+  %s", "Wrong login from %s", "Success password reset %s", "Unknown user %s for password
+  reset" - the user is ``[user]``, the app's slug stays.
 
 Every shape starts at a literal found in the keyword pass (`GATES`) and reads a bounded value
 there with possessive quantifiers, so a text without them costs nothing and the time stays
@@ -33,8 +37,17 @@ _WORD_RE: Final = re.compile(r"[ \t]*+([^\s'\"()\[\]{}<>,;\x00-\x1f]{1,253}+)")
 _LINE_RE: Final = re.compile(r"[ \t]*+([^\n\x00]{1,253}+)")
 # the default name, and resolved's renames of it ("homeassistant2"): no one's
 _DEFAULT_HOST_RE: Final = re.compile(r"homeassistant\d{0,12}+")
+# The Supervisor's auth before 2022: "<literal><user>" (a word), "Auth request from <slug> for
+# <user>"
+_AUTH: Final = ("cache hit for ", "success login from ", "wrong login from ",
+                "success password reset ", "unknown user ")
+_AUTH_FROM: Final = "auth request from "
+_AUTH_FROM_RE: Final = re.compile(r"[\w.-]{1,64}+ for ([^\s'\"()\[\]{}<>,;\x00-\x1f]{1,253}+)")
+_USER_RE: Final = re.compile(
+    r"[ \t]*+(?:'([^'\n\x00]{1,253}+)'|([^\s'\"()\[\]{}<>,;\x00-\x1f]{1,253}+))")
+_NOT_USERS: Final = frozenset({"root", "the", "a", "an", "request", "requests"})
 
-GATES: Final = (_CONFLICT, *_HOSTNAMECTL, _PRETTY)
+GATES: Final = (_CONFLICT, *_HOSTNAMECTL, _PRETTY, *_AUTH, _AUTH_FROM)
 
 
 def _named(value: str, cls: str) -> bool:
@@ -42,7 +55,9 @@ def _named(value: str, cls: str) -> bool:
     low = value.lower()
     if value in PLACEHOLDER_VALUES or value.startswith("[") or low in DEFAULT_NAMES:
         return False
-    return low not in ("n/a", "localhost") and _DEFAULT_HOST_RE.fullmatch(low) is None
+    if cls == "hostname":
+        return low not in ("n/a", "localhost") and _DEFAULT_HOST_RE.fullmatch(low) is None
+    return low not in _NOT_USERS and not low.isdigit()
 
 
 def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
@@ -64,4 +79,10 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
             take(_WORD_RE.match(text, at + len(gate)), "hostname", 1)
     for at in gates.get(_PRETTY, ()):
         take(_LINE_RE.match(text, at + len(_PRETTY)), "hostname", 1)
+    for gate in _AUTH:
+        for at in gates.get(gate, ()):
+            m = _USER_RE.match(text, at + len(gate))
+            take(m, "user", (m.lastindex or 1) if m else 1)  # quoted, or a word
+    for at in gates.get(_AUTH_FROM, ()):
+        take(_AUTH_FROM_RE.match(text, at + len(_AUTH_FROM)), "user", 1)
     return out
