@@ -260,6 +260,19 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ('21-03-10 08:00:01 WARNING (MainThread) [supervisor.auth] Unknown user jdupont for '
      'password reset',
      ('jdupont',), 'home-assistant/supervisor#1571', 'supervisor'),
+    ("[22:01:23][D][wifi:559]: - 'Jean's Hotspot' (HIDDEN) (FA:5E:42:B9:99:60) ▂▄▆█",
+     ("Jean's Hotspot", 'FA:5E:42:B9:99:60'), 'esphome/issues#7170', 'esphome wifi'),
+    ('I (2855) wifi:connected with Dupont Home, aid = 3, channel 6, BW20, bssid = '
+     '3c:2e:ff:4a:5b:6c',
+     ('Dupont Home', '3c:2e:ff:4a:5b:6c'), 'esphome/issues#816', 'esp-idf'),
+    ("[13:36:43][D][wifi:363]: - 'Dupont Home' (B8:69:F4:12:34:56) ▂▄▆█",
+     ('Dupont Home', 'B8:69:F4:12:34:56'), 'esphome/issues#816', 'esphome wifi'),
+    ('[13:36:44][VV][esp-idf:000]: I (3621) wifi: connected with DupontHome, channel 7, 40D',
+     ('DupontHome',), 'esphome/issues#816', 'esp-idf'),
+    ("[22:01:23][I][wifi:554]: - 'Dupont_EXT' (E0:63:DA:71:F1:72) ▂▄▆█",
+     ('Dupont_EXT', 'E0:63:DA:71:F1:72'), 'esphome/issues#7170', 'esphome wifi'),
+    ("[22:01:23][D][wifi:559]: - 'NIMBLE DUPONT' (88:9E:68:36:B9:CF) ▂▄▆█",
+     ('NIMBLE DUPONT',), 'esphome/issues#7170', 'esphome wifi'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -311,6 +324,10 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
     ('20-03-05 14:05:30 INFO (MainThread) [supervisor.auth] Home Assistant not running, check '
      'cache',
      ('Home Assistant not running, check cache',), 'home-assistant/supervisor#1571'),
+    ("[22:01:23][D][wifi:559]: - '' (FA:5E:42:B9:99:61) ▂▄▆█",
+     ("[wifi:559]: - ''",), 'esphome/issues#7170'),
+    ('[22:01:23][D][wifi:510]: Found networks:',
+     ('[wifi:510]: Found networks:',), 'esphome/issues#7170'),
 ]
 
 
@@ -334,7 +351,8 @@ def test_a_pasted_line_that_names_no_one_keeps_what_triage_needs(line: str,
 # tests/test_scrub_linear.py: time per KB must not grow with the length.
 SENTENCE_ATOMS = ["changing published hostname from '", "a", "' to '", "'", " ",
                   "Static hostname: ", "Pretty hostname: ", "\n", "cache hit for ",
-                  "auth request from ", "a.b", " for "]
+                  "auth request from ", "a.b", " for ", "[D][wifi:1]: - '", "' (HIDDEN) (",
+                  "wifi:connected with ", ", aid "]
 
 
 def test_the_sentences_rules_stay_linear() -> None:

@@ -11,7 +11,11 @@ there, naming a home or a person, and no other family's table holds them:
 - the Supervisor's sign-ins for apps before its messages quoted the user (supervisor/auth.py):
   "Auth request from %s for %s", "Cache hit for %s", "No cache hit for %s", "Success login from
   %s", "Wrong login from %s", "Success password reset %s", "Unknown user %s for password
-  reset" - the user is ``[user]``, the app's slug stays.
+  reset" - the user is ``[user]``, the app's slug stays;
+- ESPHome's Wi-Fi scan (components/wifi/wifi_component.cpp): "[wifi:363]: - '%s' %s(%s) %s",
+  a network's name then its BSSID and signal bars - every network in range, the home's own and
+  the neighbours', is ``[ssid]``; and the ESP-IDF Wi-Fi driver's "wifi:connected with %s, aid =
+  %d, channel %d" (older: "connected with %s, channel %d").
 
 Every shape starts at a literal found in the keyword pass (`GATES`) and reads a bounded value
 there with possessive quantifiers, so a text without them costs nothing and the time stays
@@ -46,8 +50,16 @@ _AUTH_FROM_RE: Final = re.compile(r"[\w.-]{1,64}+ for ([^\s'\"()\[\]{}<>,;\x00-\
 _USER_RE: Final = re.compile(
     r"[ \t]*+(?:'([^'\n\x00]{1,253}+)'|([^\s'\"()\[\]{}<>,;\x00-\x1f]{1,253}+))")
 _NOT_USERS: Final = frozenset({"root", "the", "a", "an", "request", "requests"})
+# ESPHome's scan list, after its tag ("[D][wifi:363]: "): "- 'name' (HIDDEN) (bssid) bars"
+_ESPHOME_WIFI: Final = "][wifi"
+_SCAN_RE: Final = re.compile(
+    r"[\w]{0,16}+:\d{1,5}+\]:[ \t]++- '((?:[^'\n\x00]|'(?! (?:\(HIDDEN\) )?\())"
+    r"{1,64}+)' (?:\(HIDDEN\) )?\(")
+# ESP-IDF: "wifi:connected with <ssid>, aid = 1, channel 6, ..." / "wifi: connected with ..."
+_IDF: Final = ("wifi:connected with ", "wifi: connected with ")
+_IDF_RE: Final = re.compile(r"([^\n\x00]{1,64}?), (?:aid|channel) ")
 
-GATES: Final = (_CONFLICT, *_HOSTNAMECTL, _PRETTY, *_AUTH, _AUTH_FROM)
+GATES: Final = (_CONFLICT, *_HOSTNAMECTL, _PRETTY, *_AUTH, _AUTH_FROM, _ESPHOME_WIFI, *_IDF)
 
 
 def _named(value: str, cls: str) -> bool:
@@ -85,4 +97,9 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
             take(m, "user", (m.lastindex or 1) if m else 1)  # quoted, or a word
     for at in gates.get(_AUTH_FROM, ()):
         take(_AUTH_FROM_RE.match(text, at + len(_AUTH_FROM)), "user", 1)
+    for at in gates.get(_ESPHOME_WIFI, ()):
+        take(_SCAN_RE.match(text, at + len(_ESPHOME_WIFI)), "ssid", 1)
+    for gate in _IDF:
+        for at in gates.get(gate, ()):
+            take(_IDF_RE.match(text, at + len(gate)), "ssid", 1)
     return out
