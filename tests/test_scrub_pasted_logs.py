@@ -273,6 +273,16 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      ('Dupont_EXT', 'E0:63:DA:71:F1:72'), 'esphome/issues#7170', 'esphome wifi'),
     ("[22:01:23][D][wifi:559]: - 'NIMBLE DUPONT' (88:9E:68:36:B9:CF) ▂▄▆█",
      ('NIMBLE DUPONT',), 'esphome/issues#7170', 'esphome wifi'),
+    ('org.freedesktop.DBus.Properties.PropertiesChanged object '
+     '/org/freedesktop/systemd1/unit/mnt_2ddata_2dsupervisor_2dmounts_2dsmithbackup_2emount',
+     ('smithbackup',), 'home-assistant/supervisor#6838', 'supervisor debug dbus'),
+    ('2026-05-13 20:26:07.830 DEBUG (MainThread) [supervisor.dbus.systemd] Unit '
+     '/org/freedesktop/systemd1/unit/mnt_2ddata_2dsupervisor_2dmounts_2dBackup_5fDupont_2emount '
+     'changed',
+     ('Backup_5fDupont', 'Dupont'), 'home-assistant/supervisor#6838', 'supervisor debug dbus'),
+    ('2025-02-22 00:16:50.300 ERROR (MainThread) [homeassistant.components.hassio.handler] '
+     'Failed to to call /mounts/dupont_nas/reload - Timeout',
+     ('dupont_nas',), 'home-assistant/supervisor#5655', 'hassio'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -328,6 +338,10 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      ("[wifi:559]: - ''",), 'esphome/issues#7170'),
     ('[22:01:23][D][wifi:510]: Found networks:',
      ('[wifi:510]: Found networks:',), 'esphome/issues#7170'),
+    ('Failed to to call /mounts/options - 400; /mounts/backup/reload',
+     ('/mounts/options', '/mounts/backup/reload'), 'home-assistant/operating-system#3192'),
+    ('/org/freedesktop/systemd1/unit/mnt_2ddata_2dsupervisor_2dmounts_2dbackup_2emount',
+     ('mnt_2ddata_2dsupervisor_2dmounts_2dbackup_2emount',), 'home-assistant/supervisor#6838'),
 ]
 
 
@@ -347,16 +361,17 @@ def test_a_pasted_line_that_names_no_one_keeps_what_triage_needs(line: str,
     assert [w for w in words if w not in out] == [], (where, out)
 
 
-# The literals of the sentences module's shapes, their separators and values, for the attack of
+# The literals of the shapes added for these lines, their separators and values, for the attack of
 # tests/test_scrub_linear.py: time per KB must not grow with the length.
-SENTENCE_ATOMS = ["changing published hostname from '", "a", "' to '", "'", " ",
+PASTED_ATOMS = ["changing published hostname from '", "a", "' to '", "'", " ",
                   "Static hostname: ", "Pretty hostname: ", "\n", "cache hit for ",
                   "auth request from ", "a.b", " for ", "[D][wifi:1]: - '", "' (HIDDEN) (",
-                  "wifi:connected with ", ", aid "]
+                  "wifi:connected with ", ", aid ", "supervisor_2dmounts_2d", "_5f", "_2e",
+                  "_2emount", "/mounts/", "/data"]
 
 
-def test_the_sentences_rules_stay_linear() -> None:
+def test_the_rules_for_pasted_lines_stay_linear() -> None:
     screened = sorted(((_per_kb(_grow(unit, 5_000), 1) / _per_kb(_grow(unit, 1_000), 2), unit)
-                       for _, unit in _texts(SENTENCE_ATOMS)), reverse=True)
+                       for _, unit in _texts(PASTED_ATOMS)), reverse=True)
     worst = [(unit[:40], _growth(unit)[0]) for _, unit in screened[:3]]
     assert [(u, g) for u, g in worst if g > GROWTH_LIMIT] == []

@@ -1,5 +1,8 @@
 """Names in paths: user folders, by-id serial numbers, network storage mounts' unit names.
 
+A mount's name is also taken from its unit's D-Bus object path ("..._2dmounts_2dGarage_2emount")
+and from the Supervisor's API paths ("/mounts/Garage/reload").
+
 `edits` replaces the segment after a user's or a share's folder ("/home/jean",
 "/Users/jean", "/media/Jean Photos", "/data/supervisor/mounts/Garage"), the serial at the
 end of a by-id name ("usb-ITEAD_..._<serial>-if00-port0") and the mount's name in a unit
@@ -38,6 +41,17 @@ _MOUNT_UNIT_WORDS: Final = ("supervisor-mounts-", "supervisor-media-", "supervis
 _MOUNT_UNIT_SHORT: Final = ("media-", "share-")
 _MOUNT_NAME_RE: Final = re.compile(
     r"(?:[A-Za-z0-9_]|\\x[0-9a-fA-F]{2}|\\\\x[0-9a-fA-F]{2}){1,255}+(?=[.-])")
+# The same units' D-Bus object paths, as the Supervisor's debug log prints them (systemd's
+# bus_label_escape: every character but a letter or digit as _XX):
+# /org/freedesktop/systemd1/unit/mnt_2ddata_2dsupervisor_2dmounts_2dBackup_5fSmith_2emount
+_BUS_UNIT_WORDS: Final = ("supervisor_2dmounts_2d", "supervisor_2dmedia_2d",
+                          "supervisor_2dshare_2d")
+_BUS_NAME_RE: Final = re.compile(
+    r"((?:[A-Za-z0-9]|_(?!2e(?:auto)?mount)[0-9a-f]{2}){1,255}+)_2e(?:auto)?mount")
+# The Supervisor's API names a mount in its paths: /mounts/<name>, /mounts/<name>/reload
+# ("Failed to to call /mounts/X - ..." in Home Assistant's hassio log); /mounts/options is one
+_API_MOUNTS: Final = "/mounts/"
+_API_NAME_RE: Final = re.compile(r"[A-Za-z0-9_]{1,64}+(?![\w.-])")
 # Folder names that name no one: placeholders, Home Assistant's own folders (also a share's)
 KEPT_SEGMENTS: Final = frozenset({"[path-user]", "[mount]", "[serial]", "root", "homeassistant",
                                   "supervisor", "hassio", "core", "addons", "share", "media",
@@ -47,8 +61,9 @@ KEPT_SEGMENTS: Final = frozenset({"[path-user]", "[mount]", "[serial]", "root", 
 def edits(text: str, low: str, tally: Tally) -> list[Edit]:
     """User folders and personal folder names; by-id serial numbers; mount unit names."""
     edits: list[Edit] = []
-    long_units, short_units, path_starts = compile_words(
-        _MOUNT_UNIT_WORDS, _MOUNT_UNIT_SHORT, _USERPATH_STARTS).find(low)
+    long_units, short_units, path_starts, bus_units, api_mounts = compile_words(
+        _MOUNT_UNIT_WORDS, _MOUNT_UNIT_SHORT, _USERPATH_STARTS, _BUS_UNIT_WORDS,
+        (_API_MOUNTS,)).find(low)
     for m in scan(_USERPATH_RE, low, sorted({start for start, _ in path_starts})):
         pos = m.end()
         quoted = m.start() > 0 and text[m.start() - 1] in "'\""
@@ -89,4 +104,14 @@ def edits(text: str, low: str, tally: Tally) -> list[Edit]:
             continue
         seen.add(end)
         edits.append((end, name.end(), tally.hit("mount")))
+    for _start, end in bus_units:
+        name = _BUS_NAME_RE.match(text, end)
+        if name is not None and name.group(1).lower() not in KEPT_SEGMENTS:
+            edits.append((end, name.end(1), tally.hit("mount")))
+    for start, end in api_mounts:
+        name = _API_NAME_RE.match(text, end)
+        if name is None or low.endswith(("/data", "/supervisor"), 0, start):
+            continue  # the mount's folder ("/data/mounts/X"): the user-path rule's
+        if name.group(0).lower() not in KEPT_SEGMENTS and name.group(0) != "options":
+            edits.append((end, name.end(), tally.hit("mount")))
     return edits
