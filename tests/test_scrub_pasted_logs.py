@@ -283,6 +283,26 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ('2025-02-22 00:16:50.300 ERROR (MainThread) [homeassistant.components.hassio.handler] '
      'Failed to to call /mounts/dupont_nas/reload - Timeout',
      ('dupont_nas',), 'home-assistant/supervisor#5655', 'hassio'),
+    ('check_ntlm_password: Authentication for user [Jeanpaul] -> [Jeanpaul] FAILED with error '
+     'NT_STATUS_NO_SUCH_USER, authoritative=1',
+     ('Jeanpaul',), 'home-assistant/addons#2719', 'smbd'),
+    ('{"timestamp": "2022-10-23T16:29:00.436031+0000", "type": "Authentication", '
+     '"Authentication": {"status": "NT_STATUS_NO_SUCH_USER", "localAddress": '
+     '"ipv4:192.168.17.4:445", "remoteAddress": "ipv4:192.168.17.170:8256", "clientDomain": '
+     '".", "clientAccount": "Jeanpaul", "workstation": "JEANPAUL-NB", "mappedAccount": '
+     '"Jeanpaul", "mappedDomain": "."}}',
+     ('Jeanpaul', 'JEANPAUL-NB', '192.168.17.170'),
+     'home-assistant/addons#2719', 'smbd json audit'),
+    ('Added user jeanpaul.',
+     ('jeanpaul',), 'dianlight/hassio-addons#193', 'smbpasswd'),
+    ("Forcing Primary Group to 'Domain Users' for jeanpaul",
+     ('jeanpaul',), 'ServerContainers/samba#152', 'smbd'),
+    ('check_ntlm_password:  authentication for user [jdupont] -> [jdupont] -> [jdupont] '
+     'succeeded',
+     ('jdupont',), 'home-assistant/addons#2196', 'smbd'),
+    ('{"type": "Authentication", "Authentication": '
+     '{"clientDomain":"DUPONT-PC","clientAccount":"jdupont","workstation":"DUPONT-PC","becameAccount":"jdupont","becameDomain":"DUPONT-PC"}}',
+     ('jdupont', 'DUPONT-PC'), 'home-assistant/addons#924', 'smbd json audit'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -342,6 +362,10 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      ('/mounts/options', '/mounts/backup/reload'), 'home-assistant/operating-system#3192'),
     ('/org/freedesktop/systemd1/unit/mnt_2ddata_2dsupervisor_2dmounts_2dbackup_2emount',
      ('mnt_2ddata_2dsupervisor_2dmounts_2dbackup_2emount',), 'home-assistant/supervisor#6838'),
+    ('{"clientDomain": "", "clientAccount": "guest", "workstation": "", "mappedDomain": "."}',
+     ('"clientAccount": "guest"', '"mappedDomain": "."'), 'home-assistant/addons#924'),
+    ('state [idle] -> [running]; Added user homeassistant.',
+     ('[idle] -> [running]', 'Added user homeassistant.'), 'home-assistant/addons#2719'),
 ]
 
 
@@ -367,7 +391,8 @@ PASTED_ATOMS = ["changing published hostname from '", "a", "' to '", "'", " ",
                   "Static hostname: ", "Pretty hostname: ", "\n", "cache hit for ",
                   "auth request from ", "a.b", " for ", "[D][wifi:1]: - '", "' (HIDDEN) (",
                   "wifi:connected with ", ", aid ", "supervisor_2dmounts_2d", "_5f", "_2e",
-                  "_2emount", "/mounts/", "/data"]
+                  "_2emount", "/mounts/", "/data", "user [", "] -> [", "]", '"workstation":"',
+                  '"', "\\", "Added user "]
 
 
 def test_the_rules_for_pasted_lines_stay_linear() -> None:

@@ -15,7 +15,14 @@ there, naming a home or a person, and no other family's table holds them:
 - ESPHome's Wi-Fi scan (components/wifi/wifi_component.cpp): "[wifi:363]: - '%s' %s(%s) %s",
   a network's name then its BSSID and signal bars - every network in range, the home's own and
   the neighbours', is ``[ssid]``; and the ESP-IDF Wi-Fi driver's "wifi:connected with %s, aid =
-  %d, channel %d" (older: "connected with %s, channel %d").
+  %d, channel %d" (older: "connected with %s, channel %d");
+- Samba, as the Samba share app logs it: the names an account was mapped to in its NTLM check
+  (source3/auth/auth.c: "check_ntlm_password: Authentication for user [%s] -> [%s] FAILED
+  ..."), the accounts, domains and workstation of its JSON authentication audit (auth_log.c:
+  "clientAccount", "mappedAccount", "becameAccount", "clientDomain", "workstation" ...), and
+  smbpasswd's "Added user %s.", passdb's "Forcing Primary Group to 'Domain Users' for %s" -
+  accounts are ``[user]``, machine and domain names ``[hostname]`` (Samba's text audit lines
+  are the phrases').
 
 Every shape starts at a literal found in the keyword pass (`GATES`) and reads a bounded value
 there with possessive quantifiers, so a text without them costs nothing and the time stays
@@ -58,8 +65,22 @@ _SCAN_RE: Final = re.compile(
 # ESP-IDF: "wifi:connected with <ssid>, aid = 1, channel 6, ..." / "wifi: connected with ..."
 _IDF: Final = ("wifi:connected with ", "wifi: connected with ")
 _IDF_RE: Final = re.compile(r"([^\n\x00]{1,64}?), (?:aid|channel) ")
+# Samba: "user [a] -> [b] -> [c]" (only after "user ["), its JSON audit's names
+_SAMBA_MAPPED: Final = "] -> ["
+_BRACKET_RE: Final = re.compile(r"([^\[\]\n\x00]{1,64}+)\]")
+_SAMBA_JSON: Final = tuple(
+    (f'"{key}":{space}"', cls)
+    for key, cls in (("clientaccount", "user"), ("mappedaccount", "user"),
+                     ("becameaccount", "user"), ("clientdomain", "hostname"),
+                     ("mappeddomain", "hostname"), ("becamedomain", "hostname"),
+                     ("workstation", "hostname"), ("netlogoncomputer", "hostname"))
+    for space in ("", " "))
+_JSON_STRING_RE: Final = re.compile(r'((?:[^"\\\n\x00]|\\[^\n\x00]){1,64}+)"')
+# smbpasswd "Added user %s.", passdb "Forcing Primary Group to 'Domain Users' for %s"
+_SAMBA_USERS: Final = ("added user ", "domain users' for ")
 
-GATES: Final = (_CONFLICT, *_HOSTNAMECTL, _PRETTY, *_AUTH, _AUTH_FROM, _ESPHOME_WIFI, *_IDF)
+GATES: Final = (_CONFLICT, *_HOSTNAMECTL, _PRETTY, *_AUTH, _AUTH_FROM, _ESPHOME_WIFI, *_IDF,
+                _SAMBA_MAPPED, *(key for key, _ in _SAMBA_JSON), *_SAMBA_USERS)
 
 
 def _named(value: str, cls: str) -> bool:
@@ -67,6 +88,8 @@ def _named(value: str, cls: str) -> bool:
     low = value.lower()
     if value in PLACEHOLDER_VALUES or value.startswith("[") or low in DEFAULT_NAMES:
         return False
+    if low == "workgroup" or not any(c.isalnum() for c in value):
+        return False  # Samba's default domain, its "." (the local machine)
     if cls == "hostname":
         return low not in ("n/a", "localhost") and _DEFAULT_HOST_RE.fullmatch(low) is None
     return low not in _NOT_USERS and not low.isdigit()
@@ -102,4 +125,20 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
     for gate in _IDF:
         for at in gates.get(gate, ()):
             take(_IDF_RE.match(text, at + len(gate)), "ssid", 1)
+    for at in gates.get(_SAMBA_MAPPED, ()):
+        if "user [" not in low[max(0, at - 80):at]:
+            continue  # not an account's names
+        pos = at + len(_SAMBA_MAPPED)
+        for _ in range(2):  # "-> [mapped]", "-> [unix user]"
+            m = _BRACKET_RE.match(text, pos)
+            take(m, "user", 1)
+            if m is None or not text.startswith(_SAMBA_MAPPED, m.end() - 1):
+                break
+            pos = m.end() - 1 + len(_SAMBA_MAPPED)
+    for key, cls in _SAMBA_JSON:
+        for at in gates.get(key, ()):
+            take(_JSON_STRING_RE.match(text, at + len(key)), cls, 1)
+    for gate in _SAMBA_USERS:
+        for at in gates.get(gate, ()):
+            take(_WORD_RE.match(text, at + len(gate)), "user", 1)
     return out
