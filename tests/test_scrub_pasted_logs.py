@@ -17,8 +17,8 @@ from tests.test_scrub_linear import GROWTH_LIMIT, _grow, _growth, _per_kb, _text
 
 CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ('Jun 08 18:52:47 homeassistant systemd[1]: mnt-data-supervisor-mounts-Smith_NAS.mount: '
-     'Failed to open /run/systemd/transient/mnt-data-supervisor-mounts-Smith_NAS.mount: No such '
-     'file or directory',
+     'Failed to open /run/systemd/transient/mnt-data-supervisor-mounts-Smith_NAS.mount: No '
+     'such file or directory',
      ('Smith_NAS',), 'home-assistant/core#94261', 'systemd'),
     ('Jun 08 18:52:47 homeassistant systemd[1]: Mounting Supervisor cifs mount: Smith_NAS...',
      ('Smith_NAS',), 'home-assistant/core#94261', 'systemd'),
@@ -94,8 +94,8 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      ('smithnas',), 'home-assistant/supervisor#5753', 'supervisor'),
     ('2025-03-15 08:34:23.650 ERROR (MainThread) [supervisor.mounts.mount] Could not unmount '
      'smithnas due to: Transaction for mnt-data-supervisor-mounts-smithnas.mount/stop is '
-     "destructive (mnt-data-supervisor-mounts-smithnas.mount has 'start' job queued, but 'stop' "
-     'is included in transaction).',
+     "destructive (mnt-data-supervisor-mounts-smithnas.mount has 'start' job queued, but "
+     "'stop' is included in transaction).",
      ('smithnas',), 'home-assistant/supervisor#5753', 'supervisor'),
     ('Login attempt or request with invalid authentication from pfsense.dupont-home.com '
      "(192.168.1.2). Requested URL: '/auth/login_flow/75550043510a4bb4a9ede8fcee143a83'. "
@@ -203,9 +203,9 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ("2024-01-25T07:57:14.212473+00:00 dupontbox python3[11507]: Connection 'Dupont-a5d4' "
      '(c2d73882-8b73-4ee8-9f85-9022b200cf38) successfully added.',
      ('Dupont-a5d4', 'dupontbox'), 'SpyGuard/SpyGuard#29', 'nmcli'),
-    ('2024-01-25T07:57:14.209261+00:00 dupontbox NetworkManager[803]: <info>  [1706169434.2088] '
-     'audit: op="connection-add" uuid="c2d73882-8b73-4ee8-9f85-9022b200cf38" name="Dupont-a5d4" '
-     'pid=11507 uid=0 result="success"',
+    ('2024-01-25T07:57:14.209261+00:00 dupontbox NetworkManager[803]: <info>  '
+     '[1706169434.2088] audit: op="connection-add" uuid="c2d73882-8b73-4ee8-9f85-9022b200cf38" '
+     'name="Dupont-a5d4" pid=11507 uid=0 result="success"',
      ('Dupont-a5d4',), 'SpyGuard/SpyGuard#29', 'NetworkManager'),
     ('Sep 10 00:06:48 dupont-booberry 935769eba5f2[412]: s6-rc: info: service fix-attrs: '
      'starting',
@@ -213,9 +213,9 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ('DEVLINKS: /dev/disk/by-diskseq/29 /dev/disk/by-id/ata-Patriot_Burst_E0CD0799032200919475 '
      '/dev/disk/by-id/usb-ASMT_2115_1234567923CE-0:0',
      ('E0CD0799032200919475', '1234567923CE'), 'home-assistant/operating-system#2487', 'udev'),
-    ('ID_SERIAL: SanDisk_Cruzer_20044324420CE4A19DE2-0:0',
+    ('    ID_SERIAL: SanDisk_Cruzer_20044324420CE4A19DE2-0:0',
      ('20044324420CE4A19DE2',), 'lrybak/hassio-owserver#6', 'udev'),
-    ('ID_SERIAL_SHORT: 20044324420CE4A19DE2',
+    ('    ID_SERIAL_SHORT: 20044324420CE4A19DE2',
      ('20044324420CE4A19DE2',), 'lrybak/hassio-owserver#6', 'udev'),
     ('[16745146.898569] usb 1-1.3.1: SerialNumber: 20191120007562F',
      ('20191120007562F',), 'home-assistant/operating-system#555', 'kernel usb'),
@@ -242,7 +242,7 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ("Dec 15 16:03:41 smithhome systemd-hostnamed[812]: Changed pretty hostname to 'Smith Home "
      "Pi'",
      ('Smith Home Pi', 'smithhome'), 'home-assistant/operating-system#1673', 'systemd-hostnamed'),
-    ('Pretty hostname: Smith Home Pi',
+    ('   Pretty hostname: Smith Home Pi',
      ('Smith Home Pi',), 'home-assistant/operating-system#1673', 'hostnamectl'),
     ('Transient hostname: dupont-pi',
      ('dupont-pi',), 'home-assistant/operating-system#1673', 'hostnamectl'),
@@ -277,8 +277,8 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      '/org/freedesktop/systemd1/unit/mnt_2ddata_2dsupervisor_2dmounts_2dsmithbackup_2emount',
      ('smithbackup',), 'home-assistant/supervisor#6838', 'supervisor debug dbus'),
     ('2026-05-13 20:26:07.830 DEBUG (MainThread) [supervisor.dbus.systemd] Unit '
-     '/org/freedesktop/systemd1/unit/mnt_2ddata_2dsupervisor_2dmounts_2dBackup_5fDupont_2emount '
-     'changed',
+     '/org/freedesktop/systemd1/unit/mnt_2ddata_2dsupervisor_2dmounts_2dBackup_5fDupont'
+     '_2emount changed',
      ('Backup_5fDupont', 'Dupont'), 'home-assistant/supervisor#6838', 'supervisor debug dbus'),
     ('2025-02-22 00:16:50.300 ERROR (MainThread) [homeassistant.components.hassio.handler] '
      'Failed to to call /mounts/dupont_nas/reload - Timeout',
@@ -301,8 +301,29 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      'succeeded',
      ('jdupont',), 'home-assistant/addons#2196', 'smbd'),
     ('{"type": "Authentication", "Authentication": '
-     '{"clientDomain":"DUPONT-PC","clientAccount":"jdupont","workstation":"DUPONT-PC","becameAccount":"jdupont","becameDomain":"DUPONT-PC"}}',
+     '{"clientDomain":"DUPONT-PC","clientAccount":"jdupont","workstation":"DUPONT-PC","'
+     'becameAccount":"jdupont","becameDomain":"DUPONT-PC"}}',
      ('jdupont', 'DUPONT-PC'), 'home-assistant/addons#924', 'smbd json audit'),
+    ('  Domain: graz.dupont-family.at',
+     ('dupont-family',), 'home-assistant/addons#3753', 'certbot'),
+    ('  Detail: 178.21.33.44: Invalid response from '
+     'https://graz.dupont-family.at/.well-known/acme-challenge/Xqr8SbHAi4bhQPnFDXaprKMZ'
+     'hMzk6PyKMGPueF2SpoY: 404',
+     ('178.21.33.44', 'dupont-family'), 'home-assistant/addons#3753', 'certbot'),
+    ('http://test.dupontia.info/.well-known/acme-challenge/wL-mUSA6vJ89iYUdBd5wsaHth_Kl'
+     '4YeTQB4jRIEplec:',
+     ('dupontia',), 'home-assistant/addons#2197', 'certbot'),
+    ('dns-01 challenge for dupont.example-home.name',
+     ('dupont',), 'home-assistant/addons#1319', 'certbot'),
+    ('Certificate is saved at: /etc/letsencrypt/live/dupont-family.at/fullchain.pem',
+     ('dupont-family',), 'home-assistant/addons#3753', 'certbot'),
+    ('Requesting a certificate for ha.dupont.dev and *.dupont.dev',
+     ('dupont',), 'home-assistant/addons#4147', 'certbot'),
+    ('Challenge failed for domain graz.dupont-family.at',
+     ('dupont-family',), 'home-assistant/addons#3753', 'certbot'),
+    ('[21:03:58] INFO: Renew certificate for domains: dupont.info and aliases: ha.dupont.info, '
+     'nas.dupont.info',
+     ('dupont',), 'home-assistant/addons#4075', 'duckdns app'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -366,6 +387,12 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      ('"clientAccount": "guest"', '"mappedDomain": "."'), 'home-assistant/addons#924'),
     ('state [idle] -> [running]; Added user homeassistant.',
      ('[idle] -> [running]', 'Added user homeassistant.'), 'home-assistant/addons#2719'),
+    ('Requesting a certificate for the domain; certificate for localhost; Invalid response '
+     'from https://github.com/',
+     ('certificate for the domain', 'certificate for localhost', 'github.com'),
+     'home-assistant/addons#4147'),
+    ('x509: certificate for api.github.com is not valid; SSL certificate for 172.30.32.1',
+     ('api.github.com', '172.30.32.1'), 'home-assistant/supervisor#1241'),
 ]
 
 
@@ -392,7 +419,8 @@ PASTED_ATOMS = ["changing published hostname from '", "a", "' to '", "'", " ",
                   "auth request from ", "a.b", " for ", "[D][wifi:1]: - '", "' (HIDDEN) (",
                   "wifi:connected with ", ", aid ", "supervisor_2dmounts_2d", "_5f", "_2e",
                   "_2emount", "/mounts/", "/data", "user [", "] -> [", "]", '"workstation":"',
-                  '"', "\\", "Added user "]
+                  '"', "\\", "Added user ", "certificate for ", "a.b", ", ", " and ", "*.",
+                  "/letsencrypt/live/", "  Domain: "]
 
 
 def test_the_rules_for_pasted_lines_stay_linear() -> None:

@@ -22,7 +22,13 @@ there, naming a home or a person, and no other family's table holds them:
   "clientAccount", "mappedAccount", "becameAccount", "clientDomain", "workstation" ...), and
   smbpasswd's "Added user %s.", passdb's "Forcing Primary Group to 'Domain Users' for %s" -
   accounts are ``[user]``, machine and domain names ``[hostname]`` (Samba's text audit lines
-  are the phrases').
+  are the phrases');
+- Certbot, as the Let's Encrypt app logs it: the domains a certificate is for ("Requesting a
+  certificate for %s", "Renewing an existing certificate for %s", "%s challenge for %s",
+  "Challenge failed for domain %s", its report's "  Domain: %s", the app's "Detecting existing
+  certificate type for %s") and its folders (/etc/letsencrypt/live/<domain>/), and the DuckDNS
+  app's "Renew certificate for domains: %s and aliases: %s" - ``[hostname]``, also under the
+  top-level domains free text cannot tell from code (.at, .info, .me, .dev, .app ...).
 
 Every shape starts at a literal found in the keyword pass (`GATES`) and reads a bounded value
 there with possessive quantifiers, so a text without them costs nothing and the time stays
@@ -35,7 +41,7 @@ import re
 from collections.abc import Mapping
 from typing import Final
 
-from crash_reporter.scrub.allowlist import DEFAULT_NAMES
+from crash_reporter.scrub.allowlist import DEFAULT_NAMES, host_is_kept
 from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, Edit, Tally
 
 # systemd-resolved: "changing published hostname from 'a' to 'b'."
@@ -78,9 +84,17 @@ _SAMBA_JSON: Final = tuple(
 _JSON_STRING_RE: Final = re.compile(r'((?:[^"\\\n\x00]|\\[^\n\x00]){1,64}+)"')
 # smbpasswd "Added user %s.", passdb "Forcing Primary Group to 'Domain Users' for %s"
 _SAMBA_USERS: Final = ("added user ", "domain users' for ")
+# Certbot and the apps that run it: the domains of a certificate (one, or a list joined by
+# ", " or " and "), and its folders
+_CERT_GATES: Final = ("certificate for ", "challenge for ", "challenge failed for domain ",
+                      "  domain: ", "for domains: ", " and aliases: ", "/letsencrypt/live/",
+                      "/letsencrypt/renewal/", "/letsencrypt/archive/")
+_DOMAIN_RE: Final = re.compile(r"(?:\*\.)?+([A-Za-z0-9][\w-]{0,62}+(?:\.[\w-]{1,63}+){1,8}+)")
+_DOMAIN_LIST_SEP_RE: Final = re.compile(r",[ \t]*+|[ \t]++and[ \t]++")
+_LABEL_RE: Final = re.compile(r"[a-z][a-z0-9-]{1,62}+")
 
 GATES: Final = (_CONFLICT, *_HOSTNAMECTL, _PRETTY, *_AUTH, _AUTH_FROM, _ESPHOME_WIFI, *_IDF,
-                _SAMBA_MAPPED, *(key for key, _ in _SAMBA_JSON), *_SAMBA_USERS)
+                _SAMBA_MAPPED, *(key for key, _ in _SAMBA_JSON), *_SAMBA_USERS, *_CERT_GATES)
 
 
 def _named(value: str, cls: str) -> bool:
@@ -141,4 +155,25 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
     for gate in _SAMBA_USERS:
         for at in gates.get(gate, ()):
             take(_WORD_RE.match(text, at + len(gate)), "user", 1)
+    for gate in _CERT_GATES:
+        for at in gates.get(gate, ()):
+            out.extend(_domains(text, at + len(gate), tally))
     return out
+
+
+def _domains(text: str, pos: int, tally: Tally) -> list[Edit]:
+    """The domain names listed at `pos` ("a.example, b.example and c.example"), at most 8."""
+    found: list[Edit] = []
+    for _ in range(8):
+        m = _DOMAIN_RE.match(text, pos)
+        if m is None:
+            break
+        host = m.group(1).rstrip(".")
+        top = host.rsplit(".", 1)[-1].lower()
+        if _LABEL_RE.fullmatch(top) and not host_is_kept(host) and _named(host, "hostname"):
+            found.append((m.start(1), m.start(1) + len(host), tally.hit("hostname")))
+        sep = _DOMAIN_LIST_SEP_RE.match(text, m.end())
+        if sep is None:
+            break
+        pos = sep.end()
+    return found
