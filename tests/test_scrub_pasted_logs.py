@@ -324,6 +324,16 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ('[21:03:58] INFO: Renew certificate for domains: dupont.info and aliases: ha.dupont.info, '
      'nas.dupont.info',
      ('dupont',), 'home-assistant/addons#4075', 'duckdns app'),
+    ('jdupont@dupont-mint-desktop:~/.config/autostart$ ssh -v 10.10.1.11',
+     ('jdupont', 'dupont-mint-desktop'), 'home-assistant/addons#1234', 'shell prompt'),
+    ('    cardno:000611073348',
+     ('000611073348',), 'home-assistant/addons#1234', 'gpg ssh key comment'),
+    ('root@dupont-ha:/home/jdupont# ha dns info',
+     ('dupont-ha', 'jdupont'), 'home-assistant/supervisor#2203', 'shell prompt'),
+    ('jdupont@dupont-laptop:~$ ha core logs',
+     ('jdupont', 'dupont-laptop'), 'home-assistant/addons#1234', 'shell prompt'),
+    ('root@dupont-pi:/config# ha host logs',
+     ('dupont-pi',), 'home-assistant/supervisor#2203', 'shell prompt'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -393,6 +403,13 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      'home-assistant/addons#4147'),
     ('x509: certificate for api.github.com is not valid; SSL certificate for 172.30.32.1',
      ('api.github.com', '172.30.32.1'), 'home-assistant/supervisor#1241'),
+    ('root@homeassistant:~# ha supervisor logs | tail; [core-ssh ~]$ ls',
+     ('root@homeassistant:~# ha supervisor logs', '[core-ssh ~]$ ls'),
+     'home-assistant/supervisor#5005'),
+    ('jdupont@dupont-laptop and '
+     'https://github.com/home-assistant/supervisor/blob/main/x.py:/config',
+     ('https://github.com/home-assistant/supervisor/blob/main/x.py:/config',),
+     'home-assistant/supervisor#5005'),
 ]
 
 
@@ -420,7 +437,8 @@ PASTED_ATOMS = ["changing published hostname from '", "a", "' to '", "'", " ",
                   "wifi:connected with ", ", aid ", "supervisor_2dmounts_2d", "_5f", "_2e",
                   "_2emount", "/mounts/", "/data", "user [", "] -> [", "]", '"workstation":"',
                   '"', "\\", "Added user ", "certificate for ", "a.b", ", ", " and ", "*.",
-                  "/letsencrypt/live/", "  Domain: "]
+                  "/letsencrypt/live/", "  Domain: ", "a@b", ":~", "$ ", ":/config", "# ",
+                  "cardno:", "0"]
 
 
 def test_the_rules_for_pasted_lines_stay_linear() -> None:

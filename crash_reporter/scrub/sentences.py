@@ -28,7 +28,11 @@ there, naming a home or a person, and no other family's table holds them:
   "Challenge failed for domain %s", its report's "  Domain: %s", the app's "Detecting existing
   certificate type for %s") and its folders (/etc/letsencrypt/live/<domain>/), and the DuckDNS
   app's "Renew certificate for domains: %s and aliases: %s" - ``[hostname]``, also under the
-  top-level domains free text cannot tell from code (.at, .info, .me, .dev, .app ...).
+  top-level domains free text cannot tell from code (.at, .info, .me, .dev, .app ...);
+- the shell prompts of terminal sessions pasted with logs ("jean@jeans-laptop:~$ ha core
+  logs", "root@nas-smith:/config# ..."): the user is ``[user]``, the host ``[hostname]``
+  (root and the default names stay); and an OpenPGP card's serial in an SSH key's comment
+  ("cardno:000612345678") is ``[serial]``.
 
 Every shape starts at a literal found in the keyword pass (`GATES`) and reads a bounded value
 there with possessive quantifiers, so a text without them costs nothing and the time stays
@@ -92,9 +96,19 @@ _CERT_GATES: Final = ("certificate for ", "challenge for ", "challenge failed fo
 _DOMAIN_RE: Final = re.compile(r"(?:\*\.)?+([A-Za-z0-9][\w-]{0,62}+(?:\.[\w-]{1,63}+){1,8}+)")
 _DOMAIN_LIST_SEP_RE: Final = re.compile(r",[ \t]*+|[ \t]++and[ \t]++")
 _LABEL_RE: Final = re.compile(r"[a-z][a-z0-9-]{1,62}+")
+# A shell prompt, "user@host:<cwd>$ " or "# ": where its working directory starts (a home's
+# "~", or the folders a shell on the host or in an app opens in), then the "user@host" before
+_PROMPT_GATES: Final = (":~", *(f":/{d}" for d in (
+    "config", "homeassistant", "home/", "root", "share", "media", "addons", "backup", "ssl",
+    "data", "usr", "etc", "tmp", "var", "opt", "mnt", "srv")))
+_PROMPT_RE: Final = re.compile(r"[ \t]*+([\w.-]{1,32}+)@([A-Za-z0-9][\w.-]{0,62}+)\Z")
+_CWD_RE: Final = re.compile(r"[^\s$#\x00]{0,255}+[$#](?![^\s\x00])")
+_CARDNO: Final = "cardno:"
+_CARDNO_RE: Final = re.compile(r"([0-9A-Fa-f]{8,16}+)(?![\w])")
 
 GATES: Final = (_CONFLICT, *_HOSTNAMECTL, _PRETTY, *_AUTH, _AUTH_FROM, _ESPHOME_WIFI, *_IDF,
-                _SAMBA_MAPPED, *(key for key, _ in _SAMBA_JSON), *_SAMBA_USERS, *_CERT_GATES)
+                _SAMBA_MAPPED, *(key for key, _ in _SAMBA_JSON), *_SAMBA_USERS, *_CERT_GATES,
+                *_PROMPT_GATES, _CARDNO)
 
 
 def _named(value: str, cls: str) -> bool:
@@ -106,6 +120,8 @@ def _named(value: str, cls: str) -> bool:
         return False  # Samba's default domain, its "." (the local machine)
     if cls == "hostname":
         return low not in ("n/a", "localhost") and _DEFAULT_HOST_RE.fullmatch(low) is None
+    if cls == "serial":
+        return True
     return low not in _NOT_USERS and not low.isdigit()
 
 
@@ -158,7 +174,28 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
     for gate in _CERT_GATES:
         for at in gates.get(gate, ()):
             out.extend(_domains(text, at + len(gate), tally))
+    for gate in _PROMPT_GATES:
+        for at in gates.get(gate, ()):
+            out.extend(_prompt(text, at, tally))
+    for at in gates.get(_CARDNO, ()):
+        take(_CARDNO_RE.match(text, at + len(_CARDNO)), "serial", 1)
     return out
+
+
+def _prompt(text: str, at: int, tally: Tally) -> list[Edit]:
+    """The user and host of a shell prompt whose working directory starts at `at` (":~")."""
+    if _CWD_RE.match(text, at + 1) is None:
+        return []  # no "$ " or "# " after the folder: not a prompt
+    line = max(text.rfind("\n", max(0, at - 100), at), text.rfind("\x00", max(0, at - 100), at))
+    m = _PROMPT_RE.match(text, line + 1 if line >= 0 else max(0, at - 100), at)
+    if m is None:
+        return []
+    found: list[Edit] = []
+    if m.group(1).lower() not in ("root", "[user]") and _named(m.group(1), "user"):
+        found.append((m.start(1), m.end(1), tally.hit("user")))
+    if _named(m.group(2), "hostname") and not host_is_kept(m.group(2)):
+        found.append((m.start(2), m.end(2), tally.hit("hostname")))
+    return found
 
 
 def _domains(text: str, pos: int, tally: Tally) -> list[Edit]:
