@@ -334,6 +334,39 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      ('jdupont', 'dupont-laptop'), 'home-assistant/addons#1234', 'shell prompt'),
     ('root@dupont-pi:/config# ha host logs',
      ('dupont-pi',), 'home-assistant/supervisor#2203', 'shell prompt'),
+    ('Login attempt or request with invalid authentication from ip0-0-0-0.dupont-home.net '
+     "(10.0.0.7). Requested URL: '/auth/login_flow/0bd5b90aa77f40ad8a3e42528c9278d7'.",
+     ('dupont', '10.0.0.7'), 'linuxserver/fail2ban-confs#27', 'http.ban'),
+    ('03-11 10:44:52 ERROR [backup.ui.uiserver] Error serving POST '
+     'http://dupontchateau.duckdns.org:8123/upload?slug=3445b25c',
+     ('dupontchateau',), 'sabeechen/hassio-google-drive-backup#571', 'google drive backup app'),
+    ("09-21 17:18:07 INFO Deleting 'Dupont Full Backup 2024-08-01 02:00:00' from Home Assistant",
+     (), 'sabeechen/hassio-google-drive-backup#1086', 'google drive backup app'),
+    ('locals:\n- dns://192.168.1.125',
+     ('192.168.1.125',), 'home-assistant/supervisor#1271', 'ha dns info'),
+    ("info  2022-05-16 10:17:37: MQTT publish: topic 'zigbee2mqtt/Jean Bedroom/Motion Sensor', "
+     'payload \'{"battery":100,"linkquality":123,"occupancy":false,"voltage":3045}\'',
+     ('Jean Bedroom',), 'Koenkk/zigbee2mqtt#12499', 'zigbee2mqtt'),
+    ('  zigbee2mqtt:info 3/13/2019, 7:13:14 PM MQTT publish: topic '
+     '\'zigbee2mqtt/jean_room_switch_hdd_hub\', payload \'{"state":"ON"}\'',
+     ('jean_room_switch_hdd_hub',), 'Koenkk/zigbee2mqtt#1248', 'zigbee2mqtt'),
+    ('    "port": '
+     '"/dev/serial/by-id/usb-Texas_Instruments_TI_CC2531_USB_CDC___0X00124B000147708E-if00"',
+     ('0X00124B000147708E',), 'danielwelch/hassio-zigbee2mqtt#281', 'zigbee2mqtt config'),
+    ('Zigbee2MQTT:debug 2022-06-12 01:08:33: Using MQTT login with username: jdupont',
+     ('jdupont',), 'Koenkk/zigbee2mqtt#12788', 'zigbee2mqtt'),
+    ("Could not open user 'jdupont' authorized keys '/root/.ssh/authorized_keys': Permission "
+     'denied',
+     ('jdupont',), 'hassio-addons/app-ssh#872', 'sshd'),
+    ('debug1: Connecting to 10.10.1.11 [10.10.1.11] port 22.',
+     ('10.10.1.11',), 'home-assistant/addons#1234', 'ssh'),
+    ('debug1: identity file /home/jdupont/.ssh/id_rsa type 0',
+     ('jdupont',), 'home-assistant/addons#1234', 'ssh'),
+    ('- dns://192.168.10.3',
+     ('192.168.10.3',), 'home-assistant/supervisor#5726', 'ha dns info'),
+    ('2024-04-10 18:08:43.986 INFO (MainThread) [supervisor.api.middleware.security] '
+     '/host/logs/identifiers/hassio_supervisor access from a0d7b954_ssh',
+     (), 'home-assistant/supervisor#5005', 'supervisor'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -374,8 +407,7 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      ('WSDD daemon', 'enp2s0'), 'dianlight/hassio-addons#520'),
     ('2026-04-07 19:21:57.309 homeassistant systemd-resolved[392]: Hostname conflict, changing '
      "published hostname from 'homeassistant' to 'homeassistant2'.",
-     ("from 'homeassistant' to 'homeassistant2'.",),
-     'home-assistant/supervisor#6708'),
+     ("from 'homeassistant' to 'homeassistant2'.",), 'home-assistant/supervisor#6708'),
     ('Static hostname: homeassistant',
      ('Static hostname: homeassistant',), 'home-assistant/operating-system#1673'),
     ('20-03-05 14:05:30 INFO (MainThread) [supervisor.auth] Auth request from core_mosquitto '
@@ -410,6 +442,39 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      'https://github.com/home-assistant/supervisor/blob/main/x.py:/config',
      ('https://github.com/home-assistant/supervisor/blob/main/x.py:/config',),
      'home-assistant/supervisor#5005'),
+    ('20-03-30 06:36:16 INFO (SyncWorker_16) [supervisor.docker.dns] Start DNS '
+     'homeassistant/aarch64-hassio-dns with version 1 - 172.30.32.3',
+     ('supervisor.docker.dns', 'homeassistant/aarch64-hassio-dns', '172.30.32.3'),
+     'home-assistant/supervisor#1615'),
+    ('Zigbee2MQTT:info  2024-02-01 15:59:31: Starting Zigbee2MQTT version 1.35.1 (commit '
+     '#4b6f50d)',
+     ('Zigbee2MQTT version 1.35.1', '#4b6f50d'), 'Koenkk/zigbee2mqtt#21137'),
+    ('2025-01-30 12:07:25.059 (MainThread) INFO [matter_server.server.stack] Initializing '
+     'CHIP/Matter Controller Stack...',
+     ('matter_server.server.stack', 'CHIP/Matter Controller Stack'), 'home-assistant/addons#3909'),
+    ("2025-01-16 11:29:59.362 ERROR (MainThread) [supervisor.supervisor] Can't fetch AppArmor "
+     'profile https://version.home-assistant.io/apparmor_stable.txt: Cannot connect to host '
+     'version.home-assistant.io:443 ssl:default [Could not contact DNS servers]',
+     ('supervisor.supervisor', 'https://version.home-assistant.io/apparmor_stable.txt',
+      'version.home-assistant.io:443', 'Could not contact DNS servers'),
+     'home-assistant/supervisor#5556'),
+    ("21-12-12 06:20:17 ERROR (SyncWorker_5) [supervisor.docker.interface] Can't install "
+     'ghcr.io/home-assistant/aarch64-hassio-supervisor:2021.12.1: 500 Server Error for '
+     'http+docker://localhost/v1.41/images/create?tag=2021.12.1&fromImage=ghcr.io%2Fhom'
+     'e-assistant%2Faarch64-hassio-supervisor: Internal Server Error ("Get '
+     '"https://ghcr.io/v2/": dial tcp: lookup ghcr.io: no such host")',
+     ('supervisor.docker.interface', 'ghcr.io/home-assistant/aarch64-hassio-supervisor:2021.12.1',
+      'http+docker://localhost/v1.41/images/create', 'lookup ghcr.io: no such host'),
+     'home-assistant/supervisor#3353'),
+    ('Feb 02 17:18:26 homeassistant hassos-supervisor[574]: 21-02-02 17:18:26 INFO '
+     '(SyncWorker_1) [supervisor.docker.observer] Starting Observer '
+     'homeassistant/aarch64-hassio-observer with version 2020.10.1 - 172.30.32.6',
+     ('hassos-supervisor[574]', 'supervisor.docker.observer',
+      'homeassistant/aarch64-hassio-observer', '2020.10.1', '172.30.32.6'),
+     'home-assistant/supervisor#3380'),
+    ('2024-06-21 11:51:00.726 INFO (MainThread) [supervisor.updater] Fetching update data from '
+     'https://version.home-assistant.io/stable.json',
+     ('https://version.home-assistant.io/stable.json',), 'home-assistant/supervisor#5146'),
 ]
 
 
