@@ -367,6 +367,10 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ('2024-04-10 18:08:43.986 INFO (MainThread) [supervisor.api.middleware.security] '
      '/host/logs/identifiers/hassio_supervisor access from a0d7b954_ssh',
      (), 'home-assistant/supervisor#5005', 'supervisor'),
+    ('server_version: 10.0.0.1; upstream 10.0.0.2; x.version=10.1.1.1',
+     ('10.0.0.1', '10.0.0.2', '10.1.1.1'),
+     'https://community.home-assistant.io/t/raspberry-pi-zero-2-w-haos-8-5-9-x/481461',
+     'made-up neighbours of a version'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -475,6 +479,14 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
     ('2024-06-21 11:51:00.726 INFO (MainThread) [supervisor.updater] Fetching update data from '
      'https://version.home-assistant.io/stable.json',
      ('https://version.home-assistant.io/stable.json',), 'home-assistant/supervisor#5146'),
+    ('[    8.026870] brcmfmac: brcmf_c_preinit_dcmds: Firmware: BCM43430/2 wl0: Oct  9 2020 '
+     '14:44:32 version 9.88.4.65 (test) (f149b32@shgit)  (r679549) FWID 01-f40f3270',
+     ('brcmf_c_preinit_dcmds', 'BCM43430/2', '9.88.4.65', 'FWID 01-f40f3270'),
+     'https://community.home-assistant.io/t/raspberry-pi-zero-2-w-haos-8-5-9-x/481461'),
+    ('[    7.641234] brcmfmac: Firmware: BCM43455/1 wl0: Feb 27 2018 version 7.45.154 (r684107 '
+     'CY) FWID 01-4fbe0b04; ncp version: 1.2.3.4; v2.0.1.12',
+     ('version 7.45.154', 'ncp version: 1.2.3.4', 'v2.0.1.12'),
+     'https://community.home-assistant.io/t/raspberry-pi-zero-2-w-haos-8-5-9-x/481461'),
 ]
 
 

@@ -253,7 +253,7 @@ def digit_edits(text: str, tally: Tally) -> list[Edit]:
     for m in scan(_DIGITLED_RE, text, digit_candidates(text)):
         kind = m.lastgroup
         if kind == "ip4":
-            if not ip4_is_kept(m.group(0)):
+            if not ip4_is_kept(m.group(0)) and not _is_version(text, m.start()):
                 edits.append((m.start(), m.end(), tally.hit("ip")))
         elif kind == "num":
             edits.extend(_cards(text, m.start(), m.group(0), tally))
@@ -338,3 +338,15 @@ def dms_edits(text: str, tally: Tally) -> list[Edit]:
         starts.update(range(max(0, degrees - 3), degrees))
     return [(m.start(), m.end(), tally.hit("geo"))
             for m in scan(_DMS_RE, text, sorted(starts))]
+
+
+# A four-part version is not an address: "version 9.88.4.65" (Broadcom's Wi-Fi firmware in the
+# kernel log), "Firmware: 1.2.3.4", "v2.0.1.12"
+_VERSION_BEFORE_RE: Final = re.compile(
+    r"(?:(?<![\w.])(?:version|ver\.?|firmware|fw)[ \t]*+[:=]?[ \t]*+|(?<![\w.])v)\Z",
+    re.IGNORECASE)
+
+
+def _is_version(text: str, start: int) -> bool:
+    """True if the dotted quad at `start` follows a version's word ("version ", "v")."""
+    return _VERSION_BEFORE_RE.search(text, max(0, start - 14), start) is not None
