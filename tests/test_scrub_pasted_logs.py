@@ -371,6 +371,21 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      ('10.0.0.1', '10.0.0.2', '10.1.1.1'),
      'https://community.home-assistant.io/t/raspberry-pi-zero-2-w-haos-8-5-9-x/481461',
      'made-up neighbours of a version'),
+    ('            0A:10:86:B0:02:66  dupont-193b5c-g   Infra  3     270 Mbit/s  100     ▂▄▆█  '
+     'WPA1 WPA2 ',
+     ('dupont-193b5c-g', '0A:10:86:B0:02:66'),
+     'https://hatakekara.com/fix-wifi-disable', 'nmcli device wifi'),
+    ('  *         1C:7C:98:8D:21:26  Dupont Family 5G  Infra  11    260 Mbit/s  55      ▂▄__  '
+     'WPA2      ',
+     ('Dupont Family 5G',), 'https://hatakekara.com/fix-wifi-disable', 'nmcli device wifi'),
+    ('~$ sudo nmcli device wifi connect "dupont-193b5c-g" password "hunter2hunter"',
+     ('dupont-193b5c-g', 'hunter2hunter'), 'https://hatakekara.com/fix-wifi-disable', 'nmcli'),
+    ('19:44:36 NetworkManager[1650]: <warn> Activation (wlan0) failed for access point (Dupont '
+     'Home)',
+     ('Dupont Home',), 'https://jethrocarr.com/tag/bugs', 'NetworkManager 0.9'),
+    ('*  Dupont Home       Infra  6     54 Mbit/s  100     ▂▄▆█  WPA2',
+     ('Dupont Home',),
+     'https://hatakekara.com/fix-wifi-disable', 'nmcli device wifi (no BSSID column)'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -487,6 +502,13 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      'CY) FWID 01-4fbe0b04; ncp version: 1.2.3.4; v2.0.1.12',
      ('version 7.45.154', 'ncp version: 1.2.3.4', 'v2.0.1.12'),
      'https://community.home-assistant.io/t/raspberry-pi-zero-2-w-haos-8-5-9-x/481461'),
+    ('IN-USE  BSSID              SSID             MODE   CHAN  RATE        SIGNAL  BARS  '
+     'SECURITY',
+     ('IN-USE  BSSID              SSID             MODE   CHAN',),
+     'https://hatakekara.com/fix-wifi-disable'),
+    ('            E6:63:DA:71:F1:72  --                Infra  1     130 Mbit/s  42      ▂▄__  '
+     'WPA2',
+     ('--                Infra  1',), 'https://hatakekara.com/fix-wifi-disable'),
 ]
 
 
@@ -515,7 +537,8 @@ PASTED_ATOMS = ["changing published hostname from '", "a", "' to '", "'", " ",
                   "_2emount", "/mounts/", "/data", "user [", "] -> [", "]", '"workstation":"',
                   '"', "\\", "Added user ", "certificate for ", "a.b", ", ", " and ", "*.",
                   "/letsencrypt/live/", "  Domain: ", "a@b", ":~", "$ ", ":/config", "# ",
-                  "cardno:", "0"]
+                  "cardno:", "0", "  Infra  ", "3C:2E:FF:4A:5B:6C  ", "wifi connect ",
+                  "failed for access point (", ")"]
 
 
 def test_the_rules_for_pasted_lines_stay_linear() -> None:

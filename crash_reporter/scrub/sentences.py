@@ -32,7 +32,10 @@ there, naming a home or a person, and no other family's table holds them:
 - the shell prompts of terminal sessions pasted with logs ("jean@jeans-laptop:~$ ha core
   logs", "root@nas-smith:/config# ..."): the user is ``[user]``, the host ``[hostname]``
   (root and the default names stay); and an OpenPGP card's serial in an SSH key's comment
-  ("cardno:000612345678") is ``[serial]``.
+  ("cardno:000612345678") is ``[serial]``;
+- Wi-Fi networks as nmcli lists and joins them ("nmcli device wifi" rows: "* <bssid>  <ssid>
+  Infra  6  ...", "nmcli device wifi connect <ssid> password ...") and as NetworkManager 0.9
+  logged a failure ("Activation (wlan0) failed for access point (<ssid>)") - ``[ssid]``.
 
 Every shape starts at a literal found in the keyword pass (`GATES`) and reads a bounded value
 there with possessive quantifiers, so a text without them costs nothing and the time stays
@@ -105,10 +108,18 @@ _PROMPT_RE: Final = re.compile(r"[ \t]*+([\w.-]{1,32}+)@([A-Za-z0-9][\w.-]{0,62}
 _CWD_RE: Final = re.compile(r"[^\s$#\x00]{0,255}+[$#](?![^\s\x00])")
 _CARDNO: Final = "cardno:"
 _CARDNO_RE: Final = re.compile(r"([0-9A-Fa-f]{8,16}+)(?![\w])")
+# nmcli's Wi-Fi list: a row's mode column after the network's name (the BSSID, and "*" for the
+# network in use, before it); its connect command; NetworkManager 0.9's activation failure
+_NMCLI_MODES: Final = ("  infra  ", "  ad-hoc  ", "  mesh  ")
+_NMCLI_ROW_RE: Final = re.compile(
+    r"[ \t*]*+(?:(?:[0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}[ \t]++)?(\S(?:[^\n\x00]{0,62}\S)?)[ \t]*+")
+_NMCLI_CONNECT: Final = "wifi connect "
+_NM09_FAILED: Final = "failed for access point ("
+_PAREN_RE: Final = re.compile(r"([^()\n\x00]{1,64}+)\)")
 
 GATES: Final = (_CONFLICT, *_HOSTNAMECTL, _PRETTY, *_AUTH, _AUTH_FROM, _ESPHOME_WIFI, *_IDF,
                 _SAMBA_MAPPED, *(key for key, _ in _SAMBA_JSON), *_SAMBA_USERS, *_CERT_GATES,
-                *_PROMPT_GATES, _CARDNO)
+                *_PROMPT_GATES, _CARDNO, *_NMCLI_MODES, _NMCLI_CONNECT, _NM09_FAILED)
 
 
 def _named(value: str, cls: str) -> bool:
@@ -179,6 +190,14 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
             out.extend(_prompt(text, at, tally))
     for at in gates.get(_CARDNO, ()):
         take(_CARDNO_RE.match(text, at + len(_CARDNO)), "serial", 1)
+    for gate in _NMCLI_MODES:
+        for at in gates.get(gate, ()):
+            take(_NMCLI_ROW_RE.fullmatch(text, _line_from(text, at, 120), at), "ssid", 1)
+    for at in gates.get(_NMCLI_CONNECT, ()):
+        m = _USER_RE.match(text, at + len(_NMCLI_CONNECT))
+        take(m, "ssid", (m.lastindex or 1) if m else 1)
+    for at in gates.get(_NM09_FAILED, ()):
+        take(_PAREN_RE.match(text, at + len(_NM09_FAILED)), "ssid", 1)
     return out
 
 
@@ -186,8 +205,7 @@ def _prompt(text: str, at: int, tally: Tally) -> list[Edit]:
     """The user and host of a shell prompt whose working directory starts at `at` (":~")."""
     if _CWD_RE.match(text, at + 1) is None:
         return []  # no "$ " or "# " after the folder: not a prompt
-    line = max(text.rfind("\n", max(0, at - 100), at), text.rfind("\x00", max(0, at - 100), at))
-    m = _PROMPT_RE.match(text, line + 1 if line >= 0 else max(0, at - 100), at)
+    m = _PROMPT_RE.match(text, _line_from(text, at, 100), at)
     if m is None:
         return []
     found: list[Edit] = []
@@ -214,3 +232,9 @@ def _domains(text: str, pos: int, tally: Tally) -> list[Edit]:
             break
         pos = sep.end()
     return found
+
+
+def _line_from(text: str, at: int, reach: int) -> int:
+    """Where the line holding `at` starts, looking back at most `reach` characters."""
+    lo = max(0, at - reach)
+    return max(text.rfind("\n", lo, at), text.rfind("\x00", lo, at), lo - 1) + 1
