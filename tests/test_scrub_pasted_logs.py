@@ -386,6 +386,9 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ('*  Dupont Home       Infra  6     54 Mbit/s  100     ▂▄▆█  WPA2',
      ('Dupont Home',),
      'https://hatakekara.com/fix-wifi-disable', 'nmcli device wifi (no BSSID column)'),
+    ('[18:42:24][C][wifi:264]:   Gateway: 192.168.1.1; [18:42:24][C][wifi:254]:   IP Address: '
+     '192.168.1.101',
+     ('192.168.1.1', '192.168.1.101'), 'esphome/issues#565', 'esphome wifi'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -509,6 +512,9 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
     ('            E6:63:DA:71:F1:72  --                Infra  1     130 Mbit/s  42      ▂▄__  '
      'WPA2',
      ('--                Infra  1',), 'https://hatakekara.com/fix-wifi-disable'),
+    ('[15:42:47][C][i2c.arduino:037]: I2C Bus:; Found i2c device at address 0x77; '
+     '[18:42:24][C][wifi:263]:   Subnet: 255.255.255.0',
+     ('i2c.arduino:037', 'address 0x77', 'Subnet: 255.255.255.0'), 'esphome/issues#3003'),
 ]
 
 

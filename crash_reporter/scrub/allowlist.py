@@ -110,4 +110,14 @@ def ip4_is_kept(text: str) -> bool:
         if len(octets) != 4 or not all(o.isdigit() and int(o) <= 255 for o in octets):
             return True  # not an address at all (an octet above 255 ...)
         ip = ipaddress.IPv4Address(".".join(str(int(o)) for o in octets))
-    return any(ip in net for net in KEPT_V4_NETS)
+    return any(ip in net for net in KEPT_V4_NETS) or _is_netmask(int(ip))
+
+
+def _is_netmask(value: int) -> bool:
+    """True for a network mask of /8 or longer ("255.255.255.0" after "netmask", "Subnet:").
+
+    A mask's bits are ones, then zeros: the zeros plus one is a power of two. No host has such
+    an address (255.x.x.x is reserved), and triage needs the mask to read a network's setup.
+    """
+    zeros = ~value & 0xFFFFFFFF
+    return value >= 0xFF000000 and zeros & (zeros + 1) == 0
