@@ -389,6 +389,11 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ('[18:42:24][C][wifi:264]:   Gateway: 192.168.1.1; [18:42:24][C][wifi:254]:   IP Address: '
      '192.168.1.101',
      ('192.168.1.1', '192.168.1.101'), 'esphome/issues#565', 'esphome wifi'),
+    ('    key: "vdNwn6bfc5mVpGXxhwr9qpV49wFL4gwV2Wgb4rGFw3U="',
+     ('vdNwn6bfc5mVpGXxhwr9qpV49wFL4gwV2Wgb4rGFw3U=',), 'esphome/issues#6955', 'esphome yaml'),
+    ('api:\n  encryption:\n    key: vdNwn6bfc5mVpGXxhwr9qpV49wFL4gwV2Wgb4rGFw3U=\nota:\n  - '
+     'platform: esphome',
+     ('vdNwn6bfc5mVpGXxhwr9qpV49wFL4gwV2Wgb4rGFw3U=',), 'esphome/issues#6955', 'esphome yaml'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -515,6 +520,9 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
     ('[15:42:47][C][i2c.arduino:037]: I2C Bus:; Found i2c device at address 0x77; '
      '[18:42:24][C][wifi:263]:   Subnet: 255.255.255.0',
      ('i2c.arduino:037', 'address 0x77', 'Subnet: 255.255.255.0'), 'esphome/issues#3003'),
+    ('  - platform: atc_mithermometer\n    key: temperature_sensor_x1; index key: 3',
+     ('platform: atc_mithermometer', 'key: temperature_sensor_x1', 'index key: 3'),
+     'esphome/issues#2438'),
 ]
 
 
@@ -544,7 +552,7 @@ PASTED_ATOMS = ["changing published hostname from '", "a", "' to '", "'", " ",
                   '"', "\\", "Added user ", "certificate for ", "a.b", ", ", " and ", "*.",
                   "/letsencrypt/live/", "  Domain: ", "a@b", ":~", "$ ", ":/config", "# ",
                   "cardno:", "0", "  Infra  ", "3C:2E:FF:4A:5B:6C  ", "wifi connect ",
-                  "failed for access point (", ")"]
+                  "failed for access point (", ")", "key: ", 'key": "', "A", "b", "9", "="]
 
 
 def test_the_rules_for_pasted_lines_stay_linear() -> None:

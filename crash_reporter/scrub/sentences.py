@@ -35,7 +35,10 @@ there, naming a home or a person, and no other family's table holds them:
   ("cardno:000612345678") is ``[serial]``;
 - Wi-Fi networks as nmcli lists and joins them ("nmcli device wifi" rows: "* <bssid>  <ssid>
   Infra  6  ...", "nmcli device wifi connect <ssid> password ...") and as NetworkManager 0.9
-  logged a failure ("Activation (wlan0) failed for access point (<ssid>)") - ``[ssid]``.
+  logged a failure ("Activation (wlan0) failed for access point (<ssid>)") - ``[ssid]``;
+- a key of 32 or more base64 characters after a name that ends in "key" (ESPHome's API
+  encryption key in a pasted YAML, "key: <base64>=", "encryption_key=...", '"key": "..."') -
+  ``[filtered]``, whatever the name before it.
 
 Every shape starts at a literal found in the keyword pass (`GATES`) and reads a bounded value
 there with possessive quantifiers, so a text without them costs nothing and the time stays
@@ -116,10 +119,15 @@ _NMCLI_ROW_RE: Final = re.compile(
 _NMCLI_CONNECT: Final = "wifi connect "
 _NM09_FAILED: Final = "failed for access point ("
 _PAREN_RE: Final = re.compile(r"([^()\n\x00]{1,64}+)\)")
+# A secret key after "key": base64 (or base64url) of 24 bytes or more: digits and letters of
+# both cases, as random bytes give (an identifier such as "sensor_x_1" has no capitals)
+_KEY_GATES: Final = ("key: ", "key=", 'key": "', "key': '", "key = ")
+_KEY_RE: Final = re.compile(r"[\"']?([A-Za-z0-9+/_-]{32,512}+={0,2})(?![\w+/=-])")
 
 GATES: Final = (_CONFLICT, *_HOSTNAMECTL, _PRETTY, *_AUTH, _AUTH_FROM, _ESPHOME_WIFI, *_IDF,
                 _SAMBA_MAPPED, *(key for key, _ in _SAMBA_JSON), *_SAMBA_USERS, *_CERT_GATES,
-                *_PROMPT_GATES, _CARDNO, *_NMCLI_MODES, _NMCLI_CONNECT, _NM09_FAILED)
+                *_PROMPT_GATES, _CARDNO, *_NMCLI_MODES, _NMCLI_CONNECT, _NM09_FAILED,
+                *_KEY_GATES)
 
 
 def _named(value: str, cls: str) -> bool:
@@ -131,7 +139,7 @@ def _named(value: str, cls: str) -> bool:
         return False  # Samba's default domain, its "." (the local machine)
     if cls == "hostname":
         return low not in ("n/a", "localhost") and _DEFAULT_HOST_RE.fullmatch(low) is None
-    if cls == "serial":
+    if cls in ("serial", "filtered"):
         return True
     return low not in _NOT_USERS and not low.isdigit()
 
@@ -198,6 +206,13 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
         take(m, "ssid", (m.lastindex or 1) if m else 1)
     for at in gates.get(_NM09_FAILED, ()):
         take(_PAREN_RE.match(text, at + len(_NM09_FAILED)), "ssid", 1)
+    for gate in _KEY_GATES:
+        for at in gates.get(gate, ()):
+            m = _KEY_RE.match(text, at + len(gate))
+            value = m.group(1) if m is not None else ""
+            if (any(c.isdigit() for c in value) and any(c.isupper() for c in value)
+                    and any(c.islower() for c in value)):  # random, not a name
+                take(m, "filtered", 1)
     return out
 
 
