@@ -394,6 +394,24 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ('api:\n  encryption:\n    key: vdNwn6bfc5mVpGXxhwr9qpV49wFL4gwV2Wgb4rGFw3U=\nota:\n  - '
      'platform: esphome',
      ('vdNwn6bfc5mVpGXxhwr9qpV49wFL4gwV2Wgb4rGFw3U=',), 'esphome/issues#6955', 'esphome yaml'),
+    ('INFO Uploading /config/dupont-multisensor/.pioenvs/dupont-multisensor/firmware.bin '
+     '(334848 bytes)',
+     ('dupont-multisensor',), 'esphome/issues#565', 'esphome'),
+    ('$ esphome dupont_arrow_5.yaml logs',
+     ('dupont_arrow_5',), 'esphome/issues#392', 'esphome cli'),
+    ('INFO Connecting to dupont_arrow_5.local:6053 (192.168.0.100)',
+     ('dupont_arrow_5', '192.168.0.100'), 'esphome/issues#392', 'esphome'),
+    ('Wrote 0x37b830 bytes to file '
+     '/config/.esphome/build/dupont-box3/.pioenvs/dupont-box3/firmware-factory.bin, ready to '
+     'flash to offset 0x0',
+     ('dupont-box3',), 'esphome/issues#5462', 'esphome'),
+    ('INFO Resolving IP address of dupont-box3.localdomain',
+     ('dupont-box3',), 'esphome/issues#5462', 'esphome'),
+    ('INFO Reading configuration /config/esphome/jean-bedroom-light.yaml...',
+     ('jean-bedroom-light',), 'esphome/issues#565', 'esphome'),
+    ('INFO Compiling app... Build path: /data/build/jean-bedroom-light; '
+     '/config/.esphome/build/jean-bedroom-light/src/main.cpp',
+     ('jean-bedroom-light',), 'esphome/issues#5462', 'esphome'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -523,6 +541,10 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
     ('  - platform: atc_mithermometer\n    key: temperature_sensor_x1; index key: 3',
      ('platform: atc_mithermometer', 'key: temperature_sensor_x1', 'index key: 3'),
      'esphome/issues#2438'),
+    ('INFO Reading configuration /config/esphome/secrets.yaml...; esphome config.yaml run; '
+     '/config/esphome/.esphome/build/',
+     ('/config/esphome/secrets.yaml', 'esphome config.yaml run', '/config/esphome/.esphome/build/'),
+     'esphome/issues#565'),
 ]
 
 
@@ -552,7 +574,8 @@ PASTED_ATOMS = ["changing published hostname from '", "a", "' to '", "'", " ",
                   '"', "\\", "Added user ", "certificate for ", "a.b", ", ", " and ", "*.",
                   "/letsencrypt/live/", "  Domain: ", "a@b", ":~", "$ ", ":/config", "# ",
                   "cardno:", "0", "  Infra  ", "3C:2E:FF:4A:5B:6C  ", "wifi connect ",
-                  "failed for access point (", ")", "key: ", 'key": "', "A", "b", "9", "="]
+                  "failed for access point (", ")", "key: ", 'key": "', "A", "b", "9", "=",
+                  "/.pioenvs/", "/data/build/", "/esphome/", ".yaml", ".yaml logs", "a-b"]
 
 
 def test_the_rules_for_pasted_lines_stay_linear() -> None:

@@ -38,7 +38,12 @@ there, naming a home or a person, and no other family's table holds them:
   logged a failure ("Activation (wlan0) failed for access point (<ssid>)") - ``[ssid]``;
 - a key of 32 or more base64 characters after a name that ends in "key" (ESPHome's API
   encryption key in a pasted YAML, "key: <base64>=", "encryption_key=...", '"key": "..."') -
-  ``[filtered]``, whatever the name before it.
+  ``[filtered]``, whatever the name before it;
+- an ESPHome node's name (its owner's name for the device, often a room's or a person's) in its
+  build and config paths ("/config/<node>/.pioenvs/<node>/firmware.bin",
+  "/config/.esphome/build/<node>/...", the app's "/data/build/<node>",
+  "/config/esphome/<node>.yaml") and in the esphome command line ("esphome <node>.yaml logs")
+  - ``[hostname]``, as the clients family names it.
 
 Every shape starts at a literal found in the keyword pass (`GATES`) and reads a bounded value
 there with possessive quantifiers, so a text without them costs nothing and the time stays
@@ -123,11 +128,20 @@ _PAREN_RE: Final = re.compile(r"([^()\n\x00]{1,64}+)\)")
 # both cases, as random bytes give (an identifier such as "sensor_x_1" has no capitals)
 _KEY_GATES: Final = ("key: ", "key=", 'key": "', "key': '", "key = ")
 _KEY_RE: Final = re.compile(r"[\"']?([A-Za-z0-9+/_-]{32,512}+={0,2})(?![\w+/=-])")
+# ESPHome's build and config paths and command line: where a node's name starts or ends
+_PIOENVS: Final = "/.pioenvs/"
+_ESPHOME_BUILD: Final = ("/.esphome/build/", "/data/build/")  # the ESPHome app's: /data/build
+_ESPHOME_CONFIG: Final = "/esphome/"
+_ESPHOME_CLI: Final = tuple(f".yaml {verb}" for verb in (
+    "logs", "run", "compile", "upload", "config", "clean", "wizard"))
+_NODE_RE: Final = re.compile(r"[A-Za-z0-9][\w-]{0,62}+")
+_NODE_BACK_STOPS: Final = frozenset(" \t\n/\\'\"\x00")
+_NOT_NODES: Final = frozenset({"secrets", "common", "packages", "build", "config", "esphome"})
 
 GATES: Final = (_CONFLICT, *_HOSTNAMECTL, _PRETTY, *_AUTH, _AUTH_FROM, _ESPHOME_WIFI, *_IDF,
                 _SAMBA_MAPPED, *(key for key, _ in _SAMBA_JSON), *_SAMBA_USERS, *_CERT_GATES,
                 *_PROMPT_GATES, _CARDNO, *_NMCLI_MODES, _NMCLI_CONNECT, _NM09_FAILED,
-                *_KEY_GATES)
+                *_KEY_GATES, _PIOENVS, *_ESPHOME_BUILD, _ESPHOME_CONFIG, *_ESPHOME_CLI)
 
 
 def _named(value: str, cls: str) -> bool:
@@ -213,7 +227,44 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
             if (any(c.isdigit() for c in value) and any(c.isupper() for c in value)
                     and any(c.islower() for c in value)):  # random, not a name
                 take(m, "filtered", 1)
+    out.extend(_nodes(text, gates, tally))
     return out
+
+
+def _nodes(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
+    """ESPHome nodes' names in its build and config paths and its command line."""
+    spans: set[tuple[int, int]] = set()
+    for at in gates.get(_PIOENVS, ()):
+        spans.add(_node_before(text, at))  # /config/<node>/.pioenvs/<node>/
+        m = _NODE_RE.match(text, at + len(_PIOENVS))
+        if m is not None:
+            spans.add(m.span())
+    for gate in _ESPHOME_BUILD:
+        for at in gates.get(gate, ()):
+            m = _NODE_RE.match(text, at + len(gate))
+            if m is not None:
+                spans.add(m.span())
+    for at in gates.get(_ESPHOME_CONFIG, ()):
+        m = _NODE_RE.match(text, at + len(_ESPHOME_CONFIG))
+        if m is not None and text.startswith(".yaml", m.end()):
+            spans.add(m.span())
+    for gate in _ESPHOME_CLI:
+        for at in gates.get(gate, ()):
+            spans.add(_node_before(text, at))
+    found: list[Edit] = []
+    for start, end in sorted(spans):
+        name = text[start:end]
+        if end > start and name.lower() not in _NOT_NODES and _named(name, "hostname"):
+            found.append((start, end, tally.hit("hostname")))
+    return found
+
+
+def _node_before(text: str, end: int) -> tuple[int, int]:
+    """The file or folder name that ends at `end` ("<node>" of "/config/<node>/.pioenvs")."""
+    start = end
+    while start > max(0, end - 64) and text[start - 1] not in _NODE_BACK_STOPS:
+        start -= 1
+    return (start, end) if _NODE_RE.fullmatch(text, start, end) else (end, end)
 
 
 def _prompt(text: str, at: int, tally: Tally) -> list[Edit]:
