@@ -412,6 +412,14 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ('INFO Compiling app... Build path: /data/build/jean-bedroom-light; '
      '/config/.esphome/build/jean-bedroom-light/src/main.cpp',
      ('jean-bedroom-light',), 'esphome/issues#5462', 'esphome'),
+    ("[18:42:24][C][binary_sensor.gpio:022]: GPIO Binary Sensor 'Jean Bedroom Motion'",
+     ('Jean Bedroom',), 'esphome/issues#565', 'esphome'),
+    ("[15:42:47][D][sensor:125]: 'Dupont Garage Cover': Sending state 0.00000  with 0 decimals "
+     'of accuracy',
+     ('Dupont Garage',), 'esphome/issues#3003', 'esphome sensor'),
+    ("[12:00:00][D][binary_sensor:036]: 'Jean Door': Sending state ON; [D][switch:012]: 'Jean "
+     "Plug' Turning ON.",
+     ('Jean Door', 'Jean Plug'), 'esphome/issues#3003', 'esphome binary_sensor, switch'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -545,6 +553,9 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      '/config/esphome/.esphome/build/',
      ('/config/esphome/secrets.yaml', 'esphome config.yaml run', '/config/esphome/.esphome/build/'),
      'esphome/issues#565'),
+    ("I said 'hello': sending state machine; [D][sensor:125]: '0x1A2B': Sending state 1.0",
+     ("I said 'hello': sending state machine", "'0x1A2B': Sending state 1.0"),
+     'esphome/issues#3003'),
 ]
 
 
@@ -570,12 +581,14 @@ PASTED_ATOMS = ["changing published hostname from '", "a", "' to '", "'", " ",
                   "Static hostname: ", "Pretty hostname: ", "\n", "cache hit for ",
                   "auth request from ", "a.b", " for ", "[D][wifi:1]: - '", "' (HIDDEN) (",
                   "wifi:connected with ", ", aid ", "supervisor_2dmounts_2d", "_5f", "_2e",
+                  '"clientAccount": "', '"workstation":"',
                   "_2emount", "/mounts/", "/data", "user [", "] -> [", "]", '"workstation":"',
                   '"', "\\", "Added user ", "certificate for ", "a.b", ", ", " and ", "*.",
                   "/letsencrypt/live/", "  Domain: ", "a@b", ":~", "$ ", ":/config", "# ",
                   "cardno:", "0", "  Infra  ", "3C:2E:FF:4A:5B:6C  ", "wifi connect ",
                   "failed for access point (", ")", "key: ", 'key": "', "A", "b", "9", "=",
-                  "/.pioenvs/", "/data/build/", "/esphome/", ".yaml", ".yaml logs", "a-b"]
+                  "/.pioenvs/", "/data/build/", "/esphome/", ".yaml", ".yaml logs", "a-b",
+                  "]: '", "': Sending state", "[C][", " Sensor '", "'"]
 
 
 def test_the_rules_for_pasted_lines_stay_linear() -> None:

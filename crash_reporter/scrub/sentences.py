@@ -43,7 +43,12 @@ there, naming a home or a person, and no other family's table holds them:
   build and config paths ("/config/<node>/.pioenvs/<node>/firmware.bin",
   "/config/.esphome/build/<node>/...", the app's "/data/build/<node>",
   "/config/esphome/<node>.yaml") and in the esphome command line ("esphome <node>.yaml logs")
-  - ``[hostname]``, as the clients family names it.
+  - ``[hostname]``, as the clients family names it;
+- the names its owner gave an ESPHome device's entities, as the device logs them
+  (sensor.cpp and the other components: "'%s': Sending state %.5f %s with %d decimals of
+  accuracy", "'%s': Received new state", "'%s' Turning ON.", "'%s' - Setting", and LOG_SENSOR's
+  "%s%s '%s'" in a "[C]" config line: "GPIO Binary Sensor 'X'") - ``[device]``, as the names
+  family replaces a friendly name.
 
 Every shape starts at a literal found in the keyword pass (`GATES`) and reads a bounded value
 there with possessive quantifiers, so a text without them costs nothing and the time stays
@@ -57,6 +62,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from crash_reporter.scrub.allowlist import DEFAULT_NAMES, host_is_kept
+from crash_reporter.scrub.names import name_ok
 from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, Edit, Tally
 
 # systemd-resolved: "changing published hostname from 'a' to 'b'."
@@ -89,14 +95,11 @@ _IDF_RE: Final = re.compile(r"([^\n\x00]{1,64}?), (?:aid|channel) ")
 # Samba: "user [a] -> [b] -> [c]" (only after "user ["), its JSON audit's names
 _SAMBA_MAPPED: Final = "] -> ["
 _BRACKET_RE: Final = re.compile(r"([^\[\]\n\x00]{1,64}+)\]")
-_SAMBA_JSON: Final = tuple(
-    (f'"{key}":{space}"', cls)
-    for key, cls in (("clientaccount", "user"), ("mappedaccount", "user"),
-                     ("becameaccount", "user"), ("clientdomain", "hostname"),
-                     ("mappeddomain", "hostname"), ("becamedomain", "hostname"),
-                     ("workstation", "hostname"), ("netlogoncomputer", "hostname"))
-    for space in ("", " "))
-_JSON_STRING_RE: Final = re.compile(r'((?:[^"\\\n\x00]|\\[^\n\x00]){1,64}+)"')
+_SAMBA_JSON: Final = (('"clientaccount":', "user"), ('"mappedaccount":', "user"),
+                      ('"becameaccount":', "user"), ('"clientdomain":', "hostname"),
+                      ('"mappeddomain":', "hostname"), ('"becamedomain":', "hostname"),
+                      ('"workstation":', "hostname"), ('"netlogoncomputer":', "hostname"))
+_JSON_STRING_RE: Final = re.compile(r'[ \t]?+"((?:[^"\\\n\x00]|\\[^\n\x00]){1,64}+)"')
 # smbpasswd "Added user %s.", passdb "Forcing Primary Group to 'Domain Users' for %s"
 _SAMBA_USERS: Final = ("added user ", "domain users' for ")
 # Certbot and the apps that run it: the domains of a certificate (one, or a list joined by
@@ -109,9 +112,8 @@ _DOMAIN_LIST_SEP_RE: Final = re.compile(r",[ \t]*+|[ \t]++and[ \t]++")
 _LABEL_RE: Final = re.compile(r"[a-z][a-z0-9-]{1,62}+")
 # A shell prompt, "user@host:<cwd>$ " or "# ": where its working directory starts (a home's
 # "~", or the folders a shell on the host or in an app opens in), then the "user@host" before
-_PROMPT_GATES: Final = (":~", *(f":/{d}" for d in (
-    "config", "homeassistant", "home/", "root", "share", "media", "addons", "backup", "ssl",
-    "data", "usr", "etc", "tmp", "var", "opt", "mnt", "srv")))
+_PROMPT_GATES: Final = (":~", ":/config", ":/homeassistant", ":/home/", ":/root", ":/data",
+                        ":/share", ":/media", ":/addons")
 _PROMPT_RE: Final = re.compile(r"[ \t]*+([\w.-]{1,32}+)@([A-Za-z0-9][\w.-]{0,62}+)\Z")
 _CWD_RE: Final = re.compile(r"[^\s$#\x00]{0,255}+[$#](?![^\s\x00])")
 _CARDNO: Final = "cardno:"
@@ -132,16 +134,26 @@ _KEY_RE: Final = re.compile(r"[\"']?([A-Za-z0-9+/_-]{32,512}+={0,2})(?![\w+/=-])
 _PIOENVS: Final = "/.pioenvs/"
 _ESPHOME_BUILD: Final = ("/.esphome/build/", "/data/build/")  # the ESPHome app's: /data/build
 _ESPHOME_CONFIG: Final = "/esphome/"
-_ESPHOME_CLI: Final = tuple(f".yaml {verb}" for verb in (
-    "logs", "run", "compile", "upload", "config", "clean", "wizard"))
+_ESPHOME_CLI: Final = ".yaml "
+_ESPHOME_VERB_RE: Final = re.compile(r"(?:logs|run|compile|upload|config|clean|wizard)\b")
 _NODE_RE: Final = re.compile(r"[A-Za-z0-9][\w-]{0,62}+")
 _NODE_BACK_STOPS: Final = frozenset(" \t\n/\\'\"\x00")
 _NOT_NODES: Final = frozenset({"secrets", "common", "packages", "build", "config", "esphome"})
+# ESPHome's entity lines: the name in quotes before these words, or after a component's type
+# in a config line ("[C][...]: GPIO Binary Sensor 'X'")
+_ENTITY_AFTER: Final = ("': sending ", "': received new state", "' turning o", "' - setting",
+                        "' setting:")
+_ENTITY_CONFIG: Final = "[c]["  # a config line's level, then the type and the quoted name
+_ENTITY_TYPE_RE: Final = re.compile(
+    r"(?:sensor|switch|light|cover|button|number|select|climate|fan|lock|valve|text) '")
+_LINE_END_RE: Final = re.compile(r"[^\n\x00]*+")
+_QUOTED_TO_END_RE: Final = re.compile(r"([^'\n\x00]{1,128}+)'(?![^\s\x00])")
 
 GATES: Final = (_CONFLICT, *_HOSTNAMECTL, _PRETTY, *_AUTH, _AUTH_FROM, _ESPHOME_WIFI, *_IDF,
                 _SAMBA_MAPPED, *(key for key, _ in _SAMBA_JSON), *_SAMBA_USERS, *_CERT_GATES,
                 *_PROMPT_GATES, _CARDNO, *_NMCLI_MODES, _NMCLI_CONNECT, _NM09_FAILED,
-                *_KEY_GATES, _PIOENVS, *_ESPHOME_BUILD, _ESPHOME_CONFIG, *_ESPHOME_CLI)
+                *_KEY_GATES, _PIOENVS, *_ESPHOME_BUILD, _ESPHOME_CONFIG, _ESPHOME_CLI,
+                *_ENTITY_AFTER, _ENTITY_CONFIG)
 
 
 def _named(value: str, cls: str) -> bool:
@@ -228,6 +240,19 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
                     and any(c.islower() for c in value)):  # random, not a name
                 take(m, "filtered", 1)
     out.extend(_nodes(text, gates, tally))
+    for gate in _ENTITY_AFTER:
+        for at in gates.get(gate, ()):
+            start = text.rfind("'", max(0, at - 128), at)
+            if (start >= 2 and text.startswith("]: ", start - 3) and "\n" not in text[start:at]
+                    and name_ok(text[start + 1:at])):  # after the device's log tag
+                out.append((start + 1, at, tally.hit("device")))
+    for at in gates.get(_ENTITY_CONFIG, ()):
+        rest = _LINE_END_RE.match(text, at, at + 200)  # the line, at most 200 characters
+        quote = text.rfind(" '", at, rest.end() if rest is not None else at)
+        if quote > at and _ENTITY_TYPE_RE.search(low, quote - 8, quote + 2) is not None:
+            m = _QUOTED_TO_END_RE.match(text, quote + 2)
+            if m is not None and name_ok(m.group(1)):
+                out.append((m.start(1), m.end(1), tally.hit("device")))
     return out
 
 
@@ -248,8 +273,8 @@ def _nodes(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit
         m = _NODE_RE.match(text, at + len(_ESPHOME_CONFIG))
         if m is not None and text.startswith(".yaml", m.end()):
             spans.add(m.span())
-    for gate in _ESPHOME_CLI:
-        for at in gates.get(gate, ()):
+    for at in gates.get(_ESPHOME_CLI, ()):
+        if _ESPHOME_VERB_RE.match(text, at + len(_ESPHOME_CLI)):
             spans.add(_node_before(text, at))
     found: list[Edit] = []
     for start, end in sorted(spans):
