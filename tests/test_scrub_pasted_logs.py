@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from crash_reporter.scrub import scrub_text
+from crash_reporter.scrub import scrub_event, scrub_text
 from tests.test_scrub_linear import GROWTH_LIMIT, _grow, _growth, _per_kb, _texts
 
 CASES: list[tuple[str, tuple[str, ...], str, str]] = [
@@ -420,6 +420,19 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ("[12:00:00][D][binary_sensor:036]: 'Jean Door': Sending state ON; [D][switch:012]: 'Jean "
      "Plug' Turning ON.",
      ('Jean Door', 'Jean Plug'), 'esphome/issues#3003', 'esphome binary_sensor, switch'),
+    ('jeans-desk-lamp @ 192.168.178.60: Connection error occurred: Error connecting to '
+     '[AddrInfo(family=<AddressFamily.AF_INET: 2>, type=<SocketKind.SOCK_STREAM: 1>, proto=6, '
+     "sockaddr=IPv4Sockaddr(address='192.168.178.60', port=6053))]: [Errno 113] Connect call "
+     "failed ('192.168.178.60', 6053)",
+     ('jeans-desk-lamp', '192.168.178.60'),
+     'home-assistant/core#149775', "aioesphomeapi (the message alone, as an exception's value)"),
+    ("2023-05-30 16:00:31.505 WARNING (MainThread) [aioesphomeapi.reconnect_logic] Can't "
+     'connect to ESPHome API for dupont-schminklampe @ 192.168.178.101: Error connecting to '
+     "('192.168.178.101', 6053): [Errno 111] Connect call failed ('192.168.178.101', 6053)",
+     ('dupont-schminklampe', '192.168.178.101'), 'home-assistant/core#93398', 'aioesphomeapi'),
+    ('2023-05-30 16:00:33.858 DEBUG (MainThread) [aioesphomeapi.connection] dupont-wohnzimmer '
+     '@ 192.168.178.106: Connecting to 192.168.178.106:6053',
+     ('dupont-wohnzimmer', '192.168.178.106'), 'home-assistant/core#93398', 'aioesphomeapi'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -565,6 +578,19 @@ def test_a_pasted_line_keeps_none_of_its_values(line: str, secrets: tuple[str, .
     out = scrub_text(line)
     assert [s for s in secrets if s.lower() in out.lower()] == [], (where, program, out)
     assert scrub_text(out) == out  # fixed point
+
+
+@pytest.mark.parametrize(("line", "secrets", "where", "program"), CASES)
+def test_a_pasted_line_as_an_exception_value_keeps_none_of_its_values(
+        line: str, secrets: tuple[str, ...], where: str, program: str) -> None:
+    # In an event the line is one of its strings, joined to the others by NUL: at a string's
+    # start a value must go as it goes at a line's
+    event = {"exception": {"values": [{"type": "ValueError", "value": line}]},
+             "logentry": {"message": f"{program}: see below"}}
+    out = scrub_event(event)
+    assert out is not None
+    value = out["exception"]["values"][0]["value"].lower()
+    assert [s for s in secrets if s.lower() in value] == [], (where, program, value)
 
 
 @pytest.mark.parametrize(("line", "words", "where"), KEPT)

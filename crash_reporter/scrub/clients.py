@@ -218,7 +218,7 @@ def _client_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Ta
         if _ESPHOME_AT_RE.match(text, at) is None:
             continue
         m = _NODE_REV_RE.match(text[max(0, at - 63):at][::-1])
-        if m is not None and not (at - m.end() and text[at - m.end() - 1] not in " \t\n([:'\""):
+        if m is not None and not (at - m.end() and text[at - m.end() - 1] not in " \t\n\x00([:'\""):
             take(at - m.end(), at, "hostname")
     for at in gates.get("different name '", ()):
         m = SINGLE_QUOTED_RE.match(text, at + len("different name '"))
