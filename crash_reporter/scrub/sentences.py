@@ -170,90 +170,87 @@ def _named(value: str, cls: str) -> bool:
     return low not in _NOT_USERS and not low.isdigit()
 
 
+# The shapes that are a literal, then a value read at its end: (literals, value, class). Every
+# group of the value's pattern that took part is a value.
+_AFTER: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...]] = (
+    ((_CONFLICT,), _CONFLICT_RE, "hostname"),
+    (_HOSTNAMECTL, _WORD_RE, "hostname"),
+    ((_PRETTY,), _LINE_RE, "hostname"),
+    (_AUTH, _USER_RE, "user"),
+    ((_AUTH_FROM,), _AUTH_FROM_RE, "user"),
+    ((_ESPHOME_WIFI,), _SCAN_RE, "ssid"),
+    (_IDF, _IDF_RE, "ssid"),
+    *(((key,), _JSON_STRING_RE, cls) for key, cls in _SAMBA_JSON),
+    (_SAMBA_USERS, _WORD_RE, "user"),
+    ((_CARDNO,), _CARDNO_RE, "serial"),
+    ((_NMCLI_CONNECT,), _USER_RE, "ssid"),
+    ((_NM09_FAILED,), _PAREN_RE, "ssid"),
+)
+
+
 def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
     """The names in the sentences above, where their literals (`GATES`) start in `low`."""
     out: list[Edit] = []
 
-    def take(m: re.Match[str] | None, cls: str, *groups: int) -> None:
-        if m is None:
-            return
-        for g in groups:
-            value = m.group(g).rstrip(" \t.")
-            if _named(value, cls):
-                out.append((m.start(g), m.start(g) + len(value), tally.hit(cls)))
+    def take(m: re.Match[str] | None, cls: str) -> None:
+        for g in range(1, (m.re.groups if m is not None else 0) + 1):
+            if m is not None and m.group(g) is not None:
+                value = m.group(g).rstrip(" \t.")
+                if _named(value, cls):
+                    out.append((m.start(g), m.start(g) + len(value), tally.hit(cls)))
 
-    for at in gates.get(_CONFLICT, ()):
-        take(_CONFLICT_RE.match(text, at + len(_CONFLICT)), "hostname", 1, 2)
-    for gate in _HOSTNAMECTL:
-        for at in gates.get(gate, ()):
-            take(_WORD_RE.match(text, at + len(gate)), "hostname", 1)
-    for at in gates.get(_PRETTY, ()):
-        take(_LINE_RE.match(text, at + len(_PRETTY)), "hostname", 1)
-    for gate in _AUTH:
-        for at in gates.get(gate, ()):
-            m = _USER_RE.match(text, at + len(gate))
-            take(m, "user", (m.lastindex or 1) if m else 1)  # quoted, or a word
-    for at in gates.get(_AUTH_FROM, ()):
-        take(_AUTH_FROM_RE.match(text, at + len(_AUTH_FROM)), "user", 1)
-    for at in gates.get(_ESPHOME_WIFI, ()):
-        take(_SCAN_RE.match(text, at + len(_ESPHOME_WIFI)), "ssid", 1)
-    for gate in _IDF:
-        for at in gates.get(gate, ()):
-            take(_IDF_RE.match(text, at + len(gate)), "ssid", 1)
+    for literals, form, cls in _AFTER:
+        for gate in literals:
+            for at in gates.get(gate, ()):
+                take(form.match(text, at + len(gate)), cls)
     for at in gates.get(_SAMBA_MAPPED, ()):
         if "user [" not in low[max(0, at - 80):at]:
             continue  # not an account's names
         pos = at + len(_SAMBA_MAPPED)
         for _ in range(2):  # "-> [mapped]", "-> [unix user]"
             m = _BRACKET_RE.match(text, pos)
-            take(m, "user", 1)
+            take(m, "user")
             if m is None or not text.startswith(_SAMBA_MAPPED, m.end() - 1):
                 break
             pos = m.end() - 1 + len(_SAMBA_MAPPED)
-    for key, cls in _SAMBA_JSON:
-        for at in gates.get(key, ()):
-            take(_JSON_STRING_RE.match(text, at + len(key)), cls, 1)
-    for gate in _SAMBA_USERS:
-        for at in gates.get(gate, ()):
-            take(_WORD_RE.match(text, at + len(gate)), "user", 1)
     for gate in _CERT_GATES:
         for at in gates.get(gate, ()):
             out.extend(_domains(text, at + len(gate), tally))
     for gate in _PROMPT_GATES:
         for at in gates.get(gate, ()):
             out.extend(_prompt(text, at, tally))
-    for at in gates.get(_CARDNO, ()):
-        take(_CARDNO_RE.match(text, at + len(_CARDNO)), "serial", 1)
     for gate in _NMCLI_MODES:
         for at in gates.get(gate, ()):
-            take(_NMCLI_ROW_RE.fullmatch(text, _line_from(text, at, 120), at), "ssid", 1)
-    for at in gates.get(_NMCLI_CONNECT, ()):
-        m = _USER_RE.match(text, at + len(_NMCLI_CONNECT))
-        take(m, "ssid", (m.lastindex or 1) if m else 1)
-    for at in gates.get(_NM09_FAILED, ()):
-        take(_PAREN_RE.match(text, at + len(_NM09_FAILED)), "ssid", 1)
+            take(_NMCLI_ROW_RE.fullmatch(text, _line_from(text, at, 120), at), "ssid")
     for gate in _KEY_GATES:
         for at in gates.get(gate, ()):
             m = _KEY_RE.match(text, at + len(gate))
             value = m.group(1) if m is not None else ""
             if (any(c.isdigit() for c in value) and any(c.isupper() for c in value)
                     and any(c.islower() for c in value)):  # random, not a name
-                take(m, "filtered", 1)
+                take(m, "filtered")
     out.extend(_nodes(text, gates, tally))
+    out.extend(_entities(text, low, gates, tally))
+    return out
+
+
+def _entities(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
+    """The names of ESPHome entities in the device's state and config lines."""
+    found: list[Edit] = []
     for gate in _ENTITY_AFTER:
         for at in gates.get(gate, ()):
             start = text.rfind("'", max(0, at - 128), at)
             if (start >= 2 and text.startswith("]: ", start - 3) and "\n" not in text[start:at]
                     and name_ok(text[start + 1:at])):  # after the device's log tag
-                out.append((start + 1, at, tally.hit("device")))
+                found.append((start + 1, at, tally.hit("device")))
     for at in gates.get(_ENTITY_CONFIG, ()):
         rest = _LINE_END_RE.match(text, at, at + 200)  # the line, at most 200 characters
         quote = text.rfind(" '", at, rest.end() if rest is not None else at)
         if quote > at and _ENTITY_TYPE_RE.search(low, quote - 8, quote + 2) is not None:
             m = _QUOTED_TO_END_RE.match(text, quote + 2)
             if m is not None and name_ok(m.group(1)):
-                out.append((m.start(1), m.end(1), tally.hit("device")))
-    return out
+                found.append((m.start(1), m.end(1), tally.hit("device")))
+    return found
 
 
 def _nodes(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
