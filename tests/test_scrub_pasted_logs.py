@@ -433,6 +433,11 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ('2023-05-30 16:00:33.858 DEBUG (MainThread) [aioesphomeapi.connection] dupont-wohnzimmer '
      '@ 192.168.178.106: Connecting to 192.168.178.106:6053',
      ('dupont-wohnzimmer', '192.168.178.106'), 'home-assistant/core#93398', 'aioesphomeapi'),
+    ('{"known_hosts":"nas.dupontnet,192.168.1.5 ssh-ed25519 '
+     'AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"}',
+     ('nas.dupontnet', '192.168.1.5'),
+     'tests/test_scrub_neighbours.py (a value glued to a quote)',
+     "ssh known_hosts line in an app's JSON options"),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [

@@ -131,7 +131,8 @@ def _known_hosts(text: str, key: int, out: list[Edit], tally: Tally) -> None:
         return
     floor = max(0, kind - 1025)
     start = max(text.rfind(" ", floor, kind - 1), text.rfind("\n", floor, kind - 1),
-                text.rfind("\t", floor, kind - 1), text.rfind(SEP, floor, kind - 1), floor - 1) + 1
+                text.rfind("\t", floor, kind - 1), text.rfind(SEP, floor, kind - 1),
+                text.rfind('"', floor, kind - 1), floor - 1) + 1  # a quote ends what was before
     hosts = text[start:kind - 1]
     at_line_start = not start or text[start - 1] in "\n" + SEP or (
         text.startswith(("@cert-authority ", "@revoked "), text.rfind("@", max(0, start - 17),
