@@ -438,6 +438,18 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      ('nas.dupontnet', '192.168.1.5'),
      'tests/test_scrub_neighbours.py (a value glued to a quote)',
      "ssh known_hosts line in an app's JSON options"),
+    ('Jan 16 16:38:09 dupont-host2 udisksd[721]: Error updating ATA smart for '
+     '/org/freedesktop/UDisks2/drives/ST2000NC000_2DA164_Z2B777YY: Disk is in sleep mode and '
+     'the nowakeup option was passed (udisks-error-quark, 13)',
+     ('Z2B777YY', 'dupont-host2'), 'storaged-project/udisks#177', 'udisksd'),
+    ('[  384.750737] systemd-journald[115]: Failed to write entry to '
+     '/var/log/journal/45a4d61ab26b42e3895f2bd890b6c59d/system.journal (28 items, 1142 bytes) '
+     'despite vacuuming, ignoring: Input/output error',
+     ('45a4d61ab26b42e3895f2bd890b6c59d',),
+     'home-assistant/operating-system#3948', 'systemd-journald'),
+    ('Jun 09 12:13:19 homeassistant os-agent[104]: INFO: 2022/06/09 09:13:18 datadisk.go:145: '
+     'Exposing object /io/hass/os/DataDisk with interface io.hass.os.DataDisk ...',
+     (), 'home-assistant/operating-system#1970', 'os-agent'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -574,6 +586,19 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
     ("I said 'hello': sending state machine; [D][sensor:125]: '0x1A2B': Sending state 1.0",
      ("I said 'hello': sending state machine", "'0x1A2B': Sending state 1.0"),
      'esphome/issues#3003'),
+    ('Jun 09 12:13:19 homeassistant os-agent[104]: WARNING: 2022/06/09 09:13:18 '
+     "datadisk.go:97: Can't find a data mount!",
+     ('os-agent[104]', 'datadisk.go:97', "Can't find a data mount!"),
+     'home-assistant/operating-system#1970'),
+    ('2025-06-25 17:17:45.193 homeassistant haos-swapfile[410]: [INFO] Using default swapsize '
+     'of 33% RAM (622835 kB)',
+     ('haos-swapfile[410]', 'Using default swapsize of 33% RAM (622835 kB)'),
+     'home-assistant/operating-system#4627'),
+    ('Exposing /org/freedesktop/UDisks2/drives/QEMU_HARDDISK and '
+     '/org/freedesktop/UDisks2/block_devices/sda1',
+     ('/org/freedesktop/UDisks2/drives/QEMU_HARDDISK',
+      '/org/freedesktop/UDisks2/block_devices/sda1'),
+     'home-assistant/operating-system#1970'),
 ]
 
 
@@ -619,7 +644,8 @@ PASTED_ATOMS = ["changing published hostname from '", "a", "' to '", "'", " ",
                   "cardno:", "0", "  Infra  ", "3C:2E:FF:4A:5B:6C  ", "wifi connect ",
                   "failed for access point (", ")", "key: ", 'key": "', "A", "b", "9", "=",
                   "/.pioenvs/", "/data/build/", "/esphome/", ".yaml", ".yaml logs", "a-b",
-                  "]: '", "': Sending state", "[C][", " Sensor '", "'"]
+                  "]: '", "': Sending state", "[C][", " Sensor '", "'", "/udisks2/drives/",
+                  "_2d", "_", "A1"]
 
 
 def test_the_rules_for_pasted_lines_stay_linear() -> None:

@@ -1,7 +1,8 @@
 """Names in paths: user folders, by-id serial numbers, network storage mounts' unit names.
 
 A mount's name is also taken from its unit's D-Bus object path ("..._2dmounts_2dGarage_2emount")
-and from the Supervisor's API paths ("/mounts/Garage/reload").
+and from the Supervisor's API paths ("/mounts/Garage/reload"); a drive's serial number from
+its UDisks2 object path ("/org/freedesktop/UDisks2/drives/<vendor>_<model>_<serial>").
 
 `edits` replaces the segment after a user's or a share's folder ("/home/jean",
 "/Users/jean", "/media/Jean Photos", "/data/supervisor/mounts/Garage"), the serial at the
@@ -52,6 +53,12 @@ _BUS_NAME_RE: Final = re.compile(
 # ("Failed to to call /mounts/X - ..." in Home Assistant's hassio log); /mounts/options is one
 _API_MOUNTS: Final = "/mounts/"
 _API_NAME_RE: Final = re.compile(r"[A-Za-z0-9_]{1,64}+(?![\w.-])")
+# UDisks2's drive objects, named <vendor>_<model>_<serial> (every other character escaped as
+# _XX), as udisksd's errors and the Supervisor's debug log print them:
+# /org/freedesktop/UDisks2/drives/ST2000NC000_2d1A2345_Z2B777YY
+_UDISKS_DRIVES: Final = "/udisks2/drives/"
+_DRIVE_NAME_RE: Final = re.compile(r"[A-Za-z0-9_]{1,255}+")
+_ESCAPE_RE: Final = re.compile(r"_(?:2d|2e|20|2f|3a)")
 # Folder names that name no one: placeholders, Home Assistant's own folders (also a share's)
 KEPT_SEGMENTS: Final = frozenset({"[path-user]", "[mount]", "[serial]", "root", "homeassistant",
                                   "supervisor", "hassio", "core", "addons", "share", "media",
@@ -61,9 +68,9 @@ KEPT_SEGMENTS: Final = frozenset({"[path-user]", "[mount]", "[serial]", "root", 
 def edits(text: str, low: str, tally: Tally) -> list[Edit]:
     """User folders and personal folder names; by-id serial numbers; mount unit names."""
     edits: list[Edit] = []
-    long_units, short_units, path_starts, bus_units, api_mounts = compile_words(
+    long_units, short_units, path_starts, bus_units, api_mounts, drives = compile_words(
         _MOUNT_UNIT_WORDS, _MOUNT_UNIT_SHORT, _USERPATH_STARTS, _BUS_UNIT_WORDS,
-        (_API_MOUNTS,)).find(low)
+        (_API_MOUNTS,), (_UDISKS_DRIVES,)).find(low)
     for m in scan(_USERPATH_RE, low, sorted({start for start, _ in path_starts})):
         pos = m.end()
         quoted = m.start() > 0 and text[m.start() - 1] in "'\""
@@ -114,4 +121,23 @@ def edits(text: str, low: str, tally: Tally) -> list[Edit]:
             continue  # the mount's folder ("/data/mounts/X"): the user-path rule's
         if name.group(0).lower() not in KEPT_SEGMENTS and name.group(0) != "options":
             edits.append((end, name.end(), tally.hit("mount")))
+    for _start, end in drives:
+        serial = _udisks_serial(text, end)
+        if serial is not None:
+            edits.append((*serial, tally.hit("serial")))
     return edits
+
+
+def _udisks_serial(text: str, at: int) -> tuple[int, int] | None:
+    """Where the serial number ends a UDisks2 drive's object path name that starts at `at`."""
+    m = _DRIVE_NAME_RE.match(text, at)
+    if m is None:
+        return None
+    name = m.group(0)
+    cut = len(name)
+    while (cut := name.rfind("_", 0, cut)) > 0 and _ESCAPE_RE.match(name, cut):
+        pass  # "_2d" is an escaped "-" inside the serial ("WD_2dWCC3F1234567"), not its start
+    serial = name[cut + 1:]
+    if cut <= 0 or len(serial) < 4 or not any(c.isdigit() for c in serial):
+        return None
+    return at + cut + 1, at + len(name)
