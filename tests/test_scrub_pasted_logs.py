@@ -450,6 +450,24 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ('Jun 09 12:13:19 homeassistant os-agent[104]: INFO: 2022/06/09 09:13:18 datadisk.go:145: '
      'Exposing object /io/hass/os/DataDisk with interface io.hass.os.DataDisk ...',
      (), 'home-assistant/operating-system#1970', 'os-agent'),
+    ('2026-05-13 20:26:07.830 DEBUG (MainThread) [supervisor.utils.dbus] Property change for '
+     "org.freedesktop.hostname1-/org/freedesktop/hostname1: {'Hostname': "
+     "<dbus_fast.signature.Variant ('s', 'dupont-pi')>, 'StaticHostname': "
+     "<dbus_fast.signature.Variant ('s', 'dupont-pi')>} changed",
+     ('dupont-pi',),
+     "home-assistant/supervisor#6838 (the Supervisor's debug log of property changes)",
+     'supervisor.utils.dbus'),
+    ("{'Id': <dbus_fast.signature.Variant ('s', 'Dupont Home')>, 'Ssid': "
+     "<dbus_fast.signature.Variant ('ay', b'Dupont Home')>, 'Domains': "
+     "<dbus_fast.signature.Variant ('as', ['dupont.lan'])>}",
+     ('Dupont Home', 'dupont.lan'),
+     "home-assistant/supervisor#6838 (the Supervisor's debug log of property changes)",
+     'supervisor.utils.dbus'),
+    ("{'Serial': <dbus_fast.signature.Variant ('s', 'S6PXNM0T123456A')>, 'Alias': "
+     "<dbus_fast.signature.Variant ('s', 'Jean Bose Headphones')>}",
+     ('S6PXNM0T123456A', 'Jean Bose'),
+     "home-assistant/supervisor#6838 (the Supervisor's debug log of property changes)",
+     'supervisor.utils.dbus'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -599,6 +617,12 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      ('/org/freedesktop/UDisks2/drives/QEMU_HARDDISK',
       '/org/freedesktop/UDisks2/block_devices/sda1'),
      'home-assistant/operating-system#1970'),
+    ("'InvocationID': <dbus_fast.signature.Variant ('ay', b'\\x8a\\xa3')>, 'ActiveState': "
+     "<dbus_fast.signature.Variant ('s', 'active')>, 'Id': <dbus_fast.signature.Variant ('s', "
+     "'Supervisor wlan0')>, 'Model': <dbus_fast.signature.Variant ('s', 'Samsung SSD 870')>",
+     ("'ActiveState': <dbus_fast.signature.Variant ('s', 'active')>", "'Supervisor wlan0'",
+      "'Samsung SSD 870'"),
+     'home-assistant/supervisor#6838'),
 ]
 
 
@@ -645,7 +669,8 @@ PASTED_ATOMS = ["changing published hostname from '", "a", "' to '", "'", " ",
                   "failed for access point (", ")", "key: ", 'key": "', "A", "b", "9", "=",
                   "/.pioenvs/", "/data/build/", "/esphome/", ".yaml", ".yaml logs", "a-b",
                   "]: '", "': Sending state", "[C][", " Sensor '", "'", "/udisks2/drives/",
-                  "_2d", "_", "A1"]
+                  "_2d", "_", "A1", "'Hostname': <", "dbus_fast.signature.Variant ('s', '",
+                  "('as', [", "', '", "b'"]
 
 
 def test_the_rules_for_pasted_lines_stay_linear() -> None:

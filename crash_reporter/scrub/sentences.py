@@ -48,7 +48,13 @@ there, naming a home or a person, and no other family's table holds them:
   (sensor.cpp and the other components: "'%s': Sending state %.5f %s with %d decimals of
   accuracy", "'%s': Received new state", "'%s' Turning ON.", "'%s' - Setting", and LOG_SENSOR's
   "%s%s '%s'" in a "[C]" config line: "GPIO Binary Sensor 'X'") - ``[device]``, as the names
-  family replaces a friendly name.
+  family replaces a friendly name;
+- the D-Bus properties the Supervisor logs at debug level as dbus-fast prints them ("'Hostname':
+  <dbus_fast.signature.Variant ('s', 'x')>", "'Ssid': <... ('ay', b'x')>", "'Domains': <...
+  ('as', ['x'])>"): by the property's name, a host name (Hostname, StaticHostname,
+  PrettyHostname, DhcpHostname, Domains, Searches), a Wi-Fi network (Ssid, and a connection's
+  Id, except the Supervisor's own "Supervisor wlan0"), a serial number (Serial), a device's
+  name (Bluetooth's Name and Alias, a file system's Label) or a user (User, Username).
 
 Every shape starts at a literal found in the keyword pass (`GATES`) and reads a bounded value
 there with possessive quantifiers, so a text without them costs nothing and the time stays
@@ -148,12 +154,28 @@ _ENTITY_TYPE_RE: Final = re.compile(
     r"(?:sensor|switch|light|cover|button|number|select|climate|fan|lock|valve|text) '")
 _LINE_END_RE: Final = re.compile(r"[^\n\x00]*+")
 _QUOTED_TO_END_RE: Final = re.compile(r"([^'\n\x00]{1,128}+)'(?![^\s\x00])")
+# dbus-fast's Variant repr after a property's name: "'Name': <dbus_fast.signature.Variant ('s',
+# 'value')>" (and "<Variant (...)>"); the value's repr by its signature
+_VARIANT: Final = "variant ('"
+_PROPERTY_RE: Final = re.compile(r"'([A-Za-z][A-Za-z0-9_]{0,40}+)': <(?:dbus_fast\.signature\.)?\Z")
+_SIGNATURE_RE: Final = re.compile(r"(s|o|ay|as|ao)', ")
+_PY_STR_RE: Final = re.compile(r"b?+(?:'((?:[^'\\\n\x00]|\\[^\n\x00]){0,253}+)'"
+                               r"|\"((?:[^\"\\\n\x00]|\\[^\n\x00]){0,253}+)\")")
+_LIST_SEP_RE: Final = re.compile(r", ")
+_PROPERTY_CLASSES: Final = {
+    **dict.fromkeys(("hostname", "statichostname", "prettyhostname", "dhcphostname",
+                     "domains", "searches"), "hostname"),
+    **dict.fromkeys(("ssid", "id"), "ssid"),
+    **dict.fromkeys(("serial", "serialnumber"), "serial"),
+    **dict.fromkeys(("name", "alias", "label", "idlabel"), "device"),
+    **dict.fromkeys(("user", "username"), "user"),
+}
 
 GATES: Final = (_CONFLICT, *_HOSTNAMECTL, _PRETTY, *_AUTH, _AUTH_FROM, _ESPHOME_WIFI, *_IDF,
                 _SAMBA_MAPPED, *(key for key, _ in _SAMBA_JSON), *_SAMBA_USERS, *_CERT_GATES,
                 *_PROMPT_GATES, _CARDNO, *_NMCLI_MODES, _NMCLI_CONNECT, _NM09_FAILED,
                 *_KEY_GATES, _PIOENVS, *_ESPHOME_BUILD, _ESPHOME_CONFIG, _ESPHOME_CLI,
-                *_ENTITY_AFTER, _ENTITY_CONFIG)
+                *_ENTITY_AFTER, _ENTITY_CONFIG, _VARIANT)
 
 
 def _named(value: str, cls: str) -> bool:
@@ -231,7 +253,37 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
                 take(m, "filtered")
     out.extend(_nodes(text, gates, tally))
     out.extend(_entities(text, low, gates, tally))
+    for at in gates.get(_VARIANT, ()):
+        out.extend(_variant(text, at, tally))
     return out
+
+
+def _variant(text: str, at: int, tally: Tally) -> list[Edit]:
+    """The value of a D-Bus property that names someone, in dbus-fast's repr at `at`."""
+    prop = _PROPERTY_RE.search(text, max(0, at - 64), at + 1)  # up to the "<" of "<...Variant"
+    if prop is None:
+        start = text.rfind("<", max(0, at - 32), at)
+        prop = _PROPERTY_RE.search(text, max(0, start - 48), start + 1) if start >= 0 else None
+    cls = _PROPERTY_CLASSES.get(prop.group(1).lower()) if prop is not None else None
+    sig = _SIGNATURE_RE.match(text, at + len(_VARIANT)) if cls else None
+    if cls is None or sig is None:
+        return []
+    found: list[Edit] = []
+    pos = sig.end() + (1 if sig.group(1).startswith("a") and sig.group(1) != "ay" else 0)
+    for _ in range(16 if pos > sig.end() else 1):  # a list's items, or the one value
+        m = _PY_STR_RE.match(text, pos)
+        if m is None:
+            break
+        g = 1 if m.group(1) is not None else 2
+        value = m.group(g)
+        if (value and _named(value, cls) and (cls != "device" or name_ok(value))
+                and not (cls == "ssid" and value.startswith("Supervisor "))):  # its own name
+            found.append((m.start(g), m.end(g), tally.hit(cls)))
+        sep = _LIST_SEP_RE.match(text, m.end())
+        if sep is None:
+            break
+        pos = sep.end()
+    return found
 
 
 def _entities(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
