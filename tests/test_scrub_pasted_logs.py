@@ -468,6 +468,10 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      ('S6PXNM0T123456A', 'Jean Bose'),
      "home-assistant/supervisor#6838 (the Supervisor's debug log of property changes)",
      'supervisor.utils.dbus'),
+    ('2023-02-03 18:35:31.8162 homeassistant NetworkManager[358]: <info>  [1675449331.8162] '
+     'hostname: static hostname changed from (none) to "dupont-pi"',
+     ('dupont-pi',),
+     "home-assistant/operating-system#2341 (NetworkManager's hostname manager)", 'NetworkManager'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -623,6 +627,10 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      ("'ActiveState': <dbus_fast.signature.Variant ('s', 'active')>", "'Supervisor wlan0'",
       "'Samsung SSD 870'"),
      'home-assistant/supervisor#6838'),
+    ('NetworkManager[358]: <info>  [1675449331.8162] hostname: static hostname changed from '
+     '"homeassistant" to (none)',
+     ('static hostname changed from "homeassistant" to (none)',),
+     'home-assistant/operating-system#2341'),
 ]
 
 
@@ -670,7 +678,7 @@ PASTED_ATOMS = ["changing published hostname from '", "a", "' to '", "'", " ",
                   "/.pioenvs/", "/data/build/", "/esphome/", ".yaml", ".yaml logs", "a-b",
                   "]: '", "': Sending state", "[C][", " Sensor '", "'", "/udisks2/drives/",
                   "_2d", "_", "A1", "'Hostname': <", "dbus_fast.signature.Variant ('s', '",
-                  "('as', [", "', '", "b'"]
+                  "('as', [", "', '", "b'", "hostname changed from ", '"a"', " to ", "(none)"]
 
 
 def test_the_rules_for_pasted_lines_stay_linear() -> None:

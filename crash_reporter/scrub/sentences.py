@@ -7,7 +7,8 @@ there, naming a home or a person, and no other family's table holds them:
   manager, resolved-manager.c): "Hostname conflict, changing published hostname from '%s' to
   '%s'." - both the old and the new name (the host's own, with a counter) are ``[hostname]``;
 - hostnamectl's status ("Static hostname: X", "Transient hostname: X", "Pretty hostname: X"),
-  pasted with the journal;
+  pasted with the journal, and NetworkManager's hostname manager (nm-hostname-manager.c:
+  "static hostname changed from \"a\" to \"b\"", "(none)" when there was none);
 - the Supervisor's sign-ins for apps before its messages quoted the user (supervisor/auth.py):
   "Auth request from %s for %s", "Cache hit for %s", "No cache hit for %s", "Success login from
   %s", "Wrong login from %s", "Success password reset %s", "Unknown user %s for password
@@ -74,6 +75,10 @@ from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, Edit, Tally
 # systemd-resolved: "changing published hostname from 'a' to 'b'."
 _CONFLICT: Final = "changing published hostname from '"
 _CONFLICT_RE: Final = re.compile(r"([^'\s\x00]{1,253}+)' to '([^'\s\x00]{1,253}+)'")
+# NetworkManager: "[static ]hostname changed from \"a\" to \"b\"" ("(none)" for no name)
+_NM_HOSTNAME: Final = "hostname changed from "
+_NM_HOSTNAME_RE: Final = re.compile(
+    r"(?:\"([^\"\n\x00]{1,253}+)\"|\(none\)) to (?:\"([^\"\n\x00]{1,253}+)\"|\(none\))")
 # hostnamectl: "Static hostname: x" (the pretty one may hold spaces: the rest of the line)
 _HOSTNAMECTL: Final = ("static hostname: ", "transient hostname: ")
 _PRETTY: Final = "pretty hostname: "
@@ -171,11 +176,6 @@ _PROPERTY_CLASSES: Final = {
     **dict.fromkeys(("user", "username"), "user"),
 }
 
-GATES: Final = (_CONFLICT, *_HOSTNAMECTL, _PRETTY, *_AUTH, _AUTH_FROM, _ESPHOME_WIFI, *_IDF,
-                _SAMBA_MAPPED, *(key for key, _ in _SAMBA_JSON), *_SAMBA_USERS, *_CERT_GATES,
-                *_PROMPT_GATES, _CARDNO, *_NMCLI_MODES, _NMCLI_CONNECT, _NM09_FAILED,
-                *_KEY_GATES, _PIOENVS, *_ESPHOME_BUILD, _ESPHOME_CONFIG, _ESPHOME_CLI,
-                *_ENTITY_AFTER, _ENTITY_CONFIG, _VARIANT)
 
 
 def _named(value: str, cls: str) -> bool:
@@ -196,6 +196,7 @@ def _named(value: str, cls: str) -> bool:
 # group of the value's pattern that took part is a value.
 _AFTER: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...]] = (
     ((_CONFLICT,), _CONFLICT_RE, "hostname"),
+    ((_NM_HOSTNAME,), _NM_HOSTNAME_RE, "hostname"),
     (_HOSTNAMECTL, _WORD_RE, "hostname"),
     ((_PRETTY,), _LINE_RE, "hostname"),
     (_AUTH, _USER_RE, "user"),
@@ -208,6 +209,11 @@ _AFTER: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...]] = (
     ((_NMCLI_CONNECT,), _USER_RE, "ssid"),
     ((_NM09_FAILED,), _PAREN_RE, "ssid"),
 )
+# The rare literals every shape starts at, found in the keyword pass
+GATES: Final = (*(gate for literals, _, _ in _AFTER for gate in literals), _SAMBA_MAPPED,
+                *_CERT_GATES, *_PROMPT_GATES, *_NMCLI_MODES, *_KEY_GATES, _PIOENVS,
+                *_ESPHOME_BUILD, _ESPHOME_CONFIG, _ESPHOME_CLI, *_ENTITY_AFTER, _ENTITY_CONFIG,
+                _VARIANT)
 
 
 def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
