@@ -472,6 +472,24 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      'hostname: static hostname changed from (none) to "dupont-pi"',
      ('dupont-pi',),
      "home-assistant/operating-system#2341 (NetworkManager's hostname manager)", 'NetworkManager'),
+    ('~$ ssh jdupont@dupont-pi.local',
+     ('jdupont', 'dupont-pi'), 'https://hatakekara.com/fix-wifi-disable', 'ssh'),
+    ('ssh: Could not resolve hostname dupont-pi.local: Name or service not known',
+     ('dupont-pi',), 'https://hatakekara.com/fix-wifi-disable', 'ssh'),
+    ('    static_ip: 192.168.178.103',
+     ('192.168.178.103',),
+     'https://community.home-assistant.io/t/curious-wifi-problems-esp8266/828034', 'esphome yaml'),
+    ('    ssid: "Dupont Meter Fallback Hotspot"',
+     ('Dupont Meter Fallback Hotspot',),
+     'https://community.home-assistant.io/t/curious-wifi-problems-esp8266/828034', 'esphome yaml'),
+    ('2024-06-29 07:13:49.475 homeassistant kernel: CIFS: VFS: \\\\192.168.0.1\\DUPONT.NAS '
+     'BAD_NETWORK_NAME: \\\\192.168.0.1\\DUPONT.NAS',
+     ('DUPONT.NAS', '192.168.0.1'), 'home-assistant/core#120806', 'kernel cifs'),
+    ('df: /media/DupontBackup: No such file or directory',
+     ('DupontBackup',), 'home-assistant/core#120806', 'df'),
+    ('//192.168.1.20/config /mnt/dupont-config cifs '
+     'user,noauto,iocharset=utf8,rw,credentials=/.keys/mnt-dupont,uid=1000',
+     ('192.168.1.20',), 'home-assistant/addons#4247', 'fstab'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
