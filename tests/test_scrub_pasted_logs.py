@@ -490,6 +490,13 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ('//192.168.1.20/config /mnt/dupont-config cifs '
      'user,noauto,iocharset=utf8,rw,credentials=/.keys/mnt-dupont,uid=1000',
      ('192.168.1.20',), 'home-assistant/addons#4247', 'fstab'),
+    ('# ls /dev/disk/by-label\nhassos-boot     hassos-data     '
+     'hassos-overlay\n/dev/disk/by-label/Dupont\\x20Backup -> ../../sdb1',
+     ('Dupont\\x20Backup',), 'dianlight/hassio-addons#108', 'ls, udev links'),
+    ('      ID_FS_LABEL: DUPONT_DRIVE\n      ID_FS_LABEL_ENC: DUPONT\\x20DRIVE\n      '
+     'ID_FS_TYPE: ext4',
+     ('DUPONT_DRIVE', 'DUPONT\\x20DRIVE'),
+     'danielwelch/hassio-zigbee2mqtt#533', 'ha hardware info (udev)'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -649,6 +656,11 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      '"homeassistant" to (none)',
      ('static hostname changed from "homeassistant" to (none)',),
      'home-assistant/operating-system#2341'),
+    ('      ID_FS_LABEL: hassos-kernel\n      ID_FS_LABEL_ENC: hassos-kernel\n      '
+     'ID_PART_ENTRY_NAME: hassos-kernel0\n/dev/disk/by-label/hassos-data '
+     '/dev/disk/by-partlabel/EFI',
+     ('ID_FS_LABEL: hassos-kernel', 'by-label/hassos-data', 'by-partlabel/EFI'),
+     'danielwelch/hassio-zigbee2mqtt#533'),
 ]
 
 
@@ -696,7 +708,8 @@ PASTED_ATOMS = ["changing published hostname from '", "a", "' to '", "'", " ",
                   "/.pioenvs/", "/data/build/", "/esphome/", ".yaml", ".yaml logs", "a-b",
                   "]: '", "': Sending state", "[C][", " Sensor '", "'", "/udisks2/drives/",
                   "_2d", "_", "A1", "'Hostname': <", "dbus_fast.signature.Variant ('s', '",
-                  "('as', [", "', '", "b'", "hostname changed from ", '"a"', " to ", "(none)"]
+                  "('as', [", "', '", "b'", "hostname changed from ", '"a"', " to ", "(none)",
+                  "/by-label/", "\\x20", "ID_FS_LABEL: ", "Logging in to ", " as "]
 
 
 def test_the_rules_for_pasted_lines_stay_linear() -> None:

@@ -2,7 +2,8 @@
 
 A mount's name is also taken from its unit's D-Bus object path ("..._2dmounts_2dGarage_2emount")
 and from the Supervisor's API paths ("/mounts/Garage/reload"); a drive's serial number from
-its UDisks2 object path ("/org/freedesktop/UDisks2/drives/<vendor>_<model>_<serial>").
+its UDisks2 object path ("/org/freedesktop/UDisks2/drives/<vendor>_<model>_<serial>"); a disk's
+label from udev's /dev/disk/by-label/ links.
 
 `edits` replaces the segment after a user's or a share's folder ("/home/jean",
 "/Users/jean", "/media/Jean Photos", "/data/supervisor/mounts/Garage"), the serial at the
@@ -59,6 +60,15 @@ _API_NAME_RE: Final = re.compile(r"[A-Za-z0-9_]{1,64}+(?![\w.-])")
 _UDISKS_DRIVES: Final = "/udisks2/drives/"
 _DRIVE_NAME_RE: Final = re.compile(r"[A-Za-z0-9_]{1,255}+")
 _ESCAPE_RE: Final = re.compile(r"_(?:2d|2e|20|2f|3a)")
+# A file system's label, the name its owner gave a disk ("Jean's Backup"), in udev's links
+# (/dev/disk/by-label/Jean\x27s\x20Backup, by-partlabel/...) and properties ("ID_FS_LABEL:
+# JEANS_DRIVE" in `ha hardware info`); the system's own labels stay
+_LABEL_DIRS: Final = ("/by-label/", "/by-partlabel/", "id_fs_label: ", "id_fs_label=",
+                      "id_fs_label_enc: ", "id_fs_label_enc=")
+_LABEL_RE: Final = re.compile(r"[^\s/'\"\x00-\x1f]{1,255}+")
+_SYSTEM_LABEL_RE: Final = re.compile(
+    r"(?:hassos|haos)-[\w-]{1,32}+|\w{0,8}(?:boot|data|overlay|kernel|system|root|efi|swap)\w{0,8}"
+    r"|\[device\]")
 # Folder names that name no one: placeholders, Home Assistant's own folders (also a share's)
 KEPT_SEGMENTS: Final = frozenset({"[path-user]", "[mount]", "[serial]", "root", "homeassistant",
                                   "supervisor", "hassio", "core", "addons", "share", "media",
@@ -68,9 +78,9 @@ KEPT_SEGMENTS: Final = frozenset({"[path-user]", "[mount]", "[serial]", "root", 
 def edits(text: str, low: str, tally: Tally) -> list[Edit]:
     """User folders and personal folder names; by-id serial numbers; mount unit names."""
     edits: list[Edit] = []
-    long_units, short_units, path_starts, bus_units, api_mounts, drives = compile_words(
+    long_units, short_units, path_starts, bus_units, api_mounts, drives, labels = compile_words(
         _MOUNT_UNIT_WORDS, _MOUNT_UNIT_SHORT, _USERPATH_STARTS, _BUS_UNIT_WORDS,
-        (_API_MOUNTS,), (_UDISKS_DRIVES,)).find(low)
+        (_API_MOUNTS,), (_UDISKS_DRIVES,), _LABEL_DIRS).find(low)
     for m in scan(_USERPATH_RE, low, sorted({start for start, _ in path_starts})):
         pos = m.end()
         quoted = m.start() > 0 and text[m.start() - 1] in "'\""
@@ -125,6 +135,10 @@ def edits(text: str, low: str, tally: Tally) -> list[Edit]:
         serial = _udisks_serial(text, end)
         if serial is not None:
             edits.append((*serial, tally.hit("serial")))
+    for _start, end in labels:
+        label = _LABEL_RE.match(text, end)
+        if label is not None and not _SYSTEM_LABEL_RE.fullmatch(low, end, label.end()):
+            edits.append((end, label.end(), tally.hit("device")))
     return edits
 
 
