@@ -497,6 +497,16 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      'ID_FS_TYPE: ext4',
      ('DUPONT_DRIVE', 'DUPONT\\x20DRIVE'),
      'danielwelch/hassio-zigbee2mqtt#533', 'ha hardware info (udev)'),
+    ('2024-01-01 10:00:00.000 INFO (SyncWorker_3) [supervisor.docker.interface] Logging in to '
+     'registry.dupont.lan as jdupont',
+     ('jdupont', 'dupont'),
+     'home-assistant/supervisor supervisor/docker/interface.py (its format; no paste found)',
+     'supervisor'),
+    ('2025-03-01 10:00:00.000 DEBUG (MainThread) [custom_components.openwrt.api] Logging in to '
+     'http://192.168.1.1/ubus as jdupont',
+     ('jdupont', '192.168.1.1'),
+     "home-assistant/an OpenWrt integration's ubus client (its format; no paste found)",
+     'integration'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [

@@ -12,7 +12,8 @@ there, naming a home or a person, and no other family's table holds them:
 - the Supervisor's sign-ins for apps before its messages quoted the user (supervisor/auth.py):
   "Auth request from %s for %s", "Cache hit for %s", "No cache hit for %s", "Success login from
   %s", "Wrong login from %s", "Success password reset %s", "Unknown user %s for password
-  reset" - the user is ``[user]``, the app's slug stays;
+  reset" - the user is ``[user]``, the app's slug stays; and the account in the common "Logging
+  in to %s as %s" (the Supervisor's Docker registry logins, integrations' API logins);
 - ESPHome's Wi-Fi scan (components/wifi/wifi_component.cpp): "[wifi:363]: - '%s' %s(%s) %s",
   a network's name then its BSSID and signal bars - every network in range, the home's own and
   the neighbours', is ``[ssid]``; and the ESP-IDF Wi-Fi driver's "wifi:connected with %s, aid =
@@ -94,6 +95,8 @@ _AUTH_FROM: Final = "auth request from "
 _AUTH_FROM_RE: Final = re.compile(r"[\w.-]{1,64}+ for ([^\s'\"()\[\]{}<>,;\x00-\x1f]{1,253}+)")
 _USER_RE: Final = re.compile(
     r"[ \t]*+(?:'([^'\n\x00]{1,253}+)'|([^\s'\"()\[\]{}<>,;\x00-\x1f]{1,253}+))")
+_LOGIN: Final = "logging in to "
+_LOGIN_AS_RE: Final = re.compile(r"[^\s\x00]{1,253}+ as ([^\s'\"()\[\]{}<>,;\x00-\x1f]{1,64}+)")
 _NOT_USERS: Final = frozenset({"root", "the", "a", "an", "request", "requests"})
 # ESPHome's scan list, after its tag ("[D][wifi:363]: "): "- 'name' (HIDDEN) (bssid) bars"
 _ESPHOME_WIFI: Final = "][wifi"
@@ -201,6 +204,7 @@ _AFTER: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...]] = (
     ((_PRETTY,), _LINE_RE, "hostname"),
     (_AUTH, _USER_RE, "user"),
     ((_AUTH_FROM,), _AUTH_FROM_RE, "user"),
+    ((_LOGIN,), _LOGIN_AS_RE, "user"),
     ((_ESPHOME_WIFI,), _SCAN_RE, "ssid"),
     (_IDF, _IDF_RE, "ssid"),
     *(((key,), _JSON_STRING_RE, cls) for key, cls in _SAMBA_JSON),
