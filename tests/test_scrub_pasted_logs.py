@@ -671,6 +671,10 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      '/dev/disk/by-partlabel/EFI',
      ('ID_FS_LABEL: hassos-kernel', 'by-label/hassos-data', 'by-partlabel/EFI'),
      'danielwelch/hassio-zigbee2mqtt#533'),
+    ('Invalid config for configuration.yaml config entry; Error in automations.yaml run; '
+     'esphome secrets.yaml config',
+     ('configuration.yaml config', 'automations.yaml run', 'secrets.yaml config'),
+     'esphome/issues#392'),
 ]
 
 

@@ -152,7 +152,11 @@ _ESPHOME_CLI: Final = ".yaml "
 _ESPHOME_VERB_RE: Final = re.compile(r"(?:logs|run|compile|upload|config|clean|wizard)\b")
 _NODE_RE: Final = re.compile(r"[A-Za-z0-9][\w-]{0,62}+")
 _NODE_BACK_STOPS: Final = frozenset(" \t\n/\\'\"\x00")
-_NOT_NODES: Final = frozenset({"secrets", "common", "packages", "build", "config", "esphome"})
+# Not nodes: ESPHome's own files and folders, Home Assistant's configuration files
+_NOT_NODES: Final = frozenset({
+    "secrets", "common", "packages", "build", "config", "esphome", "configuration",
+    "automations", "scripts", "scenes", "groups", "customize", "ui-lovelace", "known_devices",
+    "docker-compose", "options", "translations", "strings", "manifest", "services"})
 # ESPHome's entity lines: the name in quotes before these words, or after a component's type
 # in a config line ("[C][...]: GPIO Binary Sensor 'X'")
 _ENTITY_AFTER: Final = ("': sending ", "': received new state", "' turning o", "' - setting",
