@@ -507,6 +507,18 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      ('jdupont', '192.168.1.1'),
      "home-assistant/an OpenWrt integration's ubus client (its format; no paste found)",
      'integration'),
+    ('INFO Connecting to 192.168.1.101:6053 (192.168.1.101)',
+     ('192.168.1.101',), 'esphome/issues#565', 'esphome'),
+    ("[18:42:24][C][wifi:253]:   SSID: 'Dupont Home'[redacted]",
+     ('Dupont Home',), 'esphome/issues#565', 'esphome wifi'),
+    ("[18:42:24][C][wifi:257]:   Hostname: 'dupont-multisensor'",
+     ('dupont-multisensor',), 'esphome/issues#565', 'esphome wifi'),
+    ('[15:42:46][C][wifi:350]:   Local MAC: 24:6F:28:AA:BB:CC',
+     ('24:6F:28:AA:BB:CC',), 'esphome/issues#3003', 'esphome wifi'),
+    ('    password: "2084b6542efc893469cbbef7e0d9b6af"',
+     ('2084b6542efc893469cbbef7e0d9b6af',), 'esphome/issues#6955', 'esphome yaml'),
+    ('    mac_address: "A4:C1:38:9B:10:F8"',
+     ('A4:C1:38:9B:10:F8',), 'esphome/issues#2438', 'esphome yaml'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -675,6 +687,9 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      'esphome secrets.yaml config',
      ('configuration.yaml config', 'automations.yaml run', 'secrets.yaml config'),
      'esphome/issues#392'),
+    ('[18:42:24][I][application:097]: esphome-core version 1.12.2 compiled on Aug  5 2019, '
+     '18:39:33',
+     ('esphome-core version 1.12.2',), 'esphome/issues#565'),
 ]
 
 
