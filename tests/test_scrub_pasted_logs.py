@@ -519,6 +519,18 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      ('2084b6542efc893469cbbef7e0d9b6af',), 'esphome/issues#6955', 'esphome yaml'),
     ('    mac_address: "A4:C1:38:9B:10:F8"',
      ('A4:C1:38:9B:10:F8',), 'esphome/issues#2438', 'esphome yaml'),
+    ('2025-04-27 00:13:27.810 DEBUG (MainThread) [homeassistant.components.bluetooth.manager] '
+     "jeanbathproxy (24:4C:AB:03:0B:6E) [connectable]: <BluetoothServiceInfoBleak name=Jean's "
+     "Apple Watch address=62:00:A1:3E:2C:6A rssi=-89 manufacturer_data={12884: b'\\x00b'} "
+     'service_data={} service_uuids=[] source=24:4C:AB:03:0B:6E connectable=True '
+     'time=32002.883699104 tx_power=None> match: set()',
+     ('jeanbathproxy', 'Jean', '24:4C:AB:03:0B:6E', '62:00:A1:3E:2C:6A'),
+     'Bluetooth-Devices/inkbird-ble#96', 'homeassistant.components.bluetooth'),
+    ('2022-08-16 17:01:48.078 DEBUG (MainThread) [bleak.backends.bluezdbus.manager] received '
+     'D-Bus signal: org.freedesktop.DBus.Properties.PropertiesChanged '
+     "(/org/bluez/hci0/dev_65_8A_CA_37_10_3C): ['org.bluez.Device1', {'Alias': "
+     "<dbus_next.signature.Variant ('s', 'Jean Bedroom Eve')>}, []]",
+     ('Jean Bedroom', '65_8A_CA_37_10_3C'), 'home-assistant/core#76380', 'bleak'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -690,6 +702,11 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
     ('[18:42:24][I][application:097]: esphome-core version 1.12.2 compiled on Aug  5 2019, '
      '18:39:33',
      ('esphome-core version 1.12.2',), 'esphome/issues#565'),
+    ('hci0 (DC:A6:32:11:22:33) [connectable]: <BluetoothServiceInfoBleak '
+     "name=62:00:A1:3E:2C:6A address=62:00:A1:3E:2C:6A rssi=-89> ; {'RSSI': "
+     "<dbus_next.signature.Variant ('n', -82)>}",
+     ('hci0 (', 'rssi=-89', "{'RSSI': <dbus_next.signature.Variant ('n', -82)>}"),
+     'Bluetooth-Devices/inkbird-ble#96'),
 ]
 
 
@@ -738,7 +755,8 @@ PASTED_ATOMS = ["changing published hostname from '", "a", "' to '", "'", " ",
                   "]: '", "': Sending state", "[C][", " Sensor '", "'", "/udisks2/drives/",
                   "_2d", "_", "A1", "'Hostname': <", "dbus_fast.signature.Variant ('s', '",
                   "('as', [", "', '", "b'", "hostname changed from ", '"a"', " to ", "(none)",
-                  "/by-label/", "\\x20", "ID_FS_LABEL: ", "Logging in to ", " as "]
+                  "/by-label/", "\\x20", "ID_FS_LABEL: ", "Logging in to ", " as ",
+                  ") [connectable]: ", "<BluetoothServiceInfoBleak name=", " address=", " ("]
 
 
 def test_the_rules_for_pasted_lines_stay_linear() -> None:

@@ -14,7 +14,7 @@ look at exception values, frame paths or debug_meta, so everything happens here:
   hostname conflicts, hostnamectl, the Supervisor's sign-in and registry login lines, ESPHome's
   Wi-Fi scans, Samba's NTLM checks and JSON audit, certbot's domains, shell prompts, nmcli's
   Wi-Fi lists, base64 keys after "key", ESPHome nodes' build paths and entities' names, D-Bus
-  properties in dbus-fast's reprs);
+  properties in dbus-fast's and dbus-next's reprs, Bluetooth scanners' names);
 - ``fingerprints``: SSH key and certificate fingerprints, SSH public keys;
 - ``devices``: MACs inside device names ("shellyplus1pm-<mac>", "esphome-web-<last 3 bytes>");
 - ``endpoints``: hosts a connection names ("connecting to mqtt.x:1883", "('x', 1883)");

@@ -56,7 +56,12 @@ there, naming a home or a person, and no other family's table holds them:
   ('as', ['x'])>"): by the property's name, a host name (Hostname, StaticHostname,
   PrettyHostname, DhcpHostname, Domains, Searches), a Wi-Fi network (Ssid, and a connection's
   Id, except the Supervisor's own "Supervisor wlan0"), a serial number (Serial), a device's
-  name (Bluetooth's Name and Alias, a file system's Label) or a user (User, Username).
+  name (Bluetooth's Name and Alias, a file system's Label) or a user (User, Username); bleak
+  prints the same with dbus-next's Variant;
+- Home Assistant's Bluetooth debug lines (components/bluetooth/manager.py): the scanner that
+  heard an advertisement, named as its owner named the proxy ("kitchen-proxy (24:4C:AB:..)
+  [connectable]: <BluetoothServiceInfoBleak ...>"), is ``[hostname]`` (a local adapter, hci0,
+  stays; a person's name in the advertised name is the names family's).
 
 Every shape starts at a literal found in the keyword pass (`GATES`) and reads a bounded value
 there with possessive quantifiers, so a text without them costs nothing and the time stays
@@ -169,7 +174,8 @@ _QUOTED_TO_END_RE: Final = re.compile(r"([^'\n\x00]{1,128}+)'(?![^\s\x00])")
 # dbus-fast's Variant repr after a property's name: "'Name': <dbus_fast.signature.Variant ('s',
 # 'value')>" (and "<Variant (...)>"); the value's repr by its signature
 _VARIANT: Final = "variant ('"
-_PROPERTY_RE: Final = re.compile(r"'([A-Za-z][A-Za-z0-9_]{0,40}+)': <(?:dbus_fast\.signature\.)?\Z")
+_PROPERTY_RE: Final = re.compile(
+    r"'([A-Za-z][A-Za-z0-9_]{0,40}+)': <(?:dbus_(?:fast|next)\.signature\.)?\Z")
 _SIGNATURE_RE: Final = re.compile(r"(s|o|ay|as|ao)', ")
 _PY_STR_RE: Final = re.compile(r"b?+(?:'((?:[^'\\\n\x00]|\\[^\n\x00]){0,253}+)'"
                                r"|\"((?:[^\"\\\n\x00]|\\[^\n\x00]){0,253}+)\")")
@@ -199,6 +205,11 @@ def _named(value: str, cls: str) -> bool:
     return low not in _NOT_USERS and not low.isdigit()
 
 
+# Home Assistant's Bluetooth: "<scanner> (<mac>) [connectable]: <BluetoothServiceInfoBleak
+# name=<name> address=<mac> rssi=...>"
+_BT_SOURCE: Final = (") [connectable]: ", "): <bluetoothserviceinfo")
+_SCANNER_RE: Final = re.compile(r"([A-Za-z0-9][\w.-]{0,62}+)\Z")  # searched: the leftmost
+
 # The shapes that are a literal, then a value read at its end: (literals, value, class). Every
 # group of the value's pattern that took part is a value.
 _AFTER: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...]] = (
@@ -221,7 +232,7 @@ _AFTER: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...]] = (
 GATES: Final = (*(gate for literals, _, _ in _AFTER for gate in literals), _SAMBA_MAPPED,
                 *_CERT_GATES, *_PROMPT_GATES, *_NMCLI_MODES, *_KEY_GATES, _PIOENVS,
                 *_ESPHOME_BUILD, _ESPHOME_CONFIG, _ESPHOME_CLI, *_ENTITY_AFTER, _ENTITY_CONFIG,
-                _VARIANT)
+                _VARIANT, *_BT_SOURCE)
 
 
 def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
@@ -269,7 +280,21 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
     out.extend(_entities(text, low, gates, tally))
     for at in gates.get(_VARIANT, ()):
         out.extend(_variant(text, at, tally))
+    out.extend(_bluetooth(text, gates, tally))
     return out
+
+
+def _bluetooth(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
+    """The scanner's name in Home Assistant's Bluetooth debug lines."""
+    found: list[Edit] = []
+    for gate in _BT_SOURCE:
+        for at in gates.get(gate, ()):
+            paren = text.rfind(" (", max(0, at - 90), at)
+            m = _SCANNER_RE.search(text, max(0, paren - 64), paren) if paren > 0 else None
+            if (m is not None and _named(m.group(1), "hostname")
+                    and not m.group(1).startswith("hci")):  # a local adapter: hci0
+                found.append((m.start(1), m.end(1), tally.hit("hostname")))
+    return found
 
 
 def _variant(text: str, at: int, tally: Tally) -> list[Edit]:
