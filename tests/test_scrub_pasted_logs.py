@@ -707,6 +707,10 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      "<dbus_next.signature.Variant ('n', -82)>}",
      ('hci0 (', 'rssi=-89', "{'RSSI': <dbus_next.signature.Variant ('n', -82)>}"),
      'Bluetooth-Devices/inkbird-ble#96'),
+    ('DEVLINKS: /dev/disk/by-label/Dupont\\x20Backup; ID_FS_LABEL: DUPONT_DRIVE, '
+     '(/dev/disk/by-label/X1)',
+     ('DEVLINKS: /dev/disk/by-label/', '; ID_FS_LABEL: ', ', (/dev/disk/by-label/', ')'),
+     'danielwelch/hassio-zigbee2mqtt#533'),
 ]
 
 

@@ -65,7 +65,7 @@ _ESCAPE_RE: Final = re.compile(r"_(?:2d|2e|20|2f|3a)")
 # JEANS_DRIVE" in `ha hardware info`); the system's own labels stay
 _LABEL_DIRS: Final = ("/by-label/", "/by-partlabel/", "id_fs_label: ", "id_fs_label=",
                       "id_fs_label_enc: ", "id_fs_label_enc=")
-_LABEL_RE: Final = re.compile(r"[^\s/'\"\x00-\x1f]{1,255}+")
+_LABEL_RE: Final = re.compile(r"[^\s/'\";,()\[\]{}<>\x00-\x1f]{1,255}+")
 _SYSTEM_LABEL_RE: Final = re.compile(
     r"(?:hassos|haos)-[\w-]{1,32}+|\w{0,8}(?:boot|data|overlay|kernel|system|root|efi|swap)\w{0,8}"
     r"|\[device\]")
