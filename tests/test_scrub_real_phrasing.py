@@ -687,6 +687,40 @@ CASES = [
     # "light.jean_s_bedroom_lamp", homeassistant/util slugify), whatever follows the owner
     ("Entity light.jean_s_bedroom_lamp is unavailable; switch.maria_s_desk",
      "Entity light.[user]_s_bedroom_lamp is unavailable; switch.[user]_s_desk"),
+    # --- Dropbear (svr-authpasswd.c "Password auth succeeded for '%s' from %s", "Bad password
+    # attempt for '%s' from %s", "Too-long password attempt for '%s' from %s"; svr-auth.c "Auth
+    # succeeded with blank password for '%s' from %s", "Login attempt with wrong user %s from
+    # %s"; svr-authpubkey.c "Pubkey auth succeeded for '%s' with %s key %s from %s", "Pubkey
+    # auth bad signature for '%s' with key %s from %s"; "User account '%s' is locked";
+    # svr-session.c "Exit (%s) from <%s>: %s"; svr-chansession.c "User %s executing '%s'")
+    ("dropbear[900]: Password auth succeeded for 'jean' from 192.168.1.30:51234",
+     "dropbear[900]: Password auth succeeded for '[user]' from [ip]:51234"),
+    ("dropbear[900]: Bad password attempt for 'jean' from 192.168.1.30:51234",
+     "dropbear[900]: Bad password attempt for '[user]' from [ip]:51234"),
+    ("dropbear[900]: Too-long password attempt for 'jean' from 192.168.1.30:51234",
+     "dropbear[900]: Too-long password attempt for '[user]' from [ip]:51234"),
+    ("dropbear[900]: Auth succeeded with blank password for 'jean' from 192.168.1.30:51234",
+     "dropbear[900]: Auth succeeded with blank password for '[user]' from [ip]:51234"),
+    ("dropbear[900]: Login attempt with wrong user jean from 192.168.1.30:51234",
+     "dropbear[900]: Login attempt with wrong user [user] from [ip]:51234"),
+    ("dropbear[900]: Pubkey auth succeeded for 'jean' with ssh-ed25519 key SHA256:uNiVztksCsDhcc0u9"
+     "e8BujQXVUpKZIDTMczCvj3tD2s from 192.168.1.30:51234",
+     "dropbear[900]: Pubkey auth succeeded for '[user]' with ssh-ed25519 key SHA256:[fingerprint] "
+     "from [ip]:51234"),
+    ("dropbear[900]: Pubkey auth bad signature for 'jean' with key SHA256:uNiVztksCsDhcc0u9e8BujQ"
+     "XVUpKZIDTMczCvj3tD2s from 192.168.1.30:51234",
+     "dropbear[900]: Pubkey auth bad signature for '[user]' with key SHA256:[fingerprint] from "
+     "[ip]:51234"),
+    ("dropbear[900]: User account 'jean' is locked",
+     "dropbear[900]: User account '[user]' is locked"),
+    ("dropbear[900]: Exit (jean) from <192.168.1.30:51234>: Disconnect received",
+     "dropbear[900]: Exit ([user]) from <[ip]:51234>: Disconnect received"),
+    ("dropbear[900]: Exit (jean): Exited normally",
+     "dropbear[900]: Exit ([user]): Exited normally"),
+    ("dropbear[900]: User jean executing 'ha core logs'",
+     "dropbear[900]: User [user] executing 'ha core logs'"),
+    ("dropbear[900]: User jean executing login shell",
+     "dropbear[900]: User [user] executing login shell"),
 ]
 
 
@@ -784,6 +818,11 @@ KEPT_REAL = [
     "{\"device\":{\"identifiers\":[\"zigbee2mqtt_bridge_x\"],\"name\":\"Zigbee2MQTT Bridge\"},"
     "\"object_id\":\"zigbee2mqtt_bridge_connection_state\"}",
     "sensor.kid_s_room_temperature; light.living_room; homeassistant.components.light.its_s_x",
+    # Dropbear's lines about root, and lines that only look like its own
+    "Password auth succeeded for 'root' from 172.30.32.1:51234; Exit (root) from "
+    "<172.30.32.1:51234>: Exited normally; User root executing login shell",
+    "Error executing 'script.wake_up'; Exit (1): failed; Exit before auth from <172.30.32.1:22>: "
+    "Exited normally",
 ]
 
 

@@ -13,8 +13,9 @@ of a Supervisor sign-in ("Successful login for 'X'").
 its address (timesyncd's "192.168.1.1:123 (X)") and of a DNS server (resolved's "addr%3#X"),
 DHCP options, NetworkManager's audit and roaming lines, secrets in a URL's query and path,
 quoted EUI-64 addresses, DNS-SD instance names, the host in a journal line's prefix, and the
-user in the account lines of sudo, su, login, PAM, sshd and Samba ("jean : TTY=pts/0 ; ...",
-"by jean(uid=1000)", "(to root) jean on pts/0", Samba's "user [WORKGROUP]\[jean]").
+user in the account lines of sudo, su, login, PAM, sshd, Dropbear and Samba ("jean : TTY=pts/0 ;
+...", "by jean(uid=1000)", "(to root) jean on pts/0", "Exit (jean) from <...>", Samba's "user
+[WORKGROUP]\[jean]").
 
 Each phrase starts at a literal (found with the other keywords in one automaton pass, see
 `words`); its value is matched at that position only, with bounded or possessive quantifiers.
@@ -172,6 +173,18 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("connect to host", "hostname", _HOST),
     ("could not resolve hostname", "hostname", _HOST),
     ("connection to", "hostname", _SSH_CLOSED),
+    # Dropbear (svr-authpasswd.c, svr-authpubkey.c, svr-authpam.c, svr-auth.c): "Password auth
+    # succeeded for '%s' from %s", "Pubkey auth succeeded for '%s' with %s key %s from %s",
+    # "Bad password attempt for '%s' from %s", "Too-long password attempt for '%s' from %s",
+    # "Auth succeeded with blank password for '%s' from %s", "Pubkey auth bad signature for
+    # '%s' with key %s from %s", "User account '%s' is locked", "Login attempt with wrong user
+    # %s from %s" (its exit lines: `_account_edits`)
+    ("auth succeeded for", "user", _QUOTED),
+    ("blank password for", "user", _QUOTED),
+    ("password attempt for", "user", _QUOTED),
+    ("bad signature for", "user", _QUOTED),
+    ("user account", "user", _QUOTED),
+    ("wrong user", "user", _WORD),
 )
 WORDS: Final = tuple(p[0] for p in PHRASES)
 _BY_WORD: Final = {p[0]: p[1:] for p in PHRASES}
@@ -204,15 +217,19 @@ _QUERY_SECRET_RE: Final = re.compile(  # in the lowercased text
     r"[?&](?:" + "|".join(map(re.escape, _QUERY_KEYS)) + r")=([^&#\s'\"\x00<>]{1,1024}+)")
 # Where such a secret can start ("?key=", "&sig="): found with the gates, tried only there.
 QUERY_STARTS: Final = tuple(f"{c}{key}=" for c in "?&" for key in _QUERY_KEYS)
-# The user-account lines of sudo, su, login, PAM, sshd and Samba (`_account_edits`)
+# The user-account lines of sudo, su, login, PAM, sshd, Dropbear and Samba (`_account_edits`)
 _SAMBA_GATES: Final = ("user [", "became [", "mapped to [", "workstation [", "(ipv4:")
 _SUDO_GATES: Final = (" : tty=", " ; tty=", " : pwd=", " ; pwd=")
 # ssh (client): "%s@%s: Permission denied (%s).", "%.30s@%.128s's password: " - a user at a host
 # that has no domain (the e-mail rule's when it has one)
 _SSH_USER_AT_GATES: Final = (": permission denied (", "'s password:")
+# Dropbear (svr-session.c, svr-chansession.c): "Exit (%s) from <%s>: %s", "Exit (%s): %s",
+# "User %s executing '%s'", "User %s executing login shell"
+_DROPBEAR_GATES: Final = ("exit (", " executing '", " executing login shell")
 ACCOUNT_GATES: Final = (*_SUDO_GATES, "(uid=", "(to ", "login on ", "failed login ",
                         "(serial ", " not allowed because", "starting session: ",
-                        " is not in the sudoers file", *_SAMBA_GATES, *_SSH_USER_AT_GATES)
+                        " is not in the sudoers file", *_SAMBA_GATES, *_SSH_USER_AT_GATES,
+                        *_DROPBEAR_GATES)
 
 # Rare literals that gate the line-shape rules of `context_edits`, found in the same automaton
 # pass as the phrases (a str search each would cost a pass over the text when absent).
@@ -238,6 +255,8 @@ _NOT_ALLOWED_RE: Final = re.compile(r"user ([^\s\x00]{1,64}+)(?: from [^\s\x00]{
 _SAMBA_ACCOUNT_RE: Final = re.compile(
     r"(?:user|became|mapped to) \[([^\[\]\n\x00]{0,64}+)\]\\\[([^\[\]\n\x00]{1,64}+)\]")
 _SAMBA_WORKSTATION_RE: Final = re.compile(r"workstation \[([^\[\]\n\x00]{1,64}+)\]")
+# Dropbear: "Exit (%s) from <%s>: %s" (the address in angle brackets), "Exit (%s): %s"
+_EXIT_RE: Final = re.compile(r"Exit \(([^\s()\x00]{1,64}+)\)(?: from <|: )")
 # sshd (session.c): "Starting session: %s%s%s for %s from %.200s port %d id %d"
 _SESSION_RE: Final = re.compile(
     r"starting session: [^\n\x00]{0,64}? for ([^\s\x00]{1,64}+) from ", re.IGNORECASE)
@@ -430,6 +449,15 @@ def _account_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: T
             user(start, start + len(name))
             if _value_ok(host, "hostname"):
                 edits.append((at - len(host), at, tally.hit("hostname")))
+    for at in gates.get("exit (", ()):
+        m = _EXIT_RE.match(text, at)
+        if m is not None:
+            user(m.start(1), m.end(1))
+    for gate in _DROPBEAR_GATES[1:]:
+        for at in gates.get(gate, ()):
+            start = _word_before(text, at, max(0, at - 64))
+            if start < at and low.endswith("user ", 0, start):
+                user(start, at)
     for at in gates.get("(serial ", ()):
         # sshd (auth2-pubkey.c format_key): "ED25519-CERT SHA256:... ID %s (serial %llu) CA"
         key_id = text.rfind(" ID ", _line_start(text, at, 200), at)
