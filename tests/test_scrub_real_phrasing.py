@@ -721,6 +721,17 @@ CASES = [
      "dropbear[900]: User [user] executing 'ha core logs'"),
     ("dropbear[900]: User jean executing login shell",
      "dropbear[900]: User [user] executing login shell"),
+    # --- NetworkManager's supplicant settings (src/core/supplicant/nm-supplicant-config.c:
+    # "Config: added '%s' value '%s'", one line per wpa_supplicant setting, secrets <hidden>):
+    # the Wi-Fi network, the 802.1X identity, the RADIUS server's name
+    ("NetworkManager[456]: <info>  [1733300000.1234] Config: added 'ssid' value 'Jean's WiFi'",
+     "NetworkManager[456]: <info>  [1733300000.1234] Config: added 'ssid' value '[ssid]'"),
+    ("Config: added 'identity' value 'jsmith'", "Config: added 'identity' value '[user]'"),
+    ("Config: added 'anonymous_identity' value 'anonymous@smith-family.de'",
+     "Config: added 'anonymous_identity' value '[email]'"),
+    ("Config: added 'domain_suffix_match' value 'radius.smithnet'",
+     "Config: added 'domain_suffix_match' value '[hostname]'"),
+    ("Config: added 'bssid' value '3c:2e:ff:4a:5b:6c'", "Config: added 'bssid' value '[mac]'"),
 ]
 
 
@@ -823,6 +834,9 @@ KEPT_REAL = [
     "<172.30.32.1:51234>: Exited normally; User root executing login shell",
     "Error executing 'script.wake_up'; Exit (1): failed; Exit before auth from <172.30.32.1:22>: "
     "Exited normally",
+    # NetworkManager's supplicant settings that name no one
+    "Config: added 'scan_ssid' value '1'\nConfig: added 'key_mgmt' value 'WPA-EAP'\n"
+    "Config: added 'psk' value '<hidden>'\nConfig: added 'bgscan' value 'simple:30:-70:86400'",
 ]
 
 

@@ -11,11 +11,11 @@ of a Supervisor sign-in ("Successful login for 'X'").
 
 `context_edits` takes what the shape of a whole line names: the name of a time server after
 its address (timesyncd's "192.168.1.1:123 (X)") and of a DNS server (resolved's "addr%3#X"),
-DHCP options, NetworkManager's audit and roaming lines, secrets in a URL's query and path,
-quoted EUI-64 addresses, DNS-SD instance names, the host in a journal line's prefix, and the
-user in the account lines of sudo, su, login, PAM, sshd, Dropbear and Samba ("jean : TTY=pts/0 ;
-...", "by jean(uid=1000)", "(to root) jean on pts/0", "Exit (jean) from <...>", Samba's "user
-[WORKGROUP]\[jean]").
+DHCP options, NetworkManager's audit, roaming and supplicant settings lines, secrets in a URL's
+query and path, quoted EUI-64 addresses, DNS-SD instance names, the host in a journal line's
+prefix, and the user in the account lines of sudo, su, login, PAM, sshd, Dropbear and Samba
+("jean : TTY=pts/0 ; ...", "by jean(uid=1000)", "(to root) jean on pts/0", "Exit (jean) from
+<...>", Samba's "user [WORKGROUP]\[jean]").
 
 Each phrase starts at a literal (found with the other keywords in one automaton pass, see
 `words`); its value is matched at that position only, with bounded or possessive quantifiers.
@@ -204,6 +204,17 @@ _HASH_BEFORE_RE: Final = re.compile(r"[0-9A-Fa-f\]](?:%[\w-]{1,16}+)?\Z")  # an 
 _NM_AUDIT_RE: Final = re.compile(
     r'op="connection-[\w-]{1,20}+"(?: [\w-]{1,20}+="[^"\n\x00]{0,253}+"){0,6}?'
     r' name="([^"\n\x00]{1,253}+)"')
+# NetworkManager's supplicant settings (src/core/supplicant/nm-supplicant-config.c): "Config:
+# added '%s' value '%s'" for each wpa_supplicant setting of a connection, secrets shown as
+# <hidden>: the Wi-Fi network, the 802.1X identity, the RADIUS server's name. The value runs to
+# the line's end (a network's name may hold an apostrophe).
+_NM_CONFIG_RE: Final = re.compile(r"Config: added '([a-z0-9_]{1,32}+)' value '([^\n\x00]{1,256}+)")
+_NM_CONFIG_CLASSES: Final = {
+    "ssid": "ssid", "identity": "user", "anonymous_identity": "user", "bssid": "mac",
+    "domain_suffix_match": "hostname", "domain_match": "hostname", "subject_match": "hostname",
+    "altsubject_match": "hostname", "phase2_domain_suffix_match": "hostname",
+    "phase2_domain_match": "hostname", "phase2_subject_match": "hostname",
+    "phase2_altsubject_match": "hostname"}
 # NetworkManager (before 1.2): "(wlan0): roamed from BSSID 3C:.. (Smith WiFi) to (none) ((none))"
 _ROAMED_RE: Final = re.compile(
     r"roamed from BSSID [^\s()]{1,40}+ \(([^()\n\x00]{1,64}+)\)"
@@ -233,9 +244,9 @@ ACCOUNT_GATES: Final = (*_SUDO_GATES, "(uid=", "(to ", "login on ", "failed logi
 
 # Rare literals that gate the line-shape rules of `context_edits`, found in the same automaton
 # pass as the phrases (a str search each would cost a pass over the text when absent).
-GATES: Final = ('op="connection-', "roamed from bssid", "'0x", '"0x', "._tcp.", "._udp.",
-                ":aa", "/webhooks/", "/services/t", "/api/webhook/", "=>", *QUERY_STARTS,
-                *ACCOUNT_GATES)
+GATES: Final = ('op="connection-', "roamed from bssid", "config: added '", "'0x", '"0x',
+                "._tcp.", "._udp.", ":aa", "/webhooks/", "/services/t", "/api/webhook/", "=>",
+                *QUERY_STARTS, *ACCOUNT_GATES)
 
 # sudo (lib/eventlog): "%8s : %s ; TTY=%s ; PWD=%s ; USER=%s ; COMMAND=%s" - the user first,
 # then a reason or the first key ("jean : 3 incorrect password attempts ; TTY=pts/0 ; ...")
@@ -493,6 +504,17 @@ def context_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Ta
         for m in _NM_AUDIT_RE.finditer(text):
             if _value_ok(m.group(1), "ssid"):
                 edits.append((m.start(1), m.end(1), tally.hit("ssid")))
+    for at in gates.get("config: added '", ()):
+        setting = _NM_CONFIG_RE.match(text, at)
+        cls = _NM_CONFIG_CLASSES.get(setting.group(1), "") if setting is not None else ""
+        if setting is None or not cls:
+            continue
+        vstart, value = setting.start(2), setting.group(2).rstrip()
+        # to the line's last quote; where more follows on the line, to the first
+        value = value[:-1] if value.endswith("'") else value.partition("'")[0]
+        if _value_ok(value, cls) and value != "<hidden>" and (
+                cls != "user" or not _is_email(value.lower())):
+            edits.append((vstart, vstart + len(value), tally.hit(cls)))
     if "roamed from bssid" in gates:
         for m in _ROAMED_RE.finditer(text):
             for g in (1, 2):
