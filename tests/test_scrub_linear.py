@@ -85,7 +85,8 @@ ATOMS: dict[str, list[str]] = {
     "mesh": ["b'nn': b'", "b'xp': b'", "'", "\\", "\\x", '"nn=', '"', " [", ": configured=",
              "PAN ID", "pan id: configured=1, ", "adapter:active=", "=", ",", " ", "a",
              "network_key: [", "1,", "extendedPanID\":[", "]", "Network Name: ", "pan_id=0x",
-             "span_id=", "Ext PAN ID: ", "dd:", "\n"],
+             "span_id=", "Ext PAN ID: ", "dd:", "\n", "home ID: ", "homeId\": ", "0x1",
+             "('zwave_js', '", "1234567", "-5", ".5"],
     "identifiers": ["kitchen", "homeassistant-", "smith family ", "3c:2e:", "192.168.1.",
                     "ha.", "backup_", "5f2ac1e0", " ", "%20"],
 }

@@ -732,6 +732,25 @@ CASES = [
     ("Config: added 'domain_suffix_match' value 'radius.smithnet'",
      "Config: added 'domain_suffix_match' value '[hostname]'"),
     ("Config: added 'bssid' value '3c:2e:ff:4a:5b:6c'", "Config: added 'bssid' value '[mac]'"),
+    # --- Z-Wave's home id: Z-Wave JS (packages/zwave-js/src/lib/controller/Controller.ts
+    # "received controller IDs:\n  home ID:     ${num2hex(homeId)}", GetControllerIdResponse's
+    # log entry "home ID"), Z-Wave JS Server's "homeId", Home Assistant's zwave_js events
+    # (home_id in an Event's repr), device identifiers f"{home_id}-{node_id}" and unique ids
+    # f"{home_id}.{value_id}" in entity_platform's "Platform %s does not generate unique IDs. ID
+    # %s already exists - ignoring %s"
+    ("CNTRLR   received controller IDs:\n  home ID:     0xd4b18b7d\n  own node ID: 1",
+     "CNTRLR   received controller IDs:\n  home ID:     [id]\n  own node ID: 1"),
+    ('{"homeId": 3567516263, "ownNodeId": 1}', '{"homeId": [id], "ownNodeId": 1}'),
+    ("<Event zwave_js_value_notification[L]: domain=zwave_js, node_id=5, home_id=3567516263, "
+     "endpoint=0>",
+     "<Event zwave_js_value_notification[L]: domain=zwave_js, node_id=5, home_id=[id], "
+     "endpoint=0>"),
+    ("identifiers={('zwave_js', '3567516263-5'), ('zwave_js', '3567516263-5-271:4098:1')}",
+     "identifiers={('zwave_js', '[id]-5'), ('zwave_js', '[id]-5-271:4098:1')}"),
+    ("Platform zwave_js does not generate unique IDs. ID 3567516263.5-38-0-currentValue already "
+     "exists - ignoring light.kitchen",
+     "Platform zwave_js does not generate unique IDs. ID [id].5-38-0-currentValue already "
+     "exists - ignoring light.kitchen"),
 ]
 
 
@@ -837,6 +856,8 @@ KEPT_REAL = [
     # NetworkManager's supplicant settings that name no one
     "Config: added 'scan_ssid' value '1'\nConfig: added 'key_mgmt' value 'WPA-EAP'\n"
     "Config: added 'psk' value '<hidden>'\nConfig: added 'bgscan' value 'simple:30:-70:86400'",
+    # Z-Wave lines without a home id; a node's own id stays
+    "the home id is unknown; homeId: undefined; home_id=None; own node ID: 1; node_id=5",
 ]
 
 

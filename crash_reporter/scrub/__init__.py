@@ -13,7 +13,8 @@ look at exception values, frame paths or debug_meta, so everything happens here:
   "Jeans-MBP", "light.jean_s_lamp"), the names users give devices (Zigbee2MQTT's friendly names);
 - ``clients``: network clients' names where their servers log them (DHCP and DNS host names,
   Mosquitto client ids, ESPHome nodes, MQTT discovery device names);
-- ``mesh``: Thread and Zigbee networks' names, PAN ids and keys (TXT records, adapter checks);
+- ``mesh``: Thread and Zigbee networks' names, PAN ids and keys (TXT records, adapter checks),
+  Z-Wave home ids;
 - ``hosts``: this host's own identifiers, learned on the device, in all their written forms;
 - ``words``: keywords and identifier forms, every occurrence found in one pass (Aho-Corasick,
   or Hyperscan in the worker);
