@@ -751,6 +751,54 @@ CASES = [
      "exists - ignoring light.kitchen",
      "Platform zwave_js does not generate unique IDs. ID [id].5-38-0-currentValue already "
      "exists - ignoring light.kitchen"),
+    # --- the Supervisor's mount and backup-location names in its other messages and errors:
+    # exceptions.py ("Backup mount '{mount}' is down", "Cannot mount {name} at {path} as it is
+    # not a directory", "No mount exists with name {name}", "Mount {name} is not active, cannot
+    # report storage usage", "Could not read storage usage for mount {name}: {reason}"),
+    # mounts/manager.py ("Cannot remove '{name}', no mount exists with that name", "Cannot
+    # reload ...", "Cannot relocate local data for ..."), mounts/mount.py ("Mounting {name} did
+    # not succeed.", "Reloading {name} did not complete in time", "Mount %s failed to mount,
+    # mounting read-only fallback for %s"), api/mounts.py ("A mount already exists with name
+    # {name}", "Mount {name} is not used for backups"), api/backups.py ("Backup {slug} is not in
+    # location {location}"), backups/manager.py ("Backup {slug} does not exist in {location}",
+    # "Could not copy backup to {location_name} due to: {err!s}"), backups/backup.py ("Backup %s
+    # exists in two files in locations %s. Ignoring %s", "Cannot consolidate backups in {} and
+    # {} with slug {}")
+    ("Backup mount 'Backup_Smith' is down", "Backup mount '[mount]' is down"),
+    ("Cannot mount Backup_Smith at /data/mounts/Backup_Smith as it is not a directory",
+     "Cannot mount [mount] at /data/mounts/[mount] as it is not a directory"),
+    ("No mount exists with name Backup_Smith", "No mount exists with name [mount]"),
+    ("No mount exists with name 'Backup_Smith'", "No mount exists with name '[mount]'"),
+    ("Mount Backup_Smith is not active, cannot report storage usage",
+     "Mount [mount] is not active, cannot report storage usage"),
+    ("Timed out reading storage usage for mount Backup_Smith",
+     "Timed out reading storage usage for mount [mount]"),
+    ("Cannot reload 'Backup_Smith', no mount exists with that name",
+     "Cannot reload '[mount]', no mount exists with that name"),
+    ("Cannot relocate local data for 'Backup_Smith', no mount exists with that name",
+     "Cannot relocate local data for '[mount]', no mount exists with that name"),
+    ("Mounting Backup_Smith did not succeed. Check host logs for errors from mount or systemd unit "
+     "mnt-data-supervisor-mounts-Backup_Smith.mount for details.",
+     "Mounting [mount] did not succeed. Check host logs for errors from mount or systemd unit "
+     "mnt-data-supervisor-mounts-[mount].mount for details."),
+    ("Reloading Backup_Smith did not complete in time",
+     "Reloading [mount] did not complete in time"),
+    ("Mount Backup_Smith failed to mount, mounting read-only fallback for Backup_Smith",
+     "Mount [mount] failed to mount, mounting read-only fallback for [mount]"),
+    ("A mount already exists with name Backup_Smith", "A mount already exists with name [mount]"),
+    ("Mount Backup_Smith is not used for backups, cannot use it as default backup mount",
+     "Mount [mount] is not used for backups, cannot use it as default backup mount"),
+    ("Backup a1b2c3d4 is not in location Backup_Smith",
+     "Backup a1b2c3d4 is not in location [mount]"),
+    ("Backup a1b2c3d4 does not exist in Backup_Smith", "Backup a1b2c3d4 does not exist in [mount]"),
+    ("Could not copy backup to Backup_Smith due to: [Errno 28] No space left on device",
+     "Could not copy backup to [mount] due to: [Errno 28] No space left on device"),
+    ("Backup a1b2c3d4 exists in two files in locations Backup_Smith, None. Ignoring "
+     "/data/mounts/Backup_Smith/a1b2c3d4.tar, /data/backup/a1b2c3d4.tar",
+     "Backup a1b2c3d4 exists in two files in locations [mount], None. Ignoring "
+     "/data/mounts/[mount]/a1b2c3d4.tar, /data/backup/a1b2c3d4.tar"),
+    ("Cannot consolidate backups in Backup_Smith and .cloud_backup with slug a1b2c3d4",
+     "Cannot consolidate backups in [mount] and .cloud_backup with slug a1b2c3d4"),
 ]
 
 
@@ -858,6 +906,10 @@ KEPT_REAL = [
     "Config: added 'psk' value '<hidden>'\nConfig: added 'bgscan' value 'simple:30:-70:86400'",
     # Z-Wave lines without a home id; a node's own id stays
     "the home id is unknown; homeId: undefined; home_id=None; own node ID: 1; node_id=5",
+    # the Supervisor's own backup locations and words that only look like a mount's messages
+    "Backup a1b2c3d4 exists in two files in locations None, .cloud_backup. Ignoring x; "
+    "Restarting Home Assistant did not succeed; Entity does not exist in registry; "
+    "Reloading homeassistant did not complete in time; No mount exists with name backup",
 ]
 
 

@@ -6,16 +6,17 @@ options a DHCP server handed out (NetworkManager's "option domain_search => 'X'"
 login belongs to (logind's "New session 3 of user X", sshd's "Accepted publickey for X"), the
 Wi-Fi network systemd-networkd and NetworkManager's policy name ("Connected WiFi access point:
 X (mac)", "policy: set 'X' (wlan0) as default"), the mount name in the Supervisor's mount unit
-description and its mount manager ("Supervisor cifs mount: X", "Reloading mount: X"), the user
-of a Supervisor sign-in ("Successful login for 'X'").
+description, its mount manager and its backups' locations ("Supervisor cifs mount: X",
+"Reloading mount: X", "Backup mount 'X' is down"), the user of a Supervisor sign-in
+("Successful login for 'X'").
 
 `context_edits` takes what the shape of a whole line names: the name of a time server after
 its address (timesyncd's "192.168.1.1:123 (X)") and of a DNS server (resolved's "addr%3#X"),
-DHCP options, NetworkManager's audit, roaming and supplicant settings lines, secrets in a URL's
-query and path, quoted EUI-64 addresses, DNS-SD instance names, the host in a journal line's
-prefix, and the user in the account lines of sudo, su, login, PAM, sshd, Dropbear and Samba
-("jean : TTY=pts/0 ; ...", "by jean(uid=1000)", "(to root) jean on pts/0", "Exit (jean) from
-<...>", Samba's "user [WORKGROUP]\[jean]").
+DHCP options, the Supervisor's lists of backup locations, NetworkManager's audit, roaming and
+supplicant settings lines, secrets in a URL's query and path, quoted EUI-64 addresses, DNS-SD
+instance names, the host in a journal line's prefix, and the user in the account lines of sudo,
+su, login, PAM, sshd, Dropbear and Samba ("jean : TTY=pts/0 ; ...", "by jean(uid=1000)", "(to
+root) jean on pts/0", "Exit (jean) from <...>", Samba's "user [WORKGROUP]\[jean]").
 
 Each phrase starts at a literal (found with the other keywords in one automaton pass, see
 `words`); its value is matched at that position only, with bounded or possessive quantifiers.
@@ -44,7 +45,12 @@ _NAME: Final = re.compile(r"[ \t]*+'?([A-Za-z0-9_]{1,64}+)(?![A-Za-z0-9_])")
 # The Supervisor's "Mount X activated successfully", "Mount 'X' already exists ..."
 _MOUNT_SUBJECT: Final = re.compile(
     r"[ \t]++'?([A-Za-z0-9_]{1,64}+)'?(?= (?:activated|failed to mount|is not mounted|reload"
-    r"|reported|still in|already exists|exists,))")
+    r"|reported|still in|already exists|exists,|is not used|is not active))")
+# The Supervisor's "Cannot remove 'X', no mount exists with that name", "Mounting X did not
+# succeed", "Reloading X did not complete in time", "Backup X is not in location Y"
+_MOUNT_NAMED: Final = re.compile(r"[ \t]++'([A-Za-z0-9_]{1,64}+)'(?=, no mount exists)")
+_MOUNT_DID_NOT: Final = re.compile(r"[ \t]++([A-Za-z0-9_]{1,64}+)(?= did not (?:succeed|complete))")
+_MOUNT_AFTER: Final = re.compile(r"[ \t]++'?([A-Za-z0-9_]{1,64}+)(?![A-Za-z0-9_])")
 # A value glued to its key ("logname=X"): an empty one ("ruser= rhost=") is no value.
 _GLUED: Final = re.compile(r"([^\s'\"()\[\]{}<>,;\x00-\x1f]{1,253}+)")
 # PAM: "auth could not identify password for [X]"
@@ -126,6 +132,27 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("blocking mount", "mount", _NAME),
     ("activate mount", "mount", _NAME),
     ("mount", "mount", _MOUNT_SUBJECT),
+    # ... its other mount and backup-location messages (mounts/manager.py, mounts/mount.py,
+    # exceptions.py, api/mounts.py, backups/manager.py, api/backups.py): "No mount exists with
+    # name 'X'", "A mount already exists with name X", "Cannot remove 'X', no mount exists with
+    # that name" (and reload, relocate local data for), "Cannot mount X at %s as it is not a
+    # directory", "Mounting X did not succeed",
+    # "Reloading X did not complete in time", "Restarting X did not succeed", "mounting
+    # read-only fallback for X", "Backup mount 'X' is down", "storage usage for mount X",
+    # "Backup %s is not in location X", "Could not copy backup to X due to"
+    ("exists with name", "mount", _NAME),
+    ("cannot remove", "mount", _MOUNT_NAMED),
+    ("cannot reload", "mount", _MOUNT_NAMED),
+    ("local data for", "mount", _MOUNT_NAMED),
+    ("mounting", "mount", _MOUNT_DID_NOT),
+    ("reloading", "mount", _MOUNT_DID_NOT),
+    ("restarting", "mount", _MOUNT_DID_NOT),
+    ("read-only fallback for", "mount", _NAME),
+    ("cannot mount", "mount", _NAME),
+    ("backup mount", "mount", _NAME),
+    ("usage for mount", "mount", _NAME),
+    ("in location", "mount", _MOUNT_AFTER),
+    ("copy backup to", "mount", _MOUNT_AFTER),
     # The Supervisor's auth (supervisor/auth.py): "Successful login for 'X'", "Unauthorized
     # login for 'X'", "Successful password reset for 'X'", "The user 'X' is not registered",
     # "Username 'X' is in cache", "Auth request from 'core_ssh' for 'X'"
@@ -204,6 +231,13 @@ _HASH_BEFORE_RE: Final = re.compile(r"[0-9A-Fa-f\]](?:%[\w-]{1,16}+)?\Z")  # an 
 _NM_AUDIT_RE: Final = re.compile(
     r'op="connection-[\w-]{1,20}+"(?: [\w-]{1,20}+="[^"\n\x00]{0,253}+"){0,6}?'
     r' name="([^"\n\x00]{1,253}+)"')
+# The Supervisor's backups (backups/backup.py, manager.py): "Backup %s exists in two files in
+# locations %s. Ignoring %s" (the names joined by ", "), "Cannot consolidate backups in %s and
+# %s with slug %s", "Backup %s does not exist in %s" - location names: a mount's, or None (the
+# local folder), or ".cloud_backup"
+_LOCATION_GATES: Final = ("in locations ", "consolidate backups in ", " does not exist in ")
+_LOCATION_RE: Final = re.compile(r"(\.?+\w{1,64}+)(, | and )?+")
+_BACKUP_BEFORE_RE: Final = re.compile(r"Backup [0-9a-f]{8}")
 # NetworkManager's supplicant settings (src/core/supplicant/nm-supplicant-config.c): "Config:
 # added '%s' value '%s'" for each wpa_supplicant setting of a connection, secrets shown as
 # <hidden>: the Wi-Fi network, the 802.1X identity, the RADIUS server's name. The value runs to
@@ -246,7 +280,7 @@ ACCOUNT_GATES: Final = (*_SUDO_GATES, "(uid=", "(to ", "login on ", "failed logi
 # pass as the phrases (a str search each would cost a pass over the text when absent).
 GATES: Final = ('op="connection-', "roamed from bssid", "config: added '", "'0x", '"0x',
                 "._tcp.", "._udp.", ":aa", "/webhooks/", "/services/t", "/api/webhook/", "=>",
-                *QUERY_STARTS, *ACCOUNT_GATES)
+                *QUERY_STARTS, *ACCOUNT_GATES, *_LOCATION_GATES)
 
 # sudo (lib/eventlog): "%8s : %s ; TTY=%s ; PWD=%s ; USER=%s ; COMMAND=%s" - the user first,
 # then a reason or the first key ("jean : 3 incorrect password attempts ; TTY=pts/0 ; ...")
@@ -504,6 +538,20 @@ def context_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Ta
         for m in _NM_AUDIT_RE.finditer(text):
             if _value_ok(m.group(1), "ssid"):
                 edits.append((m.start(1), m.end(1), tally.hit("ssid")))
+    for gate in _LOCATION_GATES:
+        for at in gates.get(gate, ()):
+            if gate[0] == " " and _BACKUP_BEFORE_RE.fullmatch(text, max(0, at - 15), at) is None:
+                continue  # "does not exist in" only after a backup's slug
+            pos = at + len(gate)
+            for _ in range(8):
+                loc = _LOCATION_RE.match(text, pos)
+                if loc is None:
+                    break
+                if not loc.group(1).startswith(".") and _value_ok(loc.group(1), "mount"):
+                    edits.append((loc.start(1), loc.end(1), tally.hit("mount")))
+                if not loc.group(2) or gate[0] == " ":
+                    break
+                pos = loc.end()
     for at in gates.get("config: added '", ()):
         setting = _NM_CONFIG_RE.match(text, at)
         cls = _NM_CONFIG_CLASSES.get(setting.group(1), "") if setting is not None else ""
