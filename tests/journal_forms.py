@@ -11,6 +11,7 @@ Run `python -m tests.journal_forms` for the table of crashes found per input for
 
 from __future__ import annotations
 
+import atexit
 import io
 import os
 import re
@@ -96,11 +97,18 @@ def require_tools() -> None:
 
 
 @cache
+def _folder() -> Path:
+    """This process's folder for journal files, removed when the process ends."""
+    folder = Path(tempfile.mkdtemp(prefix="crash-reporter-journal-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+@cache
 def journal_file(name: str) -> Path:
     """A real journal file holding the sample (written once per process)."""
     require_tools()
-    folder = Path(tempfile.mkdtemp(prefix="crash-reporter-journal-"))
-    path = folder / f"{name.replace('.', '_')}.journal"
+    path = _folder() / f"{name.replace('.', '_')}.journal"
     subprocess.run([str(JOURNAL_REMOTE), f"--output={path}", "-"], input=export_of(name),
                    check=True, capture_output=True, timeout=60)
     return path

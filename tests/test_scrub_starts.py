@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import crash_reporter.scrub as package
-from crash_reporter.scrub import phrases, rules
+from crash_reporter.scrub import numbers, paths, phrases
 from crash_reporter.scrub.classes import scan
 from crash_reporter.scrub.tokens import Tally
 from tests.test_scrub_real_phrasing import CASES as REAL
@@ -24,7 +24,7 @@ from tests.test_scrub_real_phrasing import KEPT_REAL
 # (pattern, its literal starts, fragments texts are made of: the starts cut in pieces, the
 # characters around them, and what the regex needs after them)
 CASES = [
-    (rules._USERPATH_RE, rules._USERPATH_STARTS,
+    (paths._USERPATH_RE, paths._USERPATH_STARTS,
      # the paths the regex names, written out from it (not from the list under test)
      ["/home/", "/users/", "/media/", "/share/", "/var/home/", "/data/mounts/",
       "/data/supervisor/mounts/", "/data/supervisor/media/", "/data/supervisor/share/",
@@ -83,23 +83,23 @@ def test_literal_starts_on_real_phrasing() -> None:
 def test_coordinates_tried_before_degree_signs_find_every_match(pieces: list[str]) -> None:
     """Degrees, minutes and seconds are tried only 1-3 characters before a degree sign."""
     text = "".join(pieces)
-    want = [m.span() for m in rules._DMS_RE.finditer(text)]
-    assert [(s, e) for s, e, _ in rules._dms(text, Tally())] == want, text
+    want = [m.span() for m in numbers._DMS_RE.finditer(text)]
+    assert [(s, e) for s, e, _ in numbers.dms_edits(text, Tally())] == want, text
 
 
 def test_a_missing_start_is_caught() -> None:
     """The check can fail: without "/by-id/" in the list, a serial's path is missed."""
     low = "/dev/serial/by-id/usb-itead_sonoff_zigbee_3.0_usb_dongle_plus_v2_20231123-if00"
-    literals = tuple(s for s in rules._USERPATH_STARTS if s != "/by-id/")
-    want = list(rules._USERPATH_RE.finditer(low))
-    got = list(scan(rules._USERPATH_RE, low, _starts(low, literals)))
+    literals = tuple(s for s in paths._USERPATH_STARTS if s != "/by-id/")
+    want = list(paths._USERPATH_RE.finditer(low))
+    got = list(scan(paths._USERPATH_RE, low, _starts(low, literals)))
     assert want and not got
 
 
 # Patterns that start with a look-behind and are only matched on a short run (a digit group,
 # a number's run) or at candidate starts (`classes.scan`), never searched through a text.
-_SHORT_RUNS_ONLY = {"classes._GROUP_START_RE", "rules._SSN_IN_RUN_RE", "rules._KNOWN_TOKEN_RE",
-                    "rules._DMS_RE"}
+_SHORT_RUNS_ONLY = {"classes._GROUP_START_RE", "numbers._SSN_IN_RUN_RE", "secrets._KNOWN_TOKEN_RE",
+                    "numbers._DMS_RE"}
 
 
 def test_no_whole_text_pattern_starts_with_a_look_behind() -> None:

@@ -4,7 +4,11 @@ Nothing that identifies a home may leave the host, and Sentry's server-side scru
 look at exception values, frame paths or debug_meta, so everything happens here:
 
 - ``walk``: the allowlist walk over the event's structure, caps on sizes;
-- ``rules``: the pattern rules for what identifies any home, in the words real software logs;
+- ``rules``: the order the rule families below run in over one text, and their keyword pass;
+- ``secrets``: secrets by their shape (PEM blocks, well-known tokens, Bearer values, URL
+  userinfo);
+- ``keys``: values named by their key ("password: x", "ssid=x", "serial", "lat", "user", "mac"),
+  and SSIDs as NetworkManager and wpa_supplicant write them;
 - ``phrases``: values named by the sentences daemons write ("Hostname set to <x>", "of user x");
 - ``fingerprints``: SSH key and certificate fingerprints, SSH public keys;
 - ``devices``: MACs inside device names ("shellyplus1pm-<mac>", "esphome-web-<last 3 bytes>");
@@ -15,6 +19,11 @@ look at exception values, frame paths or debug_meta, so everything happens here:
   Mosquitto client ids, ESPHome nodes, MQTT discovery device names);
 - ``mesh``: Thread and Zigbee networks' names, PAN ids and keys (TXT records, adapter checks),
   Z-Wave home ids;
+- ``domains``: host names no host list holds (e-mails, URL hosts, shares' servers and folders,
+  names after "host"/"server", under a known TLD, before a port);
+- ``numbers``: values of digits and hex (UUIDs, hex tokens, MACs, IPv4 and IPv6 addresses, card
+  numbers, IMEIs, SSNs, IBANs, phone numbers, coordinates);
+- ``paths``: user folders in paths, by-id serial numbers, network storage mounts' unit names;
 - ``hosts``: this host's own identifiers, learned on the device, in all their written forms;
 - ``words``: keywords and identifier forms, every occurrence found in one pass (Aho-Corasick,
   or Hyperscan in the worker);

@@ -7,7 +7,7 @@ A host on a home network often has no public top-level domain ("mqtt.smithnet", 
   ("Error connecting to mqtt.smithnet:1883", "Connection to broker mqtt.smithnet:1883
   failed", "Failed to connect to MQTT broker at mqtt.smithnet:1883"), Mosquitto's bridges
   ("Connecting bridge cloud (mqtt.smithnet:1883)") - `connection_before`, asked by the
-  host-and-port rule (`rules._host_ports`) for names without a dash;
+  host-and-port rule (`domains.port_edits`) for names without a dash;
 - the address tuple of asyncio's connection errors ("[Errno 111] Connect call failed
   ('mqtt.smithnet', 1883)");
 - Node's resolver errors, as Zigbee2MQTT and Node-RED log them ("getaddrinfo ENOTFOUND

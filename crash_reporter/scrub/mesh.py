@@ -2,7 +2,7 @@ r"""The ids of a home's Thread, Zigbee and Z-Wave networks, where no key-value r
 
 A Thread network has a name (often the family's: "SmithHome"), a PAN id, an extended PAN id
 and a network key; a Zigbee network the same ids and key. Each is as lasting an id of the home
-as its Wi-Fi network. The key-value rule (`rules`) takes them after their names ("Network Name:
+as its Wi-Fi network. The key-value rule (`keys`) takes them after their names ("Network Name:
 X", "extended_pan_id='X'", "pan_id=0x1A2B", "networkKey"); these are the other shapes they are
 logged in:
 

@@ -1,7 +1,15 @@
-"""The pattern rules: what identifies a home in the words real software logs, for any host.
+"""The order the rule families run in, over one text: `scrub_blob`.
 
 `scrub_blob` runs every rule once over a text (an event's unique strings joined by NUL) and
-returns it with each finding replaced by its typed placeholder.
+returns it with each finding replaced by its typed placeholder. The rules live in their
+families' modules; this module owns only their order and the one keyword pass they share:
+
+1. secrets by their shape (`secrets`): PEM blocks, well-known tokens, URL userinfo, Bearer;
+2. values named by their key or phrase (`keys`, `phrases`), and the line shapes gated by rare
+   literals (`fingerprints`, `endpoints`, `names`, `clients`, `mesh`);
+3. host names no host list holds (`domains`), then this host's own identifiers (`hosts`);
+4. digits and hex (`numbers`, with `devices` after the hex-led values);
+5. names in paths (`paths`).
 
 Rules are tried only where they can match: keywords are found in one pass (`words`), and the
 rules that start at a digit or hex run only at the candidates `classes` finds at C speed, not
@@ -20,962 +28,87 @@ placeholders match no rule, so the result is a fixed point.
 
 from __future__ import annotations
 
-import bisect
-import ipaddress
-import re
-from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Final
 
-from crash_reporter.scrub import clients, devices, endpoints, fingerprints, mesh, names
-from crash_reporter.scrub.allowlist import (
-    DEFAULT_NAMES,
-    PRIVATE_SUFFIXES,
-    TLDS,
-    host_is_kept,
-    ip4_is_kept,
-)
-from crash_reporter.scrub.classes import (
-    digit_candidates,
-    find_all,
-    hex_candidates,
-    iban_candidates,
-    scan,
+from crash_reporter.scrub import (
+    clients,
+    devices,
+    domains,
+    endpoints,
+    fingerprints,
+    keys,
+    mesh,
+    names,
+    numbers,
+    paths,
+    phrases,
+    secrets,
 )
 from crash_reporter.scrub.hosts import HostMatcher
-from crash_reporter.scrub.phrases import GATES as _PHRASE_GATES
-from crash_reporter.scrub.phrases import WORDS as _PHRASE_WORDS
-from crash_reporter.scrub.phrases import context_edits, phrase_edits
-from crash_reporter.scrub.tokens import (
-    PLACEHOLDER_RE,
-    PLACEHOLDER_VALUES,
-    Edit,
-    Tally,
-    lower,
-    splice,
-)
+from crash_reporter.scrub.tokens import Tally, lower, splice
 from crash_reporter.scrub.words import word_starts
 from crash_reporter.scrub.words import words as compile_words
 
-_GATES: Final = ("\\\\", *_PHRASE_GATES, *fingerprints.GATES, *endpoints.GATES, *devices.GATES,
-                 *names.GATES, *clients.GATES, *mesh.GATES)  # "\\\\": a UNC share (`_hosts`)
-
-# --- keys and secrets ---------------------------------------------------------------------
-
-_PEM_RE: Final = re.compile(
-    r"-----BEGIN ([A-Z0-9 ]{1,64}+)-----((?:(?!-----(?:BEGIN|END) )[^\x00])*+)"
-    r"(-----END \1-----)?"
-)
-# Well-known token shapes: JWTs (HA long-lived access tokens), GitHub, GitLab, Slack, OpenAI,
-# AWS, Google, Stripe, Hugging Face, npm.
-_KNOWN_TOKEN_RE: Final = re.compile(
-    r"(?<![A-Za-z0-9_-])(?:eyJ[A-Za-z0-9_-]{8,}+\.[A-Za-z0-9_-]{2,}+\.[A-Za-z0-9_-]*+"
-    r"|gh[pousr]_[A-Za-z0-9]{30,}+|github_pat_[A-Za-z0-9_]{40,}+|glpat-[A-Za-z0-9_-]{20,}+"
-    r"|xox[abprs]-[A-Za-z0-9-]{10,}+|sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}+|AKIA[0-9A-Z]{16}"
-    r"|AIza[0-9A-Za-z_-]{35}|[sr]k_live_[0-9A-Za-z]{16,}+|hf_[A-Za-z0-9]{30,}+"
-    r"|npm_[A-Za-z0-9]{36})(?![A-Za-z0-9_-])"
-)
-# Where a match of _KNOWN_TOKEN_RE can start ("[sr]k_live_" one character before "k_live_").
-_TOKEN_PREFIXES: Final = ("eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
-                          "glpat-", "xox", "sk-", "AKIA", "AIza", "k_live_", "hf_", "npm_")
-_BEARER_WORDS: Final = ("bearer", "basic")
-_BEARER_VALUE_RE: Final = re.compile(
-    r"[ \t]++(\[[a-z-]{2,12}\]|[^\s\x00-\x1f\x7f'\",;()\[\]{}<>]{6,}+"
-    r"|[^\s\x00-\x1f\x7f()\[\]{}<>]++)")  # a control character (an ANSI colour's ESC) ends it
-# Brackets allowed: a token already replaced ("//jean:[token]@github.com") is still userinfo.
-_URLAUTH_RE: Final = re.compile(r"//([^\s/?#@\x00'\"<>]++)@")
-
-# Keys whose value is removed. Found by a keyword (in the lowercased text), widened to the
-# whole key (at most _KEY_MAX characters each way), then classified by the whole key.
-_KEY_MAX: Final = 48
-# Anchors are found with str.find (C speed); the short ones must start a word.
-_KV_WORDS: Final = (
-    "password", "passwd", "passphrase", "secret", "api_key", "api-key", "apikey", "access_key",
-    "access-key", "accesskey", "private_key", "private-key", "privatekey", "credential",
-    "token", "cookie", "hassio_key", "hassio-key", "auth", "ssid", "wifi_name", "wifi-name",
-    "wifiname", "serial", "hostname", "host_name", "fqdn", "domain_name", "domain_search",
-    "search_domain", "dns_domain",
-    # Thread and Zigbee networks (OpenThread's ot-ctl, Home Assistant's thread and otbr
-    # integrations, zigpy, zigbee-herdsman): their name, PAN ids, keys, routers' addresses
-    "panid", "pan_id", "pan-id", "pan id", "networkname", "network_name", "network name",
-    "networkkey", "network_key", "network key", "masterkey", "master_key", "extended_address",
-    "extended address", "extaddr")
-_KV_SHORT_WORDS: Final = ("pwd", "psk", "otp", "pin", "lat", "lon", "lng", "user", "login",
-                          "owner", "mac", "bssid", "hwaddr", "bdaddr", "ieee")
-_KEYCHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
-_KV_TAIL_RE: Final = re.compile(
-    r"(?i)(?P<suffix>[\w.-]{0,48}+(?:[ _-](?:number|no\.?|num|name|address|addr))?)"
-    r"(?P<sep>\\?[\"']?[ \t]*+[:=][ \t]*+|[ \t]++(?=[\"'\w]))"
-)
-_KV_QUOTED_RE: Final = re.compile(r"\\?\"[^\"\x00\n]{0,1024}+\"|'[^'\x00\n]{0,1024}+'")
-# A control character (an ANSI colour code's ESC, a NUL) ends a value like a delimiter does.
-_KV_TOKEN_RE: Final = re.compile(r"[^\s,;&}\])'\"\x00-\x1f\x7f]++")  # a secret: to a delimiter
-_KV_WORD_RE: Final = re.compile(r"[^\s,;&}\])'\"\x00-\x1f\x7f(\[{<>]++")  # a name, serial, number
-_KV_LINE_RE: Final = re.compile(r"[^\n\x00,;&}\])'\"]++")
-# The next "key:" ends a multi-word value; "x.smithnet:1883", "supervisor.jobs:12" and "12:30"
-# name a host, a line or a time, not a key (the value runs on over them).
-_NEXT_KEY_RE: Final = re.compile(r"\s++[\w-]++[ \t]*+[:=](?![\d.])")
-_INNER_KEY_RE: Final = re.compile(r"[(\[{<][\w.-]++[ \t]*+[:=]")  # "secret(user: x)"
-_KEY_CLASSES: Final = (  # (class, multi-word value, whole-key pattern)
-    ("filtered", True, re.compile(
-        r".*(?:pass(?:word|wd|phrase)|secret|pwd|psk|otp|pin|pincode)(?:s|[._-][\w.-]*)?")),
-    ("filtered", False, re.compile(
-        r".*(?:api[_-]?key|apikey|access[_-]?key|private[_-]?key|privatekey|credentials?"
-        r"|token|cookie|hassio[_-]?key|auth(?:orization|entication)?"
-        r"|network[ _-]?key|master[_-]?key)(?:s|[._-][\w.-]*)?")),
-    ("mac", False, re.compile(
-        r".*(?:mac|bssid|hwaddr|bdaddr|ieee)(?:[ _-]?addr(?:ess)?)?"
-        r"|(?:.*[ _.-])?ext(?:ended)?[ _-]?addr(?:ess)?")),  # a Thread device's EUI-64
-    ("ssid", True, re.compile(r".*(?:ssid|wifi[_-]?name)|(?:.*[ _.-])?network[ _-]?name")),
-    # a Thread or Zigbee network's PAN id and extended PAN id ("span_id" is a trace's)
-    ("id", False, re.compile(r"(?:.*[ _.-]|ext(?:ended)?[ _-]?)?pan[ _-]?id")),
-    ("serial", False, re.compile(r".*serial(?:[ _-]?(?:number|no|num|short))?\.?")),
-    # JSON and key=value forms of the names DHCP, hostnamed and the Supervisor report; not
-    # "domain" alone: Home Assistant's integration domains ("domain": "light") stay
-    ("hostname", False, re.compile(
-        r".*(?:hostname|host_name|fqdn|domain_name|domain_search|search_domains?|dns_domain)")),
-    ("geo", False, re.compile(r"(?:.*[._])?(?:lat|latitude|lon|long|longitude|lng)")),
-    ("user", False, re.compile(r"(?:.*[._-])?(?:user|username|user_name|login|owner)")),
-)
-# A word after the keyword that makes the key name a fact about the secret, not the secret.
-_NOT_SECRET_KEY_RE: Final = re.compile(
-    r"fail|count|type|method|mode|status|error|attempt|timeout|required|enabled|length|size"
-    r"|expir|ttl|retr|provider|url|uri|endpoint|scope|level|version|valid|changed|file|path")
-# An unquoted value that is code, not a name: attributes, calls, types ("self.x.hostname").
-_CODE_VALUE_RE: Final = re.compile(
-    r"(?:self|cls)\.[\w.]*+|[a-z]*+_[\w.]*+|str|int|bool|optional|any|list|dict")
-_NOT_VALUES: Final = frozenset({"none", "null", "true", "false", "nil", "undefined", "<none>",
-                                "hidden", "generate"})  # Zigbee2MQTT: "networkKey":"HIDDEN"
-# A key's bytes written as a list of numbers (zigbee-herdsman's settings, Zigbee2MQTT's config)
-_KV_LIST_RE: Final = re.compile(r"\[[0-9A-Fa-fx, \t]{1,512}+\]")
-# A PAN id (16 bits) or an extended PAN id (64 bits), as hex or decimal, or as hex pairs
-_PAN_ID_RE: Final = re.compile(
-    r"(?:0x)?[0-9A-Fa-f]{1,16}|[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){7}")
-_GEO_VALUE_RE: Final = re.compile(r"-?\d{1,3}(?:\.\d+)?")
-# A MAC, or a Zigbee/Thread EUI-64 ("ieee=00:12:4b:00:1c:a1:b2:c3", "ieee: 0x00124b001ca1b2c3")
-_BARE_MAC_RE: Final = re.compile(
-    r"[0-9A-Fa-f]{2}(?:[:_-]?[0-9A-Fa-f]{2}){5}|(?:0x)?[0-9A-Fa-f]{16}"
-    r"|[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){7}")
-
-# SSIDs as NetworkManager, wpa_supplicant, iwd and the Supervisor write them: a quoted name
-# after one of these words ("access point 'X'", "Connecting to \"X\"", "SSID='X'" ...).
-_SSID_WORDS: Final = ("ssid", "access point", "wireless network", "wi-fi network",
-                      "wifi network", "wi-fi", "wifi", "network", "connection", "connecting to",
-                      "associate with", "associated with", "connected to")
-_SSID_TAIL_RE: Final = re.compile(
-    r"(?:[ \t]++[=:]?|[=:])[ \t]*+(?:\\?(\")([^\"\n\x00]{1,200}+)\\?\"|'([^'\n\x00]{1,200}+)')")
-
-# --- hosts --------------------------------------------------------------------------------
-
-_EMAIL_RE: Final = re.compile(r"@[\w-]++(?:\.[\w-]++)*+")
-_UNIT_TYPES: Final = frozenset({"service", "socket", "timer", "mount", "automount", "scope",
-                               "slice", "target", "path", "device", "swap"})
-_EMAILLOCAL: Final = frozenset(".!#$%&*+=?^_~-")  # RFC 5322 allows more; logs do not
-_URLHOST_RE: Final = re.compile(r"://(\[auth\]@)?([^\s/?#:@\[\]'\"<>(){},;\\\x00]++)")
-# The two backslashes first (a literal to search for), then what stands before them.
-# The kernel's CIFS client names the server alone: "CIFS: VFS: \\nas Send error in SessSetup".
-_UNC_RE: Final = re.compile(r"\\\\(?<![\w\\]\\\\)([A-Za-z0-9][\w.$-]{0,252}+)(?=\\|[ \t]|\Z)")
-_SMB_RE: Final = re.compile(r"//([A-Za-z0-9][\w.-]{0,252}+)(?=/)")
-_NFS_RE: Final = re.compile(r":/(?![/\s])")
-# The folders of a share after its server ("//nas/Garage", "nas:/volume1/Garage"): a name the
-# user gave, unless a generic word or a number; at most a few segments are looked at.
-_SHARE_SEGMENTS_RE: Final = re.compile(r"(?:[/\\][^/\\\s'\"\x00:;,()\[\]{}<>]{1,255}+){1,4}+")
-_HOSTCHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
-_HOST_WORDS: Final = ("host", "server", "peer", "resolve", "lookup")
-_HOST_TAIL_RE: Final = re.compile(  # in the lowercased text
-    r"(?:name)?(?:[ \t]*+[=:][ \t]*+|[ \t]++)(['\"]?)([a-z0-9][\w.-]{0,252}+)")
+# The rare literals every gated rule starts at, found in the keyword pass
+_GATES: Final = (*domains.GATES, *phrases.GATES, *fingerprints.GATES, *endpoints.GATES,
+                 *devices.GATES, *names.GATES, *clients.GATES, *mesh.GATES)
 
 
-def _trie(words: Iterable[str]) -> str:
-    """A regex alternation of `words` as a trie, longer words first at every point.
-
-    Each character is tested once, not once per word; the result matches what an alternation
-    sorted longest first matches.
-    """
-    tree: dict[str, Any] = {}
-    for word in words:
-        node = tree
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}  # a word ends here
-
-    def emit(node: dict[str, Any]) -> str:
-        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
-        if "" in node:
-            if not alts:
-                return ""
-            alts.append("")  # the shorter word last
-        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-
-    return emit(tree)
-
-
-_TLD_RE: Final = re.compile(  # in the lowercased text: ".de", ".fritz.box" ... ending a name
-    r"\.(" + _trie((*TLDS, *PRIVATE_SUFFIXES)) + r")(?![\w-]|\.[a-z0-9])"
-)
-_PORT_RE: Final = re.compile(r":\d{1,5}+(?!\d)")
-_NOT_HOSTS: Final = frozenset({"http", "https", "file", "ftp", "smb", "nfs", "cifs", "unix",
-                               "tcp", "udp", "ws", "wss", "mqtt", "error", "warning", "path",
-                               "dir", "at", "in", "from", "to", "on", "is", "not", "and"})
-_CODE_EXT: Final = frozenset({"py", "pyc", "go", "c", "h", "cc", "cpp", "js", "ts", "rs",
-                              "sh", "so", "json", "yaml", "yml", "txt", "log", "conf", "toml"})
-
-# "+49 170 1234567", "+1 (555) 123-4567", "tel:+4930123456"; 8-15 digits are counted after.
-_PHONE_RE: Final = re.compile(
-    r"\+(?<![\w+]\+)[1-9]\d{0,3}+(?:[ .-]?\(\d{1,4}+\))?(?:[ .-]?\d{1,8}+){1,6}+(?![\w.:])")
-_DMS_RE: Final = re.compile(
-    r"(?<!\d)\d{1,3}+\u00b0 ?\d{1,2}+['\u2032] ?\d{1,2}+(?:[.,]\d{1,6}+)?+(?:\"|\u2033|'')? ?"
-    r"[NSEWnsew]?")
-_PORT_AT_RE: Final = re.compile(r":\d{2,5}+(?![\d.]|:\d)")  # "host:1883: refused"
-_HOST_BEFORE: Final = frozenset(" \t\n(\"'=,<>@")
-_ASCII_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")  # in the lowercased text
-
-# --- numbers and hex ----------------------------------------------------------------------
-
-_HEXLED_RE: Final = re.compile(  # the first hex digit is consumed, then looked behind
-    r"[0-9A-Fa-f](?<![0-9A-Fa-f].)(?:"
-    r"(?P<uuid>(?<![0-9A-Za-z_-].)[0-9A-Fa-f]{7}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}"
-    r"-[0-9A-Fa-f]{12}(?![0-9A-Za-z_]))"
-    r"|(?P<token>[0-9A-Fa-f]{31,}+(?![G-Zg-z_]))"
-    r"|(?P<mac>(?<![0-9A-Za-z].)(?:[0-9A-Fa-f](?P<sep>[-_])(?:[0-9A-Fa-f]{2}(?P=sep)){4}"
-    r"[0-9A-Fa-f]{2}|[0-9A-Fa-f]{3}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})"
-    r"(?![0-9A-Za-z]|[-_.][0-9A-Fa-f])))"
-)
-# Only a text with "::" or four colons between hex groups can hold a MAC or IPv6 address.
-_COLON_GATE_RE: Final = re.compile(r"::|:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:")
-# Runs of hex digits and colons (MACs, IPv6, and times or code like ``x[::2]`` that stay):
-# found from two colons close together (a literal to scan for), then widened.
-_COLON_PAIR_RE: Final = re.compile(r":[0-9A-Fa-f]{0,4}+:")
-_COLON_CHAIN_RE: Final = re.compile(r":(?=:|(?:[0-9A-Fa-f]{1,4}+:){4})")
-_COLON_RUN_AT_RE: Final = re.compile(
-    r"[0-9A-Fa-f:]++(?:\.\d{1,3}+){0,3}+(?:%[0-9A-Za-z_]++(?:[.-][0-9A-Za-z_]++)*+)?")
-_HEXCOLON: Final = frozenset("0123456789abcdefABCDEF:")
-# Up to the last character before `endpos` that no run of `_COLON_RUN_AT_RE` can hold.
-_LAST_HARD_RE: Final = re.compile(r"(?s:.*)[^0-9A-Za-z_:.%-]")
-_ANSI_BEFORE_RE: Final = re.compile(r"\x1b\[[\d;]{0,20}m\Z")
-_DIGITLED_RE: Final = re.compile(  # the first digit is consumed, then looked behind
-    r"\d(?<![\d.]\d)(?:"
-    r"(?P<ip4>\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\d|\.\d))"
-    r"|(?P<geo>(?<![A-Za-z_].)\d{0,2}\.\d{4,}+,[ \t]?-?\d{1,3}\.\d{4,}+(?![\d.]))"
-    r"|(?P<ssn>(?<!-.)\d\d-\d{2}-\d{4}(?![\d-]))"
-    r"|(?P<num>(?<![A-Za-z_].)(?=\d{8}|\d{0,7}+[ -]\d)\d*+(?!\.\d)(?:[ -]\d++(?!\.\d))*+)"
-    r")"
-)
-_SSN_IN_RUN_RE: Final = re.compile(r"(?<!\d)\d{3}([ -])\d{2}\1\d{4}(?!\d)")
-_CARD_BRAND_RE: Final = re.compile(
-    r"3[47]\d{13}|4\d{15}|5[1-5]\d{14}|2[2-7]\d{14}|6(?:011|5\d\d)\d{12}")
-_IBAN_RE: Final = re.compile(
-    r"\d\d(?<=(?<![A-Za-z0-9])[A-Za-z]{2}\d\d)(?:[ ]?[A-Za-z0-9]){11,32}(?![A-Za-z0-9])"
-)
-
-# --- paths --------------------------------------------------------------------------------
-
-# A path segment named by a person: user folders, folders under /media and /share, network
-# storage mounts, and the serial number at the end of a /dev/.../by-id/ name.
-_USERPATH_RE: Final = re.compile(  # in the lowercased text
-    r"/(?:(?<![\w.-]/)(?:home|users|media|share|var/home|data/mounts)/|data/supervisor/mounts/"
-    r"|data/supervisor/(?:media|share)/|run/media/(?:root/)?|by-id/)"
-    r"|\\(?:users\\|\\users\\\\|documents and settings\\)"
-)
-# Where such a path can start: every match of `_USERPATH_RE` starts with one of these, found
-# in one automaton pass with the mount unit words and tried only there.
-_USERPATH_STARTS: Final = ("/home/", "/users/", "/media/", "/share/", "/var/home/",
-                           "/data/mounts/", "/data/supervisor/", "/run/media/", "/by-id/",
-                           "\\users\\", "\\\\users\\\\", "\\documents and settings\\")
-# A control character (an ANSI colour code's ESC) ends a segment, as it ends a key's value.
-_SEGMENT_RE: Final = re.compile(r"[^/\\\s'\"\x00-\x1f:;,()\[\]{}<>]{1,255}+")
-_QUOTED_SEGMENT_RE: Final = re.compile(r"[^/\\'\"\x00-\x1f]{1,255}+")
-_BY_ID_TAIL_RE: Final = re.compile(r"(?:if|port|part)\d{1,3}")
-_BY_ID_SPLIT_RE: Final = re.compile(r"[_-]")
-# systemd's escaped mount unit names: mnt-data-supervisor-mounts-<name>.mount, \x2d for '-'.
-_MOUNT_UNIT_WORDS: Final = ("supervisor-mounts-", "supervisor-media-", "supervisor-share-")
-_MOUNT_UNIT_SHORT: Final = ("media-", "share-")
-_MOUNT_NAME_RE: Final = re.compile(
-    r"(?:[A-Za-z0-9_]|\\x[0-9a-fA-F]{2}|\\\\x[0-9a-fA-F]{2}){1,255}+(?=[.-])")
-_KEPT_SEGMENTS: Final = frozenset({"[path-user]", "[mount]", "[serial]", "root", "homeassistant",
-                                   "supervisor", "hassio", "core", "addons", "share", "media",
-                                   "backup", "ssl", "config", "data"})
-
-
-def _find_words(low: str, words: tuple[str, ...], *, word_start: bool,
-                extra_before: str = "") -> list[tuple[int, int]]:
-    """(start, end) of every occurrence of `words` in `low`, in order (one automaton pass).
-
-    With `word_start`, an occurrence must not follow a letter or digit (or `extra_before`).
-    """
-    hits = compile_words(words).find(low)[0]
-    return word_starts(low, hits, extra_before) if word_start else hits
-
-
-def _luhn(digits: str) -> bool:
-    """True if the digit string passes the Luhn check (cards, IMEIs)."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def _card_class(digits: str) -> str | None:
-    """Classify a 13-19 digit number: creditcard, imei, or None (not sensitive)."""
-    n = len(digits)
-    if n < 13 or n > 19:
-        return None
-    if _luhn(digits):
-        if n == 15 and not digits.startswith(("34", "37")):
-            return "imei"
-        return "creditcard"
-    if _CARD_BRAND_RE.fullmatch(digits):
-        return "creditcard"
-    return None
-
-
-# Countries that use IBANs and the length of theirs (ISO 13616 registry).
-_IBAN_LENGTHS: Final = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
-    "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28,
-    "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
-    "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26,
-    "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20,
-    "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18,
-    "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24,
-    "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24,
-    "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
-}
-
-
-def _iban_valid(compact: str) -> bool:
-    """ISO 13616 mod-97 check of an IBAN without spaces."""
-    if len(compact) < 15 or len(compact) > 34 or not compact[2:4].isdigit():
-        return False
-    moved = (compact[4:] + compact[:4]).upper()
-    try:
-        return int("".join(str(int(ch, 36)) for ch in moved)) % 97 == 1
-    except ValueError:
-        return False
-
-
-def _is_ip6(cand: str) -> bool:
-    """True if `cand` (maybe with a zone id) is an IPv6 address worth scrubbing."""
-    if "::" not in cand and cand.count(":") < 6:
-        return False
-    addr = cand.split("%", 1)[0]
-    try:
-        ip = ipaddress.IPv6Address(addr)
-    except ValueError:
-        return False
-    if ip.is_loopback or ip.is_unspecified:
-        return False
-    # "1::2"-style fragments of code are too short to be addresses unless they have a zone.
-    return "%" in cand or sum(1 for g in addr.split(":") if g) >= 2 or "." in addr
-
-
-# --- the rules, in the order they run ------------------------------------------------------
-
-
-def _pem(text: str, tally: Tally) -> str:
-    def sub(m: re.Match[str]) -> str:
-        if m.group(2) == "[pem-key]":
-            return m.group(0)
-        return (f"-----BEGIN {m.group(1)}-----" + tally.hit("pem-key")
-                + (m.group(3) or ""))
-    return _PEM_RE.sub(sub, text)
-
-
-def _known_tokens(text: str, tally: Tally) -> list[Edit]:
-    """Well-known token shapes, tried only where one of their prefixes is (one pass)."""
-    starts = sorted({i - 1 if text.startswith("k_live_", i) else i
-                     for i, _ in compile_words(_TOKEN_PREFIXES).find(text)[0]})
-    return [(m.start(), m.end(), tally.hit("token"))
-            for m in scan(_KNOWN_TOKEN_RE, text, (i for i in starts if i >= 0))]
-
-
-def _bearer(text: str, low: str, tally: Tally) -> list[Edit]:
-    edits: list[Edit] = []
-    for _start, end in _find_words(low, _BEARER_WORDS, word_start=True):
-        v = _BEARER_VALUE_RE.match(text, end)
-        if v is None or v.group(1) in PLACEHOLDER_VALUES:
-            continue
-        edits.append((v.start(1), v.end(1), tally.hit("token")))
-    return edits
-
-
-def _key_value(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]
-               ) -> list[Edit]:
-    """Values of secret-like keys, SSIDs, serial numbers, coordinates, user names, MACs.
-
-    `anchors`: where the keywords are (`_kv_and_ssid_words`).
-    """
-    edits: list[Edit] = []
-    done = 0  # everything before this was looked at as part of an earlier key or value
-    line = (0, 0)  # the last line-long value run scanned: (start, end)
-    next_key = -1  # where the next "key:" after the last value starts
-    for a_start, a_end in anchors:
-        if a_start < done:
-            continue
-        start = a_start
-        floor = max(done, start - _KEY_MAX)
-        while start > floor and text[start - 1] in _KEYCHARS:
-            start -= 1
-        tail = _KV_TAIL_RE.match(text, a_end)
-        if tail is None:
-            done = a_end
-            continue
-        done = tail.end("suffix")
-        if start > 0 and text[start - 1].isalnum():
-            continue
-        key = low[start:tail.end("suffix")]
-        cls, multi = "", False
-        for kcls, kmulti, pattern in _KEY_CLASSES:
-            if pattern.fullmatch(key):
-                cls, multi = kcls, kmulti
-                break
-        if not cls or (cls == "filtered" and _NOT_SECRET_KEY_RE.search(key, a_end - start)):
-            continue  # "auth_failures=1", "token_type: bearer", "password_required: true"
-        vstart = tail.end()
-        if text.startswith("[", vstart) and PLACEHOLDER_RE.match(text, vstart):
-            done = max(done, vstart + 1)
-            continue  # already scrubbed
-        quoted = _KV_QUOTED_RE.match(text, vstart)
-        listed = _KV_LIST_RE.match(text, vstart) if cls in ("filtered", "id") else None
-        if listed is not None:  # a key's bytes ("extendedPanID":[221,221,...])
-            inner_start, inner_end = vstart, listed.end()
-        elif quoted is not None:
-            qlen = 2 if quoted.group(0).startswith("\\") else 1
-            inner_start, inner_end = vstart + qlen, quoted.end() - qlen
-        else:
-            sep = tail.group("sep")
-            if not (":" in sep or "=" in sep) and cls not in ("serial", "geo", "mac"):
-                continue
-            multi = multi and ":" in sep  # "password: two words"; "password=x y" is one
-            inner_start = vstart
-            if multi:
-                # A value runs to the end of its line or the next "key:"; both ends are
-                # cached so that many keys on one long line do not rescan it (linear time).
-                if not line[0] <= vstart < line[1]:
-                    run = _KV_LINE_RE.match(text, vstart)
-                    line = (vstart, run.end() if run else vstart)
-                if next_key < vstart:
-                    nxt = _NEXT_KEY_RE.search(text, vstart)
-                    next_key = nxt.start() if nxt else len(text)
-                inner_end = min(line[1], next_key)
-                while inner_end > inner_start and text[inner_end - 1] in " \t":
-                    inner_end -= 1
-            else:
-                run = (_KV_TOKEN_RE if cls == "filtered" else _KV_WORD_RE).match(text, vstart)
-                if run is None:
-                    continue
-                inner_end = run.end()
-                if cls == "hostname":
-                    inner_end = min(inner_end, vstart + 253)  # the longest name DNS allows
-                if cls == "filtered" and (cut := _INNER_KEY_RE.search(text, vstart, inner_end)):
-                    inner_end = cut.start()
-                while inner_end > vstart and cls != "filtered" and text[inner_end - 1] in ".:":
-                    inner_end -= 1  # "mac 3c2eff4a5b6c: up", "(user: jean.smith.)"
-        done = max(done, inner_end)
-        inner = text[inner_start:inner_end]
-        if not inner or inner in PLACEHOLDER_VALUES or inner.lower() in _NOT_VALUES:
-            continue
-        if inner.startswith("configured="):
-            continue  # zigbee-herdsman's "Network Key: configured=x, adapter=y": `mesh`'s
-        if cls == "filtered" and key == "pwd" and inner.startswith("/"):
-            continue  # sudo's "PWD=/home/jean" is the working directory: the path rule's
-        if cls == "serial" and (len(inner) < 4 or not any(c.isdigit() for c in inner)):
-            continue
-        if cls == "geo" and not _GEO_VALUE_RE.fullmatch(inner):
-            continue
-        if cls == "hostname" and (host_is_kept(inner) or inner.startswith("[") or (
-                quoted is None and (_CODE_VALUE_RE.fullmatch(inner) or not any(
-                    c in ".-" or c.isdigit() for c in inner)))):
-            continue  # "hostname = self.sys_config.hostname", "hostname: str", "set-hostname: set"
-        if cls == "user" and (inner.lower() in DEFAULT_NAMES or inner.startswith("[")):
-            continue
-        if cls == "mac" and not _BARE_MAC_RE.fullmatch(inner):
-            continue
-        if cls == "id" and listed is None and not _PAN_ID_RE.fullmatch(inner):
-            continue  # Zigbee2MQTT's "pan_id: GENERATE"
-        edits.append((inner_start, inner_end, tally.hit(cls)))
-    return edits
-
-
-def _kv_and_ssid_words(low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]],
-                                          list[tuple[int, int]], dict[str, list[int]]]:
+def _keywords(low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]],
+                                list[tuple[int, int]], dict[str, list[int]]]:
     """Every keyword of the key-value, SSID and phrase rules, and the gates, in one pass.
 
-    The gates are the rare literals of `context_edits`' line shapes (and of the fingerprint,
-    endpoint and device rules) that occur in `low`, each with where it starts.
+    The gates are the rare literals of `phrases.context_edits`' line shapes (and of the
+    other gated families' rules, `_GATES`) that occur in `low`, each with where it starts.
     """
-    kv, short, ssid, phrases, gates = compile_words(
-        _KV_WORDS, _KV_SHORT_WORDS, _SSID_WORDS, _PHRASE_WORDS, _GATES).find(low)
+    kv, short, ssid, said, gates = compile_words(
+        keys.WORDS, keys.SHORT_WORDS, keys.SSID_WORDS, phrases.WORDS, _GATES).find(low)
     anchors = kv + word_starts(low, short)
     anchors.sort()
     gate_starts: dict[str, list[int]] = {}
     for i, j in gates:
         gate_starts.setdefault(low[i:j], []).append(i)
-    return anchors, word_starts(low, ssid), word_starts(low, phrases), gate_starts
-
-
-def _ssid_phrases(text: str, low: str, tally: Tally, words: list[tuple[int, int]]
-                  ) -> list[Edit]:
-    edits: list[Edit] = []
-    seen: set[int] = set()
-    for _start, end in words:
-        m = _SSID_TAIL_RE.match(low, end)
-        if m is None:
-            continue
-        group = 2 if m.group(1) else 3
-        if m.start(group) in seen or text[m.start(group):m.end(group)] in PLACEHOLDER_VALUES:
-            continue
-        seen.add(m.start(group))
-        edits.append((m.start(group), m.end(group), tally.hit("ssid")))
-    return edits
-
-
-def _emails(text: str, tally: Tally) -> list[Edit]:
-    edits: list[Edit] = []
-    last_end = 0
-    for m in _EMAIL_RE.finditer(text):
-        domain = m.group(0)
-        if "." not in domain:
-            continue
-        tld = domain.rsplit(".", 1)[1]
-        if len(tld) < 2 or not tld.isalpha() or tld.lower() in _UNIT_TYPES:
-            continue  # not an address: a systemd template unit ("systemd-coredump@0-1.service")
-        start = m.start()
-        floor = max(last_end, start - 64)
-        while start > floor and (text[start - 1].isalnum() or text[start - 1] in _EMAILLOCAL):
-            start -= 1
-        if start < m.start():
-            edits.append((start, m.end(), tally.hit("email")))
-            last_end = m.end()
-    return edits
-
-
-def _host_ok(host: str) -> bool:
-    """True if a host name found in a host position may stay."""
-    low = host.lower().rstrip(".")
-    if low in PLACEHOLDER_VALUES or low in _NOT_HOSTS or host_is_kept(low):
-        return True
-    return all(ch.isdigit() or ch == "." for ch in low)  # an IPv4 address: its own rule
-
-
-def _hosts(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
-    """Host names: in URLs, shares, after 'host'/'server', and names under a known TLD.
-
-    `gates`: the gates found before the key-value rules ran (a replacement can remove the
-    double backslash of a share, never make one: a placeholder holds no backslash).
-    """
-    edits: list[Edit] = []
-    for m in _URLHOST_RE.finditer(text) if "://" in text else ():
-        if not _host_ok(m.group(2)):
-            edits.append((m.start(2), m.end(2), tally.hit("hostname")))
-    if "\\\\" in gates:  # a search for two characters would cost a pass over the text
-        for m in _UNC_RE.finditer(text):
-            _share_host(text, m.group(1), m.start(1), edits, tally)
-            _share_path(text, m.end(1), edits, tally)
-    if "//" in text:
-        for m in _SMB_RE.finditer(text):
-            if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_:/."):
-                continue
-            _share_host(text, m.group(1), m.start(1), edits, tally)
-            _share_path(text, m.end(1), edits, tally)
-    if ":/" in text:
-        for m in _NFS_RE.finditer(text):
-            start = m.start()
-            floor = max(0, start - 253)
-            while start > floor and text[start - 1] in _HOSTCHARS:
-                start -= 1
-            if start and text[start - 1] in ":/":
-                continue
-            while start < m.start() and not text[start].isalnum():
-                start += 1
-            if start < m.start():
-                _share_host(text, text[start:m.start()], start, edits, tally)
-                _share_path(text, m.start() + 1, edits, tally)
-    # The journal prefixes' hosts are "[hostname]" by now, often hundreds: the "host" in
-    # them (which no host can follow) is hidden from the search, in a copy of equal length.
-    words_low = low.replace("[hostname]", "[h0stname]") if "[hostname]" in low else low
-    for _start, word_end in _find_words(words_low, _HOST_WORDS, word_start=True,
-                                        extra_before="_"):
-        named = _HOST_TAIL_RE.match(low, word_end)
-        if named is None:
-            continue
-        host = named.group(2).rstrip(".")
-        end = named.start(2) + len(host)
-        if _host_ok(host) or host.rsplit(".", 1)[-1] in _CODE_EXT:
-            continue
-        if low.startswith(":", end) and all(c in _HEXCOLON for c in host):
-            continue  # "DNS server 2a02:8106::1": an IPv6 address, the colon rule's
-        if not (named.group(1) or _PORT_RE.match(low, end) or any(c in host for c in ".-_")
-                or any(c.isdigit() for c in host)):
-            continue  # a plain word after "host" ("host is down") is not a name
-        edits.append((named.start(2), end, tally.hit("hostname")))
-    last_end = 0
-    for m in _TLD_RE.finditer(low):
-        if m.start() < last_end:
-            continue
-        start = m.start()
-        floor = max(last_end, start - 253)
-        while start > floor and low[start - 1] in _HOSTCHARS:
-            start -= 1
-        while start < m.start() and not low[start].isalnum():
-            start += 1
-        if start == m.start() or (start and low[start - 1] in "@/\\"):
-            continue
-        if low[start:m.start()].replace(".", "").isdigit():
-            continue  # a number before a TLD-like word ("_0.no", "step 2.de") names no host
-        if "._tcp." in low[start - 1:m.end()] or "._udp." in low[start - 1:m.end()]:
-            continue  # a DNS-SD service type ("._airplay._tcp.local"): the instance is named
-        #             by the service rule (phrases), the type stays
-        if m.group(1) in TLDS and host_is_kept(low[start:m.end()]):
-            continue
-        edits.append((start, m.end(), tally.hit("hostname")))
-        last_end = m.end()
-    return edits
-
-
-def _share_path(text: str, at: int, edits: list[Edit], tally: Tally) -> None:
-    """The folder names of a share's path at `at` (after its server) that a user chose."""
-    m = _SHARE_SEGMENTS_RE.match(text, at)
-    if m is None:
-        return
-    pos = at
-    for seg in re.split(r"[/\\]", m.group(0))[1:]:
-        pos += 1
-        low = seg.lower()
-        if not (low in DEFAULT_NAMES or low in _KEPT_SEGMENTS or seg.isdigit()
-                or seg in PLACEHOLDER_VALUES or seg.startswith("[")
-                or low.rsplit(".", 1)[-1] in _CODE_EXT):
-            edits.append((pos, pos + len(seg), tally.hit("share")))
-        pos += len(seg)
-
-
-def _share_host(text: str, host: str, at: int, edits: list[Edit], tally: Tally) -> None:
-    """The server of a network share (//server/share, UNC paths, server:/path)."""
-    if len(host) < 2 or _host_ok(host) or host.rsplit(".", 1)[-1] in _CODE_EXT:
-        return
-    edits.append((at, at + len(host), tally.hit("hostname")))
-
-
-def _hexled(text: str, tally: Tally) -> list[Edit]:
-    edits: list[Edit] = []
-    for m in scan(_HEXLED_RE, text, hex_candidates(text)):
-        kind = "uuid" if m.group("uuid") else "token" if m.group("token") else "mac"
-        edits.append((m.start(), m.end(), tally.hit(kind)))
-    return edits
-
-
-def _colon_runs(text: str, tally: Tally) -> list[Edit]:
-    """MACs and IPv6 addresses among runs of hex digits and colons."""
-    edits: list[Edit] = []
-    last_end = 0
-    # Only a run holding "::" or five colons between groups of 1-4 hex digits can hold a MAC or
-    # an IPv6 address; other runs (times, "key:value") are stepped over with one match each,
-    # and only near such a chain at all (`_chain_windows`).
-    chains = [m.start() for m in _COLON_CHAIN_RE.finditer(text)]
-    for lo, hi in _chain_windows(text, chains):
-        for pair in _COLON_PAIR_RE.finditer(text, lo):
-            if pair.start() > hi:
-                break
-            last_end = _colon_run(text, pair, chains, last_end, edits=edits, tally=tally)
-    return edits
-
-
-def _chain_windows(text: str, chains: list[int]) -> list[tuple[int, int]]:
-    """The (from, to) spans of `text` whose colon pairs `_colon_runs` must look at.
-
-    A pair is looked at only if a chain lies at most 48 characters before it or in its own
-    run, so pairs outside [start of the chain's run, chain + 48] are stepped over anyway.
-    Each span starts right after a character that no run can hold (a space, a quote ...), so
-    no run before it reaches into it and the pairs found from there are the pairs found from
-    the start of the text: the result is the same as looking at every pair.
-    """
-    windows: list[tuple[int, int]] = []
-    for chain in chains:
-        prev = windows[-1][1] if windows else 0
-        if windows and chain <= prev:
-            continue
-        hard = _LAST_HARD_RE.match(text, prev, chain) if chain > prev else None
-        if hard is None and windows:
-            windows[-1] = (windows[-1][0], chain + 48)  # no clean start since: go on
-        else:
-            windows.append((hard.end() if hard else 0, chain + 48))
-    return windows
-
-
-def _colon_run(text: str, pair: re.Match[str], chains: list[int], last_end: int, *,
-               edits: list[Edit], tally: Tally) -> int:
-    """Look at the run of hex digits and colons at `pair`; return the new `last_end`."""
-    if pair.start() < last_end:
-        return last_end
-    m = _COLON_RUN_AT_RE.match(text, pair.start())  # ends where the whole run ends
-    assert m is not None
-    i = bisect.bisect_left(chains, pair.start() - 48)
-    if i == len(chains) or chains[i] >= m.end():
-        last_end = m.end()
-        return last_end
-    start = pair.start()
-    floor = max(last_end, start - 48)
-    while start > floor and text[start - 1] in _HEXCOLON:
-        start -= 1
-    m = _COLON_RUN_AT_RE.match(text, start)
-    assert m is not None
-    run = m.group(0)
-    last_end = m.end()
-    if "::" not in run and run.count(":") < 5:
-        return last_end  # times, "key:value": neither a MAC nor an IPv6 address
-    before = text[start - 1:start]
-    # A run that began inside a word ("mac:3c:..", "device:3c:..") starts with the word's
-    # tail, unless the word is an ANSI colour code ("\x1b[32m3C:2E:..").
-    if before.isalnum() and not _ANSI_BEFORE_RE.search(
-            text, max(0, start - 24), start):
-        cut = run.find(":")
-        start += cut
-        run = run[cut:]
-        if run.startswith(":") and not run.startswith("::"):
-            start += 1
-            run = run[1:]
-    if run.endswith(":") and not _is_ip6(run) and _is_ip6(run[:-1]):
-        run = run[:-1]  # "fe80::1: no route" - the colon is the sentence's
-    if fingerprints.is_fingerprint(run):
-        edits.append((start, start + len(run), tally.hit("fingerprint")))
-        return last_end
-    if run.count(":") == 7 and len(run) == 23 and all(
-            len(g) == 2 for g in run.split(":")):
-        edits.append((start, start + 23, tally.hit("mac")))  # an EUI-64
-        return last_end
-    if _is_ip6(run):
-        edits.append((start, start + len(run), tally.hit("ip")))
-        return last_end
-    groups = run.split(":")
-    pos = start
-    i = 0
-    while i + 6 <= len(groups):
-        if all(len(g) == 2 for g in groups[i:i + 6]):
-            end = pos + 17
-            edits.append((pos, end, tally.hit("mac")))
-            pos = end + 1
-            i += 6
-            continue
-        pos += len(groups[i]) + 1
-        i += 1
-    return last_end
-
-
-def _digits(text: str, tally: Tally) -> list[Edit]:
-    edits: list[Edit] = []
-    for m in scan(_DIGITLED_RE, text, digit_candidates(text)):
-        kind = m.lastgroup
-        if kind == "ip4":
-            if not ip4_is_kept(m.group(0)):
-                edits.append((m.start(), m.end(), tally.hit("ip")))
-        elif kind == "num":
-            edits.extend(_cards(text, m.start(), m.group(0), tally))
-        elif kind is not None:
-            edits.append((m.start(), m.end(), tally.hit(kind)))
-    return edits
-
-
-def _cards(text: str, start: int, run: str, tally: Tally) -> list[Edit]:
-    """Card numbers, IMEIs and SSNs among a run of digit groups, wherever in the run."""
-    if len(run) - run.count(" ") - run.count("-") < 13 and not _SSN_IN_RUN_RE.search(run):
-        return []  # too few digits for a card, no SSN shape: most numbers end here
-    groups: list[tuple[int, int]] = []  # (start, end) of each digit group in `text`
-    for g in re.finditer(r"\d++", run):
-        groups.append((start + g.start(), start + g.end()))
-    edits: list[Edit] = []
-    i = 0
-    while i < len(groups):
-        found = None
-        digits = ""
-        for j in range(i, len(groups)):
-            digits += text[groups[j][0]:groups[j][1]]
-            if len(digits) > 19:
-                break
-            cls = _card_class(digits)
-            if cls is not None:
-                found = (j, cls)
-        if found is not None:
-            j, cls = found
-            edits.append((groups[i][0], groups[j][1], tally.hit(cls)))
-            i = j + 1
-            continue
-        if i + 2 < len(groups) and [b - a for a, b in groups[i:i + 3]] == [3, 2, 4] and (
-                text[groups[i][1]] == text[groups[i + 1][1]]):
-            edits.append((groups[i][0], groups[i + 2][1], tally.hit("ssn")))
-            i += 3
-            continue
-        i += 1
-    return edits
-
-
-def _ibans(text: str, tally: Tally) -> list[Edit]:
-    edits: list[Edit] = []
-    pos = 0
-    for at in iban_candidates(text):
-        if at < pos or (m := _IBAN_RE.match(text, at)) is None:
-            continue
-        start = m.start() - 2
-        pos = m.start() + 1  # a match is at most 36 characters: rescanning stays linear
-        compact = text[start:m.end()].replace(" ", "")
-        n = _IBAN_LENGTHS.get(compact[:2].upper(), 0)
-        if not n or len(compact) < n or not _iban_valid(compact[:n]):
-            continue
-        seen = 0
-        end = start
-        while seen < n:  # map n compact characters back onto the original span
-            if text[end] != " ":
-                seen += 1
-            end += 1
-        edits.append((start, end, tally.hit("iban")))
-        pos = end
-    return edits
-
-
-def _phones(text: str, tally: Tally) -> list[Edit]:
-    """International phone numbers ("+49 170 1234567", "+1 (555) 123-4567", "tel:+4930..")."""
-    edits: list[Edit] = []
-    for m in _PHONE_RE.finditer(text):
-        digits = sum(c.isdigit() for c in m.group(0))
-        # A number without separators is a phone number only at E.164 lengths ("+4930123456"),
-        # not "+12345678 ns".
-        if (10 if m.group(0)[1:].isdigit() else 8) <= digits <= 15:
-            edits.append((m.start(), m.end(), tally.hit("phone")))
-    return edits
-
-
-def _dms(text: str, tally: Tally) -> list[Edit]:
-    """Coordinates in degrees, minutes and seconds (52°22'23.4"N)."""
-    starts: set[int] = set()
-    for degrees in find_all(text, "\u00b0"):  # a match's 1-3 degree digits end at one
-        starts.update(range(max(0, degrees - 3), degrees))
-    return [(m.start(), m.end(), tally.hit("geo"))
-            for m in scan(_DMS_RE, text, sorted(starts))]
-
-
-def _host_ports(text: str, low: str, tally: Tally) -> list[Edit]:
-    """Host names before a port: dotted with a dash, or after a connection verb.
-
-    "broker living-room.smithnet:1883"; "connecting to mqtt.smithnet:1883" (`endpoints`).
-    Otherwise "name.name:123" is as often a Python module and line ("supervisor.jobs:123")
-    and is left to the TLD rule.
-    """
-    edits: list[Edit] = []
-    last = 0
-    for m in _PORT_AT_RE.finditer(low):
-        start = m.start()
-        if low[start - 1] not in _ASCII_LETTERS:  # a time ("12:30:45"), an address, a line
-            last = m.end()  # number: the last label must be letters, so no host ends here
-            continue
-        floor = max(last, start - 253)
-        while start > floor and low[start - 1] in _HOSTCHARS:
-            start -= 1
-        while start < m.start() and not low[start].isalnum():
-            start += 1
-        last = m.end()
-        host = low[start:m.start()]
-        if not host or (start and low[start - 1] not in _HOST_BEFORE):
-            continue
-        label = host.rsplit(".", 1)[-1]
-        if (len(label) < 2 or not label.isalpha() or label in _CODE_EXT
-                or host.startswith(("self.", "cls.")) or _host_ok(host)):
-            continue
-        if not (("." in host and "-" in host) or endpoints.connection_before(low, start)):
-            continue
-        edits.append((start, m.start(), tally.hit("hostname")))
-    return edits
-
-
-def _paths(text: str, low: str, tally: Tally) -> list[Edit]:
-    """User folders and personal folder names; by-id serial numbers; mount unit names."""
-    edits: list[Edit] = []
-    long_units, short_units, path_starts = compile_words(
-        _MOUNT_UNIT_WORDS, _MOUNT_UNIT_SHORT, _USERPATH_STARTS).find(low)
-    for m in scan(_USERPATH_RE, low, sorted({start for start, _ in path_starts})):
-        pos = m.end()
-        quoted = m.start() > 0 and text[m.start() - 1] in "'\""
-        seg = (_QUOTED_SEGMENT_RE if quoted else _SEGMENT_RE).match(text, pos)
-        if seg is None:
-            continue
-        value = seg.group(0)
-        seg_end = seg.end()
-        if not quoted and text.startswith(" ", seg_end):
-            # udisks writes the path unquoted: "Mounted /dev/sda1 at /run/media/root/Jean
-            # Photos on behalf of uid 0" - the folder's name runs to the phrase.
-            behalf = text.find(" on behalf of ", seg_end, seg_end + 256)
-            if behalf > 0 and not any(c in text[seg_end:behalf] for c in "/\n\x00"):
-                seg_end = behalf
-                value = text[pos:seg_end]
-        if m.group(0) == "/by-id/":
-            # usb-ITEAD_SONOFF_Zigbee_3.0_USB_Dongle_Plus_V2_<serial>-if00-port0,
-            # ata-Samsung_SSD_860_EVO_500GB_<serial>-part1, wwn-0x<serial>: the last field
-            # before the interface/port/partition suffixes.
-            rest = value
-            while "-" in rest and _BY_ID_TAIL_RE.fullmatch(rest.rsplit("-", 1)[1]):
-                rest = rest.rsplit("-", 1)[0]
-            serial = _BY_ID_SPLIT_RE.split(rest)[-1]
-            if len(serial) < 4 or not any(c.isdigit() for c in serial) or serial[0] == "[":
-                continue
-            at = pos + len(rest) - len(serial)
-            edits.append((at, at + len(serial), tally.hit("serial")))
-            continue
-        if value.lower() in _KEPT_SEGMENTS or value.startswith("["):
-            continue
-        cls = "mount" if "mounts" in m.group(0) else "path-user"
-        edits.append((pos, seg_end, tally.hit(cls)))
-    units = long_units + word_starts(low, short_units, "-_")
-    seen: set[int] = set()
-    for _start, end in units:
-        name = _MOUNT_NAME_RE.match(text, end)
-        if name is None or end in seen or name.group(0).lower() in _KEPT_SEGMENTS:
-            continue
-        seen.add(end)
-        edits.append((end, name.end(), tally.hit("mount")))
-    return edits
+    return anchors, word_starts(low, ssid), word_starts(low, said), gate_starts
 
 
 def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
     """Run every rule once over `text` (unique strings joined by NUL); return the result."""
     if "-----BEGIN " in text:
-        text = _pem(text, tally)
-    text = splice(text, _known_tokens(text, tally))
+        text = secrets.pem(text, tally)
+    text = splice(text, secrets.known_token_edits(text, tally))
     low = lower(text)
     if "//" in text and "@" in text:
-        text = _URLAUTH_RE.sub(
-            lambda m: m.group(0) if m.group(1) == "[auth]"
-            else "//" + tally.hit("auth") + "@", text)
+        text = secrets.url_auth(text, tally)
         low = lower(text)
-    text = splice(text, _bearer(text, low, tally))
+    text = splice(text, secrets.bearer_edits(text, low, tally))
     low = lower(text)
-    anchors, ssid_words, phrase_words, gates = _kv_and_ssid_words(low)
-    text = splice(text, _key_value(text, low, tally, anchors)
-                  + _ssid_phrases(text, low, tally, ssid_words)
-                  + phrase_edits(text, low, phrase_words, tally)
-                  + context_edits(text, low, gates, tally)
+    anchors, ssid_words, phrase_words, gates = _keywords(low)
+    text = splice(text, keys.edits(text, low, tally, anchors)
+                  + keys.ssid_edits(text, low, tally, ssid_words)
+                  + phrases.phrase_edits(text, low, phrase_words, tally)
+                  + phrases.context_edits(text, low, gates, tally)
                   + fingerprints.edits(text, gates, tally) + endpoints.edits(text, gates, tally)
                   + names.edits(text, low, gates, tally) + clients.edits(text, low, gates, tally)
                   + mesh.edits(text, low, gates, tally))
     low = lower(text)
     if "@" in text:
-        text = splice(text, _emails(text, tally))
+        text = splice(text, domains.email_edits(text, tally))
         low = lower(text)
-    text = splice(text, _hosts(text, low, gates, tally))
+    text = splice(text, domains.edits(text, low, gates, tally))
     low = lower(text)
     if ":" in text:
-        text = splice(text, _host_ports(text, low, tally))
+        text = splice(text, domains.port_edits(text, low, tally))
         low = lower(text)
     if hosts.forms:
         text = splice(text, hosts.edits(text, low, tally))
-    text = splice(text, _hexled(text, tally))
+    text = splice(text, numbers.hex_edits(text, tally))
     text = splice(text, devices.edits(text, set(gates), tally))
-    if _COLON_GATE_RE.search(text):
-        text = splice(text, _colon_runs(text, tally))
-    text = splice(text, _ibans(text, tally))
+    text = splice(text, numbers.colon_edits(text, tally))
+    text = splice(text, numbers.iban_edits(text, tally))
     if "+" in text:
-        text = splice(text, _phones(text, tally))
+        text = splice(text, numbers.phone_edits(text, tally))
     if "\u00b0" in text:
-        text = splice(text, _dms(text, tally))
-    text = splice(text, _digits(text, tally))
+        text = splice(text, numbers.dms_edits(text, tally))
+    text = splice(text, numbers.digit_edits(text, tally))
     low = lower(text)
-    return splice(text, _paths(text, low, tally))
+    return splice(text, paths.edits(text, low, tally))

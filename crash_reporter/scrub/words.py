@@ -211,4 +211,14 @@ def word_starts(low: str, hits: list[tuple[int, int]], extra_before: str = ""
             if not (i and (low[i - 1].isalnum() or low[i - 1] in extra_before))]
 
 
+def find_words(low: str, group: tuple[str, ...], *, word_start: bool,
+               extra_before: str = "") -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of `group`'s words in `low`, in order (one pass).
+
+    With `word_start`, an occurrence must not follow a letter or digit (or `extra_before`).
+    """
+    hits = words(group).find(low)[0]
+    return word_starts(low, hits, extra_before) if word_start else hits
+
+
 EMPTY: Final = Words(())
