@@ -89,6 +89,8 @@ ATOMS: dict[str, list[str]] = {
              "network_key: [", "1,", "extendedPanID\":[", "]", "Network Name: ", "pan_id=0x",
              "span_id=", "Ext PAN ID: ", "dd:", "\n", "home ID: ", "homeId\": ", "0x1",
              "('zwave_js', '", "1234567", "-5", ".5"],
+    "repos": ["repository ", " repo: ", "cmdline: git ", "https://", "git@", "a/", "a.b/",
+              "x@", "#", ":22", "\n", " ", "a"],
     "identifiers": ["kitchen", "homeassistant-", "smith family ", "3c:2e:", "192.168.1.",
                     "ha.", "backup_", "5f2ac1e0", " ", "%20"],
 }

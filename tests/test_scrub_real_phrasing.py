@@ -799,6 +799,29 @@ CASES = [
      "/data/mounts/[mount]/a1b2c3d4.tar, /data/backup/a1b2c3d4.tar"),
     ("Cannot consolidate backups in Backup_Smith and .cloud_backup with slug a1b2c3d4",
      "Cannot consolidate backups in [mount] and .cloud_backup with slug a1b2c3d4"),
+    # --- the Supervisor's store (store/git.py "Update app %s repository from %s", "Cloning app
+    # %s repository from %s", "Can't clone %s repository: %s." with GitPython's "cmdline: git
+    # clone ... -- <url> <path>", "Wasn't able to update %s repo: %s.", "Removing custom app
+    # repository %s"; store/__init__.py "Can't add repository %s due to %s"; its JSON
+    # "repositories"): the account that owns a custom app repository
+    ("Update app /data/addons/git/a1b2c3d4 repository from https://github.com/jeansmith/ha-apps",
+     "Update app /data/addons/git/a1b2c3d4 repository from https://github.com/[user]/ha-apps"),
+    ("Can't clone https://gitlab.com/jeansmith/ha-apps#dev repository: Cmd('git') failed due to: "
+     "exit code(128)\n  cmdline: git clone -v --recursive --depth=1 --shallow-submodules -- "
+     "https://gitlab.com/jeansmith/ha-apps /data/addons/git/a1b2c3d4\n  stderr: 'fatal: "
+     "repository 'https://gitlab.com/jeansmith/ha-apps/' not found'.",
+     "Can't clone https://gitlab.com/[user]/ha-apps#dev repository: Cmd('git') failed due to: "
+     "exit code(128)\n  cmdline: git clone -v --recursive --depth=1 --shallow-submodules -- "
+     "https://gitlab.com/[user]/ha-apps /data/addons/git/a1b2c3d4\n  stderr: 'fatal: "
+     "repository 'https://gitlab.com/[user]/ha-apps/' not found'."),
+    ("Wasn't able to update https://github.com/jeansmith/ha-apps repo: timeout.",
+     "Wasn't able to update https://github.com/[user]/ha-apps repo: timeout."),
+    ("Can't add repository https://git.smith-family.de/jean/apps.git due to x",
+     "Can't add repository https://[hostname]/[user]/apps.git due to x"),
+    ('{"repositories": ["https://github.com/jeansmith/ha-apps", '
+     '"https://github.com/home-assistant/addons"]}',
+     '{"repositories": ["https://github.com/[user]/ha-apps", '
+     '"https://github.com/home-assistant/addons"]}'),
 ]
 
 
@@ -910,6 +933,11 @@ KEPT_REAL = [
     "Backup a1b2c3d4 exists in two files in locations None, .cloud_backup. Ignoring x; "
     "Restarting Home Assistant did not succeed; Entity does not exist in registry; "
     "Reloading homeassistant did not complete in time; No mount exists with name backup",
+    # the Supervisor's built-in app repositories; an issue tracker's URL beside the word
+    "Cloning app /data/addons/git/a0d7b954 repository from https://github.com/hassio-addons/"
+    "repository; Update app core repository from https://github.com/home-assistant/addons; "
+    "https://github.com/esphome/home-assistant-addon is a repository",
+    "Please report it at https://github.com/hacs/integration/issues; the repository is fine",
 ]
 
 
