@@ -614,6 +614,12 @@ CASES = [
     ("NetworkInfo(extended_pan_id=dd:dd:dd:dd:dd:dd:dd:dd, pan_id=0x1A2B, nwk_update_id=0, "
      "channel=15)",
      "NetworkInfo(extended_pan_id=[id], pan_id=[id], nwk_update_id=0, channel=15)"),
+    # zigpy's Key repr in NetworkInfo: the class name stays, the key is the secret
+    ("network_key=Key(key=01:03:05:07:09:0b:0d:0f:00:02:04:06:08:0a:0c:0d, tx_counter=123, "
+     "rx_counter=0, seq=0)",
+     "network_key=Key(key=[filtered], tx_counter=123, rx_counter=0, seq=0)"),
+    ("network_key=Key(key=01030507090b0d0f00020406080a0c0d)", "network_key=Key(key=[filtered])"),
+    ("password=Secret(value='hunter2 x')", "password=Secret(value='[filtered]')"),
     # --- OpenSSH's client (sshconnect.c, ssh.c), as backup and git apps log it: "Host key for
     # %.200s has changed and you have requested strict checking.", "Warning: the %s host key for
     # '%.200s' differs from the key for the IP address '%.128s'", "ssh: connect to host %s port
