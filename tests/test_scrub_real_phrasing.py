@@ -828,6 +828,28 @@ CASES = [
      '"https://github.com/home-assistant/addons"]}',
      '{"repositories": ["https://github.com/[user]/ha-apps", '
      '"https://github.com/home-assistant/addons"]}'),
+    # --- Home Assistant's config entries (homeassistant/config_entries.py: "Error setting up
+    # entry %s for %s", "Error setting up entry %s for %s: %s", "Error unloading entry %s for
+    # %s", "Config entry '%s' for %s integration %s", "The config entry {title} ({domain}) with
+    # entry_id {entry_id} cannot be ..."): the entry's title, the domain stays
+    ("Error setting up entry Jean Smith for withings\nTraceback (most recent call last):",
+     "Error setting up entry [device] for withings\nTraceback (most recent call last):"),
+    ("Error setting up entry Smith Home for ecobee: Unable to connect",
+     "Error setting up entry [device] for ecobee: Unable to connect"),
+    ("Config entry 'Jean Smith' for withings integration could not authenticate: Token expired",
+     "Config entry '[device]' for withings integration could not authenticate: Token expired"),
+    ("Config entry 'Smith Home' for tesla_fleet integration not ready yet: timeout; Retrying in "
+     "80 seconds",
+     "Config entry '[device]' for tesla_fleet integration not ready yet: timeout; Retrying in "
+     "80 seconds"),
+    ("Error unloading entry Music for Jean for spotify",
+     "Error unloading entry [device] for spotify"),
+    ("The config entry Smith Home (ecobee) with entry_id 01JABCDEFGHJKMNPQRSTVWXYZ0 cannot be "
+     "unloaded because it does not hold the setup lock",
+     "The config entry [device] (ecobee) with entry_id 01JABCDEFGHJKMNPQRSTVWXYZ0 cannot be "
+     "unloaded because it does not hold the setup lock"),
+    ("Error setting up entry jean.smith@gmail.com for google",
+     "Error setting up entry [email] for google"),
 ]
 
 
@@ -944,6 +966,9 @@ KEPT_REAL = [
     "repository; Update app core repository from https://github.com/home-assistant/addons; "
     "https://github.com/esphome/home-assistant-addon is a repository",
     "Please report it at https://github.com/hacs/integration/issues; the repository is fine",
+    # config entries titled after their integration or a default word
+    "Error setting up entry Sun for sun\nError setting up entry Home for met: timeout\n"
+    "Config entry 'Radio Browser' for radio_browser integration not ready yet",
 ]
 
 

@@ -6,7 +6,7 @@ families' modules; this module owns only their order and the one keyword pass th
 
 1. secrets by their shape (`secrets`): PEM blocks, well-known tokens, URL userinfo, Bearer;
 2. values named by their key or phrase (`keys`, `phrases`), and the line shapes gated by rare
-   literals (`fingerprints`, `endpoints`, `names`, `clients`, `mesh`, `repos`);
+   literals (`fingerprints`, `endpoints`, `names`, `clients`, `mesh`, `repos`, `entries`);
 3. host names no host list holds (`domains`), then this host's own identifiers (`hosts`);
 4. digits and hex (`numbers`, with `devices` after the hex-led values);
 5. names in paths (`paths`).
@@ -35,6 +35,7 @@ from crash_reporter.scrub import (
     devices,
     domains,
     endpoints,
+    entries,
     fingerprints,
     keys,
     mesh,
@@ -52,7 +53,8 @@ from crash_reporter.scrub.words import words as compile_words
 
 # The rare literals every gated rule starts at, found in the keyword pass
 _GATES: Final = (*domains.GATES, *phrases.GATES, *fingerprints.GATES, *endpoints.GATES,
-                 *devices.GATES, *names.GATES, *clients.GATES, *mesh.GATES, *repos.GATES)
+                 *devices.GATES, *names.GATES, *clients.GATES, *mesh.GATES, *repos.GATES,
+                 *entries.GATES)
 
 
 def _keywords(low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]],
@@ -90,7 +92,8 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
                   + phrases.context_edits(text, low, gates, tally)
                   + fingerprints.edits(text, gates, tally) + endpoints.edits(text, gates, tally)
                   + names.edits(text, low, gates, tally) + clients.edits(text, low, gates, tally)
-                  + mesh.edits(text, low, gates, tally) + repos.edits(text, gates, tally))
+                  + mesh.edits(text, low, gates, tally) + repos.edits(text, gates, tally)
+                  + entries.edits(text, gates, tally))
     low = lower(text)
     if "@" in text:
         text = splice(text, domains.email_edits(text, tally))
