@@ -805,6 +805,23 @@ CASES = [
      "/data/mounts/[mount]/a1b2c3d4.tar, /data/backup/a1b2c3d4.tar"),
     ("Cannot consolidate backups in Backup_Smith and .cloud_backup with slug a1b2c3d4",
      "Cannot consolidate backups in [mount] and .cloud_backup with slug a1b2c3d4"),
+    # mounts/mount.py "Moved local data blocking mount %s from %s to %s" (the mount's folder,
+    # bound under the Supervisor's /data/media or /data/share, and "<name>_local_recovery");
+    # exceptions.py "Cannot mount {name} because there is existing data at {path}. Move it away
+    # first, then retry" (the sentence's full stop stays)
+    ("Moved local data blocking mount Backup_Smith from /data/media/Backup_Smith to "
+     "/data/media/Backup_Smith_local_recovery",
+     "Moved local data blocking mount [mount] from /data/media/[mount] to "
+     "/data/media/[mount]_local_recovery"),
+    ("Moved local data blocking mount Backup_Smith from /data/backup to "
+     "/data/backup/Backup_Smith_local_recovery_2",
+     "Moved local data blocking mount [mount] from /data/backup to "
+     "/data/backup/[mount]_local_recovery_2"),
+    ("Cannot mount Backup_Smith because there is existing data at /data/mounts/Backup_Smith. "
+     "Move it away first, then retry",
+     "Cannot mount [mount] because there is existing data at /data/mounts/[mount]. "
+     "Move it away first, then retry"),
+    ("Can't read /data/share/Jean_Docs/list.txt", "Can't read /data/share/[path-user]/list.txt"),
     # --- the Supervisor's store (store/git.py "Update app %s repository from %s", "Cloning app
     # %s repository from %s", "Can't clone %s repository: %s." with GitPython's "cmdline: git
     # clone ... -- <url> <path>", "Wasn't able to update %s repo: %s.", "Removing custom app

@@ -16,17 +16,20 @@ from crash_reporter.scrub.tokens import Edit, Tally
 from crash_reporter.scrub.words import word_starts
 from crash_reporter.scrub.words import words as compile_words
 
-# A path segment named by a person: user folders, folders under /media and /share, network
+# A path segment named by a person: user folders, folders under /media and /share (the
+# Supervisor's /data/media and /data/share, where it binds media and share mounts), network
 # storage mounts, and the serial number at the end of a /dev/.../by-id/ name.
 _USERPATH_RE: Final = re.compile(  # in the lowercased text
-    r"/(?:(?<![\w.-]/)(?:home|users|media|share|var/home|data/mounts)/|data/supervisor/mounts/"
+    r"/(?:(?<![\w.-]/)(?:home|users|media|share|var/home|data/mounts|data/media|data/share)/"
+    r"|data/supervisor/mounts/"
     r"|data/supervisor/(?:media|share)/|run/media/(?:root/)?|by-id/)"
     r"|\\(?:users\\|\\users\\\\|documents and settings\\)"
 )
 # Where such a path can start: every match of `_USERPATH_RE` starts with one of these, found
 # in one automaton pass with the mount unit words and tried only there.
 _USERPATH_STARTS: Final = ("/home/", "/users/", "/media/", "/share/", "/var/home/",
-                           "/data/mounts/", "/data/supervisor/", "/run/media/", "/by-id/",
+                           "/data/mounts/", "/data/media/", "/data/share/", "/data/supervisor/",
+                           "/run/media/", "/by-id/",
                            "\\users\\", "\\\\users\\\\", "\\documents and settings\\")
 # A control character (an ANSI colour code's ESC) ends a segment, as it ends a key's value.
 _SEGMENT_RE: Final = re.compile(r"[^/\\\s'\"\x00-\x1f:;,()\[\]{}<>]{1,255}+")
@@ -64,6 +67,10 @@ def edits(text: str, low: str, tally: Tally) -> list[Edit]:
             if behalf > 0 and not any(c in text[seg_end:behalf] for c in "/\n\x00"):
                 seg_end = behalf
                 value = text[pos:seg_end]
+        while not quoted and seg_end > pos + 1 and text[seg_end - 1] == "." and (
+                seg_end == len(text) or text[seg_end] in " \t\n\x00"):
+            seg_end -= 1  # "existing data at /data/mounts/Garage. Move it" - the sentence's
+            value = text[pos:seg_end]
         if m.group(0) == "/by-id/":
             # usb-ITEAD_SONOFF_Zigbee_3.0_USB_Dongle_Plus_V2_<serial>-if00-port0,
             # ata-Samsung_SSD_860_EVO_500GB_<serial>-part1, wwn-0x<serial>: the last field

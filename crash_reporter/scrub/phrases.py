@@ -236,6 +236,10 @@ _NM_AUDIT_RE: Final = re.compile(
 # %s with slug %s", "Backup %s does not exist in %s" - location names: a mount's, or None (the
 # local folder), or ".cloud_backup"
 _LOCATION_GATES: Final = ("in locations ", "consolidate backups in ", " does not exist in ")
+# mounts/mount.py: "Moved local data blocking mount %s from %s to %s" - the mount's folder and
+# the "<name>_local_recovery" folder it moved the data to hold its name
+_MOVED_RE: Final = re.compile(
+    r"blocking mount (\w{1,64}+) from ([^\s\x00]{1,1024}+) to ([^\s\x00]{1,1024}+)")
 _LOCATION_RE: Final = re.compile(r"(\.?+\w{1,64}+)(, | and )?+")
 _BACKUP_BEFORE_RE: Final = re.compile(r"Backup [0-9a-f]{8}")
 # NetworkManager's supplicant settings (src/core/supplicant/nm-supplicant-config.c): "Config:
@@ -280,7 +284,7 @@ ACCOUNT_GATES: Final = (*_SUDO_GATES, "(uid=", "(to ", "login on ", "failed logi
 # pass as the phrases (a str search each would cost a pass over the text when absent).
 GATES: Final = ('op="connection-', "roamed from bssid", "config: added '", "'0x", '"0x',
                 "._tcp.", "._udp.", ":aa", "/webhooks/", "/services/t", "/api/webhook/", "=>",
-                *QUERY_STARTS, *ACCOUNT_GATES, *_LOCATION_GATES)
+                *QUERY_STARTS, *ACCOUNT_GATES, *_LOCATION_GATES, "blocking mount ")
 
 # sudo (lib/eventlog): "%8s : %s ; TTY=%s ; PWD=%s ; USER=%s ; COMMAND=%s" - the user first,
 # then a reason or the first key ("jean : 3 incorrect password attempts ; TTY=pts/0 ; ...")
@@ -552,6 +556,16 @@ def context_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Ta
                 if not loc.group(2) or gate[0] == " ":
                     break
                 pos = loc.end()
+    for at in gates.get("blocking mount ", ()):
+        moved = _MOVED_RE.match(text, at)
+        if moved is None or not _value_ok(moved.group(1), "mount"):
+            continue
+        name = moved.group(1)
+        for group in (2, 3):
+            pos = moved.start(group)
+            while (i := text.find(name, pos, moved.end(group))) >= 0:
+                edits.append((i, i + len(name), tally.hit("mount")))
+                pos = i + len(name)
     for at in gates.get("config: added '", ()):
         setting = _NM_CONFIG_RE.match(text, at)
         cls = _NM_CONFIG_CLASSES.get(setting.group(1), "") if setting is not None else ""
