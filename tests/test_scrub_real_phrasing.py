@@ -727,6 +727,25 @@ CASES = [
      "dropbear[900]: User [user] executing 'ha core logs'"),
     ("dropbear[900]: User jean executing login shell",
      "dropbear[900]: User [user] executing login shell"),
+    # --- a host name's change and conflicts: NetworkManager (nm-hostname-manager.c "hostname
+    # changed from %s%s%s to %s%s%s", "static hostname changed from ...", quoted or (none);
+    # nm-policy.c "set-hostname: current hostname was changed outside NetworkManager: '%s'"),
+    # systemd-resolved (resolved-manager.c "Hostname conflict, changing published hostname from
+    # '%s' to '%s'.", resolved-dns-zone.c "Detected conflict on %s", the record's name first)
+    ('NetworkManager[456]: <info>  [1733300000.1234] hostname: static hostname changed from '
+     '"homeassistant" to "kitchen-pi"',
+     'NetworkManager[456]: <info>  [1733300000.1234] hostname: static hostname changed from '
+     '"homeassistant" to "[hostname]"'),
+    ('hostname: hostname changed from "kitchen-pi" to (none)',
+     'hostname: hostname changed from "[hostname]" to (none)'),
+    ("policy: set-hostname: current hostname was changed outside NetworkManager: 'kitchen-pi'",
+     "policy: set-hostname: current hostname was changed outside NetworkManager: '[hostname]'"),
+    ("systemd-resolved[400]: Hostname conflict, changing published hostname from 'kitchen-pi' to "
+     "'kitchen-pi7'.",
+     "systemd-resolved[400]: Hostname conflict, changing published hostname from '[hostname]' to "
+     "'[hostname]'."),
+    ("systemd-resolved[400]: Detected conflict on kitchen-pi IN A 192.168.1.23",
+     "systemd-resolved[400]: Detected conflict on [hostname] IN A [ip]"),
     # --- NetworkManager's supplicant settings (src/core/supplicant/nm-supplicant-config.c:
     # "Config: added '%s' value '%s'", one line per wpa_supplicant setting, secrets <hidden>):
     # the Wi-Fi network, the 802.1X identity, the RADIUS server's name
@@ -969,6 +988,9 @@ KEPT_REAL = [
     "<172.30.32.1:51234>: Exited normally; User root executing login shell",
     "Error executing 'script.wake_up'; Exit (1): failed; Exit before auth from <172.30.32.1:22>: "
     "Exited normally",
+    # host names that are Home Assistant OS's own
+    'static hostname changed from (none) to "homeassistant"; published hostname from '
+    "'homeassistant' to 'homeassistant2'",
     # NetworkManager's supplicant settings that name no one
     "Config: added 'scan_ssid' value '1'\nConfig: added 'key_mgmt' value 'WPA-EAP'\n"
     "Config: added 'psk' value '<hidden>'\nConfig: added 'bgscan' value 'simple:30:-70:86400'",

@@ -200,6 +200,11 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("connect to host", "hostname", _HOST),
     ("could not resolve hostname", "hostname", _HOST),
     ("connection to", "hostname", _SSH_CLOSED),
+    # NetworkManager (src/core/nm-policy.c): "set-hostname: current hostname was changed
+    # outside NetworkManager: '%s'"; systemd-resolved (resolved-dns-zone.c): "Detected conflict
+    # on %s" (the record: its name first, "kitchen-pi IN A 192.168.1.5")
+    ("changed outside networkmanager:", "hostname", _QUOTED),
+    ("detected conflict on", "hostname", _HOST),
     # Dropbear (svr-authpasswd.c, svr-authpubkey.c, svr-authpam.c, svr-auth.c): "Password auth
     # succeeded for '%s' from %s", "Pubkey auth succeeded for '%s' with %s key %s from %s",
     # "Bad password attempt for '%s' from %s", "Too-long password attempt for '%s' from %s",
@@ -242,6 +247,13 @@ _MOVED_RE: Final = re.compile(
     r"blocking mount (\w{1,64}+) from ([^\s\x00]{1,1024}+) to ([^\s\x00]{1,1024}+)")
 _LOCATION_RE: Final = re.compile(r"(\.?+\w{1,64}+)(, | and )?+")
 _BACKUP_BEFORE_RE: Final = re.compile(r"Backup [0-9a-f]{8}")
+# A host name's change: NetworkManager (nm-hostname-manager.c, settings/nm-settings.c):
+# "hostname changed from %s%s%s to %s%s%s", "static hostname changed from ..." (each double
+# quoted, or "(none)"); systemd-resolved (resolved-manager.c): "Hostname conflict, changing
+# published hostname from '%s' to '%s'."
+_RENAMED_GATES: Final = ("hostname changed from ", "published hostname from ")
+_RENAMED_RE: Final = re.compile(
+    r"(?:([\"'])([^\"'\n\x00]{1,253}+)\1|\(none\)) to (?:([\"'])([^\"'\n\x00]{1,253}+)\3|\(none\))")
 # NetworkManager's supplicant settings (src/core/supplicant/nm-supplicant-config.c): "Config:
 # added '%s' value '%s'" for each wpa_supplicant setting of a connection, secrets shown as
 # <hidden>: the Wi-Fi network, the 802.1X identity, the RADIUS server's name. The value runs to
@@ -284,7 +296,8 @@ ACCOUNT_GATES: Final = (*_SUDO_GATES, "(uid=", "(to ", "login on ", "failed logi
 # pass as the phrases (a str search each would cost a pass over the text when absent).
 GATES: Final = ('op="connection-', "roamed from bssid", "config: added '", "'0x", '"0x',
                 "._tcp.", "._udp.", ":aa", "/webhooks/", "/services/t", "/api/webhook/", "=>",
-                *QUERY_STARTS, *ACCOUNT_GATES, *_LOCATION_GATES, "blocking mount ")
+                *QUERY_STARTS, *ACCOUNT_GATES, *_LOCATION_GATES, "blocking mount ",
+                *_RENAMED_GATES)
 
 # sudo (lib/eventlog): "%8s : %s ; TTY=%s ; PWD=%s ; USER=%s ; COMMAND=%s" - the user first,
 # then a reason or the first key ("jean : 3 incorrect password attempts ; TTY=pts/0 ; ...")
@@ -556,6 +569,15 @@ def context_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Ta
                 if not loc.group(2) or gate[0] == " ":
                     break
                 pos = loc.end()
+    for gate in _RENAMED_GATES:
+        for at in gates.get(gate, ()):
+            renamed = _RENAMED_RE.match(text, at + len(gate))
+            for group in (2, 4):
+                # resolved numbers the name it falls back to ("homeassistant2")
+                if renamed is not None and renamed.group(group) and _value_ok(
+                        renamed.group(group).rstrip("0123456789") or "0", "hostname"):
+                    edits.append((renamed.start(group), renamed.end(group),
+                                  tally.hit("hostname")))
     for at in gates.get("blocking mount ", ()):
         moved = _MOVED_RE.match(text, at)
         if moved is None or not _value_ok(moved.group(1), "mount"):
