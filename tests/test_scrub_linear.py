@@ -95,7 +95,8 @@ ATOMS: dict[str, list[str]] = {
     "repos": ["repository ", " repo: ", "cmdline: git ", "https://", "git@", "a/", "a.b/",
               "x@", "#", ":22", "\n", " ", "a"],
     "entries": ["Error setting up entry ", "a for b", " for ", "Config entry '", "' for ",
-                "a integration ", "The config entry ", " (a) with entry_id ", "x", " ", "\n"],
+                "a integration ", "The config entry ", " (a) with entry_id ", "x", " ", "\n",
+                "config entry retry a ", "' coro=", "'"],
     "identifiers": ["kitchen", "homeassistant-", "smith family ", "3c:2e:", "192.168.1.",
                     "ha.", "backup_", "5f2ac1e0", " ", "%20"],
 }

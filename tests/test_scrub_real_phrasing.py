@@ -886,6 +886,13 @@ CASES = [
      "unloaded because it does not hold the setup lock"),
     ("Error setting up entry jean.smith@gmail.com for google",
      "Error setting up entry [email] for google"),
+    # its retry task's name, f"config entry retry {domain} {title}", in asyncio's Task repr
+    ("Error doing job: Task exception was never retrieved (task: <Task finished name='config "
+     "entry retry withings Jean Smith' coro=<ConfigEntry.async_setup_locked() done>>)",
+     "Error doing job: Task exception was never retrieved (task: <Task finished name='config "
+     "entry retry withings [device]' coro=<ConfigEntry.async_setup_locked() done>>)"),
+    ('<Task pending name="config entry retry mobile_app Jean\'s iPhone" coro=<x>>',
+     '<Task pending name="config entry retry mobile_app [device]" coro=<x>>'),
 ]
 
 

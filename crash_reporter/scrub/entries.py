@@ -10,7 +10,9 @@ Assistant (homeassistant/config_entries.py) logs it beside the integration's dom
 - "Config entry '%s' for %s integration %s" (could not authenticate, not ready yet; Retrying
   in %d seconds);
 - "The config entry %s (%s) with entry_id %s cannot be ...", "Not setting up %s (%s %s)
-  again, already loaded".
+  again, already loaded";
+- the name of its retry task, f"config entry retry {domain} {title}", in asyncio's Task repr
+  ("Task exception was never retrieved ... <Task finished name='config entry retry ...'").
 
 The title becomes ``[device]`` (a name chosen whole, as `names` replaces a friendly name); the
 domain, which says what failed, stays. A title that is only the integration's own name ("Sun"
@@ -28,8 +30,8 @@ from typing import Final
 from crash_reporter.scrub.allowlist import DEFAULT_NAMES
 from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, Edit, Tally
 
-_TITLE: Final = r"([^\n\x00]{1,200}?)"
-_DOMAIN: Final = r"([a-z0-9_]{2,64}+)"
+_TITLE: Final = r"(?P<title>[^\n\x00]{1,200}?)"
+_DOMAIN: Final = r"(?P<domain>[a-z0-9_]{2,64}+)"
 _END: Final = r"(?=:|[ \t]*+(?:\n|\x00|\Z))"
 # (lowercased literal, the line's shape from there)
 _SHAPES: Final = (
@@ -45,6 +47,10 @@ _SHAPES: Final = (
                                      + r"\) with entry_id ", re.IGNORECASE)),
     ("not setting up ", re.compile(r"not setting up " + _TITLE + r" \(" + _DOMAIN
                                    + r" [0-9A-Za-z]{26}\) again", re.IGNORECASE)),
+    # the retry's task, as asyncio shows it ("<Task pending name='config entry retry %s %s'
+    # coro=<...>>", the name in double quotes when the title holds an apostrophe)
+    ("config entry retry ", re.compile(r"config entry retry " + _DOMAIN + " " + _TITLE
+                                       + r"['\"](?= coro=| wait_for=|>|[ \t]*+(?:\n|\x00|\Z))")),
 )
 GATES: Final = tuple(literal for literal, _ in _SHAPES)
 _ADDRESS_RE: Final = re.compile(  # an IP address, an e-mail address
@@ -70,6 +76,6 @@ def edits(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]
     for literal, shape in _SHAPES:
         for at in gates.get(literal, ()):
             m = shape.match(text, at)
-            if m is not None and _title_ok(m.group(1), m.group(2)):
-                out.append((m.start(1), m.end(1), tally.hit("device")))
+            if m is not None and _title_ok(m.group("title"), m.group("domain")):
+                out.append((m.start("title"), m.end("title"), tally.hit("device")))
     return out
