@@ -85,7 +85,7 @@ ATOMS: dict[str, list[str]] = {
               "on client a, ", "connected from a as b (p1", "PUBLISH from ", "CONNACK to a ",
               " @ ", "a @ 1.2.3.4", " @ a.local", "different name '", ".", ",", ":",
               '"device":{', '"name":"', '"a b"', "}", "a_b", '\\"device\\": {', "light.",
-              "a_s_", "sensor.a_b_s_c",
+              "a_s_", "sensor.a_b_s_c", "calendar.a", "_gmail_com", "_me_com_",
               "\n"],
     "mesh": ["b'nn': b'", "b'xp': b'", "'", "\\", "\\x", '"nn=', '"', " [", ": configured=",
              "PAN ID", "pan id: configured=1, ", "adapter:active=", "=", ",", " ", "a",

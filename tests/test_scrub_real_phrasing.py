@@ -864,6 +864,15 @@ CASES = [
      '"https://github.com/home-assistant/addons"]}',
      '{"repositories": ["https://github.com/[user]/ha-apps", '
      '"https://github.com/home-assistant/addons"]}'),
+    # --- Home Assistant's entity ids made from an account's e-mail address (Google Calendar's
+    # primary calendar: components/google/calendar.py, generate_entity_id from its summary,
+    # the address), in DataUpdateCoordinator's "Error fetching %s data: %s" and a State's repr
+    ("Error fetching calendar.jean_smith_gmail_com data: 401, message='Unauthorized'",
+     "Error fetching calendar.[email] data: 401, message='Unauthorized'"),
+    ("Update of calendar.jean_gmail_com_2 is taking over 10 seconds",
+     "Update of calendar.[email]_2 is taking over 10 seconds"),
+    ("<state calendar.jean_smith_gmail_com=off; friendly_name=jean.smith@gmail.com>",
+     "<state calendar.[email]=off; friendly_name=[email]>"),
     # --- Home Assistant's config entries (homeassistant/config_entries.py: "Error setting up
     # entry %s for %s", "Error setting up entry %s for %s: %s", "Error unloading entry %s for
     # %s", "Config entry '%s' for %s integration %s", "The config entry {title} ({domain}) with
@@ -1012,7 +1021,9 @@ KEPT_REAL = [
     "repository; Update app core repository from https://github.com/home-assistant/addons; "
     "https://github.com/esphome/home-assistant-addon is a repository",
     "Please report it at https://github.com/hacs/integration/issues; the repository is fine",
-    # config entries titled after their integration or a default word
+    # a module path that ends like an address's slug
+    "homeassistant.components.calendar.jean_gmail_com; sensor.gmail_community_posts",
+        # config entries titled after their integration or a default word
     "Error setting up entry Sun for sun\nError setting up entry Home for met: timeout\n"
     "Config entry 'Radio Browser' for radio_browser integration not ready yet",
 ]

@@ -147,9 +147,20 @@ _ENTITY_DOMAINS: Final = frozenset({
 _ENTITY_REV_RE: Final = re.compile(  # matched on the reversed text before "_s_"
     r"([a-z0-9]{2,40}+)((?:_[a-z0-9]{1,40}+){0,8}+)\.([a-z_]{2,24}+)")
 
+# ... and entity ids made from an account's e-mail address: Google Calendar names a primary
+# calendar after it (components/google/calendar.py: generate_entity_id from the calendar's
+# summary, "jean.smith@gmail.com" -> "calendar.jean_smith_gmail_com"). Found at the slug of a
+# common mail provider's domain; the address's slug becomes [email], a suffix stays.
+_MAIL_SLUGS: Final = (
+    "_gmail_com", "_googlemail_com", "_outlook_com", "_hotmail_com", "_live_com", "_msn_com",
+    "_icloud_com", "_me_com", "_mac_com", "_yahoo_com", "_aol_com", "_gmx_de", "_gmx_net",
+    "_gmx_at", "_gmx_ch", "_web_de", "_t_online_de", "_proton_me", "_protonmail_com", "_pm_me",
+    "_posteo_de", "_mailbox_org", "_yandex_ru", "_mail_ru", "_free_fr", "_orange_fr",
+    "_libero_it", "_hotmail_co_uk", "_btinternet_com", "_comcast_net")
+
 GATES: Final = (*_DEVICE_WORDS, *_Z2M_PHRASES, *_Z2M_LINE_PHRASES, "zigbee2mqtt/",
                 *_NAME_KEYS, "owntracks/", "person.", "[media_player.", "):8009]", '" (/services/',
-                'retrying with "', "_s_")
+                'retrying with "', "_s_", *_MAIL_SLUGS)
 
 
 _OWNER_REV_RE: Final = re.compile(r"(?:[^\W\d_]|-){1,41}+")  # letters and dashes
@@ -371,8 +382,9 @@ def _device_name_edits(text: str, low: str, gates: Mapping[str, list[int]], tall
                 continue
             group = m.lastindex or 1
             value = m.group(group).rstrip(" ")
-            if group == 3 and value.lower() in ("none", "null"):
-                continue
+            if group == 3 and (value.lower() in ("none", "null") or (text.startswith(
+                    "@", m.end(group)) and value == m.group(group))):
+                continue  # no name; an e-mail address (the e-mail rule's), not "Jean @ time"
             if not name_ok(value):
                 continue
             vstart = m.start(group)
@@ -396,6 +408,24 @@ def _entity_owner_edits(gates: Mapping[str, list[int]], low: str, tally: Tally) 
     return out
 
 
+def _entity_mail_edits(gates: Mapping[str, list[int]], low: str, tally: Tally) -> list[Edit]:
+    """Entity ids made from an e-mail address ("calendar.jean_smith_gmail_com")."""
+    out: list[Edit] = []
+    for slug in _MAIL_SLUGS:
+        for at in gates.get(slug, ()):
+            end = at + len(slug)
+            if end < len(low) and low[end].isalnum():
+                continue  # "_gmail_community": another word
+            m = _ENTITY_REV_RE.match(low[max(0, at - 140):at][::-1])
+            if m is None or m.group(3)[::-1] not in _ENTITY_DOMAINS:
+                continue
+            dot = at - m.end()
+            if dot and (low[dot - 1].isalnum() or low[dot - 1] in "._"):
+                continue  # part of a longer name
+            out.append((dot + len(m.group(3)) + 1, end, tally.hit("email")))
+    return out
+
+
 def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
     """Owners in device names and entity ids, and names users chose.
 
@@ -405,4 +435,4 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
     hits = sorted((at, word) for word in _DEVICE_WORDS for at in gates.get(word, ()))
     out = _device_owner_edits(text, low, hits, tally) if hits else []
     return (out + _device_name_edits(text, low, gates, tally)
-            + _entity_owner_edits(gates, low, tally))
+            + _entity_owner_edits(gates, low, tally) + _entity_mail_edits(gates, low, tally))
