@@ -97,6 +97,8 @@ ATOMS: dict[str, list[str]] = {
     "entries": ["Error setting up entry ", "a for b", " for ", "Config entry '", "' for ",
                 "a integration ", "The config entry ", " (a) with entry_id ", "x", " ", "\n",
                 "config entry retry a ", "' coro=", "'"],
+    "offending": [". Got ", "', got ", "'a'", "\"", "[", "{'a': ", "1", ". ", "\\'", "\n",
+                  "['password']", "->pin'"],
     "identifiers": ["kitchen", "homeassistant-", "smith family ", "3c:2e:", "192.168.1.",
                     "ha.", "backup_", "5f2ac1e0", " ", "%20"],
 }

@@ -873,6 +873,32 @@ CASES = [
      "Update of calendar.[email]_2 is taking over 10 seconds"),
     ("<state calendar.jean_smith_gmail_com=off; friendly_name=jean.smith@gmail.com>",
      "<state calendar.[email]=off; friendly_name=[email]>"),
+    # --- the offending value a configuration error quotes: voluptuous's humanize_error ("%s.
+    # Got %s", the value's repr), as the Supervisor logs apps' options (apps/app.py "App {app}
+    # has invalid options: {validation_error}", a schema's type error quoting all of them);
+    # Home Assistant's config.py ("Invalid config for '%s' at %s, line %s: %s '%s', got %s")
+    ("App core_mosquitto has invalid options: not a valid value for dictionary value @ "
+     "data['logins'][0]['password']. Got 'hunter2'",
+     "App core_mosquitto has invalid options: not a valid value for dictionary value @ "
+     "data['logins'][0]['password']. Got '[filtered]'"),
+    ("App core_mosquitto has invalid options: Type error for option 'logins' in Mosquitto broker "
+     "(core_mosquitto). Got {'logins': [{'username': 'jean', 'password': 'hunter2'}], "
+     "'require_certificate': False, 'certfile': 'fullchain.pem'}",
+     "App core_mosquitto has invalid options: Type error for option 'logins' in Mosquitto broker "
+     "(core_mosquitto). Got {'logins': [{'username': '[user]', 'password': '[filtered]'}], "
+     "'require_certificate': False, 'certfile': '[filtered]'}"),
+    ("not a valid value @ data['networks']. Got ['Smith Family WiFi', \"Jean's net\"]",
+     "not a valid value @ data['networks']. Got ['[filtered]', \"[filtered]\"]"),
+    ("Invalid config for 'mqtt' at configuration.yaml, line 12: expected str for dictionary "
+     "value 'mqtt->password', got 12345. Please check the docs at "
+     "https://www.home-assistant.io/integrations/mqtt",
+     "Invalid config for 'mqtt' at configuration.yaml, line 12: expected str for dictionary "
+     "value 'mqtt->password', got [filtered]. Please check the docs at "
+     "https://www.home-assistant.io/integrations/mqtt"),
+    ("Invalid config for 'homeassistant' at configuration.yaml, line 3: expected float for "
+     "dictionary value 'homeassistant->latitude', got 'Smith Street 5'",
+     "Invalid config for 'homeassistant' at configuration.yaml, line 3: expected float for "
+     "dictionary value 'homeassistant->latitude', got '[filtered]'"),
     # --- Home Assistant's config entries (homeassistant/config_entries.py: "Error setting up
     # entry %s for %s", "Error setting up entry %s for %s: %s", "Error unloading entry %s for
     # %s", "Config entry '%s' for %s integration %s", "The config entry {title} ({domain}) with
@@ -1023,6 +1049,11 @@ KEPT_REAL = [
     "Please report it at https://github.com/hacs/integration/issues; the repository is fine",
     # a module path that ends like an address's slug
     "homeassistant.components.calendar.jean_gmail_com; sensor.gmail_community_posts",
+        # configuration errors whose value names no one: a port, nothing, a flag
+    "expected int for dictionary value @ data['port']. Got 99999\n"
+    "required key not provided @ data['password']. Got None\n"
+    "Invalid config for 'http' at configuration.yaml, line 7: expected bool for dictionary value "
+    "'http->use_x_forwarded_for', got []",
         # config entries titled after their integration or a default word
     "Error setting up entry Sun for sun\nError setting up entry Home for met: timeout\n"
     "Config entry 'Radio Browser' for radio_browser integration not ready yet",

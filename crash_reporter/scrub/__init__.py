@@ -21,6 +21,7 @@ look at exception values, frame paths or debug_meta, so everything happens here:
   Z-Wave home ids;
 - ``repos``: the owner in the URLs of the app repositories users add to the Supervisor's store;
 - ``entries``: the titles of Home Assistant's config entries in its config_entries lines;
+- ``offending``: the value a configuration error quotes back (voluptuous's ". Got 'x'");
 - ``domains``: host names no host list holds (e-mails, URL hosts, shares' servers and folders,
   names after "host"/"server", under a known TLD, before a port);
 - ``numbers``: values of digits and hex (UUIDs, hex tokens, MACs, IPv4 and IPv6 addresses, card
