@@ -13,6 +13,10 @@ plus this home's own identifiers as the Supervisor API serves them (SSID, LAN IP
 server, mount, HA location, a person's name): crash_reporter learns those on the device, no
 server-side scrubber can. Leaks are counted separately for the two.
 
+crash_reporter is timed twice: in-process (`scrub_event`, the scrubber's own work) and as the
+app runs it, in its scrub worker (a child process, the event sent and answered as JSON over
+a pipe; the wall time the daemon waits).
+
 Peers, each configured the way its users run it (printed below the table):
 - "relay default": Sentry's default server-side scrubbing (Relay's conversion of the project
   settings dataScrubber + dataScrubberDefaults + scrubIPAddresses);
@@ -28,6 +32,7 @@ rounds of the mean time per event.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import copy
 import json
 import random
@@ -44,8 +49,9 @@ sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "pii"))
 
 from corpus import IDENTIFIERS, _load_frames, _log_lines, leaks, planted_values  # noqa: E402
 
-from crash_reporter.scrub import scrub_event  # noqa: E402
+from crash_reporter.scrub import ScrubStats, scrub_event  # noqa: E402
 from crash_reporter.scrub.words import engine, use_hyperscan  # noqa: E402
+from crash_reporter.scrub.worker import ScrubWorker  # noqa: E402
 from crash_reporter.sources.host_ids import PEOPLE_PATH, identifiers_from  # noqa: E402
 from sandbox import supervisor_api as home  # noqa: E402
 
@@ -158,9 +164,14 @@ def small_event(seed: int) -> tuple[dict[str, Any], list[str], list[str]]:
     return event, pattern, own
 
 
-def peers() -> tuple[dict[str, Scrubber], list[str]]:
+def peers(loop: asyncio.AbstractEventLoop, worker: ScrubWorker
+          ) -> tuple[dict[str, Scrubber], list[str]]:
     """The scrubbers to compare (name -> function taking a fresh event)."""
-    out: dict[str, Scrubber] = {"crash_reporter": lambda ev: scrub_event(ev, HOME_IDS)}
+    out: dict[str, Scrubber] = {
+        "crash_reporter": lambda ev: scrub_event(ev, HOME_IDS),
+        "crash_reporter (worker)": lambda ev: loop.run_until_complete(
+            worker.scrub(ev, HOME_IDS)),
+    }
     missing: list[str] = []
     try:
         from sentry_relay.processing import (  # noqa: PLC0415 - optional
@@ -202,7 +213,11 @@ def main() -> int:
     use_hyperscan()  # as the scrub worker does
     shapes = {"large": [large_event(100 + i) for i in range(args.events)],
               "small": [small_event(200 + i) for i in range(args.events)]}
-    scrubbers, missing = peers()
+    loop = asyncio.new_event_loop()
+    worker = ScrubWorker(ScrubStats())
+    scrubbers, missing = peers(loop, worker)
+    for event, _, _ in shapes["small"][:1]:  # the worker's child starts before the rounds
+        scrubbers["crash_reporter (worker)"](copy.deepcopy(event))
     times = {s: {n: [] for n in scrubbers} for s in shapes}  # type: ignore[var-annotated]
     leaked = {s: {n: [0, 0] for n in scrubbers} for s in shapes}
     for rnd in range(args.rounds):
@@ -220,10 +235,14 @@ def main() -> int:
             for name in scrubbers:
                 times[shape][name].append(statistics.mean(per[name]))
 
+    loop.run_until_complete(worker.close())
+    loop.close()
     print("configuration:")
     print(f"  crash_reporter: scrub_event(event, identifiers) with {len(HOME_IDS)} learned "
           "host identifiers (as sources/host_ids.py learns them), in-process, keywords found "
           f"with {engine()} (as in the scrub worker)")
+    print("  crash_reporter (worker): ScrubWorker.scrub(event, identifiers), as the daemon "
+          "calls it: JSON over a pipe to `python -m crash_reporter.scrub.worker` (Hyperscan)")
     print(f"  relay default: convert_datascrubbing_config({json.dumps(SENTRY_PROJECT_DEFAULTS)})")
     print(f"  relay all rules: {{{RELAY_SELECTOR!r}: {RELAY_RULES}}} (each rule once per string)")
     print("  sentry-sdk EventScrubber(recursive=True); sentry-scrubber told the hostnames")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crash_reporter.scrub import numbers, secrets
+from crash_reporter.scrub import credentials, digits
 from crash_reporter.scrub.classes import digit_candidates, hex_candidates, iban_candidates
 from crash_reporter.scrub.tokens import Tally
 
@@ -38,8 +38,8 @@ def _matches(pattern: object, text: str) -> list[int]:
 @SETTINGS
 @given(texts)
 def test_hex_and_iban_candidates_hold_every_match(text: str) -> None:
-    assert set(_matches(numbers._HEXLED_RE, text)) <= set(hex_candidates(text))
-    assert set(_matches(numbers._IBAN_RE, text)) <= set(iban_candidates(text))
+    assert set(_matches(digits._HEXLED_RE, text)) <= set(hex_candidates(text))
+    assert set(_matches(digits._IBAN_RE, text)) <= set(iban_candidates(text))
 
 
 @SETTINGS
@@ -47,17 +47,17 @@ def test_hex_and_iban_candidates_hold_every_match(text: str) -> None:
 def test_digit_candidates_hold_every_finding(text: str) -> None:
     candidates = set(digit_candidates(text))
     for i in range(len(text)):
-        m = numbers._DIGITLED_RE.match(text, i)
+        m = digits._DIGITLED_RE.match(text, i)
         if m is None or i in candidates:
             continue
         # Only a run of digit groups without a card or SSN in it may be left out.
         assert m.lastgroup == "num", (text, i, m.lastgroup)
-        assert numbers._cards(text, i, m.group(0), Tally()) == [], (text, i)
+        assert digits._cards(text, i, m.group(0), Tally()) == [], (text, i)
 
 
 @SETTINGS
 @given(token_texts)
 def test_token_candidates_hold_every_match(text: str) -> None:
-    found = {m.start() for m in secrets._KNOWN_TOKEN_RE.finditer(text)}
-    kept = {s for s, _e, _r in secrets.known_token_edits(text, Tally())}
+    found = {m.start() for m in credentials._KNOWN_TOKEN_RE.finditer(text)}
+    kept = {s for s, _e, _r in credentials.known_token_edits(text, Tally())}
     assert found == kept

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import crash_reporter.scrub as package
-from crash_reporter.scrub import numbers, paths, phrases
+from crash_reporter.scrub import digits, paths, phrases
 from crash_reporter.scrub.classes import scan
 from crash_reporter.scrub.tokens import Tally
 from tests.test_scrub_real_phrasing import CASES as REAL
@@ -83,8 +83,8 @@ def test_literal_starts_on_real_phrasing() -> None:
 def test_coordinates_tried_before_degree_signs_find_every_match(pieces: list[str]) -> None:
     """Degrees, minutes and seconds are tried only 1-3 characters before a degree sign."""
     text = "".join(pieces)
-    want = [m.span() for m in numbers._DMS_RE.finditer(text)]
-    assert [(s, e) for s, e, _ in numbers.dms_edits(text, Tally())] == want, text
+    want = [m.span() for m in digits._DMS_RE.finditer(text)]
+    assert [(s, e) for s, e, _ in digits.dms_edits(text, Tally())] == want, text
 
 
 def test_a_missing_start_is_caught() -> None:
@@ -98,8 +98,8 @@ def test_a_missing_start_is_caught() -> None:
 
 # Patterns that start with a look-behind and are only matched on a short run (a digit group,
 # a number's run) or at candidate starts (`classes.scan`), never searched through a text.
-_SHORT_RUNS_ONLY = {"classes._GROUP_START_RE", "numbers._SSN_IN_RUN_RE", "secrets._KNOWN_TOKEN_RE",
-                    "numbers._DMS_RE"}
+_SHORT_RUNS_ONLY = {"classes._GROUP_START_RE", "digits._SSN_IN_RUN_RE", "digits._DMS_RE",
+                    "credentials._KNOWN_TOKEN_RE"}
 
 
 def test_no_whole_text_pattern_starts_with_a_look_behind() -> None:

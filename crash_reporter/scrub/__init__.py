@@ -5,7 +5,7 @@ look at exception values, frame paths or debug_meta, so everything happens here:
 
 - ``walk``: the allowlist walk over the event's structure, caps on sizes;
 - ``rules``: the order the rule families below run in over one text, and their keyword pass;
-- ``secrets``: secrets by their shape (PEM blocks, well-known tokens, Bearer values, URL
+- ``credentials``: secrets by their shape (PEM blocks, well-known tokens, Bearer values, URL
   userinfo);
 - ``keys``: values named by their key ("password: x", "ssid=x", "serial", "lat", "user", "mac"),
   and SSIDs as NetworkManager and wpa_supplicant write them;
@@ -24,7 +24,7 @@ look at exception values, frame paths or debug_meta, so everything happens here:
 - ``offending``: the value a configuration error quotes back (voluptuous's ". Got 'x'");
 - ``domains``: host names no host list holds (e-mails, URL hosts, shares' servers and folders,
   names after "host"/"server", under a known TLD, before a port);
-- ``numbers``: values of digits and hex (UUIDs, hex tokens, MACs, IPv4 and IPv6 addresses, card
+- ``digits``: values of digits and hex (UUIDs, hex tokens, MACs, IPv4 and IPv6 addresses, card
   numbers, IMEIs, SSNs, IBANs, phone numbers, coordinates);
 - ``paths``: user folders in paths, by-id serial numbers, network storage mounts' unit names;
 - ``hosts``: this host's own identifiers, learned on the device, in all their written forms;

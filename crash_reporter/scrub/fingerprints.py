@@ -12,7 +12,7 @@ user@host.
 
 `edits` takes the prefixed fingerprints and the public keys (with a user@host comment after
 either), matched only where one of `GATES` (found in the keyword pass) starts. Bare runs of 16
-or more hex pairs are recognised where colon runs are walked (`numbers.colon_edits`, through
+or more hex pairs are recognised where colon runs are walked (`digits.colon_edits`, through
 `is_fingerprint`). The algorithm's name stays: it tells triage which kind of key was used.
 """
 

@@ -4,12 +4,12 @@
 returns it with each finding replaced by its typed placeholder. The rules live in their
 families' modules; this module owns only their order and the one keyword pass they share:
 
-1. secrets by their shape (`secrets`): PEM blocks, well-known tokens, URL userinfo, Bearer;
+1. secrets by their shape (`credentials`): PEM blocks, well-known tokens, URL userinfo, Bearer;
 2. values named by their key or phrase (`keys`, `phrases`), and the line shapes gated by rare
    literals (`fingerprints`, `endpoints`, `names`, `clients`, `mesh`, `repos`, `entries`,
    `offending`);
 3. host names no host list holds (`domains`), then this host's own identifiers (`hosts`);
-4. digits and hex (`numbers`, with `devices` after the hex-led values);
+4. digits and hex (`digits`, with `devices` after the hex-led values);
 5. names in paths (`paths`).
 
 Rules are tried only where they can match: keywords are found in one pass (`words`), and the
@@ -33,7 +33,9 @@ from typing import Final
 
 from crash_reporter.scrub import (
     clients,
+    credentials,
     devices,
+    digits,
     domains,
     endpoints,
     entries,
@@ -41,12 +43,10 @@ from crash_reporter.scrub import (
     keys,
     mesh,
     names,
-    numbers,
     offending,
     paths,
     phrases,
     repos,
-    secrets,
 )
 from crash_reporter.scrub.hosts import HostMatcher
 from crash_reporter.scrub.tokens import Tally, lower, splice
@@ -79,13 +79,13 @@ def _keywords(low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]],
 def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
     """Run every rule once over `text` (unique strings joined by NUL); return the result."""
     if "-----BEGIN " in text:
-        text = secrets.pem(text, tally)
-    text = splice(text, secrets.known_token_edits(text, tally))
+        text = credentials.pem(text, tally)
+    text = splice(text, credentials.known_token_edits(text, tally))
     low = lower(text)
     if "//" in text and "@" in text:
-        text = secrets.url_auth(text, tally)
+        text = credentials.url_auth(text, tally)
         low = lower(text)
-    text = splice(text, secrets.bearer_edits(text, low, tally))
+    text = splice(text, credentials.bearer_edits(text, low, tally))
     low = lower(text)
     anchors, ssid_words, phrase_words, gates = _keywords(low)
     text = splice(text, keys.edits(text, low, tally, anchors)
@@ -107,14 +107,14 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
         low = lower(text)
     if hosts.forms:
         text = splice(text, hosts.edits(text, low, tally))
-    text = splice(text, numbers.hex_edits(text, tally))
+    text = splice(text, digits.hex_edits(text, tally))
     text = splice(text, devices.edits(text, set(gates), tally))
-    text = splice(text, numbers.colon_edits(text, tally))
-    text = splice(text, numbers.iban_edits(text, tally))
+    text = splice(text, digits.colon_edits(text, tally))
+    text = splice(text, digits.iban_edits(text, tally))
     if "+" in text:
-        text = splice(text, numbers.phone_edits(text, tally))
+        text = splice(text, digits.phone_edits(text, tally))
     if "\u00b0" in text:
-        text = splice(text, numbers.dms_edits(text, tally))
-    text = splice(text, numbers.digit_edits(text, tally))
+        text = splice(text, digits.dms_edits(text, tally))
+    text = splice(text, digits.digit_edits(text, tally))
     low = lower(text)
     return splice(text, paths.edits(text, low, tally))
