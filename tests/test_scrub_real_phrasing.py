@@ -727,6 +727,16 @@ CASES = [
      "dropbear[900]: User [user] executing 'ha core logs'"),
     ("dropbear[900]: User jean executing login shell",
      "dropbear[900]: User [user] executing login shell"),
+    # --- HAP-python (accessory.py setup_message: "Setup payload: %s", "Or enter this code in
+    # your HomeKit app on your iOS device: %s"; accessory_driver.py "Starting accessory %s on
+    # address %s, port %s." / "on addresses"): the pairing secrets, the name given the bridge
+    ("Setup payload: X-HM://0023K50QET2YB\nOr enter this code in your HomeKit app on your iOS "
+     "device: 053-86-998",
+     "Setup payload: [filtered]\nOr enter this code in your HomeKit app on your iOS "
+     "device: [filtered]"),
+    ("[pyhap.accessory_driver] Starting accessory Smith Lights on addresses ['192.168.1.5'], "
+     "port 51828.",
+     "[pyhap.accessory_driver] Starting accessory [device] on addresses ['[ip]'], port 51828."),
     # --- a host name's change and conflicts: NetworkManager (nm-hostname-manager.c "hostname
     # changed from %s%s%s to %s%s%s", "static hostname changed from ...", quoted or (none);
     # nm-policy.c "set-hostname: current hostname was changed outside NetworkManager: '%s'"),
@@ -1030,7 +1040,9 @@ KEPT_REAL = [
     "<172.30.32.1:51234>: Exited normally; User root executing login shell",
     "Error executing 'script.wake_up'; Exit (1): failed; Exit before auth from <172.30.32.1:22>: "
     "Exited normally",
-    # host names that are Home Assistant OS's own
+    # Home Assistant's default HomeKit bridge
+    "Starting accessory HASS Bridge:21064 on addresses ['172.30.32.1'], port 21064.",
+        # host names that are Home Assistant OS's own
     'static hostname changed from (none) to "homeassistant"; published hostname from '
     "'homeassistant' to 'homeassistant2'",
     # NetworkManager's supplicant settings that name no one

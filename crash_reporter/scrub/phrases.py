@@ -57,6 +57,10 @@ _GLUED: Final = re.compile(r"([^\s'\"()\[\]{}<>,;\x00-\x1f]{1,253}+)")
 _BRACKETED: Final = re.compile(r"[ \t]*+\[([^\[\]\s\x00]{1,64}+)\]")
 # ssh (debug): "Connecting to %.200s [%.100s] port %s." - a host name, then its address
 _SSH_CONNECTING: Final = re.compile(r"[ \t]++([A-Za-z0-9][\w.-]{0,252}+)(?= \[)")
+# HAP-python (accessory_driver.py, as Home Assistant's homekit integration and HomeKit apps
+# run it): "Starting accessory %s on address %s, port %s." (addresses, since 4.x) - the name
+# its user gave the bridge or accessory
+_ACCESSORY: Final = re.compile(r"[ \t]++([^\n\x00]{1,64}?)(?= on address)")
 # The Supervisor's "Auth request from 'core_ssh' for 'X'"
 _AUTH_FOR: Final = re.compile(r"[ \t]*+'[^'\n\x00]{0,64}+' for '([^'\n\x00]{1,253}+)'")
 
@@ -205,6 +209,12 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     # on %s" (the record: its name first, "kitchen-pi IN A 192.168.1.5")
     ("changed outside networkmanager:", "hostname", _QUOTED),
     ("detected conflict on", "hostname", _HOST),
+    # HAP-python (accessory.py setup_message): "Setup payload: %s" (the X-HM:// URI the QR code
+    # holds) and "Or enter this code in your HomeKit app on your iOS device: %s" - the setup
+    # code that pairs with it; "Starting accessory %s on address"
+    ("setup payload:", "filtered", _WORD),
+    ("homekit app on your ios device:", "filtered", _WORD),
+    ("starting accessory", "device", _ACCESSORY),
     # Dropbear (svr-authpasswd.c, svr-authpubkey.c, svr-authpam.c, svr-auth.c): "Password auth
     # succeeded for '%s' from %s", "Pubkey auth succeeded for '%s' with %s key %s from %s",
     # "Bad password attempt for '%s' from %s", "Too-long password attempt for '%s' from %s",
@@ -383,6 +393,8 @@ def _value_ok(value: str, cls: str) -> bool:
     if cls == "hostname" and (host_is_kept(low) or low.replace(".", "").isdigit() or (
             ":" in low and _ADDRESS_CHARS.issuperset(low))):
         return False  # an IPv4 or IPv6 address: the address rules', as [ip]
+    if cls == "device" and low.startswith("hass bridge"):
+        return False  # Home Assistant's default HomeKit bridge name ("HASS Bridge:21064")
     if cls == "user" and (low.isdigit() or _is_email(low)):
         return False  # a uid ("of user 0") names no one; an address is the e-mail rule's
     return not (cls == "user" and low in ("[user]", "root"))
