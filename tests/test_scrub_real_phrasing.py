@@ -727,6 +727,15 @@ CASES = [
      "dropbear[900]: User [user] executing 'ha core logs'"),
     ("dropbear[900]: User jean executing login shell",
      "dropbear[900]: User [user] executing login shell"),
+    # --- the Supervisor's ingress token of an app (apps/validate.py secrets.token_urlsafe): its
+    # URL "/api/hassio_ingress/{token}/" (apps/app.py), the Supervisor's "/ingress/{token}/..."
+    # and api/ingress.py "Ingress for %s not available"
+    ("GET /api/hassio_ingress/Nd5Jx0WqEJ7p3c8YH0aDUu6q1zKQ-9fDk2m_rBvLsIo/ HTTP/1.1",
+     "GET /api/hassio_ingress/[token]/ HTTP/1.1"),
+    ("Ingress for Nd5Jx0WqEJ7p3c8YH0aDUu6q1zKQ-9fDk2m_rBvLsIo not available",
+     "Ingress for [token] not available"),
+    ("Client error on http://172.30.32.2/ingress/Nd5Jx0WqEJ7p3c8YH0aDUu6q1zKQ-9fDk2m_rBvLsIo/api",
+     "Client error on http://172.30.32.2/ingress/[token]/api"),
     # --- HAP-python (accessory.py setup_message: "Setup payload: %s", "Or enter this code in
     # your HomeKit app on your iOS device: %s"; accessory_driver.py "Starting accessory %s on
     # address %s, port %s." / "on addresses"): the pairing secrets, the name given the bridge
@@ -1040,7 +1049,9 @@ KEPT_REAL = [
     "<172.30.32.1:51234>: Exited normally; User root executing login shell",
     "Error executing 'script.wake_up'; Exit (1): failed; Exit before auth from <172.30.32.1:22>: "
     "Exited normally",
-    # Home Assistant's default HomeKit bridge
+    # the Supervisor's ingress API
+    "POST /ingress/validate_session; /ingress/session; /api/hassio_ingress/",
+        # Home Assistant's default HomeKit bridge
     "Starting accessory HASS Bridge:21064 on addresses ['172.30.32.1'], port 21064.",
         # host names that are Home Assistant OS's own
     'static hostname changed from (none) to "homeassistant"; published hostname from '

@@ -61,6 +61,8 @@ _SSH_CONNECTING: Final = re.compile(r"[ \t]++([A-Za-z0-9][\w.-]{0,252}+)(?= \[)"
 # run it): "Starting accessory %s on address %s, port %s." (addresses, since 4.x) - the name
 # its user gave the bridge or accessory
 _ACCESSORY: Final = re.compile(r"[ \t]++([^\n\x00]{1,64}?)(?= on address)")
+# The Supervisor (api/ingress.py): "Ingress for %s not available" - an app's ingress token
+_INGRESS_TOKEN: Final = re.compile(r"[ \t]++([A-Za-z0-9_-]{32,86}+)(?= not available)")
 # The Supervisor's "Auth request from 'core_ssh' for 'X'"
 _AUTH_FOR: Final = re.compile(r"[ \t]*+'[^'\n\x00]{0,64}+' for '([^'\n\x00]{1,253}+)'")
 
@@ -212,6 +214,7 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     # HAP-python (accessory.py setup_message): "Setup payload: %s" (the X-HM:// URI the QR code
     # holds) and "Or enter this code in your HomeKit app on your iOS device: %s" - the setup
     # code that pairs with it; "Starting accessory %s on address"
+    ("ingress for", "token", _INGRESS_TOKEN),
     ("setup payload:", "filtered", _WORD),
     ("homekit app on your ios device:", "filtered", _WORD),
     ("starting accessory", "device", _ACCESSORY),
@@ -306,6 +309,7 @@ ACCOUNT_GATES: Final = (*_SUDO_GATES, "(uid=", "(to ", "login on ", "failed logi
 # pass as the phrases (a str search each would cost a pass over the text when absent).
 GATES: Final = ('op="connection-', "roamed from bssid", "config: added '", "'0x", '"0x',
                 "._tcp.", "._udp.", ":aa", "/webhooks/", "/services/t", "/api/webhook/", "=>",
+                "/hassio_ingress/", "/ingress/",
                 *QUERY_STARTS, *ACCOUNT_GATES, *_LOCATION_GATES, "blocking mount ",
                 *_RENAMED_GATES)
 
@@ -358,6 +362,11 @@ _PATH_SECRET_RES: Final = (
     ("/webhooks/", re.compile(r"/webhooks/\d{15,22}+/([A-Za-z0-9_-]{20,}+)")),
     ("/services/t", re.compile(r"/services/(T[A-Z0-9]{6,}+/B[A-Z0-9]{6,}+/[A-Za-z0-9]{16,}+)")),
     ("/api/webhook/", re.compile(r"/api/webhook/([^/?#\s'\"\x00<>\[\]]{1,256}+)")),
+    # the Supervisor's ingress token of an app (apps/validate.py: secrets.token_urlsafe), in its
+    # ingress URL (apps/app.py "/api/hassio_ingress/{token}/", the Supervisor's own
+    # "/ingress/{token}/{path}")
+    ("/hassio_ingress/", re.compile(r"/hassio_ingress/([A-Za-z0-9_-]{32,86}+)(?![A-Za-z0-9_-])")),
+    ("/ingress/", re.compile(r"/ingress/([A-Za-z0-9_-]{32,86}+)(?![A-Za-z0-9_-])")),
 )
 
 # The host in a journal or syslog line's prefix, as pasted from `journalctl`, the Supervisor's
