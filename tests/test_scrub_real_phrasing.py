@@ -736,6 +736,11 @@ CASES = [
      "Ingress for [token] not available"),
     ("Client error on http://172.30.32.2/ingress/Nd5Jx0WqEJ7p3c8YH0aDUu6q1zKQ-9fDk2m_rBvLsIo/api",
      "Client error on http://172.30.32.2/ingress/[token]/api"),
+    # --- Home Assistant Cloud's cloudhooks (hass-nabucasa: "https://hooks.nabu.casa/<id>", the
+    # "cloudhook_url" of webhook integrations' entries)
+    ('"cloudhook_url": "https://hooks.nabu.casa/gAAAAABnR5x0k1V2abcdEFGHijklMNOPqrstUVWX_yz-0='
+     '"',
+     '"cloudhook_url": "https://[hostname]/[token]"'),
     # --- HAP-python (accessory.py setup_message: "Setup payload: %s", "Or enter this code in
     # your HomeKit app on your iOS device: %s"; accessory_driver.py "Starting accessory %s on
     # address %s, port %s." / "on addresses"): the pairing secrets, the name given the bridge

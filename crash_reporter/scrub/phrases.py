@@ -309,7 +309,7 @@ ACCOUNT_GATES: Final = (*_SUDO_GATES, "(uid=", "(to ", "login on ", "failed logi
 # pass as the phrases (a str search each would cost a pass over the text when absent).
 GATES: Final = ('op="connection-', "roamed from bssid", "config: added '", "'0x", '"0x',
                 "._tcp.", "._udp.", ":aa", "/webhooks/", "/services/t", "/api/webhook/", "=>",
-                "/hassio_ingress/", "/ingress/",
+                "/hassio_ingress/", "/ingress/", "hooks.nabu.casa/",
                 *QUERY_STARTS, *ACCOUNT_GATES, *_LOCATION_GATES, "blocking mount ",
                 *_RENAMED_GATES)
 
@@ -367,6 +367,9 @@ _PATH_SECRET_RES: Final = (
     # "/ingress/{token}/{path}")
     ("/hassio_ingress/", re.compile(r"/hassio_ingress/([A-Za-z0-9_-]{32,86}+)(?![A-Za-z0-9_-])")),
     ("/ingress/", re.compile(r"/ingress/([A-Za-z0-9_-]{32,86}+)(?![A-Za-z0-9_-])")),
+    # Home Assistant Cloud's cloudhooks (hass-nabucasa, as the mobile app, Withings and other
+    # webhook integrations log their "cloudhook_url"): https://hooks.nabu.casa/<id>
+    ("hooks.nabu.casa/", re.compile(r"hooks\.nabu\.casa/([A-Za-z0-9_=%+-]{4,512}+)")),
 )
 
 # The host in a journal or syslog line's prefix, as pasted from `journalctl`, the Supervisor's
