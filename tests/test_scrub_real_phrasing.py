@@ -741,6 +741,16 @@ CASES = [
     ('"cloudhook_url": "https://hooks.nabu.casa/gAAAAABnR5x0k1V2abcdEFGHijklMNOPqrstUVWX_yz-0='
      '"',
      '"cloudhook_url": "https://[hostname]/[token]"'),
+    # --- Home Assistant's official apps through bashio ("[%T] INFO: %s"): Mosquitto
+    # (rootfs/etc/cont-init.d/mosquitto.sh "Setting up user ${username}", "Using pre-hashed
+    # password for ${username}"), MariaDB (mariadb-post/run "Create user ${USERNAME}", "Update
+    # user ${USERNAME}")
+    ("\x1b[32m[12:00:00] INFO: Setting up user jean\x1b[0m",
+     "\x1b[32m[12:00:00] INFO: Setting up user [user]\x1b[0m"),
+    ("[12:00:00] INFO: Using pre-hashed password for jean",
+     "[12:00:00] INFO: Using pre-hashed password for [user]"),
+    ("[12:00:00] INFO: Create user jsmith\n[12:00:01] INFO: Update user jsmith",
+     "[12:00:00] INFO: Create user [user]\n[12:00:01] INFO: Update user [user]"),
     # --- HAP-python (accessory.py setup_message: "Setup payload: %s", "Or enter this code in
     # your HomeKit app on your iOS device: %s"; accessory_driver.py "Starting accessory %s on
     # address %s, port %s." / "on addresses"): the pairing secrets, the name given the bridge
@@ -1054,7 +1064,10 @@ KEPT_REAL = [
     "<172.30.32.1:51234>: Exited normally; User root executing login shell",
     "Error executing 'script.wake_up'; Exit (1): failed; Exit before auth from <172.30.32.1:22>: "
     "Exited normally",
-    # the Supervisor's ingress API
+    # the apps' own service accounts; words that follow "user" elsewhere
+    "[12:00:00] INFO: Setting up user homeassistant\n[12:00:00] INFO: Update user addons; "
+    "Failed to update user settings: timeout",
+        # the Supervisor's ingress API
     "POST /ingress/validate_session; /ingress/session; /api/hassio_ingress/",
         # Home Assistant's default HomeKit bridge
     "Starting accessory HASS Bridge:21064 on addresses ['172.30.32.1'], port 21064.",

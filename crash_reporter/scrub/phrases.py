@@ -211,6 +211,12 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     # on %s" (the record: its name first, "kitchen-pi IN A 192.168.1.5")
     ("changed outside networkmanager:", "hostname", _QUOTED),
     ("detected conflict on", "hostname", _HOST),
+    # Home Assistant's official apps, through bashio ("[%T] INFO: %s"): Mosquitto
+    # (cont-init.d/mosquitto.sh "Setting up user ${username}"), MariaDB (mariadb-post/run
+    # "Create user ${USERNAME}", "Update user ${USERNAME}")
+    ("info: setting up user", "user", _WORD),
+    ("info: create user", "user", _WORD),
+    ("info: update user", "user", _WORD),
     # HAP-python (accessory.py setup_message): "Setup payload: %s" (the X-HM:// URI the QR code
     # holds) and "Or enter this code in your HomeKit app on your iOS device: %s" - the setup
     # code that pairs with it; "Starting accessory %s on address"
