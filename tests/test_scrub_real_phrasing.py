@@ -810,6 +810,18 @@ CASES = [
      "exists - ignoring light.kitchen",
      "Platform zwave_js does not generate unique IDs. ID [id].5-38-0-currentValue already "
      "exists - ignoring light.kitchen"),
+    # --- Matter (the Matter Server app: the Matter SDK's src/credentials/FabricTable.cpp "Fabric
+    # index 0x%x was retrieved from storage. Compressed FabricId 0x..., FabricId 0x..., NodeId
+    # 0x..., VendorId 0x%04X"; src/controller/CommissioningWindowOpener.cpp "Manual pairing
+    # code: [%s]", "SetupQRCode: [%s]"; python-matter-server's server info)
+    ("[FP] Fabric index 0x1 was retrieved from storage. Compressed FabricId 0x219D881E54F0F01B, "
+     "FabricId 0x0000000000000001, NodeId 0x000000000001B669, VendorId 0xFFF1",
+     "[FP] Fabric index 0x1 was retrieved from storage. Compressed FabricId [id], "
+     "FabricId 0x0000000000000001, NodeId 0x000000000001B669, VendorId 0xFFF1"),
+    ("[CTL] Manual pairing code: [34970112332]\n[CTL] SetupQRCode: [MT:Y.K9042C00KA0648G00]",
+     "[CTL] Manual pairing code: [[filtered]]\n[CTL] SetupQRCode: [[filtered]]"),
+    ('{"fabric_id": 1, "compressed_fabric_id": 2422157442567090203, "schema_version": 11}',
+     '{"fabric_id": 1, "compressed_fabric_id": [id], "schema_version": 11}'),
     # --- the Supervisor's mount and backup-location names in its other messages and errors:
     # exceptions.py ("Backup mount '{mount}' is down", "Cannot mount {name} at {path} as it is
     # not a directory", "No mount exists with name {name}", "Mount {name} is not active, cannot
@@ -1067,6 +1079,8 @@ KEPT_REAL = [
     # the apps' own service accounts; words that follow "user" elsewhere
     "[12:00:00] INFO: Setting up user homeassistant\n[12:00:00] INFO: Update user addons; "
     "Failed to update user settings: timeout",
+        # words after "home id" that are no id
+    "home id added; the home id abc",
         # the Supervisor's ingress API
     "POST /ingress/validate_session; /ingress/session; /api/hassio_ingress/",
         # Home Assistant's default HomeKit bridge
