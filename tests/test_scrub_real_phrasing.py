@@ -673,6 +673,15 @@ CASES = [
      "[hostname] @ [ip]: Server sent a different name '[hostname]'"),
     ("Can't connect to ESPHome API for esphome-web-3c2eff @ 192.168.1.50: timeout",
      "Can't connect to ESPHome API for esphome-web-[mac] @ [ip]: timeout"),
+    # --- the ESPHome app compiling a node (esphome/__main__.py "Reading configuration %s...",
+    # "Compiling app... Build path: %s"; PlatformIO's "Processing %s (board: %s; ...)", its
+    # environment named after the node): the node's name, as aioesphomeapi's lines have it
+    ("INFO Reading configuration /config/esphome/jean-bedroom-sensor.yaml...\nINFO Compiling "
+     "app... Build path: /data/build/jean-bedroom-sensor\nProcessing jean-bedroom-sensor "
+     "(board: esp32-s3-devkitc-1; framework: espidf)",
+     "INFO Reading configuration /config/esphome/[hostname].yaml...\nINFO Compiling "
+     "app... Build path: /data/build/[hostname]\nProcessing [hostname] "
+     "(board: esp32-s3-devkitc-1; framework: espidf)"),
     # --- Home Assistant's MQTT discovery as Zigbee2MQTT publishes it (lib/extension/
     # homeassistant.ts: getDevicePayload's device block {"identifiers": .., "name": <friendly
     # name>}, and "object_id" / "default_entity_id" made from that name), in its "MQTT publish:
@@ -1081,6 +1090,8 @@ KEPT_REAL = [
     "Failed to update user settings: timeout",
         # words after "home id" that are no id
     "home id added; the home id abc",
+        # ESPHome's shared files; a build path that is no node's
+    "INFO Reading configuration /config/esphome/secrets.yaml...; Build path: /tmp/build/.pio",
         # the Supervisor's ingress API
     "POST /ingress/validate_session; /ingress/session; /api/hassio_ingress/",
         # Home Assistant's default HomeKit bridge
