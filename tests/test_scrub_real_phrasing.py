@@ -800,6 +800,16 @@ CASES = [
     ("Config: added 'domain_suffix_match' value 'radius.smithnet'",
      "Config: added 'domain_suffix_match' value '[hostname]'"),
     ("Config: added 'bssid' value '3c:2e:ff:4a:5b:6c'", "Config: added 'bssid' value '[mac]'"),
+    # --- wpa_supplicant (notify.c "CTRL-EVENT-EAP-PEER-CERT depth=%d subject='%s'"): the RADIUS
+    # server's certificate subject, OpenSSL's one-line form or RFC 2253's; the country stays
+    ("wlan0: CTRL-EVENT-EAP-PEER-CERT depth=0 subject='/C=DE/O=Smith Family/CN=radius.smithnet' "
+     "hash=ab12cd",
+     "wlan0: CTRL-EVENT-EAP-PEER-CERT depth=0 subject='/C=DE/O=[filtered]/CN=[hostname]' "
+     "hash=ab12cd"),
+    ("wlan0: CTRL-EVENT-EAP-PEER-CERT depth=1 subject='CN=Smith Root CA, O=Smith Family, C=DE, "
+     "emailAddress=jean@smith-family.de'",
+     "wlan0: CTRL-EVENT-EAP-PEER-CERT depth=1 subject='CN=[hostname], O=[filtered], C=DE, "
+     "emailAddress=[email]'"),
     # --- Z-Wave's home id: Z-Wave JS (packages/zwave-js/src/lib/controller/Controller.ts
     # "received controller IDs:\n  home ID:     ${num2hex(homeId)}", GetControllerIdResponse's
     # log entry "home ID"), Z-Wave JS Server's "homeId", Home Assistant's zwave_js events

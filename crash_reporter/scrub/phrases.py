@@ -273,6 +273,12 @@ _BACKUP_BEFORE_RE: Final = re.compile(r"Backup [0-9a-f]{8}")
 _RENAMED_GATES: Final = ("hostname changed from ", "published hostname from ")
 _RENAMED_RE: Final = re.compile(
     r"(?:([\"'])([^\"'\n\x00]{1,253}+)\1|\(none\)) to (?:([\"'])([^\"'\n\x00]{1,253}+)\3|\(none\))")
+# wpa_supplicant (notify.c): "CTRL-EVENT-EAP-PEER-CERT depth=%d subject='%s'", the RADIUS
+# server's certificate subject as OpenSSL writes it ("/C=DE/O=Smith Family/CN=radius.smithnet")
+# or "C=DE, O=..., CN=...": every attribute's value but the country's
+_SUBJECT_RE: Final = re.compile(r"subject='([^'\n\x00]{1,512}+)'")
+_DN_PART_RE: Final = re.compile(r"(?:(?<=')|/|,[ \t]*+)([A-Za-z]{1,24}+)=([^/,'\n\x00]{1,256}+)")
+_DN_KEPT: Final = frozenset({"c"})
 # NetworkManager's supplicant settings (src/core/supplicant/nm-supplicant-config.c): "Config:
 # added '%s' value '%s'" for each wpa_supplicant setting of a connection, secrets shown as
 # <hidden>: the Wi-Fi network, the 802.1X identity, the RADIUS server's name. The value runs to
@@ -317,7 +323,7 @@ GATES: Final = ('op="connection-', "roamed from bssid", "config: added '", "'0x"
                 "._tcp.", "._udp.", ":aa", "/webhooks/", "/services/t", "/api/webhook/", "=>",
                 "/hassio_ingress/", "/ingress/", "hooks.nabu.casa/",
                 *QUERY_STARTS, *ACCOUNT_GATES, *_LOCATION_GATES, "blocking mount ",
-                *_RENAMED_GATES)
+                *_RENAMED_GATES, "eap-peer-cert ")
 
 # sudo (lib/eventlog): "%8s : %s ; TTY=%s ; PWD=%s ; USER=%s ; COMMAND=%s" - the user first,
 # then a reason or the first key ("jean : 3 incorrect password attempts ; TTY=pts/0 ; ...")
@@ -608,6 +614,16 @@ def context_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Ta
                         renamed.group(group).rstrip("0123456789") or "0", "hostname"):
                     edits.append((renamed.start(group), renamed.end(group),
                                   tally.hit("hostname")))
+    for at in gates.get("eap-peer-cert ", ()):
+        subject = _SUBJECT_RE.search(text, at, min(len(text), at + 40 + 520))
+        if subject is None:
+            continue
+        for part in _DN_PART_RE.finditer(text, subject.start(1), subject.end(1)):
+            attr, value = part.group(1).lower(), part.group(2)
+            cls = "hostname" if attr == "cn" else "email" if attr == "emailaddress" else "filtered"
+            if attr not in _DN_KEPT and (cls != "hostname" or _value_ok(value, cls)) and (
+                    value not in PLACEHOLDER_VALUES):
+                edits.append((part.start(2), part.end(2), tally.hit(cls)))
     for at in gates.get("blocking mount ", ()):
         moved = _MOVED_RE.match(text, at)
         if moved is None or not _value_ok(moved.group(1), "mount"):
