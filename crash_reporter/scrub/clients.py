@@ -226,7 +226,8 @@ def _client_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Ta
         if _ESPHOME_AT_RE.match(text, at) is None:
             continue
         m = _NODE_REV_RE.match(text[max(0, at - 63):at][::-1])
-        if m is not None and not (at - m.end() and text[at - m.end() - 1] not in " \t\n([:'\""):
+        if m is not None and not (at - m.end() and text[at - m.end() - 1] not in " \t\n([:'\"\x00"):
+            # (NUL: the string's start, in an event's strings joined for one pass)
             take(at - m.end(), at, "hostname")
     for gate, shape in (("/esphome/", _ESPHOME_YAML_RE), ("build path: ", _ESPHOME_BUILD_RE)):
         for at in gates.get(gate, ()):
