@@ -88,6 +88,10 @@ CASES = [
     ("Unauthorized login for 'jean.smith'", "Unauthorized login for '[user]'"),
     ("The user 'jean.smith' is not registered", "The user '[user]' is not registered"),
     ("Username 'jean.smith' is in cache", "Username '[user]' is in cache"),
+    # exceptions.py AuthUserNotFound "Username '{user}' does not exist. Check list of users using
+    # '{auth_list_command}'." - a phrase inside a longer word ("of users") names no one
+    ("Username 'jean.smith' does not exist. Check list of users using 'ha auth list'.",
+     "Username '[user]' does not exist. Check list of users using 'ha auth list'."),
     # --- Linux CIFS client (fs/smb/client): "\\%s Send error in SessSetup = %d"
     ("kernel: CIFS: VFS: \\\\nas-smith Send error in SessSetup = -13",
      "kernel: CIFS: VFS: \\\\[hostname] Send error in SessSetup = -13"),

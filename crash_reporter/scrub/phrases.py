@@ -434,6 +434,8 @@ def phrase_edits(text: str, low: str, hits: list[tuple[int, int]], tally: Tally
             continue  # "x.mount: Mount process exited" is a unit, not a phrase
         if start and low[start - 1] in "'\"" and low.startswith(low[start - 1], end):
             continue  # a quoted key ('{"username": "x"}'): the key-value rule's
+        if low[end - 1].isalnum() and low[end:end + 1].isalnum():
+            continue  # part of a longer word: "list of users", not "of user X"
         cls, form = _BY_WORD[low[start:end]]
         m = form.match(text, end)
         if m is None:
