@@ -910,6 +910,13 @@ CASES = [
      "Cannot mount [mount] because there is existing data at /data/mounts/[mount]. "
      "Move it away first, then retry"),
     ("Can't read /data/share/Jean_Docs/list.txt", "Can't read /data/share/[path-user]/list.txt"),
+    # --- a backup's file as Home Assistant names it (components/backup/util.py
+    # suggested_filename_from_name_date: the backup's name, then "%Y-%m-%d %H.%M %S%f", spaces
+    # made "_"), kept by the Supervisor (backups/backup.py "Can't read backup tarfile %s: %s")
+    ("Can't read backup tarfile /backup/Jean_s_Backup_2026-12-04_18.00_00123456.tar: "
+     "[Errno 5] Input/output error",
+     "Can't read backup tarfile /backup/[path-user]_2026-12-04_18.00_00123456.tar: "
+     "[Errno 5] Input/output error"),
     # --- the Supervisor's store (store/git.py "Update app %s repository from %s", "Cloning app
     # %s repository from %s", "Can't clone %s repository: %s." with GitPython's "cmdline: git
     # clone ... -- <url> <path>", "Wasn't able to update %s repo: %s.", "Removing custom app
@@ -1106,6 +1113,9 @@ KEPT_REAL = [
     "home id added; the home id abc",
         # ESPHome's shared files; a build path that is no node's
     "INFO Reading configuration /config/esphome/secrets.yaml...; Build path: /tmp/build/.pio",
+        # Home Assistant's own backup names and the Supervisor's slugs
+    "Ignoring /data/backup/Automatic_backup_2026.12.0_2026-12-04_18.00_00123456.tar; "
+    "/backup/a1b2c3d4.tar; docker load -i layer.tar",
         # the Supervisor's ingress API
     "POST /ingress/validate_session; /ingress/session; /api/hassio_ingress/",
         # Home Assistant's default HomeKit bridge

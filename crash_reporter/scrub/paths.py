@@ -1,4 +1,4 @@
-"""Names in paths: user folders, by-id serial numbers, network storage mounts' unit names.
+"""Names in paths: user folders, by-id serial numbers, mounts' unit names, backups' file names.
 
 `edits` replaces the segment after a user's or a share's folder ("/home/jean",
 "/Users/jean", "/media/Jean Photos", "/data/supervisor/mounts/Garage"), the serial at the
@@ -41,6 +41,14 @@ _MOUNT_UNIT_WORDS: Final = ("supervisor-mounts-", "supervisor-media-", "supervis
 _MOUNT_UNIT_SHORT: Final = ("media-", "share-")
 _MOUNT_NAME_RE: Final = re.compile(
     r"(?:[A-Za-z0-9_]|\\x[0-9a-fA-F]{2}|\\\\x[0-9a-fA-F]{2}){1,255}+(?=[.-])")
+# A backup's file as Home Assistant names it (components/backup/util.py
+# suggested_filename_from_name_date: "_".join(f"{name} {date:%Y-%m-%d %H.%M %S%f}.tar".split()),
+# the file the Supervisor keeps and logs): the name the user gave the backup, before its date;
+# Home Assistant's own names ("Automatic backup 2026.12.0") stay
+_BACKUP_DATE_RE: Final = re.compile(r"_\d{4}-\d\d-\d\d_\d\d\.\d\d_\d{8}\Z")
+_BACKUP_NAME_REV_RE: Final = re.compile(r"[^\s/\\'\"\x00-\x1f:;,()\[\]{}<>]{1,200}+")
+_DEFAULT_BACKUP_RE: Final = re.compile(
+    r"(?:automatic|manual)_backup(?:_\d{4}\.\d{1,2}\.\d{1,3}+(?:\.dev\d{1,12}+|b\d{1,3}+)?+)?+")
 # Folder names that name no one: placeholders, Home Assistant's own folders (also a share's)
 KEPT_SEGMENTS: Final = frozenset({"[path-user]", "[mount]", "[serial]", "root", "homeassistant",
                                   "supervisor", "hassio", "core", "addons", "share", "media",
@@ -50,8 +58,8 @@ KEPT_SEGMENTS: Final = frozenset({"[path-user]", "[mount]", "[serial]", "root", 
 def edits(text: str, low: str, tally: Tally) -> list[Edit]:
     """User folders and personal folder names; by-id serial numbers; mount unit names."""
     edits: list[Edit] = []
-    long_units, short_units, path_starts = compile_words(
-        _MOUNT_UNIT_WORDS, _MOUNT_UNIT_SHORT, _USERPATH_STARTS).find(low)
+    long_units, short_units, path_starts, tars = compile_words(
+        _MOUNT_UNIT_WORDS, _MOUNT_UNIT_SHORT, _USERPATH_STARTS, (".tar",)).find(low)
     for m in scan(_USERPATH_RE, low, sorted({start for start, _ in path_starts})):
         pos = m.end()
         quoted = m.start() > 0 and text[m.start() - 1] in "'\""
@@ -88,6 +96,17 @@ def edits(text: str, low: str, tally: Tally) -> list[Edit]:
             continue
         cls = "mount" if "mounts" in m.group(0) else "path-user"
         edits.append((pos, seg_end, tally.hit(cls)))
+    for at, _end in tars:
+        date = _BACKUP_DATE_RE.search(low, max(0, at - 26), at)
+        if date is None:
+            continue
+        name = _BACKUP_NAME_REV_RE.match(text[max(0, date.start() - 200):date.start()][::-1])
+        if name is None:
+            continue
+        start = date.start() - name.end()
+        if not _DEFAULT_BACKUP_RE.fullmatch(low, start, date.start()) and not text.startswith(
+                "[", start):
+            edits.append((start, date.start(), tally.hit("path-user")))
     units = long_units + word_starts(low, short_units, "-_")
     seen: set[int] = set()
     for _start, end in units:
