@@ -358,6 +358,11 @@ CASES = [
      "sshd[900]: Starting session: shell on pts/0 for [user] from [ip] port 51234 id 0"),
     ("sshd[900]: Close session: user jean from 192.168.1.30 port 51234 id 0",
      "sshd[900]: Close session: user [user] from [ip] port 51234 id 0"),
+    # session.c "subsystem request for %.100s by user %s" (the SFTP a backup app opens)
+    ("sshd[900]: subsystem request for sftp by user jean",
+     "sshd[900]: subsystem request for sftp by user [user]"),
+    ("sshd[900]: subsystem request for sftp by user jean failed, subsystem not found",
+     "sshd[900]: subsystem request for sftp by user [user] failed, subsystem not found"),
     ("sshd[900]: PAM: Authentication failure for illegal user jsmith from 192.168.1.30",
      "sshd[900]: PAM: Authentication failure for illegal user [user] from [ip]"),
     # --- sudo (lib/eventlog): "%8s : %s ; TTY=%s ; PWD=%s ; USER=%s ; COMMAND=%s" - the user

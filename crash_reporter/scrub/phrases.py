@@ -63,6 +63,9 @@ _SSH_CONNECTING: Final = re.compile(r"[ \t]++([A-Za-z0-9][\w.-]{0,252}+)(?= \[)"
 _ACCESSORY: Final = re.compile(r"[ \t]++([^\n\x00]{1,64}?)(?= on address)")
 # The Supervisor (api/ingress.py): "Ingress for %s not available" - an app's ingress token
 _INGRESS_TOKEN: Final = re.compile(r"[ \t]++([A-Za-z0-9_-]{32,86}+)(?= not available)")
+# OpenSSH sshd (session.c): "subsystem request for %.100s by user %s" (and "... failed,
+# subsystem not found")
+_SUBSYSTEM_BY: Final = re.compile(r"[ \t]++[^\s\x00]{1,100}+ by user ([^\s,;'\"\x00-\x1f]{1,64}+)")
 # The Supervisor's "Auth request from 'core_ssh' for 'X'"
 _AUTH_FOR: Final = re.compile(r"[ \t]*+'[^'\n\x00]{0,64}+' for '([^'\n\x00]{1,253}+)'")
 
@@ -177,6 +180,7 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("authentication tried for", "user", _WORD),
     ("attempts exceeded for", "user", _WORD),
     ("session: user", "user", _WORD),
+    ("subsystem request for", "user", _SUBSYSTEM_BY),
     ("authentication failure for", "user", _WORD),
     ("illegal user", "user", _WORD),
     # Linux-PAM pam_unix: "authentication failure; logname=%s uid=%d euid=%d tty=%s
