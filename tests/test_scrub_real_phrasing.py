@@ -423,6 +423,17 @@ CASES = [
      "(uid=1000, gid=1000) (pid 123)",
      "  [hostname] (ipv4:[ip]:51234) connect to service share initially as user [user] "
      "(uid=1000, gid=1000) (pid 123)"),
+    # smbd (source3/auth/auth.c, DEBUG level 2): "check_ntlm_password:  Authentication for user
+    # [%s] -> [%s] FAILED with error %s", "%sauthentication for user [%s] -> [%s] -> [%s]
+    # succeeded" - the name the client gave, the account, the Unix user; the function's name
+    # ("check_ntlm_password:") is no password's key
+    ("  check_ntlm_password:  Authentication for user [jean] -> [jean] FAILED with error "
+     "NT_STATUS_WRONG_PASSWORD, authoritative=1",
+     "  check_ntlm_password:  Authentication for user [[user]] -> [[user]] FAILED with error "
+     "NT_STATUS_WRONG_PASSWORD, authoritative=1"),
+    ("  check_ntlm_password:  authentication for user [jean] -> [jean] -> [jean] succeeded",
+     "  check_ntlm_password:  authentication for user [[user]] -> [[user]] -> [[user]] "
+     "succeeded"),
     # --- Home Assistant (http/ban.py): "Login attempt or request with invalid authentication
     # from %s (%s). Requested URL: '%s'. (%s)" - the client's reverse-DNS name, its address
     ("Login attempt or request with invalid authentication from kitchen-tablet (192.168.1.21). "

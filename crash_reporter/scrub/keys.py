@@ -76,6 +76,9 @@ _KEY_CLASSES: Final = (  # (class, multi-word value, whole-key pattern)
     ("geo", False, re.compile(r"(?:.*[._])?(?:lat|latitude|lon|long|longitude|lng)")),
     ("user", False, re.compile(r"(?:.*[._-])?(?:user|username|user_name|login|owner)")),
 )
+# A key that is a function checking the secret (C programs print their function's name first:
+# Samba's DEBUG "check_ntlm_password:  Authentication for user [%s] ..."), not the secret.
+_CHECKER_PREFIXES: Final = ("check_", "verify_", "validate_")
 # A word after the keyword that makes the key name a fact about the secret, not the secret.
 _NOT_SECRET_KEY_RE: Final = re.compile(
     r"fail|count|type|method|mode|status|error|attempt|timeout|required|enabled|length|size"
@@ -135,6 +138,8 @@ def edits(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]) -> 
                 break
         if not cls or (cls == "filtered" and _NOT_SECRET_KEY_RE.search(key, a_end - start)):
             continue  # "auth_failures=1", "token_type: bearer", "password_required: true"
+        if cls == "filtered" and key.startswith(_CHECKER_PREFIXES):
+            continue  # a function that checks one: Samba's "check_ntlm_password:  Authentication"
         vstart = tail.end()
         if text.startswith("[", vstart) and PLACEHOLDER_RE.match(text, vstart):
             done = max(done, vstart + 1)

@@ -308,7 +308,8 @@ _QUERY_SECRET_RE: Final = re.compile(  # in the lowercased text
 # Where such a secret can start ("?key=", "&sig="): found with the gates, tried only there.
 QUERY_STARTS: Final = tuple(f"{c}{key}=" for c in "?&" for key in _QUERY_KEYS)
 # The user-account lines of sudo, su, login, PAM, sshd, Dropbear and Samba (`_account_edits`)
-_SAMBA_GATES: Final = ("user [", "became [", "mapped to [", "workstation [", "(ipv4:")
+_SAMBA_GATES: Final = ("user [", "became [", "mapped to [", "workstation [", "(ipv4:",
+                       "for user [")
 _SUDO_GATES: Final = (" : tty=", " ; tty=", " : pwd=", " ; pwd=")
 # ssh (client): "%s@%s: Permission denied (%s).", "%.30s@%.128s's password: " - a user at a host
 # that has no domain (the e-mail rule's when it has one)
@@ -347,6 +348,10 @@ _NOT_ALLOWED_RE: Final = re.compile(r"user ([^\s\x00]{1,64}+)(?: from [^\s\x00]{
 _SAMBA_ACCOUNT_RE: Final = re.compile(
     r"(?:user|became|mapped to) \[([^\[\]\n\x00]{0,64}+)\]\\\[([^\[\]\n\x00]{1,64}+)\]")
 _SAMBA_WORKSTATION_RE: Final = re.compile(r"workstation \[([^\[\]\n\x00]{1,64}+)\]")
+# smbd (source3/auth/auth.c): "check_ntlm_password: Authentication for user [%s] -> [%s] FAILED
+# with error %s", "%sauthentication for user [%s] -> [%s] -> [%s] succeeded": the name the
+# client gave, the account it maps to, the Unix user
+_SAMBA_NAMES_RE: Final = re.compile(r"\[([^\[\]\s\x00]{1,64}+)\](?: -> )?+")
 # Dropbear: "Exit (%s) from <%s>: %s" (the address in angle brackets), "Exit (%s): %s"
 _EXIT_RE: Final = re.compile(r"Exit \(([^\s()\x00]{1,64}+)\)(?: from <|: )")
 # sshd (session.c): "Starting session: %s%s%s for %s from %.200s port %d id %d"
@@ -532,6 +537,16 @@ def _account_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: T
                     m.group(1).lower() != "workgroup") and m.start(1) not in seen:
                 seen.add(m.start(1))
                 edits.append((m.start(1), m.end(1), tally.hit("hostname")))
+    for at in gates.get("for user [", ()):
+        pos = at + len("for user ")
+        for _ in range(3):
+            m = _SAMBA_NAMES_RE.match(text, pos)
+            if m is None:
+                break
+            user(m.start(1), m.end(1))
+            pos = m.end()
+            if not m.group(0).endswith("-> "):
+                break
     hosts = [m for at in gates.get("workstation [", ())
              if (m := _SAMBA_WORKSTATION_RE.match(text, at)) is not None]
     # smbd (service.c): "%s (%s) connect to service %s initially as user %s (uid=%d, gid=%d)"
