@@ -693,6 +693,14 @@ CASES = [
      "[hostname] @ [ip]: Server sent a different name '[hostname]'"),
     ("Can't connect to ESPHome API for esphome-web-3c2eff @ 192.168.1.50: timeout",
      "Can't connect to ESPHome API for esphome-web-[mac] @ [ip]: timeout"),
+    # --- UPnP device descriptions (UPnP Device Architecture: <friendlyName>, <serialNumber>), as
+    # async_upnp_client reads them and Home Assistant's SsdpServiceInfo repr shows them
+    ("SsdpServiceInfo(ssdp_usn='uuid:5b1c6f8a-9a7e-4f43-8c6f-2c1b6c3e2d1a', upnp={"
+     "'friendlyName': 'Smith Living Room TV', 'serialNumber': 'X1234567'})",
+     "SsdpServiceInfo(ssdp_usn='uuid:[uuid]', upnp={'friendlyName': '[device]', "
+     "'serialNumber': '[serial]'})"),
+    ("<friendlyName>Jean Smith's TV</friendlyName><serialNumber>SN12345678</serialNumber>",
+     "<friendlyName>[device]</friendlyName><serialNumber>[serial]</serialNumber>"),
     # --- the ESPHome app compiling a node (esphome/__main__.py "Reading configuration %s...",
     # "Compiling app... Build path: %s"; PlatformIO's "Processing %s (board: %s; ...)", its
     # environment named after the node): the node's name, as aioesphomeapi's lines have it

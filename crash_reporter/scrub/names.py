@@ -108,7 +108,12 @@ _TOPIC_SUFFIXES: Final = ("/set", "/get", "/availability")
 # light.x=on; friendly_name=Jean Bedroom Lamp, ... @ 2026-...>"), the device registry's
 # name_by_user, the mobile app's registration ("device_name": "Jean's iPhone"; its model and
 # manufacturer are keys of their own)
-_NAME_KEYS: Final = ("friendly_name", "name_by_user", "device_name")
+# ... and UPnP's device description (the UPnP Device Architecture's <friendlyName>, as
+# async_upnp_client reads it and Home Assistant's SsdpServiceInfo repr shows it:
+# "upnp={'friendlyName': 'Smith Living Room TV', ...}", or the XML itself)
+_NAME_KEYS: Final = ("friendly_name", "name_by_user", "device_name", "friendlyname")
+_XML_NAME_TAGS: Final = (("<friendlyname>", "device"), ("<serialnumber>", "serial"))
+_XML_VALUE_RE: Final = re.compile(r"([^<>\n\x00]{1,253}+)</")
 _FRIENDLY_RE: Final = re.compile(
     r"\\?[\"']?[ \t]*+[:=][ \t]*+(?:\\?\"([^\"\\\n\x00]{1,253}+)\\?\"|'([^'\n\x00]{1,253}+)'"
     r"|([^,;\n\x00<>{}()@\[\]\"']{1,253}+))")
@@ -159,7 +164,8 @@ _MAIL_SLUGS: Final = (
     "_libero_it", "_hotmail_co_uk", "_btinternet_com", "_comcast_net")
 
 GATES: Final = (*_DEVICE_WORDS, *_Z2M_PHRASES, *_Z2M_LINE_PHRASES, "zigbee2mqtt/",
-                *_NAME_KEYS, "owntracks/", "person.", "[media_player.", "):8009]", '" (/services/',
+                *_NAME_KEYS, *(tag for tag, _ in _XML_NAME_TAGS), "owntracks/", "person.",
+                "[media_player.", "):8009]", '" (/services/',
                 'retrying with "', "_s_", *_MAIL_SLUGS)
 
 
@@ -389,6 +395,12 @@ def _device_name_edits(text: str, low: str, gates: Mapping[str, list[int]], tall
                 continue
             vstart = m.start(group)
             out.append((vstart, vstart + len(value), tally.hit("device")))
+    for tag, cls in _XML_NAME_TAGS:
+        for at in gates.get(tag, ()):
+            m = _XML_VALUE_RE.match(text, at + len(tag))
+            if m is not None and (name_ok(m.group(1)) if cls == "device" else any(
+                    c.isdigit() for c in m.group(1)) and m.group(1)[0] != "["):
+                out.append((m.start(1), m.end(1), tally.hit(cls)))
     return out
 
 
