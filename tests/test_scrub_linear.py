@@ -92,7 +92,7 @@ ATOMS: dict[str, list[str]] = {
               '"device":{', '"name":"', '"a b"', "}", "a_b", '\\"device\\": {', "light.",
               "a_s_", "sensor.a_b_s_c", "calendar.a", "_gmail_com", "_me_com_", "/esphome/",
               ".yaml", "Build path: /", "/build/", "Processing ", " (board: ", "<friendlyName>",
-              "</", "'friendlyName': '",
+              "</", "'friendlyName': '", "'fn': '", "b'fn': b'", "\"fn=",
               "\n"],
     "mesh": ["b'nn': b'", "b'xp': b'", "'", "\\", "\\x", '"nn=', '"', " [", ": configured=",
              "PAN ID", "pan id: configured=1, ", "adapter:active=", "=", ",", " ", "a",

@@ -701,6 +701,16 @@ CASES = [
      "'serialNumber': '[serial]'})"),
     ("<friendlyName>Jean Smith's TV</friendlyName><serialNumber>SN12345678</serialNumber>",
      "<friendlyName>[device]</friendlyName><serialNumber>[serial]</serialNumber>"),
+    # --- a Google Cast device's TXT record ("fn": its friendly name; "md": its model), in Home
+    # Assistant's ZeroconfServiceInfo repr, zeroconf's bytes and avahi-browse's output
+    ("ZeroconfServiceInfo(port=8009, type='_googlecast._tcp.local.', properties={'md': 'Google "
+     "Nest Mini', 'fn': 'Jean Bedroom speaker', 'rs': ''})",
+     "ZeroconfServiceInfo(port=8009, type='_googlecast._tcp.local.', properties={'md': 'Google "
+     "Nest Mini', 'fn': '[device]', 'rs': ''})"),
+    ("properties={b'fn': b'Jean Bedroom speaker', b'md': b'Google Nest Mini'}",
+     "properties={b'fn': b'[device]', b'md': b'Google Nest Mini'}"),
+    ('txt = ["fn=Jean Bedroom speaker" "md=Google Nest Mini"]',
+     'txt = ["fn=[device]" "md=Google Nest Mini"]'),
     # --- the ESPHome app compiling a node (esphome/__main__.py "Reading configuration %s...",
     # "Compiling app... Build path: %s"; PlatformIO's "Processing %s (board: %s; ...)", its
     # environment named after the node): the node's name, as aioesphomeapi's lines have it

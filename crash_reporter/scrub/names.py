@@ -113,6 +113,10 @@ _TOPIC_SUFFIXES: Final = ("/set", "/get", "/availability")
 # "upnp={'friendlyName': 'Smith Living Room TV', ...}", or the XML itself)
 _NAME_KEYS: Final = ("friendly_name", "name_by_user", "device_name", "friendlyname")
 _XML_NAME_TAGS: Final = (("<friendlyname>", "device"), ("<serialnumber>", "serial"))
+# ... and a Google Cast device's TXT record, whose "fn" is the name its owner gave it (as
+# Home Assistant's ZeroconfServiceInfo repr shows it: properties={'fn': 'Jean Bedroom
+# speaker', 'md': 'Google Nest Mini', ...}, bytes in zeroconf's own; avahi-browse's "fn=X")
+_TXT_NAME_KEYS: Final = ("'fn': '", "b'fn': b'", '"fn=')
 _XML_VALUE_RE: Final = re.compile(r"([^<>\n\x00]{1,253}+)</")
 _FRIENDLY_RE: Final = re.compile(
     r"\\?[\"']?[ \t]*+[:=][ \t]*+(?:\\?\"([^\"\\\n\x00]{1,253}+)\\?\"|'([^'\n\x00]{1,253}+)'"
@@ -164,7 +168,8 @@ _MAIL_SLUGS: Final = (
     "_libero_it", "_hotmail_co_uk", "_btinternet_com", "_comcast_net")
 
 GATES: Final = (*_DEVICE_WORDS, *_Z2M_PHRASES, *_Z2M_LINE_PHRASES, "zigbee2mqtt/",
-                *_NAME_KEYS, *(tag for tag, _ in _XML_NAME_TAGS), "owntracks/", "person.",
+                *_NAME_KEYS, *(tag for tag, _ in _XML_NAME_TAGS), *_TXT_NAME_KEYS,
+                "owntracks/", "person.",
                 "[media_player.", "):8009]", '" (/services/',
                 'retrying with "', "_s_", *_MAIL_SLUGS)
 
@@ -395,6 +400,14 @@ def _device_name_edits(text: str, low: str, gates: Mapping[str, list[int]], tall
                 continue
             vstart = m.start(group)
             out.append((vstart, vstart + len(value), tally.hit("device")))
+    for key in _TXT_NAME_KEYS:
+        for at in gates.get(key, ()):
+            if key[0] == "'" and at and low[at - 1] == "b":
+                continue  # the bytes form's own gate has it
+            m = (_DOUBLE_QUOTED_RE if key[0] == '"' else SINGLE_QUOTED_RE).match(
+                text, at + len(key))
+            if m is not None and name_ok(m.group(1)):
+                out.append((m.start(1), m.end(1), tally.hit("device")))
     for tag, cls in _XML_NAME_TAGS:
         for at in gates.get(tag, ()):
             m = _XML_VALUE_RE.match(text, at + len(tag))
