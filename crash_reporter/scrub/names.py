@@ -20,7 +20,8 @@ logs through the bluetooth, mobile_app and device-tracker integrations, DHCP ser
   ("zigbee2mqtt/Jean Bedroom Lamp/set"; ``zigbee2mqtt/bridge/...`` stays); the
   ``friendly_name`` of Home Assistant's states and Zigbee2MQTT's payloads, the device
   registry's ``name_by_user``, the mobile app's ``device_name``; cast devices' names (Home
-  Assistant's cast integration, pychromecast) and avahi's service names.
+  Assistant's cast integration, pychromecast, a Cast device's TXT "fn"), UPnP's
+  ``friendlyName`` and avahi's service names.
 
 The names of network clients where their servers log them (DHCP and DNS, Mosquitto, ESPHome,
 MQTT discovery) are `clients`'; user names in the account lines of sudo, su, login, PAM and
