@@ -173,6 +173,10 @@ def test_every_value_is_removed_whatever_stands_next_to_it(sample: tuple[str, li
 
 @SETTINGS
 @given(neighbours(), st.sampled_from(["message", "value", "crumb"]))
+# found by it: an ESPHome node's name that starts an event's string (after the NUL that joins
+# the strings for one pass) was kept
+@example(("jean-desk-sensor @ 192.168.1.50: Connection error occurred: timeout",
+          ["jean-desk-sensor", "192.168.1.50"]), "value")
 def test_events_are_a_fixed_point(sample: tuple[str, list[str]], where: str) -> None:
     text, secrets = sample
     event = {"event_id": "0123456789abcdef0123456789abcdef", "message": "m",

@@ -88,6 +88,10 @@ CASES = [
     ("Unauthorized login for 'jean.smith'", "Unauthorized login for '[user]'"),
     ("The user 'jean.smith' is not registered", "The user '[user]' is not registered"),
     ("Username 'jean.smith' is in cache", "Username '[user]' is in cache"),
+    # exceptions.py AuthUserNotFound "Username '{user}' does not exist. Check list of users using
+    # '{auth_list_command}'." - a phrase inside a longer word ("of users") names no one
+    ("Username 'jean.smith' does not exist. Check list of users using 'ha auth list'.",
+     "Username '[user]' does not exist. Check list of users using 'ha auth list'."),
     # --- Linux CIFS client (fs/smb/client): "\\%s Send error in SessSetup = %d"
     ("kernel: CIFS: VFS: \\\\nas-smith Send error in SessSetup = -13",
      "kernel: CIFS: VFS: \\\\[hostname] Send error in SessSetup = -13"),
@@ -354,6 +358,11 @@ CASES = [
      "sshd[900]: Starting session: shell on pts/0 for [user] from [ip] port 51234 id 0"),
     ("sshd[900]: Close session: user jean from 192.168.1.30 port 51234 id 0",
      "sshd[900]: Close session: user [user] from [ip] port 51234 id 0"),
+    # session.c "subsystem request for %.100s by user %s" (the SFTP a backup app opens)
+    ("sshd[900]: subsystem request for sftp by user jean",
+     "sshd[900]: subsystem request for sftp by user [user]"),
+    ("sshd[900]: subsystem request for sftp by user jean failed, subsystem not found",
+     "sshd[900]: subsystem request for sftp by user [user] failed, subsystem not found"),
     ("sshd[900]: PAM: Authentication failure for illegal user jsmith from 192.168.1.30",
      "sshd[900]: PAM: Authentication failure for illegal user [user] from [ip]"),
     # --- sudo (lib/eventlog): "%8s : %s ; TTY=%s ; PWD=%s ; USER=%s ; COMMAND=%s" - the user
@@ -414,6 +423,17 @@ CASES = [
      "(uid=1000, gid=1000) (pid 123)",
      "  [hostname] (ipv4:[ip]:51234) connect to service share initially as user [user] "
      "(uid=1000, gid=1000) (pid 123)"),
+    # smbd (source3/auth/auth.c, DEBUG level 2): "check_ntlm_password:  Authentication for user
+    # [%s] -> [%s] FAILED with error %s", "%sauthentication for user [%s] -> [%s] -> [%s]
+    # succeeded" - the name the client gave, the account, the Unix user; the function's name
+    # ("check_ntlm_password:") is no password's key
+    ("  check_ntlm_password:  Authentication for user [jean] -> [jean] FAILED with error "
+     "NT_STATUS_WRONG_PASSWORD, authoritative=1",
+     "  check_ntlm_password:  Authentication for user [[user]] -> [[user]] FAILED with error "
+     "NT_STATUS_WRONG_PASSWORD, authoritative=1"),
+    ("  check_ntlm_password:  authentication for user [jean] -> [jean] -> [jean] succeeded",
+     "  check_ntlm_password:  authentication for user [[user]] -> [[user]] -> [[user]] "
+     "succeeded"),
     # --- Home Assistant (http/ban.py): "Login attempt or request with invalid authentication
     # from %s (%s). Requested URL: '%s'. (%s)" - the client's reverse-DNS name, its address
     ("Login attempt or request with invalid authentication from kitchen-tablet (192.168.1.21). "
@@ -614,6 +634,12 @@ CASES = [
     ("NetworkInfo(extended_pan_id=dd:dd:dd:dd:dd:dd:dd:dd, pan_id=0x1A2B, nwk_update_id=0, "
      "channel=15)",
      "NetworkInfo(extended_pan_id=[id], pan_id=[id], nwk_update_id=0, channel=15)"),
+    # zigpy's Key repr in NetworkInfo: the class name stays, the key is the secret
+    ("network_key=Key(key=01:03:05:07:09:0b:0d:0f:00:02:04:06:08:0a:0c:0d, tx_counter=123, "
+     "rx_counter=0, seq=0)",
+     "network_key=Key(key=[filtered], tx_counter=123, rx_counter=0, seq=0)"),
+    ("network_key=Key(key=01030507090b0d0f00020406080a0c0d)", "network_key=Key(key=[filtered])"),
+    ("password=Secret(value='hunter2 x')", "password=Secret(value='[filtered]')"),
     # --- OpenSSH's client (sshconnect.c, ssh.c), as backup and git apps log it: "Host key for
     # %.200s has changed and you have requested strict checking.", "Warning: the %s host key for
     # '%.200s' differs from the key for the IP address '%.128s'", "ssh: connect to host %s port
@@ -667,6 +693,33 @@ CASES = [
      "[hostname] @ [ip]: Server sent a different name '[hostname]'"),
     ("Can't connect to ESPHome API for esphome-web-3c2eff @ 192.168.1.50: timeout",
      "Can't connect to ESPHome API for esphome-web-[mac] @ [ip]: timeout"),
+    # --- UPnP device descriptions (UPnP Device Architecture: <friendlyName>, <serialNumber>), as
+    # async_upnp_client reads them and Home Assistant's SsdpServiceInfo repr shows them
+    ("SsdpServiceInfo(ssdp_usn='uuid:5b1c6f8a-9a7e-4f43-8c6f-2c1b6c3e2d1a', upnp={"
+     "'friendlyName': 'Smith Living Room TV', 'serialNumber': 'X1234567'})",
+     "SsdpServiceInfo(ssdp_usn='uuid:[uuid]', upnp={'friendlyName': '[device]', "
+     "'serialNumber': '[serial]'})"),
+    ("<friendlyName>Jean Smith's TV</friendlyName><serialNumber>SN12345678</serialNumber>",
+     "<friendlyName>[device]</friendlyName><serialNumber>[serial]</serialNumber>"),
+    # --- a Google Cast device's TXT record ("fn": its friendly name; "md": its model), in Home
+    # Assistant's ZeroconfServiceInfo repr, zeroconf's bytes and avahi-browse's output
+    ("ZeroconfServiceInfo(port=8009, type='_googlecast._tcp.local.', properties={'md': 'Google "
+     "Nest Mini', 'fn': 'Jean Bedroom speaker', 'rs': ''})",
+     "ZeroconfServiceInfo(port=8009, type='_googlecast._tcp.local.', properties={'md': 'Google "
+     "Nest Mini', 'fn': '[device]', 'rs': ''})"),
+    ("properties={b'fn': b'Jean Bedroom speaker', b'md': b'Google Nest Mini'}",
+     "properties={b'fn': b'[device]', b'md': b'Google Nest Mini'}"),
+    ('txt = ["fn=Jean Bedroom speaker" "md=Google Nest Mini"]',
+     'txt = ["fn=[device]" "md=Google Nest Mini"]'),
+    # --- the ESPHome app compiling a node (esphome/__main__.py "Reading configuration %s...",
+    # "Compiling app... Build path: %s"; PlatformIO's "Processing %s (board: %s; ...)", its
+    # environment named after the node): the node's name, as aioesphomeapi's lines have it
+    ("INFO Reading configuration /config/esphome/jean-bedroom-sensor.yaml...\nINFO Compiling "
+     "app... Build path: /data/build/jean-bedroom-sensor\nProcessing jean-bedroom-sensor "
+     "(board: esp32-s3-devkitc-1; framework: espidf)",
+     "INFO Reading configuration /config/esphome/[hostname].yaml...\nINFO Compiling "
+     "app... Build path: /data/build/[hostname]\nProcessing [hostname] "
+     "(board: esp32-s3-devkitc-1; framework: espidf)"),
     # --- Home Assistant's MQTT discovery as Zigbee2MQTT publishes it (lib/extension/
     # homeassistant.ts: getDevicePayload's device block {"identifiers": .., "name": <friendly
     # name>}, and "object_id" / "default_entity_id" made from that name), in its "MQTT publish:
@@ -687,6 +740,304 @@ CASES = [
     # "light.jean_s_bedroom_lamp", homeassistant/util slugify), whatever follows the owner
     ("Entity light.jean_s_bedroom_lamp is unavailable; switch.maria_s_desk",
      "Entity light.[user]_s_bedroom_lamp is unavailable; switch.[user]_s_desk"),
+    # --- Dropbear (svr-authpasswd.c "Password auth succeeded for '%s' from %s", "Bad password
+    # attempt for '%s' from %s", "Too-long password attempt for '%s' from %s"; svr-auth.c "Auth
+    # succeeded with blank password for '%s' from %s", "Login attempt with wrong user %s from
+    # %s"; svr-authpubkey.c "Pubkey auth succeeded for '%s' with %s key %s from %s", "Pubkey
+    # auth bad signature for '%s' with key %s from %s"; "User account '%s' is locked";
+    # svr-session.c "Exit (%s) from <%s>: %s"; svr-chansession.c "User %s executing '%s'")
+    ("dropbear[900]: Password auth succeeded for 'jean' from 192.168.1.30:51234",
+     "dropbear[900]: Password auth succeeded for '[user]' from [ip]:51234"),
+    ("dropbear[900]: Bad password attempt for 'jean' from 192.168.1.30:51234",
+     "dropbear[900]: Bad password attempt for '[user]' from [ip]:51234"),
+    ("dropbear[900]: Too-long password attempt for 'jean' from 192.168.1.30:51234",
+     "dropbear[900]: Too-long password attempt for '[user]' from [ip]:51234"),
+    ("dropbear[900]: Auth succeeded with blank password for 'jean' from 192.168.1.30:51234",
+     "dropbear[900]: Auth succeeded with blank password for '[user]' from [ip]:51234"),
+    ("dropbear[900]: Login attempt with wrong user jean from 192.168.1.30:51234",
+     "dropbear[900]: Login attempt with wrong user [user] from [ip]:51234"),
+    ("dropbear[900]: Pubkey auth succeeded for 'jean' with ssh-ed25519 key SHA256:uNiVztksCsDhcc0u9"
+     "e8BujQXVUpKZIDTMczCvj3tD2s from 192.168.1.30:51234",
+     "dropbear[900]: Pubkey auth succeeded for '[user]' with ssh-ed25519 key SHA256:[fingerprint] "
+     "from [ip]:51234"),
+    ("dropbear[900]: Pubkey auth bad signature for 'jean' with key SHA256:uNiVztksCsDhcc0u9e8BujQ"
+     "XVUpKZIDTMczCvj3tD2s from 192.168.1.30:51234",
+     "dropbear[900]: Pubkey auth bad signature for '[user]' with key SHA256:[fingerprint] from "
+     "[ip]:51234"),
+    ("dropbear[900]: User account 'jean' is locked",
+     "dropbear[900]: User account '[user]' is locked"),
+    ("dropbear[900]: Exit (jean) from <192.168.1.30:51234>: Disconnect received",
+     "dropbear[900]: Exit ([user]) from <[ip]:51234>: Disconnect received"),
+    ("dropbear[900]: Exit (jean): Exited normally",
+     "dropbear[900]: Exit ([user]): Exited normally"),
+    ("dropbear[900]: User jean executing 'ha core logs'",
+     "dropbear[900]: User [user] executing 'ha core logs'"),
+    ("dropbear[900]: User jean executing login shell",
+     "dropbear[900]: User [user] executing login shell"),
+    # --- the Supervisor's ingress token of an app (apps/validate.py secrets.token_urlsafe): its
+    # URL "/api/hassio_ingress/{token}/" (apps/app.py), the Supervisor's "/ingress/{token}/..."
+    # and api/ingress.py "Ingress for %s not available"
+    ("GET /api/hassio_ingress/Nd5Jx0WqEJ7p3c8YH0aDUu6q1zKQ-9fDk2m_rBvLsIo/ HTTP/1.1",
+     "GET /api/hassio_ingress/[token]/ HTTP/1.1"),
+    ("Ingress for Nd5Jx0WqEJ7p3c8YH0aDUu6q1zKQ-9fDk2m_rBvLsIo not available",
+     "Ingress for [token] not available"),
+    ("Client error on http://172.30.32.2/ingress/Nd5Jx0WqEJ7p3c8YH0aDUu6q1zKQ-9fDk2m_rBvLsIo/api",
+     "Client error on http://172.30.32.2/ingress/[token]/api"),
+    # --- Home Assistant Cloud's cloudhooks (hass-nabucasa: "https://hooks.nabu.casa/<id>", the
+    # "cloudhook_url" of webhook integrations' entries)
+    ('"cloudhook_url": "https://hooks.nabu.casa/gAAAAABnR5x0k1V2abcdEFGHijklMNOPqrstUVWX_yz-0='
+     '"',
+     '"cloudhook_url": "https://[hostname]/[token]"'),
+    # --- Home Assistant's official apps through bashio ("[%T] INFO: %s"): Mosquitto
+    # (rootfs/etc/cont-init.d/mosquitto.sh "Setting up user ${username}", "Using pre-hashed
+    # password for ${username}"), MariaDB (mariadb-post/run "Create user ${USERNAME}", "Update
+    # user ${USERNAME}")
+    ("\x1b[32m[12:00:00] INFO: Setting up user jean\x1b[0m",
+     "\x1b[32m[12:00:00] INFO: Setting up user [user]\x1b[0m"),
+    ("[12:00:00] INFO: Using pre-hashed password for jean",
+     "[12:00:00] INFO: Using pre-hashed password for [user]"),
+    ("[12:00:00] INFO: Create user jsmith\n[12:00:01] INFO: Update user jsmith",
+     "[12:00:00] INFO: Create user [user]\n[12:00:01] INFO: Update user [user]"),
+    # --- HAP-python (accessory.py setup_message: "Setup payload: %s", "Or enter this code in
+    # your HomeKit app on your iOS device: %s"; accessory_driver.py "Starting accessory %s on
+    # address %s, port %s." / "on addresses"): the pairing secrets, the name given the bridge
+    ("Setup payload: X-HM://0023K50QET2YB\nOr enter this code in your HomeKit app on your iOS "
+     "device: 053-86-998",
+     "Setup payload: [filtered]\nOr enter this code in your HomeKit app on your iOS "
+     "device: [filtered]"),
+    ("[pyhap.accessory_driver] Starting accessory Smith Lights on addresses ['192.168.1.5'], "
+     "port 51828.",
+     "[pyhap.accessory_driver] Starting accessory [device] on addresses ['[ip]'], port 51828."),
+    # --- a host name's change and conflicts: NetworkManager (nm-hostname-manager.c "hostname
+    # changed from %s%s%s to %s%s%s", "static hostname changed from ...", quoted or (none);
+    # nm-policy.c "set-hostname: current hostname was changed outside NetworkManager: '%s'"),
+    # systemd-resolved (resolved-manager.c "Hostname conflict, changing published hostname from
+    # '%s' to '%s'.", resolved-dns-zone.c "Detected conflict on %s", the record's name first)
+    ('NetworkManager[456]: <info>  [1733300000.1234] hostname: static hostname changed from '
+     '"homeassistant" to "kitchen-pi"',
+     'NetworkManager[456]: <info>  [1733300000.1234] hostname: static hostname changed from '
+     '"homeassistant" to "[hostname]"'),
+    ('hostname: hostname changed from "kitchen-pi" to (none)',
+     'hostname: hostname changed from "[hostname]" to (none)'),
+    ("policy: set-hostname: current hostname was changed outside NetworkManager: 'kitchen-pi'",
+     "policy: set-hostname: current hostname was changed outside NetworkManager: '[hostname]'"),
+    ("systemd-resolved[400]: Hostname conflict, changing published hostname from 'kitchen-pi' to "
+     "'kitchen-pi7'.",
+     "systemd-resolved[400]: Hostname conflict, changing published hostname from '[hostname]' to "
+     "'[hostname]'."),
+    ("systemd-resolved[400]: Detected conflict on kitchen-pi IN A 192.168.1.23",
+     "systemd-resolved[400]: Detected conflict on [hostname] IN A [ip]"),
+    # --- NetworkManager's supplicant settings (src/core/supplicant/nm-supplicant-config.c:
+    # "Config: added '%s' value '%s'", one line per wpa_supplicant setting, secrets <hidden>):
+    # the Wi-Fi network, the 802.1X identity, the RADIUS server's name
+    ("NetworkManager[456]: <info>  [1733300000.1234] Config: added 'ssid' value 'Jean's WiFi'",
+     "NetworkManager[456]: <info>  [1733300000.1234] Config: added 'ssid' value '[ssid]'"),
+    ("Config: added 'identity' value 'jsmith'", "Config: added 'identity' value '[user]'"),
+    ("Config: added 'anonymous_identity' value 'anonymous@smith-family.de'",
+     "Config: added 'anonymous_identity' value '[email]'"),
+    ("Config: added 'domain_suffix_match' value 'radius.smithnet'",
+     "Config: added 'domain_suffix_match' value '[hostname]'"),
+    ("Config: added 'bssid' value '3c:2e:ff:4a:5b:6c'", "Config: added 'bssid' value '[mac]'"),
+    # --- wpa_supplicant (notify.c "CTRL-EVENT-EAP-PEER-CERT depth=%d subject='%s'"): the RADIUS
+    # server's certificate subject, OpenSSL's one-line form or RFC 2253's; the country stays
+    ("wlan0: CTRL-EVENT-EAP-PEER-CERT depth=0 subject='/C=DE/O=Smith Family/CN=radius.smithnet' "
+     "hash=ab12cd",
+     "wlan0: CTRL-EVENT-EAP-PEER-CERT depth=0 subject='/C=DE/O=[filtered]/CN=[hostname]' "
+     "hash=ab12cd"),
+    ("wlan0: CTRL-EVENT-EAP-PEER-CERT depth=1 subject='CN=Smith Root CA, O=Smith Family, C=DE, "
+     "emailAddress=jean@smith-family.de'",
+     "wlan0: CTRL-EVENT-EAP-PEER-CERT depth=1 subject='CN=[hostname], O=[filtered], C=DE, "
+     "emailAddress=[email]'"),
+    # --- Z-Wave's home id: Z-Wave JS (packages/zwave-js/src/lib/controller/Controller.ts
+    # "received controller IDs:\n  home ID:     ${num2hex(homeId)}", GetControllerIdResponse's
+    # log entry "home ID"), Z-Wave JS Server's "homeId", Home Assistant's zwave_js events
+    # (home_id in an Event's repr), device identifiers f"{home_id}-{node_id}" and unique ids
+    # f"{home_id}.{value_id}" in entity_platform's "Platform %s does not generate unique IDs. ID
+    # %s already exists - ignoring %s"
+    ("CNTRLR   received controller IDs:\n  home ID:     0xd4b18b7d\n  own node ID: 1",
+     "CNTRLR   received controller IDs:\n  home ID:     [id]\n  own node ID: 1"),
+    ('{"homeId": 3567516263, "ownNodeId": 1}', '{"homeId": [id], "ownNodeId": 1}'),
+    ("<Event zwave_js_value_notification[L]: domain=zwave_js, node_id=5, home_id=3567516263, "
+     "endpoint=0>",
+     "<Event zwave_js_value_notification[L]: domain=zwave_js, node_id=5, home_id=[id], "
+     "endpoint=0>"),
+    ("identifiers={('zwave_js', '3567516263-5'), ('zwave_js', '3567516263-5-271:4098:1')}",
+     "identifiers={('zwave_js', '[id]-5'), ('zwave_js', '[id]-5-271:4098:1')}"),
+    ("Platform zwave_js does not generate unique IDs. ID 3567516263.5-38-0-currentValue already "
+     "exists - ignoring light.kitchen",
+     "Platform zwave_js does not generate unique IDs. ID [id].5-38-0-currentValue already "
+     "exists - ignoring light.kitchen"),
+    # --- Matter (the Matter Server app: the Matter SDK's src/credentials/FabricTable.cpp "Fabric
+    # index 0x%x was retrieved from storage. Compressed FabricId 0x..., FabricId 0x..., NodeId
+    # 0x..., VendorId 0x%04X"; src/controller/CommissioningWindowOpener.cpp "Manual pairing
+    # code: [%s]", "SetupQRCode: [%s]"; python-matter-server's server info)
+    ("[FP] Fabric index 0x1 was retrieved from storage. Compressed FabricId 0x219D881E54F0F01B, "
+     "FabricId 0x0000000000000001, NodeId 0x000000000001B669, VendorId 0xFFF1",
+     "[FP] Fabric index 0x1 was retrieved from storage. Compressed FabricId [id], "
+     "FabricId 0x0000000000000001, NodeId 0x000000000001B669, VendorId 0xFFF1"),
+    ("[CTL] Manual pairing code: [34970112332]\n[CTL] SetupQRCode: [MT:Y.K9042C00KA0648G00]",
+     "[CTL] Manual pairing code: [[filtered]]\n[CTL] SetupQRCode: [[filtered]]"),
+    ('{"fabric_id": 1, "compressed_fabric_id": 2422157442567090203, "schema_version": 11}',
+     '{"fabric_id": 1, "compressed_fabric_id": [id], "schema_version": 11}'),
+    # --- the Supervisor's mount and backup-location names in its other messages and errors:
+    # exceptions.py ("Backup mount '{mount}' is down", "Cannot mount {name} at {path} as it is
+    # not a directory", "No mount exists with name {name}", "Mount {name} is not active, cannot
+    # report storage usage", "Could not read storage usage for mount {name}: {reason}"),
+    # mounts/manager.py ("Cannot remove '{name}', no mount exists with that name", "Cannot
+    # reload ...", "Cannot relocate local data for ..."), mounts/mount.py ("Mounting {name} did
+    # not succeed.", "Reloading {name} did not complete in time", "Mount %s failed to mount,
+    # mounting read-only fallback for %s"), api/mounts.py ("A mount already exists with name
+    # {name}", "Mount {name} is not used for backups"), api/backups.py ("Backup {slug} is not in
+    # location {location}"), backups/manager.py ("Backup {slug} does not exist in {location}",
+    # "Could not copy backup to {location_name} due to: {err!s}"), backups/backup.py ("Backup %s
+    # exists in two files in locations %s. Ignoring %s", "Cannot consolidate backups in {} and
+    # {} with slug {}")
+    ("Backup mount 'Backup_Smith' is down", "Backup mount '[mount]' is down"),
+    ("Cannot mount Backup_Smith at /data/mounts/Backup_Smith as it is not a directory",
+     "Cannot mount [mount] at /data/mounts/[mount] as it is not a directory"),
+    ("No mount exists with name Backup_Smith", "No mount exists with name [mount]"),
+    ("No mount exists with name 'Backup_Smith'", "No mount exists with name '[mount]'"),
+    ("Mount Backup_Smith is not active, cannot report storage usage",
+     "Mount [mount] is not active, cannot report storage usage"),
+    ("Timed out reading storage usage for mount Backup_Smith",
+     "Timed out reading storage usage for mount [mount]"),
+    ("Cannot reload 'Backup_Smith', no mount exists with that name",
+     "Cannot reload '[mount]', no mount exists with that name"),
+    ("Cannot relocate local data for 'Backup_Smith', no mount exists with that name",
+     "Cannot relocate local data for '[mount]', no mount exists with that name"),
+    ("Mounting Backup_Smith did not succeed. Check host logs for errors from mount or systemd unit "
+     "mnt-data-supervisor-mounts-Backup_Smith.mount for details.",
+     "Mounting [mount] did not succeed. Check host logs for errors from mount or systemd unit "
+     "mnt-data-supervisor-mounts-[mount].mount for details."),
+    ("Reloading Backup_Smith did not complete in time",
+     "Reloading [mount] did not complete in time"),
+    ("Mount Backup_Smith failed to mount, mounting read-only fallback for Backup_Smith",
+     "Mount [mount] failed to mount, mounting read-only fallback for [mount]"),
+    ("A mount already exists with name Backup_Smith", "A mount already exists with name [mount]"),
+    ("Mount Backup_Smith is not used for backups, cannot use it as default backup mount",
+     "Mount [mount] is not used for backups, cannot use it as default backup mount"),
+    ("Backup a1b2c3d4 is not in location Backup_Smith",
+     "Backup a1b2c3d4 is not in location [mount]"),
+    ("Backup a1b2c3d4 does not exist in Backup_Smith", "Backup a1b2c3d4 does not exist in [mount]"),
+    ("Could not copy backup to Backup_Smith due to: [Errno 28] No space left on device",
+     "Could not copy backup to [mount] due to: [Errno 28] No space left on device"),
+    ("Backup a1b2c3d4 exists in two files in locations Backup_Smith, None. Ignoring "
+     "/data/mounts/Backup_Smith/a1b2c3d4.tar, /data/backup/a1b2c3d4.tar",
+     "Backup a1b2c3d4 exists in two files in locations [mount], None. Ignoring "
+     "/data/mounts/[mount]/a1b2c3d4.tar, /data/backup/a1b2c3d4.tar"),
+    ("Cannot consolidate backups in Backup_Smith and .cloud_backup with slug a1b2c3d4",
+     "Cannot consolidate backups in [mount] and .cloud_backup with slug a1b2c3d4"),
+    # mounts/mount.py "Moved local data blocking mount %s from %s to %s" (the mount's folder,
+    # bound under the Supervisor's /data/media or /data/share, and "<name>_local_recovery");
+    # exceptions.py "Cannot mount {name} because there is existing data at {path}. Move it away
+    # first, then retry" (the sentence's full stop stays)
+    ("Moved local data blocking mount Backup_Smith from /data/media/Backup_Smith to "
+     "/data/media/Backup_Smith_local_recovery",
+     "Moved local data blocking mount [mount] from /data/media/[mount] to "
+     "/data/media/[mount]_local_recovery"),
+    ("Moved local data blocking mount Backup_Smith from /data/backup to "
+     "/data/backup/Backup_Smith_local_recovery_2",
+     "Moved local data blocking mount [mount] from /data/backup to "
+     "/data/backup/[mount]_local_recovery_2"),
+    ("Cannot mount Backup_Smith because there is existing data at /data/mounts/Backup_Smith. "
+     "Move it away first, then retry",
+     "Cannot mount [mount] because there is existing data at /data/mounts/[mount]. "
+     "Move it away first, then retry"),
+    ("Can't read /data/share/Jean_Docs/list.txt", "Can't read /data/share/[path-user]/list.txt"),
+    # --- a backup's file as Home Assistant names it (components/backup/util.py
+    # suggested_filename_from_name_date: the backup's name, then "%Y-%m-%d %H.%M %S%f", spaces
+    # made "_"), kept by the Supervisor (backups/backup.py "Can't read backup tarfile %s: %s")
+    ("Can't read backup tarfile /backup/Jean_s_Backup_2026-12-04_18.00_00123456.tar: "
+     "[Errno 5] Input/output error",
+     "Can't read backup tarfile /backup/[path-user]_2026-12-04_18.00_00123456.tar: "
+     "[Errno 5] Input/output error"),
+    # --- the Supervisor's store (store/git.py "Update app %s repository from %s", "Cloning app
+    # %s repository from %s", "Can't clone %s repository: %s." with GitPython's "cmdline: git
+    # clone ... -- <url> <path>", "Wasn't able to update %s repo: %s.", "Removing custom app
+    # repository %s"; store/__init__.py "Can't add repository %s due to %s"; its JSON
+    # "repositories"): the account that owns a custom app repository
+    ("Update app /data/addons/git/a1b2c3d4 repository from https://github.com/jeansmith/ha-apps",
+     "Update app /data/addons/git/a1b2c3d4 repository from https://github.com/[user]/ha-apps"),
+    ("Can't clone https://gitlab.com/jeansmith/ha-apps#dev repository: Cmd('git') failed due to: "
+     "exit code(128)\n  cmdline: git clone -v --recursive --depth=1 --shallow-submodules -- "
+     "https://gitlab.com/jeansmith/ha-apps /data/addons/git/a1b2c3d4\n  stderr: 'fatal: "
+     "repository 'https://gitlab.com/jeansmith/ha-apps/' not found'.",
+     "Can't clone https://gitlab.com/[user]/ha-apps#dev repository: Cmd('git') failed due to: "
+     "exit code(128)\n  cmdline: git clone -v --recursive --depth=1 --shallow-submodules -- "
+     "https://gitlab.com/[user]/ha-apps /data/addons/git/a1b2c3d4\n  stderr: 'fatal: "
+     "repository 'https://gitlab.com/[user]/ha-apps/' not found'."),
+    ("Wasn't able to update https://github.com/jeansmith/ha-apps repo: timeout.",
+     "Wasn't able to update https://github.com/[user]/ha-apps repo: timeout."),
+    ("Can't add repository https://git.smith-family.de/jean/apps.git due to x",
+     "Can't add repository https://[hostname]/[user]/apps.git due to x"),
+    ('{"repositories": ["https://github.com/jeansmith/ha-apps", '
+     '"https://github.com/home-assistant/addons"]}',
+     '{"repositories": ["https://github.com/[user]/ha-apps", '
+     '"https://github.com/home-assistant/addons"]}'),
+    # --- Home Assistant's entity ids made from an account's e-mail address (Google Calendar's
+    # primary calendar: components/google/calendar.py, generate_entity_id from its summary,
+    # the address), in DataUpdateCoordinator's "Error fetching %s data: %s" and a State's repr
+    ("Error fetching calendar.jean_smith_gmail_com data: 401, message='Unauthorized'",
+     "Error fetching calendar.[email] data: 401, message='Unauthorized'"),
+    ("Update of calendar.jean_gmail_com_2 is taking over 10 seconds",
+     "Update of calendar.[email]_2 is taking over 10 seconds"),
+    ("<state calendar.jean_smith_gmail_com=off; friendly_name=jean.smith@gmail.com>",
+     "<state calendar.[email]=off; friendly_name=[email]>"),
+    # --- the offending value a configuration error quotes: voluptuous's humanize_error ("%s.
+    # Got %s", the value's repr), as the Supervisor logs apps' options (apps/app.py "App {app}
+    # has invalid options: {validation_error}", a schema's type error quoting all of them);
+    # Home Assistant's config.py ("Invalid config for '%s' at %s, line %s: %s '%s', got %s")
+    ("App core_mosquitto has invalid options: not a valid value for dictionary value @ "
+     "data['logins'][0]['password']. Got 'hunter2'",
+     "App core_mosquitto has invalid options: not a valid value for dictionary value @ "
+     "data['logins'][0]['password']. Got '[filtered]'"),
+    ("App core_mosquitto has invalid options: Type error for option 'logins' in Mosquitto broker "
+     "(core_mosquitto). Got {'logins': [{'username': 'jean', 'password': 'hunter2'}], "
+     "'require_certificate': False, 'certfile': 'fullchain.pem'}",
+     "App core_mosquitto has invalid options: Type error for option 'logins' in Mosquitto broker "
+     "(core_mosquitto). Got {'logins': [{'username': '[user]', 'password': '[filtered]'}], "
+     "'require_certificate': False, 'certfile': '[filtered]'}"),
+    ("not a valid value @ data['networks']. Got ['Smith Family WiFi', \"Jean's net\"]",
+     "not a valid value @ data['networks']. Got ['[filtered]', \"[filtered]\"]"),
+    ("Invalid config for 'mqtt' at configuration.yaml, line 12: expected str for dictionary "
+     "value 'mqtt->password', got 12345. Please check the docs at "
+     "https://www.home-assistant.io/integrations/mqtt",
+     "Invalid config for 'mqtt' at configuration.yaml, line 12: expected str for dictionary "
+     "value 'mqtt->password', got [filtered]. Please check the docs at "
+     "https://www.home-assistant.io/integrations/mqtt"),
+    ("Invalid config for 'homeassistant' at configuration.yaml, line 3: expected float for "
+     "dictionary value 'homeassistant->latitude', got 'Smith Street 5'",
+     "Invalid config for 'homeassistant' at configuration.yaml, line 3: expected float for "
+     "dictionary value 'homeassistant->latitude', got '[filtered]'"),
+    # --- Home Assistant's config entries (homeassistant/config_entries.py: "Error setting up
+    # entry %s for %s", "Error setting up entry %s for %s: %s", "Error unloading entry %s for
+    # %s", "Config entry '%s' for %s integration %s", "The config entry {title} ({domain}) with
+    # entry_id {entry_id} cannot be ..."): the entry's title, the domain stays
+    ("Error setting up entry Jean Smith for withings\nTraceback (most recent call last):",
+     "Error setting up entry [device] for withings\nTraceback (most recent call last):"),
+    ("Error setting up entry Smith Home for ecobee: Unable to connect",
+     "Error setting up entry [device] for ecobee: Unable to connect"),
+    ("Config entry 'Jean Smith' for withings integration could not authenticate: Token expired",
+     "Config entry '[device]' for withings integration could not authenticate: Token expired"),
+    ("Config entry 'Smith Home' for tesla_fleet integration not ready yet: timeout; Retrying in "
+     "80 seconds",
+     "Config entry '[device]' for tesla_fleet integration not ready yet: timeout; Retrying in "
+     "80 seconds"),
+    ("Error unloading entry Music for Jean for spotify",
+     "Error unloading entry [device] for spotify"),
+    ("The config entry Smith Home (ecobee) with entry_id 01JABCDEFGHJKMNPQRSTVWXYZ0 cannot be "
+     "unloaded because it does not hold the setup lock",
+     "The config entry [device] (ecobee) with entry_id 01JABCDEFGHJKMNPQRSTVWXYZ0 cannot be "
+     "unloaded because it does not hold the setup lock"),
+    ("Error setting up entry jean.smith@gmail.com for google",
+     "Error setting up entry [email] for google"),
+    # its retry task's name, f"config entry retry {domain} {title}", in asyncio's Task repr
+    ("Error doing job: Task exception was never retrieved (task: <Task finished name='config "
+     "entry retry withings Jean Smith' coro=<ConfigEntry.async_setup_locked() done>>)",
+     "Error doing job: Task exception was never retrieved (task: <Task finished name='config "
+     "entry retry withings [device]' coro=<ConfigEntry.async_setup_locked() done>>)"),
+    ('<Task pending name="config entry retry mobile_app Jean\'s iPhone" coro=<x>>',
+     '<Task pending name="config entry retry mobile_app [device]" coro=<x>>'),
 ]
 
 
@@ -784,6 +1135,52 @@ KEPT_REAL = [
     "{\"device\":{\"identifiers\":[\"zigbee2mqtt_bridge_x\"],\"name\":\"Zigbee2MQTT Bridge\"},"
     "\"object_id\":\"zigbee2mqtt_bridge_connection_state\"}",
     "sensor.kid_s_room_temperature; light.living_room; homeassistant.components.light.its_s_x",
+    # Dropbear's lines about root, and lines that only look like its own
+    "Password auth succeeded for 'root' from 172.30.32.1:51234; Exit (root) from "
+    "<172.30.32.1:51234>: Exited normally; User root executing login shell",
+    "Error executing 'script.wake_up'; Exit (1): failed; Exit before auth from <172.30.32.1:22>: "
+    "Exited normally",
+    # the apps' own service accounts; words that follow "user" elsewhere
+    "[12:00:00] INFO: Setting up user homeassistant\n[12:00:00] INFO: Update user addons; "
+    "Failed to update user settings: timeout",
+        # words after "home id" that are no id
+    "home id added; the home id abc",
+        # ESPHome's shared files; a build path that is no node's
+    "INFO Reading configuration /config/esphome/secrets.yaml...; Build path: /tmp/build/.pio",
+        # Home Assistant's own backup names and the Supervisor's slugs
+    "Ignoring /data/backup/Automatic_backup_2026.12.0_2026-12-04_18.00_00123456.tar; "
+    "/backup/a1b2c3d4.tar; docker load -i layer.tar",
+        # the Supervisor's ingress API
+    "POST /ingress/validate_session; /ingress/session; /api/hassio_ingress/",
+        # Home Assistant's default HomeKit bridge
+    "Starting accessory HASS Bridge:21064 on addresses ['172.30.32.1'], port 21064.",
+        # host names that are Home Assistant OS's own
+    'static hostname changed from (none) to "homeassistant"; published hostname from '
+    "'homeassistant' to 'homeassistant2'",
+    # NetworkManager's supplicant settings that name no one
+    "Config: added 'scan_ssid' value '1'\nConfig: added 'key_mgmt' value 'WPA-EAP'\n"
+    "Config: added 'psk' value '<hidden>'\nConfig: added 'bgscan' value 'simple:30:-70:86400'",
+    # Z-Wave lines without a home id; a node's own id stays
+    "the home id is unknown; homeId: undefined; home_id=None; own node ID: 1; node_id=5",
+    # the Supervisor's own backup locations and words that only look like a mount's messages
+    "Backup a1b2c3d4 exists in two files in locations None, .cloud_backup. Ignoring x; "
+    "Restarting Home Assistant did not succeed; Entity does not exist in registry; "
+    "Reloading homeassistant did not complete in time; No mount exists with name backup",
+    # the Supervisor's built-in app repositories; an issue tracker's URL beside the word
+    "Cloning app /data/addons/git/a0d7b954 repository from https://github.com/hassio-addons/"
+    "repository; Update app core repository from https://github.com/home-assistant/addons; "
+    "https://github.com/esphome/home-assistant-addon is a repository",
+    "Please report it at https://github.com/hacs/integration/issues; the repository is fine",
+    # a module path that ends like an address's slug
+    "homeassistant.components.calendar.jean_gmail_com; sensor.gmail_community_posts",
+        # configuration errors whose value names no one: a port, nothing, a flag
+    "expected int for dictionary value @ data['port']. Got 99999\n"
+    "required key not provided @ data['password']. Got None\n"
+    "Invalid config for 'http' at configuration.yaml, line 7: expected bool for dictionary value "
+    "'http->use_x_forwarded_for', got []",
+        # config entries titled after their integration or a default word
+    "Error setting up entry Sun for sun\nError setting up entry Home for met: timeout\n"
+    "Config entry 'Radio Browser' for radio_browser integration not ready yet",
 ]
 
 

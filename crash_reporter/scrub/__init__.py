@@ -22,7 +22,11 @@ look at exception values, frame paths or debug_meta, so everything happens here:
   "Jeans-MBP", "light.jean_s_lamp"), the names users give devices (Zigbee2MQTT's friendly names);
 - ``clients``: network clients' names where their servers log them (DHCP and DNS host names,
   Mosquitto client ids, ESPHome nodes, MQTT discovery device names);
-- ``mesh``: Thread and Zigbee networks' names, PAN ids and keys (TXT records, adapter checks);
+- ``mesh``: Thread and Zigbee networks' names, PAN ids and keys (TXT records, adapter checks),
+  Z-Wave home ids, Matter fabric ids and pairing codes;
+- ``repos``: the owner in the URLs of the app repositories users add to the Supervisor's store;
+- ``entries``: the titles of Home Assistant's config entries in its config_entries lines;
+- ``offending``: the value a configuration error quotes back (voluptuous's ". Got 'x'");
 - ``domains``: host names no host list holds (e-mails, URL hosts, shares' servers and folders,
   names after "host"/"server", under a known TLD, before a port);
 - ``digits``: values of digits and hex (UUIDs, hex tokens, MACs, IPv4 and IPv6 addresses, card

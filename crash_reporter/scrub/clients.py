@@ -12,7 +12,8 @@ A client's name is chosen by its owner and often names them or their room:
 - Mosquitto's client ids ("New client connected from .. as X (p2, ..)", "Client X
   disconnected.", "Received PUBLISH from X (..)"; ids programs make up, such as
   "mqttjs_1a2b3c4d" or "auto-<UUID>", stay) are ``[device]``, and an ESPHome node's name in
-  aioesphomeapi's "X @ 192.168.1.50" is ``[hostname]``.
+  aioesphomeapi's "X @ 192.168.1.50" is ``[hostname]``, as it is in the ESPHome app's compile
+  lines (its configuration file, build folder and PlatformIO environment).
 - The device's name in Home Assistant's MQTT discovery payloads, and the entity ids
   Zigbee2MQTT makes of it, are ``[device]``.
 
@@ -94,7 +95,14 @@ _ESPHOME_AT_RE: Final = re.compile(
     r"|[A-Za-z0-9][\w-]{0,62}+\.local\b)")
 _NODE_REV_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,63}+")
 _MAC_SUFFIX_RE: Final = re.compile(r".*[-_][0-9a-f]{6}(?:[0-9a-f]{6})?", re.IGNORECASE)
-_ESPHOME_GATES: Final = (" @ ", "different name '")
+# ESPHome's own log as its app compiles a node (esphome/__main__.py "Reading configuration
+# %s...", "Compiling app... Build path: %s"; PlatformIO's "Processing %s (board: %s; ...)",
+# its environment named after the node): the node's name in its file, folder and environment
+_ESPHOME_YAML_RE: Final = re.compile(r"/(?i:esphome)/([A-Za-z0-9_-]{1,63}+)\.ya?ml(?!\w)")
+_ESPHOME_BUILD_RE: Final = re.compile(
+    r"(?i:build path: )[^\s\x00]{0,200}?/build/([A-Za-z0-9_-]{1,63}+)(?![\w/.-])")
+_ESPHOME_FILES: Final = frozenset({"secrets", "common", "packages"})
+_ESPHOME_GATES: Final = (" @ ", "different name '", "/esphome/", "build path: ", " (board: ")
 
 # --- MQTT discovery payloads ----------------------------------------------------------------
 
@@ -218,7 +226,17 @@ def _client_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Ta
         if _ESPHOME_AT_RE.match(text, at) is None:
             continue
         m = _NODE_REV_RE.match(text[max(0, at - 63):at][::-1])
-        if m is not None and not (at - m.end() and text[at - m.end() - 1] not in " \t\n\x00([:'\""):
+        if m is not None and not (at - m.end() and text[at - m.end() - 1] not in " \t\n([:'\"\x00"):
+            # (NUL: the string's start, in an event's strings joined for one pass)
+            take(at - m.end(), at, "hostname")
+    for gate, shape in (("/esphome/", _ESPHOME_YAML_RE), ("build path: ", _ESPHOME_BUILD_RE)):
+        for at in gates.get(gate, ()):
+            m = shape.match(text, at)
+            if m is not None and m.group(1).lower() not in _ESPHOME_FILES:
+                take(m.start(1), m.end(1), "hostname")
+    for at in gates.get(" (board: ", ()):
+        m = _NODE_REV_RE.match(text[max(0, at - 63):at][::-1])
+        if m is not None and text.endswith("Processing ", 0, at - m.end()):
             take(at - m.end(), at, "hostname")
     for at in gates.get("different name '", ()):
         m = SINGLE_QUOTED_RE.match(text, at + len("different name '"))

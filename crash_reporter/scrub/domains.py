@@ -29,7 +29,7 @@ GATES: Final = ("\\\\",)  # a UNC share's two backslashes, found in the keyword 
 _EMAIL_RE: Final = re.compile(r"@[\w-]++(?:\.[\w-]++)*+")
 _UNIT_TYPES: Final = frozenset({"service", "socket", "timer", "mount", "automount", "scope",
                                "slice", "target", "path", "device", "swap"})
-_EMAILLOCAL: Final = frozenset(".!#$%&*+=?^_~-")  # RFC 5322 allows more; logs do not
+_EMAILLOCAL: Final = frozenset(".!#$%&*+?^_~-")  # RFC 5322 allows more (and "="); logs do not
 _URLHOST_RE: Final = re.compile(r"://(\[auth\]@)?([^\s/?#:@\[\]'\"<>(){},;\\\x00]++)")
 # The two backslashes first (a literal to search for), then what stands before them.
 # The kernel's CIFS client names the server alone: "CIFS: VFS: \\nas Send error in SessSetup".

@@ -50,6 +50,10 @@ _KV_LINE_RE: Final = re.compile(r"[^\n\x00,;&}\])'\"]++")
 # The next "key:" ends a multi-word value; "x.smithnet:1883", "supervisor.jobs:12" and "12:30"
 # name a host, a line or a time, not a key (the value runs on over them).
 _NEXT_KEY_RE: Final = re.compile(r"\s++[\w-]++[ \t]*+[:=](?![\d.])")
+_REPR_NAME_RE: Final = re.compile(r"[A-Z][A-Za-z0-9_]{0,40}+")  # "Key" in "Key(key=...)"
+_REPR_ARG_RE: Final = re.compile(  # its first argument's value, quoted or not
+    r"[ \t]*+(?:'([^'\n\x00]{1,1024}+)'|\"([^\"\n\x00]{1,1024}+)\""
+    r"|(\[[a-z-]{2,12}\]|[^\s,;&}\])'\"\x00-\x1f\x7f]++))")
 _INNER_KEY_RE: Final = re.compile(r"[(\[{<][\w.-]++[ \t]*+[:=]")  # "secret(user: x)"
 _KEY_CLASSES: Final = (  # (class, multi-word value, whole-key pattern)
     ("filtered", True, re.compile(
@@ -72,6 +76,9 @@ _KEY_CLASSES: Final = (  # (class, multi-word value, whole-key pattern)
     ("geo", False, re.compile(r"(?:.*[._])?(?:lat|latitude|lon|long|longitude|lng)")),
     ("user", False, re.compile(r"(?:.*[._-])?(?:user|username|user_name|login|owner)")),
 )
+# A key that is a function checking the secret (C programs print their function's name first:
+# Samba's DEBUG "check_ntlm_password:  Authentication for user [%s] ..."), not the secret.
+_CHECKER_PREFIXES: Final = ("check_", "verify_", "validate_")
 # A word after the keyword that makes the key name a fact about the secret, not the secret.
 _NOT_SECRET_KEY_RE: Final = re.compile(
     r"fail|count|type|method|mode|status|error|attempt|timeout|required|enabled|length|size"
@@ -131,6 +138,8 @@ def edits(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]) -> 
                 break
         if not cls or (cls == "filtered" and _NOT_SECRET_KEY_RE.search(key, a_end - start)):
             continue  # "auth_failures=1", "token_type: bearer", "password_required: true"
+        if cls == "filtered" and key.startswith(_CHECKER_PREFIXES):
+            continue  # a function that checks one: Samba's "check_ntlm_password:  Authentication"
         vstart = tail.end()
         if text.startswith("[", vstart) and PLACEHOLDER_RE.match(text, vstart):
             done = max(done, vstart + 1)
@@ -169,6 +178,12 @@ def edits(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]) -> 
                     inner_end = min(inner_end, vstart + 253)  # the longest name DNS allows
                 if cls == "filtered" and (cut := _INNER_KEY_RE.search(text, vstart, inner_end)):
                     inner_end = cut.start()
+                    if _REPR_NAME_RE.fullmatch(text, vstart, inner_end) and (
+                            arg := _REPR_ARG_RE.match(text, cut.end())) is not None:
+                        # a repr ("network_key=Key(key=01:03:..., tx_counter=0)", zigpy's
+                        # NetworkInfo): its class name stays, its first argument is the secret
+                        group = arg.lastindex or 1
+                        inner_start, inner_end = arg.start(group), arg.end(group)
                 while inner_end > vstart and cls != "filtered" and text[inner_end - 1] in ".:":
                     inner_end -= 1  # "mac 3c2eff4a5b6c: up", "(user: jean.smith.)"
         done = max(done, inner_end)

@@ -20,7 +20,8 @@ logs through the bluetooth, mobile_app and device-tracker integrations, DHCP ser
   ("zigbee2mqtt/Jean Bedroom Lamp/set"; ``zigbee2mqtt/bridge/...`` stays); the
   ``friendly_name`` of Home Assistant's states and Zigbee2MQTT's payloads, the device
   registry's ``name_by_user``, the mobile app's ``device_name``; cast devices' names (Home
-  Assistant's cast integration, pychromecast) and avahi's service names.
+  Assistant's cast integration, pychromecast, a Cast device's TXT "fn"), UPnP's
+  ``friendlyName`` and avahi's service names.
 
 The names of network clients where their servers log them (DHCP and DNS, Mosquitto, ESPHome,
 MQTT discovery) are `clients`'; user names in the account lines of sudo, su, login, PAM and
@@ -108,7 +109,16 @@ _TOPIC_SUFFIXES: Final = ("/set", "/get", "/availability")
 # light.x=on; friendly_name=Jean Bedroom Lamp, ... @ 2026-...>"), the device registry's
 # name_by_user, the mobile app's registration ("device_name": "Jean's iPhone"; its model and
 # manufacturer are keys of their own)
-_NAME_KEYS: Final = ("friendly_name", "name_by_user", "device_name")
+# ... and UPnP's device description (the UPnP Device Architecture's <friendlyName>, as
+# async_upnp_client reads it and Home Assistant's SsdpServiceInfo repr shows it:
+# "upnp={'friendlyName': 'Smith Living Room TV', ...}", or the XML itself)
+_NAME_KEYS: Final = ("friendly_name", "name_by_user", "device_name", "friendlyname")
+_XML_NAME_TAGS: Final = (("<friendlyname>", "device"), ("<serialnumber>", "serial"))
+# ... and a Google Cast device's TXT record, whose "fn" is the name its owner gave it (as
+# Home Assistant's ZeroconfServiceInfo repr shows it: properties={'fn': 'Jean Bedroom
+# speaker', 'md': 'Google Nest Mini', ...}, bytes in zeroconf's own; avahi-browse's "fn=X")
+_TXT_NAME_KEYS: Final = ("'fn': '", "b'fn': b'", '"fn=')
+_XML_VALUE_RE: Final = re.compile(r"([^<>\n\x00]{1,253}+)</")
 _FRIENDLY_RE: Final = re.compile(
     r"\\?[\"']?[ \t]*+[:=][ \t]*+(?:\\?\"([^\"\\\n\x00]{1,253}+)\\?\"|'([^'\n\x00]{1,253}+)'"
     r"|([^,;\n\x00<>{}()@\[\]\"']{1,253}+))")
@@ -147,9 +157,22 @@ _ENTITY_DOMAINS: Final = frozenset({
 _ENTITY_REV_RE: Final = re.compile(  # matched on the reversed text before "_s_"
     r"([a-z0-9]{2,40}+)((?:_[a-z0-9]{1,40}+){0,8}+)\.([a-z_]{2,24}+)")
 
+# ... and entity ids made from an account's e-mail address: Google Calendar names a primary
+# calendar after it (components/google/calendar.py: generate_entity_id from the calendar's
+# summary, "jean.smith@gmail.com" -> "calendar.jean_smith_gmail_com"). Found at the slug of a
+# common mail provider's domain; the address's slug becomes [email], a suffix stays.
+_MAIL_SLUGS: Final = (
+    "_gmail_com", "_googlemail_com", "_outlook_com", "_hotmail_com", "_live_com", "_msn_com",
+    "_icloud_com", "_me_com", "_mac_com", "_yahoo_com", "_aol_com", "_gmx_de", "_gmx_net",
+    "_gmx_at", "_gmx_ch", "_web_de", "_t_online_de", "_proton_me", "_protonmail_com", "_pm_me",
+    "_posteo_de", "_mailbox_org", "_yandex_ru", "_mail_ru", "_free_fr", "_orange_fr",
+    "_libero_it", "_hotmail_co_uk", "_btinternet_com", "_comcast_net")
+
 GATES: Final = (*_DEVICE_WORDS, *_Z2M_PHRASES, *_Z2M_LINE_PHRASES, "zigbee2mqtt/",
-                *_NAME_KEYS, "owntracks/", "person.", "[media_player.", "):8009]", '" (/services/',
-                'retrying with "', "_s_")
+                *_NAME_KEYS, *(tag for tag, _ in _XML_NAME_TAGS), *_TXT_NAME_KEYS,
+                "owntracks/", "person.",
+                "[media_player.", "):8009]", '" (/services/',
+                'retrying with "', "_s_", *_MAIL_SLUGS)
 
 
 _OWNER_REV_RE: Final = re.compile(r"(?:[^\W\d_]|-){1,41}+")  # letters and dashes
@@ -371,12 +394,27 @@ def _device_name_edits(text: str, low: str, gates: Mapping[str, list[int]], tall
                 continue
             group = m.lastindex or 1
             value = m.group(group).rstrip(" ")
-            if group == 3 and value.lower() in ("none", "null"):
-                continue
+            if group == 3 and (value.lower() in ("none", "null") or (text.startswith(
+                    "@", m.end(group)) and value == m.group(group))):
+                continue  # no name; an e-mail address (the e-mail rule's), not "Jean @ time"
             if not name_ok(value):
                 continue
             vstart = m.start(group)
             out.append((vstart, vstart + len(value), tally.hit("device")))
+    for key in _TXT_NAME_KEYS:
+        for at in gates.get(key, ()):
+            if key[0] == "'" and at and low[at - 1] == "b":
+                continue  # the bytes form's own gate has it
+            m = (_DOUBLE_QUOTED_RE if key[0] == '"' else SINGLE_QUOTED_RE).match(
+                text, at + len(key))
+            if m is not None and name_ok(m.group(1)):
+                out.append((m.start(1), m.end(1), tally.hit("device")))
+    for tag, cls in _XML_NAME_TAGS:
+        for at in gates.get(tag, ()):
+            m = _XML_VALUE_RE.match(text, at + len(tag))
+            if m is not None and (name_ok(m.group(1)) if cls == "device" else any(
+                    c.isdigit() for c in m.group(1)) and m.group(1)[0] != "["):
+                out.append((m.start(1), m.end(1), tally.hit(cls)))
     return out
 
 
@@ -396,6 +434,24 @@ def _entity_owner_edits(gates: Mapping[str, list[int]], low: str, tally: Tally) 
     return out
 
 
+def _entity_mail_edits(gates: Mapping[str, list[int]], low: str, tally: Tally) -> list[Edit]:
+    """Entity ids made from an e-mail address ("calendar.jean_smith_gmail_com")."""
+    out: list[Edit] = []
+    for slug in _MAIL_SLUGS:
+        for at in gates.get(slug, ()):
+            end = at + len(slug)
+            if end < len(low) and low[end].isalnum():
+                continue  # "_gmail_community": another word
+            m = _ENTITY_REV_RE.match(low[max(0, at - 140):at][::-1])
+            if m is None or m.group(3)[::-1] not in _ENTITY_DOMAINS:
+                continue
+            dot = at - m.end()
+            if dot and (low[dot - 1].isalnum() or low[dot - 1] in "._"):
+                continue  # part of a longer name
+            out.append((dot + len(m.group(3)) + 1, end, tally.hit("email")))
+    return out
+
+
 def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
     """Owners in device names and entity ids, and names users chose.
 
@@ -405,4 +461,4 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
     hits = sorted((at, word) for word in _DEVICE_WORDS for at in gates.get(word, ()))
     out = _device_owner_edits(text, low, hits, tally) if hits else []
     return (out + _device_name_edits(text, low, gates, tally)
-            + _entity_owner_edits(gates, low, tally))
+            + _entity_owner_edits(gates, low, tally) + _entity_mail_edits(gates, low, tally))

@@ -6,15 +6,17 @@ options a DHCP server handed out (NetworkManager's "option domain_search => 'X'"
 login belongs to (logind's "New session 3 of user X", sshd's "Accepted publickey for X"), the
 Wi-Fi network systemd-networkd and NetworkManager's policy name ("Connected WiFi access point:
 X (mac)", "policy: set 'X' (wlan0) as default"), the mount name in the Supervisor's mount unit
-description and its mount manager ("Supervisor cifs mount: X", "Reloading mount: X"), the user
-of a Supervisor sign-in ("Successful login for 'X'").
+description, its mount manager and its backups' locations ("Supervisor cifs mount: X",
+"Reloading mount: X", "Backup mount 'X' is down"), the user of a Supervisor sign-in
+("Successful login for 'X'").
 
 `context_edits` takes what the shape of a whole line names: the name of a time server after
 its address (timesyncd's "192.168.1.1:123 (X)") and of a DNS server (resolved's "addr%3#X"),
-DHCP options, NetworkManager's audit and roaming lines, secrets in a URL's query and path,
-quoted EUI-64 addresses, DNS-SD instance names, the host in a journal line's prefix, and the
-user in the account lines of sudo, su, login, PAM, sshd and Samba ("jean : TTY=pts/0 ; ...",
-"by jean(uid=1000)", "(to root) jean on pts/0", Samba's "user [WORKGROUP]\[jean]").
+DHCP options, the Supervisor's lists of backup locations, NetworkManager's audit, roaming and
+supplicant settings lines, secrets in a URL's query and path, quoted EUI-64 addresses, DNS-SD
+instance names, the host in a journal line's prefix, and the user in the account lines of sudo,
+su, login, PAM, sshd, Dropbear and Samba ("jean : TTY=pts/0 ; ...", "by jean(uid=1000)", "(to
+root) jean on pts/0", "Exit (jean) from <...>", Samba's "user [WORKGROUP]\[jean]").
 
 Each phrase starts at a literal (found with the other keywords in one automaton pass, see
 `words`); its value is matched at that position only, with bounded or possessive quantifiers.
@@ -43,13 +45,27 @@ _NAME: Final = re.compile(r"[ \t]*+'?([A-Za-z0-9_]{1,64}+)(?![A-Za-z0-9_])")
 # The Supervisor's "Mount X activated successfully", "Mount 'X' already exists ..."
 _MOUNT_SUBJECT: Final = re.compile(
     r"[ \t]++'?([A-Za-z0-9_]{1,64}+)'?(?= (?:activated|failed to mount|is not mounted|reload"
-    r"|reported|still in|already exists|exists,))")
+    r"|reported|still in|already exists|exists,|is not used|is not active))")
+# The Supervisor's "Cannot remove 'X', no mount exists with that name", "Mounting X did not
+# succeed", "Reloading X did not complete in time", "Backup X is not in location Y"
+_MOUNT_NAMED: Final = re.compile(r"[ \t]++'([A-Za-z0-9_]{1,64}+)'(?=, no mount exists)")
+_MOUNT_DID_NOT: Final = re.compile(r"[ \t]++([A-Za-z0-9_]{1,64}+)(?= did not (?:succeed|complete))")
+_MOUNT_AFTER: Final = re.compile(r"[ \t]++'?([A-Za-z0-9_]{1,64}+)(?![A-Za-z0-9_])")
 # A value glued to its key ("logname=X"): an empty one ("ruser= rhost=") is no value.
 _GLUED: Final = re.compile(r"([^\s'\"()\[\]{}<>,;\x00-\x1f]{1,253}+)")
 # PAM: "auth could not identify password for [X]"
 _BRACKETED: Final = re.compile(r"[ \t]*+\[([^\[\]\s\x00]{1,64}+)\]")
 # ssh (debug): "Connecting to %.200s [%.100s] port %s." - a host name, then its address
 _SSH_CONNECTING: Final = re.compile(r"[ \t]++([A-Za-z0-9][\w.-]{0,252}+)(?= \[)")
+# HAP-python (accessory_driver.py, as Home Assistant's homekit integration and HomeKit apps
+# run it): "Starting accessory %s on address %s, port %s." (addresses, since 4.x) - the name
+# its user gave the bridge or accessory
+_ACCESSORY: Final = re.compile(r"[ \t]++([^\n\x00]{1,64}?)(?= on address)")
+# The Supervisor (api/ingress.py): "Ingress for %s not available" - an app's ingress token
+_INGRESS_TOKEN: Final = re.compile(r"[ \t]++([A-Za-z0-9_-]{32,86}+)(?= not available)")
+# OpenSSH sshd (session.c): "subsystem request for %.100s by user %s" (and "... failed,
+# subsystem not found")
+_SUBSYSTEM_BY: Final = re.compile(r"[ \t]++[^\s\x00]{1,100}+ by user ([^\s,;'\"\x00-\x1f]{1,64}+)")
 # The Supervisor's "Auth request from 'core_ssh' for 'X'"
 _AUTH_FOR: Final = re.compile(r"[ \t]*+'[^'\n\x00]{0,64}+' for '([^'\n\x00]{1,253}+)'")
 
@@ -125,6 +141,27 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("blocking mount", "mount", _NAME),
     ("activate mount", "mount", _NAME),
     ("mount", "mount", _MOUNT_SUBJECT),
+    # ... its other mount and backup-location messages (mounts/manager.py, mounts/mount.py,
+    # exceptions.py, api/mounts.py, backups/manager.py, api/backups.py): "No mount exists with
+    # name 'X'", "A mount already exists with name X", "Cannot remove 'X', no mount exists with
+    # that name" (and reload, relocate local data for), "Cannot mount X at %s as it is not a
+    # directory", "Mounting X did not succeed",
+    # "Reloading X did not complete in time", "Restarting X did not succeed", "mounting
+    # read-only fallback for X", "Backup mount 'X' is down", "storage usage for mount X",
+    # "Backup %s is not in location X", "Could not copy backup to X due to"
+    ("exists with name", "mount", _NAME),
+    ("cannot remove", "mount", _MOUNT_NAMED),
+    ("cannot reload", "mount", _MOUNT_NAMED),
+    ("local data for", "mount", _MOUNT_NAMED),
+    ("mounting", "mount", _MOUNT_DID_NOT),
+    ("reloading", "mount", _MOUNT_DID_NOT),
+    ("restarting", "mount", _MOUNT_DID_NOT),
+    ("read-only fallback for", "mount", _NAME),
+    ("cannot mount", "mount", _NAME),
+    ("backup mount", "mount", _NAME),
+    ("usage for mount", "mount", _NAME),
+    ("in location", "mount", _MOUNT_AFTER),
+    ("copy backup to", "mount", _MOUNT_AFTER),
     # The Supervisor's auth (supervisor/auth.py): "Successful login for 'X'", "Unauthorized
     # login for 'X'", "Successful password reset for 'X'", "The user 'X' is not registered",
     # "Username 'X' is in cache", "Auth request from 'core_ssh' for 'X'"
@@ -143,6 +180,7 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("authentication tried for", "user", _WORD),
     ("attempts exceeded for", "user", _WORD),
     ("session: user", "user", _WORD),
+    ("subsystem request for", "user", _SUBSYSTEM_BY),
     ("authentication failure for", "user", _WORD),
     ("illegal user", "user", _WORD),
     # Linux-PAM pam_unix: "authentication failure; logname=%s uid=%d euid=%d tty=%s
@@ -172,6 +210,36 @@ PHRASES: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
     ("connect to host", "hostname", _HOST),
     ("could not resolve hostname", "hostname", _HOST),
     ("connection to", "hostname", _SSH_CLOSED),
+    # NetworkManager (src/core/nm-policy.c): "set-hostname: current hostname was changed
+    # outside NetworkManager: '%s'"; systemd-resolved (resolved-dns-zone.c): "Detected conflict
+    # on %s" (the record: its name first, "kitchen-pi IN A 192.168.1.5")
+    ("changed outside networkmanager:", "hostname", _QUOTED),
+    ("detected conflict on", "hostname", _HOST),
+    # Home Assistant's official apps, through bashio ("[%T] INFO: %s"): Mosquitto
+    # (cont-init.d/mosquitto.sh "Setting up user ${username}"), MariaDB (mariadb-post/run
+    # "Create user ${USERNAME}", "Update user ${USERNAME}")
+    ("info: setting up user", "user", _WORD),
+    ("info: create user", "user", _WORD),
+    ("info: update user", "user", _WORD),
+    # HAP-python (accessory.py setup_message): "Setup payload: %s" (the X-HM:// URI the QR code
+    # holds) and "Or enter this code in your HomeKit app on your iOS device: %s" - the setup
+    # code that pairs with it; "Starting accessory %s on address"
+    ("ingress for", "token", _INGRESS_TOKEN),
+    ("setup payload:", "filtered", _WORD),
+    ("homekit app on your ios device:", "filtered", _WORD),
+    ("starting accessory", "device", _ACCESSORY),
+    # Dropbear (svr-authpasswd.c, svr-authpubkey.c, svr-authpam.c, svr-auth.c): "Password auth
+    # succeeded for '%s' from %s", "Pubkey auth succeeded for '%s' with %s key %s from %s",
+    # "Bad password attempt for '%s' from %s", "Too-long password attempt for '%s' from %s",
+    # "Auth succeeded with blank password for '%s' from %s", "Pubkey auth bad signature for
+    # '%s' with key %s from %s", "User account '%s' is locked", "Login attempt with wrong user
+    # %s from %s" (its exit lines: `_account_edits`)
+    ("auth succeeded for", "user", _QUOTED),
+    ("blank password for", "user", _QUOTED),
+    ("password attempt for", "user", _QUOTED),
+    ("bad signature for", "user", _QUOTED),
+    ("user account", "user", _QUOTED),
+    ("wrong user", "user", _WORD),
 )
 WORDS: Final = tuple(p[0] for p in PHRASES)
 _BY_WORD: Final = {p[0]: p[1:] for p in PHRASES}
@@ -191,6 +259,41 @@ _HASH_BEFORE_RE: Final = re.compile(r"[0-9A-Fa-f\]](?:%[\w-]{1,16}+)?\Z")  # an 
 _NM_AUDIT_RE: Final = re.compile(
     r'op="connection-[\w-]{1,20}+"(?: [\w-]{1,20}+="[^"\n\x00]{0,253}+"){0,6}?'
     r' name="([^"\n\x00]{1,253}+)"')
+# The Supervisor's backups (backups/backup.py, manager.py): "Backup %s exists in two files in
+# locations %s. Ignoring %s" (the names joined by ", "), "Cannot consolidate backups in %s and
+# %s with slug %s", "Backup %s does not exist in %s" - location names: a mount's, or None (the
+# local folder), or ".cloud_backup"
+_LOCATION_GATES: Final = ("in locations ", "consolidate backups in ", " does not exist in ")
+# mounts/mount.py: "Moved local data blocking mount %s from %s to %s" - the mount's folder and
+# the "<name>_local_recovery" folder it moved the data to hold its name
+_MOVED_RE: Final = re.compile(
+    r"blocking mount (\w{1,64}+) from ([^\s\x00]{1,1024}+) to ([^\s\x00]{1,1024}+)")
+_LOCATION_RE: Final = re.compile(r"(\.?+\w{1,64}+)(, | and )?+")
+_BACKUP_BEFORE_RE: Final = re.compile(r"Backup [0-9a-f]{8}")
+# A host name's change: NetworkManager (nm-hostname-manager.c, settings/nm-settings.c):
+# "hostname changed from %s%s%s to %s%s%s", "static hostname changed from ..." (each double
+# quoted, or "(none)"); systemd-resolved (resolved-manager.c): "Hostname conflict, changing
+# published hostname from '%s' to '%s'."
+_RENAMED_GATES: Final = ("hostname changed from ", "published hostname from ")
+_RENAMED_RE: Final = re.compile(
+    r"(?:([\"'])([^\"'\n\x00]{1,253}+)\1|\(none\)) to (?:([\"'])([^\"'\n\x00]{1,253}+)\3|\(none\))")
+# wpa_supplicant (notify.c): "CTRL-EVENT-EAP-PEER-CERT depth=%d subject='%s'", the RADIUS
+# server's certificate subject as OpenSSL writes it ("/C=DE/O=Smith Family/CN=radius.smithnet")
+# or "C=DE, O=..., CN=...": every attribute's value but the country's
+_SUBJECT_RE: Final = re.compile(r"subject='([^'\n\x00]{1,512}+)'")
+_DN_PART_RE: Final = re.compile(r"(?:(?<=')|/|,[ \t]*+)([A-Za-z]{1,24}+)=([^/,'\n\x00]{1,256}+)")
+_DN_KEPT: Final = frozenset({"c"})
+# NetworkManager's supplicant settings (src/core/supplicant/nm-supplicant-config.c): "Config:
+# added '%s' value '%s'" for each wpa_supplicant setting of a connection, secrets shown as
+# <hidden>: the Wi-Fi network, the 802.1X identity, the RADIUS server's name. The value runs to
+# the line's end (a network's name may hold an apostrophe).
+_NM_CONFIG_RE: Final = re.compile(r"Config: added '([a-z0-9_]{1,32}+)' value '([^\n\x00]{1,256}+)")
+_NM_CONFIG_CLASSES: Final = {
+    "ssid": "ssid", "identity": "user", "anonymous_identity": "user", "bssid": "mac",
+    "domain_suffix_match": "hostname", "domain_match": "hostname", "subject_match": "hostname",
+    "altsubject_match": "hostname", "phase2_domain_suffix_match": "hostname",
+    "phase2_domain_match": "hostname", "phase2_subject_match": "hostname",
+    "phase2_altsubject_match": "hostname"}
 # NetworkManager (before 1.2): "(wlan0): roamed from BSSID 3C:.. (Smith WiFi) to (none) ((none))"
 _ROAMED_RE: Final = re.compile(
     r"roamed from BSSID [^\s()]{1,40}+ \(([^()\n\x00]{1,64}+)\)"
@@ -204,21 +307,28 @@ _QUERY_SECRET_RE: Final = re.compile(  # in the lowercased text
     r"[?&](?:" + "|".join(map(re.escape, _QUERY_KEYS)) + r")=([^&#\s'\"\x00<>]{1,1024}+)")
 # Where such a secret can start ("?key=", "&sig="): found with the gates, tried only there.
 QUERY_STARTS: Final = tuple(f"{c}{key}=" for c in "?&" for key in _QUERY_KEYS)
-# The user-account lines of sudo, su, login, PAM, sshd and Samba (`_account_edits`)
-_SAMBA_GATES: Final = ("user [", "became [", "mapped to [", "workstation [", "(ipv4:")
+# The user-account lines of sudo, su, login, PAM, sshd, Dropbear and Samba (`_account_edits`)
+_SAMBA_GATES: Final = ("user [", "became [", "mapped to [", "workstation [", "(ipv4:",
+                       "for user [")
 _SUDO_GATES: Final = (" : tty=", " ; tty=", " : pwd=", " ; pwd=")
 # ssh (client): "%s@%s: Permission denied (%s).", "%.30s@%.128s's password: " - a user at a host
 # that has no domain (the e-mail rule's when it has one)
 _SSH_USER_AT_GATES: Final = (": permission denied (", "'s password:")
+# Dropbear (svr-session.c, svr-chansession.c): "Exit (%s) from <%s>: %s", "Exit (%s): %s",
+# "User %s executing '%s'", "User %s executing login shell"
+_DROPBEAR_GATES: Final = ("exit (", " executing '", " executing login shell")
 ACCOUNT_GATES: Final = (*_SUDO_GATES, "(uid=", "(to ", "login on ", "failed login ",
                         "(serial ", " not allowed because", "starting session: ",
-                        " is not in the sudoers file", *_SAMBA_GATES, *_SSH_USER_AT_GATES)
+                        " is not in the sudoers file", *_SAMBA_GATES, *_SSH_USER_AT_GATES,
+                        *_DROPBEAR_GATES)
 
 # Rare literals that gate the line-shape rules of `context_edits`, found in the same automaton
 # pass as the phrases (a str search each would cost a pass over the text when absent).
-GATES: Final = ('op="connection-', "roamed from bssid", "'0x", '"0x', "._tcp.", "._udp.",
-                ":aa", "/webhooks/", "/services/t", "/api/webhook/", "=>", *QUERY_STARTS,
-                *ACCOUNT_GATES)
+GATES: Final = ('op="connection-', "roamed from bssid", "config: added '", "'0x", '"0x',
+                "._tcp.", "._udp.", ":aa", "/webhooks/", "/services/t", "/api/webhook/", "=>",
+                "/hassio_ingress/", "/ingress/", "hooks.nabu.casa/",
+                *QUERY_STARTS, *ACCOUNT_GATES, *_LOCATION_GATES, "blocking mount ",
+                *_RENAMED_GATES, "eap-peer-cert ")
 
 # sudo (lib/eventlog): "%8s : %s ; TTY=%s ; PWD=%s ; USER=%s ; COMMAND=%s" - the user first,
 # then a reason or the first key ("jean : 3 incorrect password attempts ; TTY=pts/0 ; ...")
@@ -238,6 +348,12 @@ _NOT_ALLOWED_RE: Final = re.compile(r"user ([^\s\x00]{1,64}+)(?: from [^\s\x00]{
 _SAMBA_ACCOUNT_RE: Final = re.compile(
     r"(?:user|became|mapped to) \[([^\[\]\n\x00]{0,64}+)\]\\\[([^\[\]\n\x00]{1,64}+)\]")
 _SAMBA_WORKSTATION_RE: Final = re.compile(r"workstation \[([^\[\]\n\x00]{1,64}+)\]")
+# smbd (source3/auth/auth.c): "check_ntlm_password: Authentication for user [%s] -> [%s] FAILED
+# with error %s", "%sauthentication for user [%s] -> [%s] -> [%s] succeeded": the name the
+# client gave, the account it maps to, the Unix user
+_SAMBA_NAMES_RE: Final = re.compile(r"\[([^\[\]\s\x00]{1,64}+)\](?: -> )?+")
+# Dropbear: "Exit (%s) from <%s>: %s" (the address in angle brackets), "Exit (%s): %s"
+_EXIT_RE: Final = re.compile(r"Exit \(([^\s()\x00]{1,64}+)\)(?: from <|: )")
 # sshd (session.c): "Starting session: %s%s%s for %s from %.200s port %d id %d"
 _SESSION_RE: Final = re.compile(
     r"starting session: [^\n\x00]{0,64}? for ([^\s\x00]{1,64}+) from ", re.IGNORECASE)
@@ -267,6 +383,14 @@ _PATH_SECRET_RES: Final = (
     ("/webhooks/", re.compile(r"/webhooks/\d{15,22}+/([A-Za-z0-9_-]{20,}+)")),
     ("/services/t", re.compile(r"/services/(T[A-Z0-9]{6,}+/B[A-Z0-9]{6,}+/[A-Za-z0-9]{16,}+)")),
     ("/api/webhook/", re.compile(r"/api/webhook/([^/?#\s'\"\x00<>\[\]]{1,256}+)")),
+    # the Supervisor's ingress token of an app (apps/validate.py: secrets.token_urlsafe), in its
+    # ingress URL (apps/app.py "/api/hassio_ingress/{token}/", the Supervisor's own
+    # "/ingress/{token}/{path}")
+    ("/hassio_ingress/", re.compile(r"/hassio_ingress/([A-Za-z0-9_-]{32,86}+)(?![A-Za-z0-9_-])")),
+    ("/ingress/", re.compile(r"/ingress/([A-Za-z0-9_-]{32,86}+)(?![A-Za-z0-9_-])")),
+    # Home Assistant Cloud's cloudhooks (hass-nabucasa, as the mobile app, Withings and other
+    # webhook integrations log their "cloudhook_url"): https://hooks.nabu.casa/<id>
+    ("hooks.nabu.casa/", re.compile(r"hooks\.nabu\.casa/([A-Za-z0-9_=%+-]{4,512}+)")),
 )
 
 # The host in a journal or syslog line's prefix, as pasted from `journalctl`, the Supervisor's
@@ -302,6 +426,8 @@ def _value_ok(value: str, cls: str) -> bool:
     if cls == "hostname" and (host_is_kept(low) or low.replace(".", "").isdigit() or (
             ":" in low and _ADDRESS_CHARS.issuperset(low))):
         return False  # an IPv4 or IPv6 address: the address rules', as [ip]
+    if cls == "device" and low.startswith("hass bridge"):
+        return False  # Home Assistant's default HomeKit bridge name ("HASS Bridge:21064")
     if cls == "user" and (low.isdigit() or _is_email(low)):
         return False  # a uid ("of user 0") names no one; an address is the e-mail rule's
     return not (cls == "user" and low in ("[user]", "root"))
@@ -317,6 +443,8 @@ def phrase_edits(text: str, low: str, hits: list[tuple[int, int]], tally: Tally
             continue  # "x.mount: Mount process exited" is a unit, not a phrase
         if start and low[start - 1] in "'\"" and low.startswith(low[start - 1], end):
             continue  # a quoted key ('{"username": "x"}'): the key-value rule's
+        if low[end - 1].isalnum() and low[end:end + 1].isalnum():
+            continue  # part of a longer word: "list of users", not "of user X"
         cls, form = _BY_WORD[low[start:end]]
         m = form.match(text, end)
         if m is None:
@@ -409,6 +537,16 @@ def _account_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: T
                     m.group(1).lower() != "workgroup") and m.start(1) not in seen:
                 seen.add(m.start(1))
                 edits.append((m.start(1), m.end(1), tally.hit("hostname")))
+    for at in gates.get("for user [", ()):
+        pos = at + len("for user ")
+        for _ in range(3):
+            m = _SAMBA_NAMES_RE.match(text, pos)
+            if m is None:
+                break
+            user(m.start(1), m.end(1))
+            pos = m.end()
+            if not m.group(0).endswith("-> "):
+                break
     hosts = [m for at in gates.get("workstation [", ())
              if (m := _SAMBA_WORKSTATION_RE.match(text, at)) is not None]
     # smbd (service.c): "%s (%s) connect to service %s initially as user %s (uid=%d, gid=%d)"
@@ -430,6 +568,15 @@ def _account_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: T
             user(start, start + len(name))
             if _value_ok(host, "hostname"):
                 edits.append((at - len(host), at, tally.hit("hostname")))
+    for at in gates.get("exit (", ()):
+        m = _EXIT_RE.match(text, at)
+        if m is not None:
+            user(m.start(1), m.end(1))
+    for gate in _DROPBEAR_GATES[1:]:
+        for at in gates.get(gate, ()):
+            start = _word_before(text, at, max(0, at - 64))
+            if start < at and low.endswith("user ", 0, start):
+                user(start, at)
     for at in gates.get("(serial ", ()):
         # sshd (auth2-pubkey.c format_key): "ED25519-CERT SHA256:... ID %s (serial %llu) CA"
         key_id = text.rfind(" ID ", _line_start(text, at, 200), at)
@@ -465,6 +612,60 @@ def context_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Ta
         for m in _NM_AUDIT_RE.finditer(text):
             if _value_ok(m.group(1), "ssid"):
                 edits.append((m.start(1), m.end(1), tally.hit("ssid")))
+    for gate in _LOCATION_GATES:
+        for at in gates.get(gate, ()):
+            if gate[0] == " " and _BACKUP_BEFORE_RE.fullmatch(text, max(0, at - 15), at) is None:
+                continue  # "does not exist in" only after a backup's slug
+            pos = at + len(gate)
+            for _ in range(8):
+                loc = _LOCATION_RE.match(text, pos)
+                if loc is None:
+                    break
+                if not loc.group(1).startswith(".") and _value_ok(loc.group(1), "mount"):
+                    edits.append((loc.start(1), loc.end(1), tally.hit("mount")))
+                if not loc.group(2) or gate[0] == " ":
+                    break
+                pos = loc.end()
+    for gate in _RENAMED_GATES:
+        for at in gates.get(gate, ()):
+            renamed = _RENAMED_RE.match(text, at + len(gate))
+            for group in (2, 4):
+                # resolved numbers the name it falls back to ("homeassistant2")
+                if renamed is not None and renamed.group(group) and _value_ok(
+                        renamed.group(group).rstrip("0123456789") or "0", "hostname"):
+                    edits.append((renamed.start(group), renamed.end(group),
+                                  tally.hit("hostname")))
+    for at in gates.get("eap-peer-cert ", ()):
+        subject = _SUBJECT_RE.search(text, at, min(len(text), at + 40 + 520))
+        if subject is None:
+            continue
+        for part in _DN_PART_RE.finditer(text, subject.start(1), subject.end(1)):
+            attr, value = part.group(1).lower(), part.group(2)
+            cls = "hostname" if attr == "cn" else "email" if attr == "emailaddress" else "filtered"
+            if attr not in _DN_KEPT and (cls != "hostname" or _value_ok(value, cls)) and (
+                    value not in PLACEHOLDER_VALUES):
+                edits.append((part.start(2), part.end(2), tally.hit(cls)))
+    for at in gates.get("blocking mount ", ()):
+        moved = _MOVED_RE.match(text, at)
+        if moved is None or not _value_ok(moved.group(1), "mount"):
+            continue
+        name = moved.group(1)
+        for group in (2, 3):
+            pos = moved.start(group)
+            while (i := text.find(name, pos, moved.end(group))) >= 0:
+                edits.append((i, i + len(name), tally.hit("mount")))
+                pos = i + len(name)
+    for at in gates.get("config: added '", ()):
+        setting = _NM_CONFIG_RE.match(text, at)
+        cls = _NM_CONFIG_CLASSES.get(setting.group(1), "") if setting is not None else ""
+        if setting is None or not cls:
+            continue
+        vstart, value = setting.start(2), setting.group(2).rstrip()
+        # to the line's last quote; where more follows on the line, to the first
+        value = value[:-1] if value.endswith("'") else value.partition("'")[0]
+        if _value_ok(value, cls) and value != "<hidden>" and (
+                cls != "user" or not _is_email(value.lower())):
+            edits.append((vstart, vstart + len(value), tally.hit(cls)))
     if "roamed from bssid" in gates:
         for m in _ROAMED_RE.finditer(text):
             for g in (1, 2):

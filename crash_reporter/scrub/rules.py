@@ -6,7 +6,8 @@ families' modules; this module owns only their order and the one keyword pass th
 
 1. secrets by their shape (`credentials`): PEM blocks, well-known tokens, URL userinfo, Bearer;
 2. values named by their key or phrase (`keys`, `phrases`), and the line shapes gated by rare
-   literals (`fingerprints`, `endpoints`, `names`, `clients`, `mesh`);
+   literals (`fingerprints`, `endpoints`, `names`, `clients`, `mesh`, `repos`, `entries`,
+   `offending`);
 3. host names no host list holds (`domains`), then this host's own identifiers (`hosts`);
 4. digits and hex (`digits`, with `devices` after the hex-led values);
 5. names in paths (`paths`).
@@ -37,12 +38,15 @@ from crash_reporter.scrub import (
     digits,
     domains,
     endpoints,
+    entries,
     fingerprints,
     keys,
     mesh,
     names,
+    offending,
     paths,
     phrases,
+    repos,
     sentences,
 )
 from crash_reporter.scrub.hosts import HostMatcher
@@ -53,7 +57,8 @@ from crash_reporter.scrub.words import words as compile_words
 # The rare literals every gated rule starts at, found in the keyword pass
 _GATES: Final = (*domains.GATES, *phrases.GATES, *fingerprints.GATES, *endpoints.GATES,
                  *sentences.GATES,
-                 *devices.GATES, *names.GATES, *clients.GATES, *mesh.GATES)
+                 *devices.GATES, *names.GATES, *clients.GATES, *mesh.GATES, *repos.GATES,
+                 *entries.GATES, *offending.GATES)
 
 
 def _keywords(low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]],
@@ -92,7 +97,8 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
                   + sentences.edits(text, low, gates, tally)
                   + fingerprints.edits(text, gates, tally) + endpoints.edits(text, gates, tally)
                   + names.edits(text, low, gates, tally) + clients.edits(text, low, gates, tally)
-                  + mesh.edits(text, low, gates, tally))
+                  + mesh.edits(text, low, gates, tally) + repos.edits(text, gates, tally)
+                  + entries.edits(text, gates, tally) + offending.edits(text, low, gates, tally))
     low = lower(text)
     if "@" in text:
         text = splice(text, domains.email_edits(text, tally))
