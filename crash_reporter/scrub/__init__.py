@@ -10,11 +10,11 @@ look at exception values, frame paths or debug_meta, so everything happens here:
 - ``keys``: values named by their key ("password: x", "ssid=x", "serial", "lat", "user", "mac"),
   and SSIDs as NetworkManager and wpa_supplicant write them;
 - ``phrases``: values named by the sentences daemons write ("Hostname set to <x>", "of user x");
-- ``sentences``: more daemons' and devices' sentences, met in logs users pasted (resolved's
-  hostname conflicts, hostnamectl, the Supervisor's sign-in and registry login lines, ESPHome's
-  Wi-Fi scans, Samba's NTLM checks and JSON audit, certbot's domains, shell prompts, nmcli's
-  Wi-Fi lists, base64 keys after "key", ESPHome nodes' build paths and entities' names, D-Bus
-  properties in dbus-fast's and dbus-next's reprs, Bluetooth scanners' names);
+- ``sentences``: more daemons' and devices' sentences, met in logs users pasted (hostnamectl,
+  the Supervisor's sign-in and registry login lines, ESPHome's Wi-Fi scans, Samba's JSON
+  audit, certbot's domains, shell prompts, nmcli's Wi-Fi lists, base64 keys after "key",
+  ESPHome nodes' build paths and entities' names, D-Bus properties in dbus-fast's and
+  dbus-next's reprs, Bluetooth scanners' names);
 - ``fingerprints``: SSH key and certificate fingerprints, SSH public keys;
 - ``devices``: MACs inside device names ("shellyplus1pm-<mac>", "esphome-web-<last 3 bytes>");
 - ``endpoints``: hosts a connection names ("connecting to mqtt.x:1883", "('x', 1883)");

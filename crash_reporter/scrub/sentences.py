@@ -3,12 +3,8 @@ r"""Names in more of the sentences host daemons and devices write, met in logs u
 Users paste their Supervisor, host and app logs into public issues; these shapes were found
 there, naming a home or a person, and no other family's table holds them:
 
-- systemd-resolved, when another host on the network publishes its name (its mDNS/LLMNR
-  manager, resolved-manager.c): "Hostname conflict, changing published hostname from '%s' to
-  '%s'." - both the old and the new name (the host's own, with a counter) are ``[hostname]``;
 - hostnamectl's status ("Static hostname: X", "Transient hostname: X", "Pretty hostname: X"),
-  pasted with the journal, and NetworkManager's hostname manager (nm-hostname-manager.c:
-  "static hostname changed from \"a\" to \"b\"", "(none)" when there was none);
+  pasted with the journal;
 - the Supervisor's sign-ins for apps before its messages quoted the user (supervisor/auth.py):
   "Auth request from %s for %s", "Cache hit for %s", "No cache hit for %s", "Success login from
   %s", "Wrong login from %s", "Success password reset %s", "Unknown user %s for password
@@ -18,13 +14,11 @@ there, naming a home or a person, and no other family's table holds them:
   a network's name then its BSSID and signal bars - every network in range, the home's own and
   the neighbours', is ``[ssid]``; and the ESP-IDF Wi-Fi driver's "wifi:connected with %s, aid =
   %d, channel %d" (older: "connected with %s, channel %d");
-- Samba, as the Samba share app logs it: the names an account was mapped to in its NTLM check
-  (source3/auth/auth.c: "check_ntlm_password: Authentication for user [%s] -> [%s] FAILED
-  ..."), the accounts, domains and workstation of its JSON authentication audit (auth_log.c:
-  "clientAccount", "mappedAccount", "becameAccount", "clientDomain", "workstation" ...), and
-  smbpasswd's "Added user %s.", passdb's "Forcing Primary Group to 'Domain Users' for %s" -
-  accounts are ``[user]``, machine and domain names ``[hostname]`` (Samba's text audit lines
-  are the phrases');
+- Samba, as the Samba share app logs it: the accounts, domains and workstation of its JSON
+  authentication audit (auth_log.c: "clientAccount", "mappedAccount", "becameAccount",
+  "clientDomain", "workstation" ...), smbpasswd's "Added user %s.", passdb's "Forcing Primary
+  Group to 'Domain Users' for %s" - accounts are ``[user]``, machine and domain names
+  ``[hostname]`` (its text audit and NTLM check lines are the phrases');
 - Certbot, as the Let's Encrypt app logs it: the domains a certificate is for ("Requesting a
   certificate for %s", "Renewing an existing certificate for %s", "%s challenge for %s",
   "Challenge failed for domain %s", its report's "  Domain: %s", the app's "Detecting existing
@@ -43,8 +37,9 @@ there, naming a home or a person, and no other family's table holds them:
   ``[filtered]``, whatever the name before it;
 - an ESPHome node's name (its owner's name for the device, often a room's or a person's) in its
   build and config paths ("/config/<node>/.pioenvs/<node>/firmware.bin",
-  "/config/.esphome/build/<node>/...", the app's "/data/build/<node>",
-  "/config/esphome/<node>.yaml") and in the esphome command line ("esphome <node>.yaml logs")
+  "/config/.esphome/build/<node>/...", the app's "/data/build/<node>") and in the esphome
+  command line ("esphome <node>.yaml logs"; its "/config/esphome/<node>.yaml" is the clients
+  family's)
   - ``[hostname]``, as the clients family names it;
 - the names its owner gave an ESPHome device's entities, as the device logs them
   (sensor.cpp and the other components: "'%s': Sending state %.5f %s with %d decimals of
@@ -78,13 +73,6 @@ from crash_reporter.scrub.allowlist import DEFAULT_NAMES, host_is_kept
 from crash_reporter.scrub.names import name_ok
 from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, Edit, Tally
 
-# systemd-resolved: "changing published hostname from 'a' to 'b'."
-_CONFLICT: Final = "changing published hostname from '"
-_CONFLICT_RE: Final = re.compile(r"([^'\s\x00]{1,253}+)' to '([^'\s\x00]{1,253}+)'")
-# NetworkManager: "[static ]hostname changed from \"a\" to \"b\"" ("(none)" for no name)
-_NM_HOSTNAME: Final = "hostname changed from "
-_NM_HOSTNAME_RE: Final = re.compile(
-    r"(?:\"([^\"\n\x00]{1,253}+)\"|\(none\)) to (?:\"([^\"\n\x00]{1,253}+)\"|\(none\))")
 # hostnamectl: "Static hostname: x" (the pretty one may hold spaces: the rest of the line)
 _HOSTNAMECTL: Final = ("static hostname: ", "transient hostname: ")
 _PRETTY: Final = "pretty hostname: "
@@ -111,9 +99,7 @@ _SCAN_RE: Final = re.compile(
 # ESP-IDF: "wifi:connected with <ssid>, aid = 1, channel 6, ..." / "wifi: connected with ..."
 _IDF: Final = ("wifi:connected with ", "wifi: connected with ")
 _IDF_RE: Final = re.compile(r"([^\n\x00]{1,64}?), (?:aid|channel) ")
-# Samba: "user [a] -> [b] -> [c]" (only after "user ["), its JSON audit's names
-_SAMBA_MAPPED: Final = "] -> ["
-_BRACKET_RE: Final = re.compile(r"([^\[\]\n\x00]{1,64}+)\]")
+# Samba: its JSON audit's names
 _SAMBA_JSON: Final = (('"clientaccount":', "user"), ('"mappedaccount":', "user"),
                       ('"becameaccount":', "user"), ('"clientdomain":', "hostname"),
                       ('"mappeddomain":', "hostname"), ('"becamedomain":', "hostname"),
@@ -152,7 +138,6 @@ _KEY_RE: Final = re.compile(r"[\"']?([A-Za-z0-9+/_-]{32,512}+={0,2})(?![\w+/=-])
 # ESPHome's build and config paths and command line: where a node's name starts or ends
 _PIOENVS: Final = "/.pioenvs/"
 _ESPHOME_BUILD: Final = ("/.esphome/build/", "/data/build/")  # the ESPHome app's: /data/build
-_ESPHOME_CONFIG: Final = "/esphome/"
 _ESPHOME_CLI: Final = ".yaml "
 _ESPHOME_VERB_RE: Final = re.compile(r"(?:logs|run|compile|upload|config|clean|wizard)\b")
 _NODE_RE: Final = re.compile(r"[A-Za-z0-9][\w-]{0,62}+")
@@ -213,8 +198,6 @@ _SCANNER_RE: Final = re.compile(r"([A-Za-z0-9][\w.-]{0,62}+)\Z")  # searched: th
 # The shapes that are a literal, then a value read at its end: (literals, value, class). Every
 # group of the value's pattern that took part is a value.
 _AFTER: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...]] = (
-    ((_CONFLICT,), _CONFLICT_RE, "hostname"),
-    ((_NM_HOSTNAME,), _NM_HOSTNAME_RE, "hostname"),
     (_HOSTNAMECTL, _WORD_RE, "hostname"),
     ((_PRETTY,), _LINE_RE, "hostname"),
     (_AUTH, _USER_RE, "user"),
@@ -229,10 +212,9 @@ _AFTER: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...]] = (
     ((_NM09_FAILED,), _PAREN_RE, "ssid"),
 )
 # The rare literals every shape starts at, found in the keyword pass
-GATES: Final = (*(gate for literals, _, _ in _AFTER for gate in literals), _SAMBA_MAPPED,
-                *_CERT_GATES, *_PROMPT_GATES, *_NMCLI_MODES, *_KEY_GATES, _PIOENVS,
-                *_ESPHOME_BUILD, _ESPHOME_CONFIG, _ESPHOME_CLI, *_ENTITY_AFTER, _ENTITY_CONFIG,
-                _VARIANT, *_BT_SOURCE)
+GATES: Final = (*(gate for literals, _, _ in _AFTER for gate in literals), *_CERT_GATES,
+                *_PROMPT_GATES, *_NMCLI_MODES, *_KEY_GATES, _PIOENVS, *_ESPHOME_BUILD,
+                _ESPHOME_CLI, *_ENTITY_AFTER, _ENTITY_CONFIG, _VARIANT, *_BT_SOURCE)
 
 
 def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
@@ -250,16 +232,6 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
         for gate in literals:
             for at in gates.get(gate, ()):
                 take(form.match(text, at + len(gate)), cls)
-    for at in gates.get(_SAMBA_MAPPED, ()):
-        if "user [" not in low[max(0, at - 80):at]:
-            continue  # not an account's names
-        pos = at + len(_SAMBA_MAPPED)
-        for _ in range(2):  # "-> [mapped]", "-> [unix user]"
-            m = _BRACKET_RE.match(text, pos)
-            take(m, "user")
-            if m is None or not text.startswith(_SAMBA_MAPPED, m.end() - 1):
-                break
-            pos = m.end() - 1 + len(_SAMBA_MAPPED)
     for gate in _CERT_GATES:
         for at in gates.get(gate, ()):
             out.extend(_domains(text, at + len(gate), tally))
@@ -357,10 +329,6 @@ def _nodes(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit
             m = _NODE_RE.match(text, at + len(gate))
             if m is not None:
                 spans.add(m.span())
-    for at in gates.get(_ESPHOME_CONFIG, ()):
-        m = _NODE_RE.match(text, at + len(_ESPHOME_CONFIG))
-        if m is not None and text.startswith(".yaml", m.end()):
-            spans.add(m.span())
     for at in gates.get(_ESPHOME_CLI, ()):
         if _ESPHOME_VERB_RE.match(text, at + len(_ESPHOME_CLI)):
             spans.add(_node_before(text, at))
