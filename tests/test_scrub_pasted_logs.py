@@ -743,6 +743,19 @@ def test_a_pasted_line_that_names_no_one_keeps_what_triage_needs(line: str,
     assert [w for w in words if w not in out] == [], (where, out)
 
 
+def test_a_value_held_in_an_object_repr_leaves_the_repr_readable() -> None:
+    # supervisor#6838: a key's rule took the repr for the value ("'Ssid': [ssid]'ay', ...")
+    line = ("{'Ssid': <dbus_fast.signature.Variant ('ay', b'Dupont Home')>, "
+            "'Mode': <dbus_fast.signature.Variant ('s', 'infrastructure')>}")
+    assert scrub_text(line) == (
+        "{'Ssid': <dbus_fast.signature.Variant ('ay', b'[ssid]')>, "
+        "'Mode': <dbus_fast.signature.Variant ('s', 'infrastructure')>}")
+    assert scrub_text("token=<aiohttp.client.Foo object at 0x7f00>") == (
+        "token=<aiohttp.client.Foo object at 0x7f00>")
+    assert scrub_text("psk: <hidden>, password: <Smith Home") == (
+        "psk: [filtered], password: [filtered]")
+
+
 # The literals of the shapes added for these lines, their separators and values, for the attack of
 # tests/test_scrub_linear.py: time per KB must not grow with the length.
 PASTED_ATOMS = ["changing published hostname from '", "a", "' to '", "'", " ",

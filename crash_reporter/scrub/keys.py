@@ -55,6 +55,10 @@ _REPR_ARG_RE: Final = re.compile(  # its first argument's value, quoted or not
     r"[ \t]*+(?:'([^'\n\x00]{1,1024}+)'|\"([^\"\n\x00]{1,1024}+)\""
     r"|(\[[a-z-]{2,12}\]|[^\s,;&}\])'\"\x00-\x1f\x7f]++))")
 _INNER_KEY_RE: Final = re.compile(r"[(\[{<][\w.-]++[ \t]*+[:=]")  # "secret(user: x)"
+# An object's repr as the value ("'Ssid': <dbus_fast.signature.Variant ('ay', b'x')>", "<Foo
+# object at 0x7f..>"): not the value itself; what it holds is the rules' that read reprs.
+_OBJECT_REPR_RE: Final = re.compile(
+    r"<[A-Za-z_]\w{0,64}+(?:\.[A-Za-z_]\w{0,64}+){1,8}+ ?\(|<[A-Za-z_][\w.]{0,200}+ object at 0x")
 _KEY_CLASSES: Final = (  # (class, multi-word value, whole-key pattern)
     ("filtered", True, re.compile(
         r".*(?:pass(?:word|wd|phrase)|secret|pwd|psk|otp|pin|pincode)(?:s|[._-][\w.-]*)?")),
@@ -154,6 +158,8 @@ def edits(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]) -> 
         else:
             sep = tail.group("sep")
             if not (":" in sep or "=" in sep) and cls not in ("serial", "geo", "mac"):
+                continue
+            if text.startswith("<", vstart) and _OBJECT_REPR_RE.match(text, vstart):
                 continue
             multi = multi and ":" in sep  # "password: two words"; "password=x y" is one
             inner_start = vstart
