@@ -8,7 +8,10 @@ repository from %s", "Can't clone %s repository: %s.", "Wasn't able to update %s
 "Removing custom app repository %s"; store/__init__.py "Can't add repository %s due to %s",
 "%s is not a valid app repository") and lists them in its store's JSON ("repositories": [...]);
 GitPython's errors in those lines give git's command line on a line of its own ("Cmd('git')
-failed due to: exit code(128)\n  cmdline: git clone -v ... -- https://github.com/jean/x ...").
+failed due to: exit code(128)\n  cmdline: git clone -v ... -- https://github.com/jean/x ..."),
+git's stderr after it ("fatal: unable to access 'https://git.x/jean/apps/': ...", "fatal:
+Authentication failed for '...'"), and its repr the command as a list ("GitCommandError(['git',
+'clone', ..., 'https://...'], 128, b\"...\")").
 
 Where a line names a repository (`GATES`, found in the keyword pass), the owner of every URL
 in that line whose path is a repository's root (owner/name, ".git", "#branch") becomes [user];
@@ -25,7 +28,9 @@ from typing import Final
 
 from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, SEP, Edit, Tally
 
-GATES: Final = ("repositor", " repo: ", "cmdline: git ")
+GATES: Final = ("repositor", " repo: ", "cmdline: git ",
+                 # git's own stderr in GitCommandError, and GitPython's repr of its command line
+                 "unable to access '", "authentication failed for '", "['git', '")
 
 _REACH: Final = 512
 # A repository's root URL: scheme, optional userinfo, host, owner, name (and ".git", "/",

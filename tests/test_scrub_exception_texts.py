@@ -1,0 +1,91 @@
+"""The scrubber against the text of exceptions, as str(exc) and repr(exc) render them.
+
+An event's exception value is the last line of a traceback: the text a LIBRARY wrote, not the
+Supervisor. Each case is such a text, produced by raising the exception with the real library
+(aiohttp 3.14 and yarl, docker-py 7 over a Unix socket answering as the Docker daemon does,
+GitPython 3 running git, CPython's OSError, ssl and urllib3), or read in the library's source
+where it could not run here, with every value that names a home or a person made up: (text,
+the values that must not survive, the library, where it renders the text). The output must
+also be a fixed point, and the same text as an event's exception value must lose the same
+values. KEPT texts name no one, and the words listed, which triage needs, must stay.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from crash_reporter.scrub import scrub_event, scrub_text
+from tests.test_scrub_linear import GROWTH_LIMIT, _grow, _growth, _per_kb, _texts
+
+CASES: list[tuple[str, tuple[str, ...], str, str]] = [
+    # GitPython: GitCommandError.__str__ (git/exc.py CommandError): cmdline, then git's stderr
+    ("Cmd('git') failed due to: exit code(128)\n  cmdline: git clone -v --recursive "
+     "--depth=1 --shallow-submodules -- https://*****:*****@git.dupont-home.de/jeandupont/"
+     "ha-apps /data/addons/git/4f1d6e2a\n  stderr: 'Cloning into '/data/addons/git/4f1d6e2a'..."
+     "\nfatal: unable to access 'https://git.dupont-home.de/jeandupont/ha-apps/': Could not "
+     "resolve host: git.dupont-home.de\n'",
+     ("jeandupont", "dupont-home"), "GitPython", "git/exc.py GitCommandError.__str__"),
+    ("Cmd('git') failed due to: exit code(128)\n  cmdline: git fetch -v -- origin\n  stderr: "
+     "'fatal: unable to access 'https://github.com/jeandupont/ha-apps/': The requested URL "
+     "returned error: 403'",
+     ("jeandupont",), "GitPython", "git/exc.py GitCommandError.__str__ (git fetch)"),
+    ("Cmd('git') failed due to: exit code(128)\n  cmdline: git fetch -v -- origin\n  stderr: "
+     "'fatal: Authentication failed for 'https://gitlab.com/jeandupont/ha-apps.git/''",
+     ("jeandupont",), "GitPython", "git/exc.py GitCommandError.__str__ (git fetch)"),
+    ("GitCommandError(['git', 'clone', '-v', '--recursive', '--depth=1', "
+     "'--shallow-submodules', '--', 'https://*****:*****@git.dupont-home.de/jeandupont/ha-apps',"
+     " '/data/addons/git/4f1d6e2a'], 128, b\"Cloning into '/data/addons/git/4f1d6e2a'...\\n"
+     "fatal: unable to access 'https://git.dupont-home.de/jeandupont/ha-apps/': Could not "
+     "resolve host: git.dupont-home.de\\n\")",
+     ("jeandupont", "dupont-home"), "GitPython", "repr(GitCommandError)"),
+]
+
+KEPT: list[tuple[str, tuple[str, ...], str]] = [
+    ("Cmd('git') failed due to: exit code(128)\n  cmdline: git fetch -v -- origin\n  stderr: "
+     "'fatal: unable to access 'https://github.com/home-assistant/addons/': Could not resolve "
+     "host: github.com'",
+     ("Cmd('git') failed due to: exit code(128)", "git fetch -v -- origin",
+      "https://github.com/home-assistant/addons/", "Could not resolve host: github.com"),
+     "GitPython, the Supervisor's built-in repository"),
+]
+
+
+@pytest.mark.parametrize(("text", "secrets", "library", "where"), CASES)
+def test_an_exception_text_keeps_none_of_its_values(text: str, secrets: tuple[str, ...],
+                                                   library: str, where: str) -> None:
+    out = scrub_text(text)
+    assert [s for s in secrets if s.lower() in out.lower()] == [], (library, where, out)
+    assert scrub_text(out) == out  # fixed point
+
+
+@pytest.mark.parametrize(("text", "secrets", "library", "where"), CASES)
+def test_an_exception_text_as_an_event_value_keeps_none_of_its_values(
+        text: str, secrets: tuple[str, ...], library: str, where: str) -> None:
+    event = {"exception": {"values": [{"type": "RuntimeError", "module": library,
+                                       "value": text}]},
+             "logentry": {"message": f"{where}: see below"}}
+    out = scrub_event(event)
+    assert out is not None
+    exc = out["exception"]["values"][0]
+    assert exc["type"] == "RuntimeError"
+    assert [s for s in secrets if s.lower() in exc["value"].lower()] == [], (where, exc)
+
+
+@pytest.mark.parametrize(("text", "words", "library"), KEPT)
+def test_an_exception_text_that_names_no_one_keeps_what_triage_needs(
+        text: str, words: tuple[str, ...], library: str) -> None:
+    out = scrub_text(text)
+    assert [w for w in words if w not in out] == [], (library, out)
+
+
+# The literals of the shapes added for these texts, their separators and values, for the attack
+# of tests/test_scrub_linear.py: time per KB must not grow with the length.
+EXCEPTION_ATOMS = ["unable to access '", "authentication failed for '", "['git', '",
+                   "https://a/b/c", "/", "a", "'", " ", "\n"]
+
+
+def test_the_rules_for_exception_texts_stay_linear() -> None:
+    screened = sorted(((_per_kb(_grow(unit, 5_000), 1) / _per_kb(_grow(unit, 1_000), 2), unit)
+                       for _, unit in _texts(EXCEPTION_ATOMS)), reverse=True)
+    worst = [(unit[:40], _growth(unit)[0]) for _, unit in screened[:3]]
+    assert [(u, g) for u, g in worst if g > GROWTH_LIMIT] == []
