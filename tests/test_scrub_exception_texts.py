@@ -38,6 +38,35 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      "fatal: unable to access 'https://git.dupont-home.de/jeandupont/ha-apps/': Could not "
      "resolve host: git.dupont-home.de\\n\")",
      ("jeandupont", "dupont-home"), "GitPython", "repr(GitCommandError)"),
+    # docker-py: APIError.__str__ (docker/errors.py): "<status> Server Error for <url>: <reason>
+    # (\"<the daemon's explanation>\")"; aiodocker: DockerError.__str__ "[<status>] <message>"
+    ('500 Server Error for http+docker://localhost/v1.46/images/create?tag=1.2&fromImage='
+     'registry.dupont-home.de%2Fjeandupont%2Fzigbee-bridge: Internal Server Error ("Get '
+     '"https://registry.dupont-home.de/v2/": unauthorized: incorrect username or password")',
+     ("jeandupont", "dupont-home"), "docker-py", "docker/errors.py APIError.__str__ (pull)"),
+    ("APIError(HTTPError('500 Server Error: Internal Server Error for url: http+docker://"
+     "localhost/v1.46/images/create?tag=1.2&fromImage=registry.dupont-home.de%3A5000%2F"
+     "jeandupont%2Fzigbee-bridge'))",
+     ("jeandupont", "dupont-home"), "docker-py", "repr(APIError), requests' HTTPError"),
+    ('404 Client Error for http+docker://localhost/v1.46/images/registry.dupont-home.de/'
+     'jeandupont/zigbee-bridge:1.2/json: Not Found ("No such image: registry.dupont-home.de/'
+     'jeandupont/zigbee-bridge:1.2")',
+     ("jeandupont", "dupont-home"), "docker-py", "docker/errors.py ImageNotFound (images.get)"),
+    ("[404] No such image: registry.dupont-home.de/jeandupont/zigbee-bridge:1.2",
+     ("jeandupont", "dupont-home"), "aiodocker", "aiodocker/exceptions.py DockerError.__str__"),
+    ("DockerError(404, 'No such image: ghcr.io/jeandupont/zigbee-bridge:1.2')",
+     ("jeandupont",), "aiodocker", "repr(DockerError)"),
+    ("Error response from daemon: pull access denied for jeandupont/zigbee-bridge, repository "
+     "does not exist or may require 'docker login': denied: requested access to the resource is "
+     "denied",
+     ("jeandupont",), "Docker daemon", "distribution errors, as docker-py and aiodocker quote"),
+    ("[404] manifest for registry.dupont-home.de:5000/jeandupont/zigbee-bridge:1.2 not found: "
+     "manifest unknown: manifest unknown",
+     ("jeandupont", "dupont-home"), "Docker daemon", "distribution errors, via aiodocker"),
+    ("Can't install registry.dupont-home.de/jeandupont/zigbee-bridge:1.2: [500] Get "
+     "\"https://registry.dupont-home.de/v2/\": unauthorized: incorrect username or password",
+     ("jeandupont", "dupont-home"), "Supervisor + aiodocker",
+     "supervisor/docker/interface.py install(), DockerError's text"),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -47,6 +76,16 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      ("Cmd('git') failed due to: exit code(128)", "git fetch -v -- origin",
       "https://github.com/home-assistant/addons/", "Could not resolve host: github.com"),
      "GitPython, the Supervisor's built-in repository"),
+    ('404 Client Error for http+docker://localhost/v1.46/images/ghcr.io/hassio-addons/adguard/'
+     'amd64:5.1.0/json: Not Found ("No such image: ghcr.io/hassio-addons/adguard/amd64:5.1.0")',
+     ("404 Client Error", "/v1.46/images/ghcr.io/hassio-addons/adguard/amd64:5.1.0/json",
+      "No such image: ghcr.io/hassio-addons/adguard/amd64:5.1.0"), "docker-py, a built-in app"),
+    ("Downloading docker image ghcr.io/home-assistant/amd64-hassio-supervisor with tag 2026.1.0.",
+     ("ghcr.io/home-assistant/amd64-hassio-supervisor", "2026.1.0"), "Supervisor"),
+    ("[404] No such image: homeassistant/home-assistant:2026.1.0",
+     ("No such image: homeassistant/home-assistant:2026.1.0",), "aiodocker"),
+    ("[Errno 2] No such file or directory: '/config/www/images/icons/lamp.png'",
+     ("/config/www/images/icons/lamp.png",), "CPython OSError, a folder named images"),
 ]
 
 
@@ -81,7 +120,9 @@ def test_an_exception_text_that_names_no_one_keeps_what_triage_needs(
 # The literals of the shapes added for these texts, their separators and values, for the attack
 # of tests/test_scrub_linear.py: time per KB must not grow with the length.
 EXCEPTION_ATOMS = ["unable to access '", "authentication failed for '", "['git', '",
-                   "https://a/b/c", "/", "a", "'", " ", "\n"]
+                   "https://a/b/c", "/", "a", "'", " ", "\n", "no such image: ", "a.b", ":5000",
+                   "%2F", "%3A", "fromImage=", "/v1.46/images/", "/images/", "manifest for ",
+                   "docker image ", ":1.2", "/json"]
 
 
 def test_the_rules_for_exception_texts_stay_linear() -> None:

@@ -27,6 +27,8 @@ look at exception values, frame paths or debug_meta, so everything happens here:
 - ``repos``: the owner in the URLs of the app repositories users add to the Supervisor's store;
 - ``entries``: the titles of Home Assistant's config entries in its config_entries lines;
 - ``offending``: the value a configuration error quotes back (voluptuous's ". Got 'x'");
+- ``images``: the private registry and the accounts in Docker images' names, as the Docker
+  daemon's errors, docker-py's and aiodocker's exceptions and the Supervisor write them;
 - ``domains``: host names no host list holds (e-mails, URL hosts, shares' servers and folders,
   names after "host"/"server", under a known TLD, before a port);
 - ``digits``: values of digits and hex (UUIDs, hex tokens, MACs, IPv4 and IPv6 addresses, card
