@@ -67,6 +67,31 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      "\"https://registry.dupont-home.de/v2/\": unauthorized: incorrect username or password",
      ("jeandupont", "dupont-home"), "Supervisor + aiodocker",
      "supervisor/docker/interface.py install(), DockerError's text"),
+    # Go's os.PathError ("<op> <path>: <errno>"), unquoted, in the Docker daemon's and runc's
+    # errors as aiodocker and docker-py render them; and CPython's OSError, which quotes a
+    # file name holding an apostrophe with double quotes
+    ("[500] error while creating mount source path '/mnt/data/supervisor/share/Dupont Photos': "
+     "mkdir /mnt/data/supervisor/share/Dupont Photos: file exists",
+     ("Dupont",), "aiodocker", "DockerError.__str__, moby's volume mount error"),
+    ('400 Client Error for http+docker://localhost/v1.46/containers/create?name=addon_local_x: '
+     'Bad Request ("invalid mount config for type "bind": bind source path does not exist: '
+     '/mnt/data/supervisor/media/Jean Dupont")',
+     ("Jean", "Dupont"), "docker-py", "APIError.__str__, moby's bind mount check"),
+    ("DockerError(400, 'invalid mount config for type \"bind\": bind source path does not "
+     "exist: /mnt/data/supervisor/media/Jean Dupont')",
+     ("Jean", "Dupont"), "aiodocker", "repr(DockerError)"),
+    ("rename /mnt/data/supervisor/share/Jean Dupont /mnt/data/supervisor/share/Dupont old: "
+     "invalid cross-device link",
+     ("Jean", "Dupont"), "Go", "os.LinkError.Error(): \"<op> <old> <new>: <errno>\""),
+    ("open /home/jean dupont/.ssh/id_ed25519: permission denied",
+     ("jean", "dupont"), "Go", "os.PathError.Error()"),
+    ('[Errno 2] No such file or directory: "/media/Jean\'s Photos/2024"',
+     ("Jean",), "CPython", "OSError.__str__ (repr of the file name)"),
+    ("[Errno 18] Invalid cross-device link: '/data/backup/a1b2c3d4.tar' -> "
+     "'/data/mounts/Dupont_NAS/a1b2c3d4.tar'",
+     ("Dupont_NAS",), "CPython", "OSError.__str__ with filename2 (os.rename)"),
+    ("[Errno 17] File exists: '/media/Photos Dupont' -> '/data/share/photos'",
+     ("Dupont",), "CPython", "OSError.__str__ with filename2 (os.symlink)"),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -86,6 +111,10 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      ("No such image: homeassistant/home-assistant:2026.1.0",), "aiodocker"),
     ("[Errno 2] No such file or directory: '/config/www/images/icons/lamp.png'",
      ("/config/www/images/icons/lamp.png",), "CPython OSError, a folder named images"),
+    ("mkdir /mnt/data/supervisor/share/[path-user] /tmp/x: no such file or directory",
+     ("mkdir /mnt/data/supervisor/share/[path-user] /tmp/x: no such file or directory",), "Go"),
+    ("[Errno 2] No such file or directory: '/data/ssl/fullchain.pem'",
+     ("[Errno 2] No such file or directory: '/data/ssl/fullchain.pem'",), "CPython"),
 ]
 
 
@@ -122,7 +151,8 @@ def test_an_exception_text_that_names_no_one_keeps_what_triage_needs(
 EXCEPTION_ATOMS = ["unable to access '", "authentication failed for '", "['git', '",
                    "https://a/b/c", "/", "a", "'", " ", "\n", "no such image: ", "a.b", ":5000",
                    "%2F", "%3A", "fromImage=", "/v1.46/images/", "/images/", "manifest for ",
-                   "docker image ", ":1.2", "/json"]
+                   "docker image ", ":1.2", "/json", "/share/", "/home/", "a b", ": ",
+                   ": file exists", "mkdir ", "does not exist: ", '"', ")", " /"]
 
 
 def test_the_rules_for_exception_texts_stay_linear() -> None:

@@ -95,8 +95,10 @@ def edits(text: str, low: str, tally: Tally) -> list[Edit]:
         (_API_MOUNTS,), (_UDISKS_DRIVES,), _LABEL_DIRS).find(low)
     for m in scan(_USERPATH_RE, low, sorted({start for start, _ in path_starts})):
         pos = m.end()
-        quoted = m.start() > 0 and text[m.start() - 1] in "'\""
-        seg = (_QUOTED_SEGMENT_RE if quoted else _SEGMENT_RE).match(text, pos)
+        opener = _opener(text, m.start())
+        quoted = opener in ("'", '"')
+        seg = (_DQ_SEGMENT_RE if opener == '"' else _QUOTED_SEGMENT_RE if quoted
+               else _SEGMENT_RE).match(text, pos)
         if seg is None:
             continue
         value = seg.group(0)
@@ -107,6 +109,9 @@ def edits(text: str, low: str, tally: Tally) -> list[Edit]:
             behalf = text.find(" on behalf of ", seg_end, seg_end + 256)
             if behalf > 0 and not any(c in text[seg_end:behalf] for c in "/\n\x00"):
                 seg_end = behalf
+                value = text[pos:seg_end]
+            elif (end := _go_path_end(text, seg_end, opener)) > seg_end:
+                seg_end = end  # "mkdir /data/share/Jean Photos: file exists" (Go)
                 value = text[pos:seg_end]
         while not quoted and seg_end > pos + 1 and text[seg_end - 1] == "." and (
                 seg_end == len(text) or text[seg_end] in " \t\n\x00"):
@@ -182,3 +187,45 @@ def _udisks_serial(text: str, at: int) -> tuple[int, int] | None:
     if cut <= 0 or len(serial) < 4 or not any(c.isdigit() for c in serial):
         return None
     return at + cut + 1, at + len(name)
+
+
+# Go writes a path unquoted ("<op> <path>: <errno text>", os.PathError; or last, after ": " in
+# the Docker daemon's "bind source path does not exist: <path>"): a folder's name with spaces
+# runs to the errno text, or to the end of the message. CPython's OSError quotes it with '...',
+# or "..." when it holds an apostrophe ("No such file or directory: \"/media/Jean's Photos\"").
+_DQ_SEGMENT_RE: Final = re.compile(r"[^/\\\"\x00-\x1f]{1,255}+")
+_GO_ERRNO_RE: Final = re.compile(
+    r": (?:no such file or directory|file exists|permission denied|not a directory|is a directory"
+    r"|device or resource busy|read-only file system|no space left on device|invalid argument"
+    r"|directory not empty|invalid cross-device link|input/output error|no such device"
+    r"|operation not permitted|transport endpoint is not connected|stale nfs file handle)")
+_GO_TAIL_RE: Final = re.compile(r"[^/\\'\"\n\x00:;()\[\]{}<>]{1,255}+(?=[\"')\n\x00]|\Z)")
+
+
+def _opener(text: str, at: int) -> str:
+    """The character before the path that holds `at` ("" at the text's start)."""
+    start = at
+    floor = max(0, at - 256)
+    while start > floor and text[start - 1] not in " \t\n\x00'\"":
+        start -= 1
+    return text[start - 1:start] if start > 0 else ""
+
+
+def _go_path_end(text: str, at: int, opener: str) -> int:
+    """Where a folder's name with spaces, unquoted, ends after `at` (`at` if it does not)."""
+    colon = text.find(": ", at, at + 256)
+    if colon > at and not any(c in text[at:colon] for c in "\n\x00") and (
+            _GO_ERRNO_RE.match(text, colon, colon + 40) is not None):
+        slash = text.find("/", at, colon)  # the path goes on, or a second one starts (rename)
+        return colon if slash < 0 else slash - 1 if text[slash - 1] == " " else slash
+    if opener == " " and text.endswith(": ", 0, _path_start(text, at)):
+        tail = _GO_TAIL_RE.match(text, at)
+        if tail is not None:
+            return tail.end()
+    return at
+
+
+def _path_start(text: str, at: int) -> int:
+    """Where the unquoted path that holds `at` starts."""
+    start = text.rfind(" ", max(0, at - 512), at)
+    return start + 1 if start >= 0 else 0
