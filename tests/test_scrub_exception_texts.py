@@ -92,6 +92,15 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      ("Dupont_NAS",), "CPython", "OSError.__str__ with filename2 (os.rename)"),
     ("[Errno 17] File exists: '/media/Photos Dupont' -> '/data/share/photos'",
      ("Dupont",), "CPython", "OSError.__str__ with filename2 (os.symlink)"),
+    # UDisks2's errors, as dbus-fast's DBusError.text and the Supervisor's DBusFatalError
+    # (utils/dbus.py from_dbus_error) carry them: GLib's `%s' quotes, and an unquoted mount point
+    ("Device /dev/sda1 is already mounted at `/mnt/data/supervisor/media/Jean Dupont'.\n",
+     ("Jean", "Dupont"), "dbus-fast + UDisks2", "udiskslinuxfilesystem.c AlreadyMounted"),
+    ("Error creating mount point `/run/media/root/Jean Photos': Permission denied",
+     ("Jean",), "dbus-fast + UDisks2", "udiskslinuxfilesystem.c, the mount point"),
+    ("Error mounting /dev/sda1 at /run/media/root/Jean Photos: wrong fs type, bad option, bad "
+     "superblock on /dev/sda1, missing codepage or helper program, or other error",
+     ("Jean",), "dbus-fast + UDisks2", "udiskslinuxfilesystem.c \"Error mounting %s at %s: %s\""),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -152,7 +161,8 @@ EXCEPTION_ATOMS = ["unable to access '", "authentication failed for '", "['git',
                    "https://a/b/c", "/", "a", "'", " ", "\n", "no such image: ", "a.b", ":5000",
                    "%2F", "%3A", "fromImage=", "/v1.46/images/", "/images/", "manifest for ",
                    "docker image ", ":1.2", "/json", "/share/", "/home/", "a b", ": ",
-                   ": file exists", "mkdir ", "does not exist: ", '"', ")", " /"]
+                   ": file exists", "mkdir ", "does not exist: ", '"', ")", " /", "`",
+                   "Error mounting ", " at ", "/run/media/root/"]
 
 
 def test_the_rules_for_exception_texts_stay_linear() -> None:

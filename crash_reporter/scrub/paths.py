@@ -96,7 +96,7 @@ def edits(text: str, low: str, tally: Tally) -> list[Edit]:
     for m in scan(_USERPATH_RE, low, sorted({start for start, _ in path_starts})):
         pos = m.end()
         opener = _opener(text, m.start())
-        quoted = opener in ("'", '"')
+        quoted = opener in ("'", '"', "`")  # GLib's `%s' (UDisks2's errors)
         seg = (_DQ_SEGMENT_RE if opener == '"' else _QUOTED_SEGMENT_RE if quoted
                else _SEGMENT_RE).match(text, pos)
         if seg is None:
@@ -190,8 +190,9 @@ def _udisks_serial(text: str, at: int) -> tuple[int, int] | None:
 
 
 # Go writes a path unquoted ("<op> <path>: <errno text>", os.PathError; or last, after ": " in
-# the Docker daemon's "bind source path does not exist: <path>"): a folder's name with spaces
-# runs to the errno text, or to the end of the message. CPython's OSError quotes it with '...',
+# the Docker daemon's "bind source path does not exist: <path>"), as does UDisks2 ("Error
+# mounting <device> at <path>: <mount's error>"): a folder's name with spaces runs to the
+# error's text, or to the end of the message. CPython's OSError quotes it with '...',
 # or "..." when it holds an apostrophe ("No such file or directory: \"/media/Jean's Photos\"").
 _DQ_SEGMENT_RE: Final = re.compile(r"[^/\\\"\x00-\x1f]{1,255}+")
 _GO_ERRNO_RE: Final = re.compile(
@@ -203,19 +204,21 @@ _GO_TAIL_RE: Final = re.compile(r"[^/\\'\"\n\x00:;()\[\]{}<>]{1,255}+(?=[\"')\n\
 
 
 def _opener(text: str, at: int) -> str:
-    """The character before the path that holds `at` ("" at the text's start)."""
-    start = at
-    floor = max(0, at - 256)
-    while start > floor and text[start - 1] not in " \t\n\x00'\"":
-        start -= 1
-    return text[start - 1:start] if start > 0 else ""
+    """The character before the path whose user folder part starts at `at` ("" if none).
+
+    The host's side of the Supervisor's folders, "/mnt/data/supervisor/...", starts 4 before.
+    """
+    if text.startswith("/mnt", at - 4) and at >= 4:
+        at -= 4
+    return text[at - 1] if at > 0 else ""
 
 
 def _go_path_end(text: str, at: int, opener: str) -> int:
     """Where a folder's name with spaces, unquoted, ends after `at` (`at` if it does not)."""
     colon = text.find(": ", at, at + 256)
     if colon > at and not any(c in text[at:colon] for c in "\n\x00") and (
-            _GO_ERRNO_RE.match(text, colon, colon + 40) is not None):
+            _GO_ERRNO_RE.match(text, colon, colon + 40) is not None
+            or _udisks_mount_point(text, _path_start(text, at))):
         slash = text.find("/", at, colon)  # the path goes on, or a second one starts (rename)
         return colon if slash < 0 else slash - 1 if text[slash - 1] == " " else slash
     if opener == " " and text.endswith(": ", 0, _path_start(text, at)):
@@ -229,3 +232,11 @@ def _path_start(text: str, at: int) -> int:
     """Where the unquoted path that holds `at` starts."""
     start = text.rfind(" ", max(0, at - 512), at)
     return start + 1 if start >= 0 else 0
+
+
+def _udisks_mount_point(text: str, start: int) -> bool:
+    """True if the path at `start` is UDisks2's mount point in "Error mounting %s at %s: %s"."""
+    if not text.endswith(" at ", 0, start):
+        return False
+    device = text.rfind(" ", max(0, start - 260), start - 4)
+    return device >= 0 and text.endswith("rror mounting", 0, device)
