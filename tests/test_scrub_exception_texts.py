@@ -18,6 +18,55 @@ from crash_reporter.scrub import scrub_event, scrub_text
 from tests.test_scrub_linear import GROWTH_LIMIT, _grow, _growth, _per_kb, _texts
 
 CASES: list[tuple[str, tuple[str, ...], str, str]] = [
+    # aiohttp 3.14: client_exceptions.py ClientResponseError.__str__ "%s, message=%r, url=%r"
+    # (real_url; older releases: "url=URL('...')"), ClientConnectorError.__str__ "Cannot connect
+    # to host %s:%s ssl:%s [%s]", and their reprs (RequestInfo with the request's headers)
+    ("500, message='Internal Server Error', url='http://ha.dupont-home.de:8123/api/webhook/"
+     "a1b2c3/500?token=s3cretTok&email=jean@dupont.fr'",
+     ("dupont-home", "s3cretTok", "jean@dupont.fr"), "aiohttp", "ClientResponseError.__str__"),
+    ("404, message='Not Found', url=URL('http://jean:Hunter2@ha.dupont-home.de:8123/api/"
+     "hassio_ingress/Xq3zYlK9cD8wQ2vB_nT5mR7pF1gH4jS6/')",
+     ("jean", "Hunter2", "dupont-home", "Xq3zYlK9cD8wQ2vB_nT5mR7pF1gH4jS6"), "aiohttp < 3.10",
+     "ClientResponseError.__str__ with yarl's URL repr"),
+    ("ClientResponseError(RequestInfo(url=URL('http://ha.dupont-home.de:8123/api/states/404'), "
+     "method='GET', headers=<CIMultiDictProxy('Host': 'ha.dupont-home.de:8123', 'Accept': '*/*', "
+     "'User-Agent': 'Python/3.11 aiohttp/3.14.5', 'Authorization': 'Basic "
+     "amVhbi5kdXBvbnQ6SHVudGVyMnB3', 'Cookie': 'session=9f8e7d6c5b4a')>, real_url=URL('http://"
+     "ha.dupont-home.de:8123/api/states/404')), (), status=404, message='Not Found')",
+     ("dupont-home", "amVhbi5kdXBvbnQ6SHVudGVyMnB3", "9f8e7d6c5b4a"), "aiohttp",
+     "repr(ClientResponseError): RequestInfo's headers"),
+    ("200, message='Attempt to decode JSON with unexpected mimetype: text/html; charset=utf-8', "
+     "url='http://ha.dupont-home.de:8123/api/200?api_key=abcd1234secret'",
+     ("dupont-home", "abcd1234secret"), "aiohttp", "ContentTypeError (ClientResponse.json)"),
+    ("404, message='Invalid response status', url='http://ha.dupont-home.de/api/websocket?"
+     "access_token=eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqZWFuIn0.c2lnbmF0dXJl'",
+     ("dupont-home", "eyJhbGciOiJIUzI1NiJ9"), "aiohttp", "WSServerHandshakeError"),
+    ("Cannot connect to host nas.dupont-home.lan:5001 ssl:default [Connect call failed "
+     "('192.168.1.77', 5001)]",
+     ("dupont-home", "192.168.1.77"), "aiohttp", "ClientConnectorError.__str__"),
+    ("ClientConnectorDNSError(ConnectionKey(host='mqtt.dupont-home.lan', port=1883, "
+     "is_ssl=False, ssl=True, proxy=None, proxy_auth=None, proxy_headers_hash=None, "
+     "server_hostname=None), OSError(-2, 'Name or service not known'))",
+     ("dupont-home",), "aiohttp", "repr(ClientConnectorDNSError): ConnectionKey"),
+    ("Cannot connect to host ha.martin-family.de:443 ssl:True [SSLCertVerificationError: (1, "
+     "\"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, "
+     "certificate is not valid for 'ha.martin-family.de'. (_ssl.c:1006)\")]",
+     ("martin-family",), "aiohttp + ssl", "ClientConnectorCertificateError (OpenSSL's text)"),
+    ("Cannot connect to host ha.dupont-home.de:443 ssl:True [hostname 'ha.dupont-home.de' "
+     "doesn't match either of 'nas.dupont-home.lan', 'dupont.duckdns.org']",
+     ("dupont-home", "dupont.duckdns"), "aiohttp + ssl", "ssl.CertificateError (match_hostname)"),
+    ("NonHttpUrlClientError(URL('ftp://jean:Hunter2@nas.dupont-home.lan/backups'))",
+     ("jean", "Hunter2", "dupont-home"), "aiohttp + yarl", "repr(NonHttpUrlClientError)"),
+    ("Multiple exceptions: [Errno 111] Connect call failed ('192.168.1.5', 8123), [Errno 101] "
+     "Connect call failed ('fe80::1c2d:3e4f:5a6b:7c8d%wlan0', 8123, 0, 3)",
+     ("192.168.1.5", "fe80::1c2d:3e4f:5a6b:7c8d"), "asyncio", "base_events.create_connection"),
+    # urllib3 2 / requests (under docker-py): MaxRetryError "%s: Max retries exceeded with url:
+    # %s (Caused by %r)"
+    ("HTTPConnectionPool(host='nas.dupont-home.lan', port=2375): Max retries exceeded with "
+     "url: /v1.46/containers/json?limit=-1&all=0 (Caused by NameResolutionError(\"HTTPConnection"
+     "(host='nas.dupont-home.lan', port=2375): Failed to resolve 'nas.dupont-home.lan' ([Errno "
+     "-2] Name or service not known)\"))",
+     ("dupont-home",), "requests + urllib3", "MaxRetryError, NameResolutionError"),
     # GitPython: GitCommandError.__str__ (git/exc.py CommandError): cmdline, then git's stderr
     ("Cmd('git') failed due to: exit code(128)\n  cmdline: git clone -v --recursive "
      "--depth=1 --shallow-submodules -- https://*****:*****@git.dupont-home.de/jeandupont/"
