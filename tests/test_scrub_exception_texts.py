@@ -67,6 +67,21 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      "(host='nas.dupont-home.lan', port=2375): Failed to resolve 'nas.dupont-home.lan' ([Errno "
      "-2] Name or service not known)\"))",
      ("dupont-home",), "requests + urllib3", "MaxRetryError, NameResolutionError"),
+    ("HTTPConnectionPool(host='192.168.1.40', port=80): Max retries exceeded with url: "
+     "/cgi-bin/api.cgi?account=jeandupont&name=Jean+Dupont (Caused by ConnectTimeoutError("
+     "<urllib3.connection.HTTPConnection object at 0x7f1e2c3b4a90>, 'Connection to "
+     "192.168.1.40 timed out. (connect timeout=10)'))",
+     ("jeandupont", "Jean", "Dupont", "192.168.1.40"), "requests + urllib3",
+     "MaxRetryError: the request's query, people's names by their key"),
+    ("HTTPSConnectionPool(host='files.dupont-home.de', port=443): Max retries exceeded with "
+     "url: /api/v1/download?file=%2Fmnt%2Fdata%2Fsupervisor%2Fshare%2FJean%20Dupont%2Fa.txt "
+     "(Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] "
+     "certificate verify failed: self-signed certificate (_ssl.c:1006)')))",
+     ("Jean", "Dupont", "dupont-home"), "requests + urllib3",
+     "MaxRetryError: urlencode's %2F-encoded path"),
+    ("500, message='Internal Server Error', url='http://172.30.33.5:8099/api/files?path="
+     "%2Fhome%2Fjean.dupont%2Fphotos&name=Jean%20Dupont'",
+     ("jean.dupont", "Jean%20Dupont"), "aiohttp", "ClientResponseError.__str__, an app's API"),
     # GitPython: GitCommandError.__str__ (git/exc.py CommandError): cmdline, then git's stderr
     ("Cmd('git') failed due to: exit code(128)\n  cmdline: git clone -v --recursive "
      "--depth=1 --shallow-submodules -- https://*****:*****@git.dupont-home.de/jeandupont/"
@@ -171,6 +186,13 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      ("/config/www/images/icons/lamp.png",), "CPython OSError, a folder named images"),
     ("mkdir /mnt/data/supervisor/share/[path-user] /tmp/x: no such file or directory",
      ("mkdir /mnt/data/supervisor/share/[path-user] /tmp/x: no such file or directory",), "Go"),
+    ('400 Client Error for http+docker://localhost/v1.46/containers/create?name=addon_local_x:'
+     ' Bad Request ("invalid mount config for type "bind": bind source path does not exist: '
+     '/data/addons/data/x")',
+     ("create?name=addon_local_x: Bad Request",), "docker-py, an app's container"),
+    ("404 Client Error for http+docker://localhost/v1.46/containers/addon_core_ssh/archive?"
+     "path=%2Fdata%2Foptions.json: Not Found",
+     ("addon_core_ssh/archive?path=%2Fdata%2Foptions.json: Not Found",), "docker-py"),
     ("[Errno 2] No such file or directory: '/data/ssl/fullchain.pem'",
      ("[Errno 2] No such file or directory: '/data/ssl/fullchain.pem'",), "CPython"),
 ]
@@ -211,7 +233,8 @@ EXCEPTION_ATOMS = ["unable to access '", "authentication failed for '", "['git',
                    "%2F", "%3A", "fromImage=", "/v1.46/images/", "/images/", "manifest for ",
                    "docker image ", ":1.2", "/json", "/share/", "/home/", "a b", ": ",
                    ": file exists", "mkdir ", "does not exist: ", '"', ")", " /", "`",
-                   "Error mounting ", " at ", "/run/media/root/"]
+                   "Error mounting ", " at ", "/run/media/root/", "?name=", "&account=",
+                   "?path=", "%2Fhome%2F", "%2F", "&", "addon_", "+"]
 
 
 def test_the_rules_for_exception_texts_stay_linear() -> None:

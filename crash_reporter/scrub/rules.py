@@ -7,7 +7,7 @@ families' modules; this module owns only their order and the one keyword pass th
 1. secrets by their shape (`credentials`): PEM blocks, well-known tokens, URL userinfo, Bearer;
 2. values named by their key or phrase (`keys`, `phrases`), and the line shapes gated by rare
    literals (`fingerprints`, `endpoints`, `names`, `clients`, `mesh`, `repos`, `entries`,
-   `offending`, `images`);
+   `offending`, `images`, `queries`);
 3. host names no host list holds (`domains`), then this host's own identifiers (`hosts`);
 4. digits and hex (`digits`, with `devices` after the hex-led values);
 5. names in paths (`paths`).
@@ -47,6 +47,7 @@ from crash_reporter.scrub import (
     offending,
     paths,
     phrases,
+    queries,
     repos,
     sentences,
 )
@@ -59,7 +60,8 @@ from crash_reporter.scrub.words import words as compile_words
 _GATES: Final = (*domains.GATES, *phrases.GATES, *fingerprints.GATES, *endpoints.GATES,
                  *sentences.GATES,
                  *devices.GATES, *names.GATES, *clients.GATES, *mesh.GATES, *repos.GATES,
-                 *entries.GATES, *offending.GATES, *images.GATES)
+                 *entries.GATES, *offending.GATES, *images.GATES,
+                 *queries.GATES)
 
 
 def _keywords(low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]],
@@ -100,7 +102,7 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
                   + names.edits(text, low, gates, tally) + clients.edits(text, low, gates, tally)
                   + mesh.edits(text, low, gates, tally) + repos.edits(text, gates, tally)
                   + entries.edits(text, gates, tally) + offending.edits(text, low, gates, tally)
-                  + images.edits(text, gates, tally))
+                  + images.edits(text, gates, tally) + queries.edits(text, low, gates, tally))
     low = lower(text)
     if "@" in text:
         text = splice(text, domains.email_edits(text, tally))
