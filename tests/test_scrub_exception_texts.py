@@ -60,6 +60,20 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ("Multiple exceptions: [Errno 111] Connect call failed ('192.168.1.5', 8123), [Errno 101] "
      "Connect call failed ('fe80::1c2d:3e4f:5a6b:7c8d%wlan0', 8123, 0, 3)",
      ("192.168.1.5", "fe80::1c2d:3e4f:5a6b:7c8d"), "asyncio", "base_events.create_connection"),
+    # aiohttp's ServerFingerprintMismatch (a pinned certificate's SHA-256 differs): its str is
+    # its args, its repr names them; both give the digests as bytes reprs
+    ("(b'\\xca\\x97\\x81\\x12\\xca\\x1b\\xbd\\xca\\xfa\\xc21\\xb3\\x9a#\\xdcM\\xa7\\x86"
+     "\\xef\\xf8\\x14|Nr\\xb9\\x80w\\x85\\xaf\\xeeH\\xbb', b'>#\\xe8\\x16\\x009YJ3\\x89Oed"
+     "\\xe1\\xb14\\x8b\\xbdz\\x00\\x88\\xd4,J\\xcbs\\xee\\xae\\xd5\\x9c\\x00\\x9d', "
+     "'nas.dupont-home.lan', 5001)",
+     ("\\xca\\x97\\x81", "\\xe8\\x16", "dupont-home"), "aiohttp",
+     "client_exceptions.py ServerFingerprintMismatch (str: its args)"),
+    ("<ServerFingerprintMismatch expected=b'\\xca\\x97\\x81\\x12\\xca\\x1b\\xbd\\xca\\xfa"
+     "\\xc21\\xb3\\x9a#\\xdcM\\xa7\\x86\\xef\\xf8\\x14|Nr\\xb9\\x80w\\x85\\xaf\\xeeH\\xbb' "
+     "got=b'>#\\xe8\\x16\\x009YJ3\\x89Oed\\xe1\\xb14\\x8b\\xbdz\\x00\\x88\\xd4,J\\xcbs"
+     "\\xee\\xae\\xd5\\x9c\\x00\\x9d' host='nas.dupont-home.lan' port=5001>",
+     ("\\xca\\x97\\x81", "\\xe8\\x16", "dupont-home"), "aiohttp",
+     "client_exceptions.py ServerFingerprintMismatch.__repr__"),
     # urllib3 2 / requests (under docker-py): MaxRetryError "%s: Max retries exceeded with url:
     # %s (Caused by %r)"
     ("HTTPConnectionPool(host='nas.dupont-home.lan', port=2375): Max retries exceeded with "
@@ -193,6 +207,8 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
     ("404 Client Error for http+docker://localhost/v1.46/containers/addon_core_ssh/archive?"
      "path=%2Fdata%2Foptions.json: Not Found",
      ("addon_core_ssh/archive?path=%2Fdata%2Foptions.json: Not Found",), "docker-py"),
+    ("ReadError(b'\\x1f\\x8b\\x08 not a gzip file')",
+     ("ReadError(b'\\x1f\\x8b\\x08 not a gzip file')",), "bytes that are no digest"),
     ("[Errno 2] No such file or directory: '/data/ssl/fullchain.pem'",
      ("[Errno 2] No such file or directory: '/data/ssl/fullchain.pem'",), "CPython"),
 ]
@@ -234,7 +250,8 @@ EXCEPTION_ATOMS = ["unable to access '", "authentication failed for '", "['git',
                    "docker image ", ":1.2", "/json", "/share/", "/home/", "a b", ": ",
                    ": file exists", "mkdir ", "does not exist: ", '"', ")", " /", "`",
                    "Error mounting ", " at ", "/run/media/root/", "?name=", "&account=",
-                   "?path=", "%2Fhome%2F", "%2F", "&", "addon_", "+"]
+                   "?path=", "%2Fhome%2F", "%2F", "&", "addon_", "+", "(b'", ", b'",
+                   "expected=b'", "\\x0a", "\\'", "\\"]
 
 
 def test_the_rules_for_exception_texts_stay_linear() -> None:
