@@ -74,6 +74,13 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      "\\xee\\xae\\xd5\\x9c\\x00\\x9d' host='nas.dupont-home.lan' port=5001>",
      ("\\xca\\x97\\x81", "\\xe8\\x16", "dupont-home"), "aiohttp",
      "client_exceptions.py ServerFingerprintMismatch.__repr__"),
+    # Go's crypto/x509 UnknownAuthorityError, in the Docker daemon's error for a private
+    # registry, as aiodocker renders it
+    ('[500] Get "https://registry.dupont-home.de/v2/": tls: failed to verify certificate: x509: '
+     'certificate signed by unknown authority (possibly because of "crypto/rsa: verification '
+     'error" while trying to verify candidate authority certificate "Dupont Family CA")',
+     ("dupont-home", "Dupont Family CA"), "aiodocker + Go crypto/x509",
+     "verify.go UnknownAuthorityError.Error()"),
     # urllib3 2 / requests (under docker-py): MaxRetryError "%s: Max retries exceeded with url:
     # %s (Caused by %r)"
     ("HTTPConnectionPool(host='nas.dupont-home.lan', port=2375): Max retries exceeded with "
@@ -251,7 +258,8 @@ EXCEPTION_ATOMS = ["unable to access '", "authentication failed for '", "['git',
                    ": file exists", "mkdir ", "does not exist: ", '"', ")", " /", "`",
                    "Error mounting ", " at ", "/run/media/root/", "?name=", "&account=",
                    "?path=", "%2Fhome%2F", "%2F", "&", "addon_", "+", "(b'", ", b'",
-                   "expected=b'", "\\x0a", "\\'", "\\"]
+                   "expected=b'", "\\x0a", "\\'", "\\",
+                   'candidate authority certificate "', 'a\\"b']
 
 
 def test_the_rules_for_exception_texts_stay_linear() -> None:

@@ -31,8 +31,8 @@ look at exception values, frame paths or debug_meta, so everything happens here:
   daemon's errors, docker-py's and aiodocker's exceptions and the Supervisor write them;
 - ``queries``: people's names and URL-encoded user folders in the query of a URL an exception
   quotes ("?name=Jean+Smith", "?path=%2Fhome%2Fjean");
-- ``digests``: certificate fingerprints quoted as Python bytes (aiohttp's
-  ServerFingerprintMismatch);
+- ``certificates``: the home's own certificates in TLS errors: digests quoted as Python bytes
+  (aiohttp's ServerFingerprintMismatch), the untrusted authority Go's x509 names;
 - ``domains``: host names no host list holds (e-mails, URL hosts, shares' servers and folders,
   names after "host"/"server", under a known TLD, before a port);
 - ``digits``: values of digits and hex (UUIDs, hex tokens, MACs, IPv4 and IPv6 addresses, card

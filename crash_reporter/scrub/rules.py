@@ -7,7 +7,7 @@ families' modules; this module owns only their order and the one keyword pass th
 1. secrets by their shape (`credentials`): PEM blocks, well-known tokens, URL userinfo, Bearer;
 2. values named by their key or phrase (`keys`, `phrases`), and the line shapes gated by rare
    literals (`fingerprints`, `endpoints`, `names`, `clients`, `mesh`, `repos`, `entries`,
-   `offending`, `images`, `queries`, `digests`);
+   `offending`, `images`, `queries`, `certificates`);
 3. host names no host list holds (`domains`), then this host's own identifiers (`hosts`);
 4. digits and hex (`digits`, with `devices` after the hex-led values);
 5. names in paths (`paths`).
@@ -32,10 +32,10 @@ from __future__ import annotations
 from typing import Final
 
 from crash_reporter.scrub import (
+    certificates,
     clients,
     credentials,
     devices,
-    digests,
     digits,
     domains,
     endpoints,
@@ -62,7 +62,7 @@ _GATES: Final = (*domains.GATES, *phrases.GATES, *fingerprints.GATES, *endpoints
                  *sentences.GATES,
                  *devices.GATES, *names.GATES, *clients.GATES, *mesh.GATES, *repos.GATES,
                  *entries.GATES, *offending.GATES, *images.GATES,
-                 *queries.GATES, *digests.GATES)
+                 *queries.GATES, *certificates.GATES)
 
 
 def _keywords(low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]],
@@ -104,7 +104,7 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
                   + mesh.edits(text, low, gates, tally) + repos.edits(text, gates, tally)
                   + entries.edits(text, gates, tally) + offending.edits(text, low, gates, tally)
                   + images.edits(text, gates, tally) + queries.edits(text, low, gates, tally)
-                  + digests.edits(text, gates, tally))
+                  + certificates.edits(text, gates, tally))
     low = lower(text)
     if "@" in text:
         text = splice(text, domains.email_edits(text, tally))
