@@ -216,6 +216,10 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      ("addon_core_ssh/archive?path=%2Fdata%2Foptions.json: Not Found",), "docker-py"),
     ("ReadError(b'\\x1f\\x8b\\x08 not a gzip file')",
      ("ReadError(b'\\x1f\\x8b\\x08 not a gzip file')",), "bytes that are no digest"),
+    ('401 Client Error for http+docker://localhost/v1.46/auth: Unauthorized ("Get "https://'
+     'registry-1.docker.io/v2/": unauthorized: incorrect username or password")',
+     ("401 Client Error for http+docker://localhost/v1.46/auth: Unauthorized",
+      "incorrect username or password"), "docker-py, a registry login (DockerClient.login)"),
     ("[Errno 2] No such file or directory: '/data/ssl/fullchain.pem'",
      ("[Errno 2] No such file or directory: '/data/ssl/fullchain.pem'",), "CPython"),
 ]

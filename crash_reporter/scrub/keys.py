@@ -102,6 +102,11 @@ _GEO_VALUE_RE: Final = re.compile(r"-?\d{1,3}(?:\.\d+)?")
 _BARE_MAC_RE: Final = re.compile(
     r"[0-9A-Fa-f]{2}(?:[:_-]?[0-9A-Fa-f]{2}){5}|(?:0x)?[0-9A-Fa-f]{16}"
     r"|[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){7}")
+# docker-py's APIError: "<status> Client Error for <url>: <reason> (...)", the URL ending in a
+# key's name ("/v1.46/auth: Unauthorized")
+_HTTP_REASON_RE: Final = re.compile(
+    r"(?:Unauthorized|Forbidden|Not Found|Bad Request|Conflict|Internal Server Error"
+    r"|Service Unavailable|Bad Gateway|Gateway Timeout)(?![\w-])")
 # SSIDs as NetworkManager, wpa_supplicant, iwd and the Supervisor write them: a quoted name
 # after one of these words ("access point 'X'", "Connecting to \"X\"", "SSID='X'" ...).
 SSID_WORDS: Final = ("ssid", "access point", "wireless network", "wi-fi network",
@@ -134,6 +139,8 @@ def edits(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]) -> 
         done = tail.end("suffix")
         if start > 0 and text[start - 1].isalnum():
             continue
+        if start > 0 and text[start - 1] == "/" and _HTTP_REASON_RE.match(text, tail.end()):
+            continue  # a URL's last segment, then its reason: ".../v1.46/auth: Unauthorized"
         key = low[start:tail.end("suffix")]
         cls, multi = "", False
         for kcls, kmulti, pattern in _KEY_CLASSES:
