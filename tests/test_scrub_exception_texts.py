@@ -177,6 +177,14 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      ("Dupont_NAS",), "CPython", "OSError.__str__ with filename2 (os.rename)"),
     ("[Errno 17] File exists: '/media/Photos Dupont' -> '/data/share/photos'",
      ("Dupont",), "CPython", "OSError.__str__ with filename2 (os.symlink)"),
+    # a USB disk's udev by-id name ends with its LUN ("-0:0"): pyudev's
+    # DeviceNotFoundByFileError (raised for real) and OS-Agent's data disk errors (Go) quote it
+    ("[Errno 2] No such file or directory: '/dev/disk/by-id/usb-SanDisk_Ultra_"
+     "4C530001234567891234-0:0'",
+     ("4C530001234567891234",), "pyudev", "_errors.py DeviceNotFoundByFileError"),
+    ("failed to format data disk /dev/disk/by-id/usb-Samsung_Flash_Drive_FIT_0374219080005623"
+     "-0:0-part1: exit status 1",
+     ("0374219080005623",), "OS-Agent (Go)", "datadisk, a USB disk's partition"),
     # UDisks2's errors, as dbus-fast's DBusError.text and the Supervisor's DBusFatalError
     # (utils/dbus.py from_dbus_error) carry them: GLib's `%s' quotes, and an unquoted mount point
     ("Device /dev/sda1 is already mounted at `/mnt/data/supervisor/media/Jean Dupont'.\n",
@@ -263,7 +271,8 @@ EXCEPTION_ATOMS = ["unable to access '", "authentication failed for '", "['git',
                    "Error mounting ", " at ", "/run/media/root/", "?name=", "&account=",
                    "?path=", "%2Fhome%2F", "%2F", "&", "addon_", "+", "(b'", ", b'",
                    "expected=b'", "\\x0a", "\\'", "\\",
-                   'candidate authority certificate "', 'a\\"b']
+                   'candidate authority certificate "', 'a\\"b', "/by-id/usb-a_12345-0:0",
+                   "-0:0", "-0"]
 
 
 def test_the_rules_for_exception_texts_stay_linear() -> None:
