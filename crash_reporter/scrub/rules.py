@@ -36,6 +36,7 @@ from crash_reporter.scrub import (
     credentials,
     devices,
     digits,
+    disks,
     domains,
     endpoints,
     entries,
@@ -58,7 +59,7 @@ from crash_reporter.scrub.words import words as compile_words
 _GATES: Final = (*domains.GATES, *phrases.GATES, *fingerprints.GATES, *endpoints.GATES,
                  *sentences.GATES,
                  *devices.GATES, *names.GATES, *clients.GATES, *mesh.GATES, *repos.GATES,
-                 *entries.GATES, *offending.GATES)
+                 *entries.GATES, *offending.GATES, *disks.GATES)
 
 
 def _keywords(low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]],
@@ -98,7 +99,8 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
                   + fingerprints.edits(text, gates, tally) + endpoints.edits(text, gates, tally)
                   + names.edits(text, low, gates, tally) + clients.edits(text, low, gates, tally)
                   + mesh.edits(text, low, gates, tally) + repos.edits(text, gates, tally)
-                  + entries.edits(text, gates, tally) + offending.edits(text, low, gates, tally))
+                  + entries.edits(text, gates, tally) + offending.edits(text, low, gates, tally)
+                  + disks.edits(text, low, gates, tally))
     low = lower(text)
     if "@" in text:
         text = splice(text, domains.email_edits(text, tally))

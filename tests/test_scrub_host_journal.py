@@ -1,0 +1,147 @@
+r"""The scrubber against the host journal around a crash, as Home Assistant OS writes it.
+
+A crash report carries the host's journal lines around the crash (the Supervisor's logs API,
+/host/logs: the kernel, systemd, systemd-fsck, systemd-timesyncd, NetworkManager,
+wpa_supplicant, bluetoothd, dockerd, udisksd, dropbear, os-agent, the DNS plugin's CoreDNS ...).
+Each case is a line those programs write on Home Assistant OS, built from the format string in
+their source (named with the program), with made-up values of the real shapes: (line, the values
+that must not survive, the program, its source and format). The output must be a fixed point,
+and the line must lose its values also as an exception's value and a breadcrumb in an event.
+KEPT lines name no one, and the words listed, which triage needs, must stay.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from crash_reporter.scrub import scrub_event, scrub_text
+from tests.test_scrub_linear import GROWTH_LIMIT, _grow, _growth, _per_kb, _texts
+
+_FSCK = "e2fsprogs e2fsck/unix.c (device_name = s_volume_name)"
+_DEVICE = "systemd src/core/device.c (device_update_description, unit_name_from_path)"
+
+CASES: list[tuple[str, tuple[str, ...], str, str]] = [
+    # e2fsck names a file system by its label, as systemd-fsck runs it on a plugged-in disk
+    ("2026-12-04 18:00:00.123 homeassistant systemd-fsck[412]: DUPONT_BACKUP: clean, "
+     "11/1831424 files, 160017/7324160 blocks",
+     ("DUPONT_BACKUP",), "systemd-fsck", f'{_FSCK}: "%s: clean, %u/%u files, %llu/%llu blocks"'),
+    ("systemd-fsck[412]: Jean_Photos was not cleanly unmounted, check forced.",
+     ("Jean_Photos",), "systemd-fsck", f'{_FSCK}: "%s was not cleanly unmounted, check forced."'),
+    ("systemd-fsck[412]: Jean_Photos: recovering journal",
+     ("Jean_Photos",), "systemd-fsck", f'{_FSCK}: "%s: recovering journal"'),
+    ("systemd-fsck[412]: Jean_Photos: 11/1831424 files (0.0% non-contiguous), "
+     "160017/7324160 blocks",
+     ("Jean_Photos",), "systemd-fsck",
+     f'{_FSCK}: "%s: %u/%u files (%0d.%d%% non-contiguous), %llu/%llu blocks"'),
+    ("Jean_Photos contains a file system with errors, check forced.",
+     ("Jean_Photos",), "systemd-fsck", f'{_FSCK}: "%s contains a file system with errors"'),
+    # systemd's device units: the label after the model in a device's description
+    ("2026-12-04 18:00:00.123 homeassistant systemd[1]: Found device Samsung_SSD_870_EVO_1TB "
+     "DUPONT_BACKUP.",
+     ("DUPONT_BACKUP",), "systemd", f'{_DEVICE}: "Found device %s." ("<model> <label>")'),
+    ("systemd[1]: Found device dev-sdb1.device - Portable_SSD_T5 Jean_Photos.",
+     ("Jean_Photos",), "systemd", f'{_DEVICE}: "Found device %s." (253+: "<unit> - <desc>")'),
+    ("systemd[1]: Timed out waiting for device PSSD_T7 MaisonDupont.",
+     ("MaisonDupont",), "systemd", f'{_DEVICE}: "Timed out waiting for device %s."'),
+    # ... and its escaped unit names of /dev/disk/by-* links
+    ("systemd[1]: dev-disk-by\\x2dlabel-Jean\\x20Photos.device: Job "
+     "dev-disk-by\\x2dlabel-Jean\\x20Photos.device/start timed out.",
+     ("Jean",), "systemd", f"{_DEVICE}: unit names, '-' as \\x2d, ' ' as \\x20"),
+    ("systemd[1]: Starting systemd-fsck@dev-disk-by\\x2dpartlabel-Dupont\\x2dMedia.service - "
+     "File System Check on /dev/disk/by-partlabel/Dupont-Media...",
+     ("Dupont",), "systemd", f"{_DEVICE}: systemd-fsck@.service's instance"),
+    ("systemd[1]: dev-disk-by\\x2did-usb\\x2dSamsung_PSSD_T7_S5SXNS0R123456A\\x2d0:0.device: "
+     "Job dev-disk-by\\x2did-usb\\x2dSamsung_PSSD_T7_S5SXNS0R123456A\\x2d0:0.device/start "
+     "timed out.",
+     ("S5SXNS0R123456A",), "systemd", f"{_DEVICE}: a by-id link's unit, the serial before -0:0"),
+    ("systemd[1]: dev-disk-by\\x2did-ata\\x2dWDC_WD40EFRX\\x2d68N32N0_WD\\x2dWCC7K1234567"
+     "\\x2dpart1.device: Job timed out.",
+     ("WCC7K1234567",), "systemd", f"{_DEVICE}: a by-id link's unit"),
+    ("systemd[1]: dev-disk-by\\x2duuid-2f0e1f8a\\x2d3c4b\\x2d4d5e\\x2d8f9a\\x2d0b1c2d3e4f5a"
+     ".device: Job dev-disk-by\\x2duuid-2f0e1f8a\\x2d3c4b\\x2d4d5e\\x2d8f9a\\x2d0b1c2d3e4f5a"
+     ".device/start failed with result 'timeout'.",
+     ("2f0e1f8a", "0b1c2d3e4f5a"), "systemd", f"{_DEVICE}: a file system uuid's unit"),
+    ("systemd[1]: Starting systemd-fsck@dev-disk-by\\x2duuid-1A2B\\x2d3C4D.service - File "
+     "System Check on /dev/disk/by-uuid/1A2B-3C4D...",
+     ("1A2B", "3C4D"), "systemd", f"{_DEVICE}: a FAT volume's serial"),
+    ("Failed to mount /dev/disk/by-partuuid/4a5b6c7d-01 at /mnt/data/supervisor/media/usb",
+     ("4a5b6c7d",), "udev / systemd-mount", "an MBR partition id (/dev/disk/by-partuuid/)"),
+    # udev's links and properties as the journal, os-agent and `ha hardware info` print them
+    ("2026-12-04 18:00:00.123 homeassistant os-agent[104]: INFO: 2026/12/04 18:00:00 "
+     "datadisk.go:140: Data disk changed to /dev/disk/by-id/usb-Samsung_PSSD_T7_S5SXNS0R123456A-"
+     "0:0",
+     ("S5SXNS0R123456A",), "os-agent", "udev's by-id link of a USB disk, LUN '-0:0' after it"),
+    ("/dev/disk/by-id/nvme-eui.0025388b91b2c3d4-part1 ID_WWN=eui.0025388b91b2c3d4 "
+     "ID_WWN_WITH_EXTENSION=0x5002538e40a1b2c3",
+     ("0025388b91b2c3d4", "5002538e40a1b2c3"), "udev (ha hardware info)",
+     "udev builtin path_id/nvme: NVMe EUI-64, ID_WWN"),
+    ("E: ID_WWN=0x5002538e40a1b2c3",
+     ("5002538e40a1b2c3",), "udevadm info", "udev ata_id: ID_WWN"),
+]
+
+KEPT: list[tuple[str, tuple[str, ...], str]] = [
+    ("systemd-fsck[412]: hassos-data: clean, 11/1831424 files, 160017/7324160 blocks",
+     ("hassos-data: clean, 11/1831424 files",), "systemd-fsck: the system's own data partition"),
+    ("systemd-fsck[412]: /dev/mmcblk0p8: 11/1831424 files (0.0% non-contiguous), 1/2 blocks",
+     ("/dev/mmcblk0p8: 11/1831424 files (0.0% non-contiguous)",), "systemd-fsck: no label"),
+    ("systemd[1]: Found device Samsung_SSD_870_EVO_1TB hassos-data.; Found device "
+     "Samsung_SSD_870_EVO_1TB 1.; Found device CP210x UART Bridge.; Found device "
+     "Sonoff_Zigbee_3.0_USB_Dongle_Plus.; Found device dev-ttyACM0.device - ConBee_II.",
+     ("Samsung_SSD_870_EVO_1TB hassos-data.", "Samsung_SSD_870_EVO_1TB 1.",
+      "CP210x UART Bridge.", "Sonoff_Zigbee_3.0_USB_Dongle_Plus.", "ConBee_II."),
+     "systemd: models, the system's labels, partition numbers"),
+    ("systemd[1]: dev-disk-by\\x2dlabel-hassos\\x2ddata.device: Job timed out.; Starting "
+     "systemd-fsck@dev-disk-by\\x2dpartlabel-hassos\\x2dboot.service - File System Check on "
+     "/dev/disk/by-partlabel/hassos-boot...",
+     ("dev-disk-by\\x2dlabel-hassos\\x2ddata.device", "by\\x2dpartlabel-hassos\\x2dboot.service",
+      "/dev/disk/by-partlabel/hassos-boot..."), "systemd: the system's own labels"),
+    ("systemd[1]: dev-disk-by\\x2did-usb\\x2dSamsung_PSSD_T7_S5SX\\x2d0:0.device",
+     ("usb\\x2dSamsung_PSSD_T7_",), "systemd: the model in a by-id unit"),
+]
+
+
+def _event(line: str) -> dict[str, object]:
+    return {"exception": {"values": [{"type": "OSError", "value": line}]},
+            "breadcrumbs": {"values": [{"category": "journal", "message": line}]}}
+
+
+@pytest.mark.parametrize(("line", "secrets", "program", "source"), CASES)
+def test_a_journal_line_keeps_none_of_its_values(line: str, secrets: tuple[str, ...],
+                                                 program: str, source: str) -> None:
+    out = scrub_text(line)
+    assert [s for s in secrets if s.lower() in out.lower()] == [], (program, source, out)
+    assert scrub_text(out) == out  # fixed point
+
+
+@pytest.mark.parametrize(("line", "secrets", "program", "source"), CASES)
+def test_a_journal_line_in_an_event_keeps_none_of_its_values(
+        line: str, secrets: tuple[str, ...], program: str, source: str) -> None:
+    out = scrub_event(_event(line))
+    assert out is not None
+    texts = (out["exception"]["values"][0]["value"].lower(),
+             out["breadcrumbs"]["values"][0]["message"].lower())
+    assert [s for t in texts for s in secrets if s.lower() in t] == [], (program, source, texts)
+
+
+@pytest.mark.parametrize(("line", "words", "what"), KEPT)
+def test_a_journal_line_that_names_no_one_keeps_what_triage_needs(line: str,
+                                                                  words: tuple[str, ...],
+                                                                  what: str) -> None:
+    out = scrub_text(line)
+    assert [w for w in words if w not in out] == [], (what, out)
+
+
+# The literals of the shapes added for these lines, their separators and values, for the attack
+# of tests/test_scrub_linear.py: the time per KB must not grow with the length.
+JOURNAL_ATOMS = ["by\\x2dlabel-", "by\\x2did-", "by\\x2duuid-", "by\\\\x2dlabel-", "\\x2d",
+                 "\\x20", "_", "a", "1", ".", ".device", ":0", "-0:0", "/by-uuid/", "1A2B-",
+                 "/by-partuuid/", "Found device ", "waiting for device ", " ", " - ", "a.",
+                 ": clean, ", "]: ", "\n", " was not cleanly unmounted", ": 1/2 files (",
+                 "0.0% non-contiguous), ", "eui.", "0025388b", "ID_WWN=0x", "/by-id/", "-"]
+
+
+def test_the_rules_for_journal_lines_stay_linear() -> None:
+    screened = sorted(((_per_kb(_grow(unit, 5_000), 1) / _per_kb(_grow(unit, 1_000), 2), unit)
+                       for _, unit in _texts(JOURNAL_ATOMS)), reverse=True)
+    worst = [(unit[:40], _growth(unit)[0]) for _, unit in screened[:3]]
+    assert [(u, g) for u, g in worst if g > GROWTH_LIMIT] == []
