@@ -77,6 +77,16 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      "udev builtin path_id/nvme: NVMe EUI-64, ID_WWN"),
     ("E: ID_WWN=0x5002538e40a1b2c3",
      ("5002538e40a1b2c3",), "udevadm info", "udev ata_id: ID_WWN"),
+    # the kernel names Bluetooth input devices by the name their owner gave them
+    ("2026-12-04 18:00:00.123 homeassistant kernel: hid-generic 0005:004C:0267.0004: "
+     "input,hidraw3: BLUETOOTH HID v1.1f Keyboard [Jean's Magic Keyboard] on dc:a6:32:01:02:03",
+     ("Jean", "dc:a6:32:01:02:03"), "kernel",
+     'drivers/hid/hid-core.c hid_connect: "%s: %s HID v%x.%02x %s [%s] on %s"'),
+    ("kernel: input: Jean Dupont's Keyboard as "
+     "/devices/virtual/misc/uhid/0005:004C:0267.0004/input/input7",
+     ("Jean", "Dupont"), "kernel", 'drivers/input/input.c: "%s as %s"'),
+    ("kernel: input: Marie's Headphones (AVRCP) as /devices/virtual/input/input9",
+     ("Marie",), "kernel", 'drivers/input/input.c (uinput from bluetoothd\'s AVRCP): "%s as %s"'),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -97,6 +107,11 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
       "/dev/disk/by-partlabel/hassos-boot..."), "systemd: the system's own labels"),
     ("systemd[1]: dev-disk-by\\x2did-usb\\x2dSamsung_PSSD_T7_S5SX\\x2d0:0.device",
      ("usb\\x2dSamsung_PSSD_T7_",), "systemd: the model in a by-id unit"),
+    ("kernel: hid-generic 0003:046D:C52B.0001: input,hidraw0: USB HID v1.11 Keyboard "
+     "[Logitech USB Receiver] on usb-0000:01:00.0-1.3/input0; input: Logitech USB Receiver "
+     "Mouse as /devices/x",
+     ("USB HID v1.11 Keyboard [Logitech USB Receiver]", "Logitech USB Receiver Mouse as"),
+     "kernel: a vendor's product names"),
 ]
 
 
@@ -137,7 +152,8 @@ JOURNAL_ATOMS = ["by\\x2dlabel-", "by\\x2did-", "by\\x2duuid-", "by\\\\x2dlabel-
                  "\\x20", "_", "a", "1", ".", ".device", ":0", "-0:0", "/by-uuid/", "1A2B-",
                  "/by-partuuid/", "Found device ", "waiting for device ", " ", " - ", "a.",
                  ": clean, ", "]: ", "\n", " was not cleanly unmounted", ": 1/2 files (",
-                 "0.0% non-contiguous), ", "eui.", "0025388b", "ID_WWN=0x", "/by-id/", "-"]
+                 "0.0% non-contiguous), ", "eui.", "0025388b", "ID_WWN=0x", "/by-id/", "-",
+                 "Jean's ", "Magic Keyboard", "Keyboard", "'s "]
 
 
 def test_the_rules_for_journal_lines_stay_linear() -> None:
