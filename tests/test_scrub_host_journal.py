@@ -77,6 +77,14 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      "udev builtin path_id/nvme: NVMe EUI-64, ID_WWN"),
     ("E: ID_WWN=0x5002538e40a1b2c3",
      ("5002538e40a1b2c3",), "udevadm info", "udev ata_id: ID_WWN"),
+    # a MAC inside a longer run of bytes
+    ("NetworkManager[361]: <info>  [1699601499.8150] dhcp4 (eth0): option "
+     "dhcp_client_identifier => '01:dc:a6:32:01:02:03'",
+     ("dc:a6:32:01:02:03", ":03'"), "NetworkManager",
+     "src/core/dhcp/nm-dhcp-options.c: \"option %s => '%s'\" (RFC 2132's client id: type 01, "
+     "the MAC)"),
+    ("dhcp4 (eth0): option dhcp_client_identifier => 'ff:00:11:22:33:00:04:8e:3b:2a:1e'",
+     ("00:04:8e:3b:2a:1e", ":2a:1e"), "NetworkManager", "RFC 4361's client id: ff, IAID, DUID"),
     # the kernel names Bluetooth input devices by the name their owner gave them
     ("2026-12-04 18:00:00.123 homeassistant kernel: hid-generic 0005:004C:0267.0004: "
      "input,hidraw3: BLUETOOTH HID v1.1f Keyboard [Jean's Magic Keyboard] on dc:a6:32:01:02:03",
