@@ -81,7 +81,7 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ("NetworkManager[361]: <info>  [1699601499.8150] dhcp4 (eth0): option "
      "dhcp_client_identifier => '01:dc:a6:32:01:02:03'",
      ("dc:a6:32:01:02:03", ":03'"), "NetworkManager",
-     "src/core/dhcp/nm-dhcp-options.c: \"option %s => '%s'\" (RFC 2132's client id: type 01, "
+     "src/core/dhcp/nm-dhcp-client.c: \"option %-20s => '%s'\" (RFC 2132's client id: type 01, "
      "the MAC)"),
     ("dhcp4 (eth0): option dhcp_client_identifier => 'ff:00:11:22:33:00:04:8e:3b:2a:1e'",
      ("00:04:8e:3b:2a:1e", ":2a:1e"), "NetworkManager", "RFC 4361's client id: ff, IAID, DUID"),
@@ -95,6 +95,64 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      ("Jean", "Dupont"), "kernel", 'drivers/input/input.c: "%s as %s"'),
     ("kernel: input: Marie's Headphones (AVRCP) as /devices/virtual/input/input9",
      ("Marie",), "kernel", 'drivers/input/input.c (uinput from bluetoothd\'s AVRCP): "%s as %s"'),
+    # lines the scrubber already cleaned, kept here so that they stay clean
+    ("systemd-timesyncd[389]: Contacted time server 10.0.0.1:123 (ntp.dupont.lan).",
+     ("10.0.0.1", "dupont"), "systemd-timesyncd",
+     'src/timesync/timesyncd-manager.c: "Contacted time server %s (%s)." (DHCP\'s NTP servers '
+     "through HA OS's NetworkManager dispatcher 10-ntp)"),
+    ("systemd-timesyncd[389]: Timed out waiting for reply from 192.168.178.1:123 "
+     "(router.dupont-home.net).",
+     ("192.168.178.1", "dupont"), "systemd-timesyncd",
+     'timesyncd-manager.c: "Timed out waiting for reply from %s (%s)."'),
+    ("systemd-timesyncd[389]: Contacted time server [fd00::1]:123 (nas-dupont).",
+     ("fd00::1", "nas-dupont"), "systemd-timesyncd", "timesyncd-manager.c, IPv6"),
+    ("avahi-daemon[300]: Server startup complete. Host name is dupont-ha.local. Local service "
+     "cookie is 3158243713.",
+     ("dupont-ha",), "avahi-daemon",
+     'avahi-daemon/main.c: "Server startup complete. Host name is %s. Local service cookie is '
+     '%u."'),
+    ("avahi-daemon[300]: Host name conflict, retrying with dupont-ha-2",
+     ("dupont-ha",), "avahi-daemon", 'avahi-daemon/main.c: "Host name conflict, retrying with %s"'),
+    ("dropbear[812]: Bad password attempt for 'jean' from 192.168.1.50:51234",
+     ("jean", "192.168.1.50"), "dropbear (HA OS's debug SSH on 22222)",
+     "svr-authpasswd.c: \"Bad password attempt for '%s' from %s\""),
+    ("dropbear[812]: Pubkey auth succeeded for 'root' with ssh-ed25519 key "
+     "SHA256:Xk3p9Jq7V2mWz8N4bL6tR1yU5cE0aF9gH2iJ3kL4mN5 from 192.168.1.50:51234",
+     ("Xk3p9Jq7V2mWz8N4bL6tR1yU5cE0aF9gH2iJ3kL4mN5", "192.168.1.50"), "dropbear",
+     "svr-authpubkey.c: \"Pubkey auth succeeded for '%s' with %s key %s from %s\""),
+    ('wpa_supplicant[402]: wlan0: CTRL-EVENT-SSID-TEMP-DISABLED id=0 ssid="Dupont Home" '
+     "auth_failures=1 duration=10 reason=WRONG_KEY",
+     ("Dupont Home",), "wpa_supplicant", 'wpa_supplicant/wpa_supplicant.c wpas_auth_failed'),
+    ("wpa_supplicant[402]: wlan0: SME: Trying to authenticate with 4c:01:43:65:49:f6 "
+     "(SSID='Dupont Home' freq=2437 MHz)",
+     ("Dupont Home", "4c:01:43:65:49:f6"), "wpa_supplicant",
+     "wpa_supplicant/sme.c: \"SME: Trying to authenticate with \" MACSTR \" (SSID='%s' ...)\""),
+    ("NetworkManager[361]: <debug> [1699601499.8150] dhcp4 (eth0): option domain_name          "
+     "=> 'dupont.lan'",
+     ("dupont.lan",), "NetworkManager", "src/core/dhcp/nm-dhcp-client.c: \"option %-20s => '%s'\""),
+    ("NetworkManager[361]: <info>  [1699601499.8150] policy: set 'Dupont Home' (wlan0) as "
+     "default for IPv4 routing and DNS",
+     ("Dupont Home",), "NetworkManager",
+     "src/core/nm-policy.c: \"set '%s' (%s) as default for IPv%c routing and DNS\""),
+    ("NetworkManager[361]: <info>  [1699601499.8150] device (wlan0): Activation: starting "
+     "connection 'Dupont Home' (9b3e1a2c-4d5e-4f60-8a7b-1c2d3e4f5a6b)",
+     ("Dupont Home", "9b3e1a2c-4d5e-4f60-8a7b-1c2d3e4f5a6b"), "NetworkManager",
+     "src/core/devices/nm-device.c: \"Activation: starting connection '%s' (%s)\""),
+    ("[ERROR] plugin/errors: 2 nas-dupont.local.hass.io. A: read udp "
+     "172.30.32.3:46012->192.168.1.1:53: i/o timeout",
+     ("nas-dupont", "192.168.1.1"), "CoreDNS (the DNS plugin, hassio_dns)",
+     'plugin/errors/errors.go: "%d %s %s: %v"'),
+    ("kernel: nfs: server nas.dupont.lan not responding, still trying",
+     ("dupont",), "kernel", 'fs/nfs/client.c: "%s: server %s not responding, still trying"'),
+    ("kernel: CIFS: VFS: \\\\nas-dupont has not responded in 180 seconds. Reconnecting...",
+     ("nas-dupont",), "kernel", 'fs/smb/client/connect.c: "%s has not responded in %lu seconds"'),
+    ("udisksd[700]: Mounted /dev/sda1 at /run/media/root/DUPONT_BACKUP on behalf of uid 0",
+     ("DUPONT_BACKUP",), "udisksd", 'udiskslinuxfilesystem.c: "Mounted %s at %s on behalf of '
+     'uid %u"'),
+    ("systemd-journald[150]: System Journal (/var/log/journal/3b5e8f0c2a1d4e6f9b7c0d1e2f3a4b5c) "
+     "is 48.0M, max 500.0M, 451.9M free.",
+     ("3b5e8f0c2a1d4e6f9b7c0d1e2f3a4b5c",), "systemd-journald",
+     "journald-server.c: the machine id in the journal's folder"),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [
@@ -120,6 +178,12 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      "Mouse as /devices/x",
      ("USB HID v1.11 Keyboard [Logitech USB Receiver]", "Logitech USB Receiver Mouse as"),
      "kernel: a vendor's product names"),
+    ("systemd-timesyncd[389]: Initial synchronization to time server 162.159.200.1:123 "
+     "(time.cloudflare.com).; wpa_supplicant[402]: wlan0: CTRL-EVENT-REGDOM-CHANGE "
+     "init=COUNTRY_IE type=COUNTRY alpha2=DE; kernel: Bluetooth: hci0: BCM: "
+     "'brcm/BCM4345C0.raspberrypi,4-model-b.hcd'; kernel: mmcblk0: mmc0:aaaa SC32G 29.7 GiB",
+     ("time.cloudflare.com", "alpha2=DE", "brcm/BCM4345C0.raspberrypi,4-model-b.hcd",
+      "mmc0:aaaa SC32G 29.7 GiB"), "public NTP, Wi-Fi country, firmware, SD card model"),
 ]
 
 
