@@ -95,6 +95,23 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      ("Jean", "Dupont"), "kernel", 'drivers/input/input.c: "%s as %s"'),
     ("kernel: input: Marie's Headphones (AVRCP) as /devices/virtual/input/input9",
      ("Marie",), "kernel", 'drivers/input/input.c (uinput from bluetoothd\'s AVRCP): "%s as %s"'),
+    # dockerd names the images of a private registry (the user's own apps)
+    ('dockerd[600]: time="2026-12-04T18:00:00.123Z" level=error msg="Handler for POST '
+     "/v1.43/images/create returned error: pull access denied for nas-dupont:5000/jean/zigbee, "
+     "repository does not exist or may require 'docker login'\"",
+     ("nas-dupont", "jean"), "dockerd",
+     "daemon/images: \"pull access denied for %s, repository does not exist or may require "
+     "'docker login'\""),
+    ('dockerd[600]: time="2026-12-04T18:00:00Z" level=info msg="Attempting next endpoint for '
+     'pull after error: Head \\"https://nas-dupont:5000/v2/jean/zigbee/manifests/1.0\\": http: '
+     'server gave HTTP response to HTTPS client"',
+     ("nas-dupont", "jean"), "dockerd", "distribution/registry: the registry API's /v2/ URL"),
+    ('dockerd[600]: time="2026-12-04T18:00:00Z" level=error msg="Handler for POST '
+     '/v1.45/containers/create returned error: No such image: '
+     'registry.dupont.lan:5000/jean/aarch64-myapp:1.0.3"',
+     ("dupont", "jean"), "dockerd", 'daemon: "No such image: %s"'),
+    ('dockerd[600]: level=info msg="Pull session cancelled" image="192.168.1.10:5000/jean/app:1"',
+     ("192.168.1.10", "jean"), "dockerd", 'the logrus field image="%s"'),
     # lines the scrubber already cleaned, kept here so that they stay clean
     ("systemd-timesyncd[389]: Contacted time server 10.0.0.1:123 (ntp.dupont.lan).",
      ("10.0.0.1", "dupont"), "systemd-timesyncd",
@@ -184,6 +201,12 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      "'brcm/BCM4345C0.raspberrypi,4-model-b.hcd'; kernel: mmcblk0: mmc0:aaaa SC32G 29.7 GiB",
      ("time.cloudflare.com", "alpha2=DE", "brcm/BCM4345C0.raspberrypi,4-model-b.hcd",
       "mmc0:aaaa SC32G 29.7 GiB"), "public NTP, Wi-Fi country, firmware, SD card model"),
+    ("Downloading docker image ghcr.io/home-assistant/amd64-hassio-supervisor with tag 2024.1.0;"
+     ' Head "https://ghcr.io/v2/home-assistant/amd64-hassio-supervisor/manifests/2024.1.0"; '
+     "image homeassistant/amd64-addon-ssh:9.0; No such image: localhost:5000/",
+     ("ghcr.io/home-assistant/amd64-hassio-supervisor", "v2/home-assistant/amd64-hassio",
+      "homeassistant/amd64-addon-ssh:9.0", "localhost:5000/"),
+     "public registries' images, Docker Hub's, localhost"),
 ]
 
 
@@ -225,7 +248,8 @@ JOURNAL_ATOMS = ["by\\x2dlabel-", "by\\x2did-", "by\\x2duuid-", "by\\\\x2dlabel-
                  "/by-partuuid/", "Found device ", "waiting for device ", " ", " - ", "a.",
                  ": clean, ", "]: ", "\n", " was not cleanly unmounted", ": 1/2 files (",
                  "0.0% non-contiguous), ", "eui.", "0025388b", "ID_WWN=0x", "/by-id/", "-",
-                 "Jean's ", "Magic Keyboard", "Keyboard", "'s "]
+                 "Jean's ", "Magic Keyboard", "Keyboard", "'s ", "No such image: ", "image ",
+                 "a.b:5000/", "a/", "b", "//", "https://a:1", "/v2/", "/manifests/", "images/"]
 
 
 def test_the_rules_for_journal_lines_stay_linear() -> None:
