@@ -112,6 +112,20 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      ("dupont", "jean"), "dockerd", 'daemon: "No such image: %s"'),
     ('dockerd[600]: level=info msg="Pull session cancelled" image="192.168.1.10:5000/jean/app:1"',
      ("192.168.1.10", "jean"), "dockerd", 'the logrus field image="%s"'),
+    # NetworkManager's keyfile plugin names a connection's file and id after the network
+    ("NetworkManager[361]: <info>  [1518719784.2287] keyfile: new connection "
+     "/etc/NetworkManager/system-connections/Dupont Home (33d4b7c3-25cc-4440-9715-eece66f818d1,"
+     '"Dupont Home")',
+     ("Dupont Home", "33d4b7c3"), "NetworkManager",
+     'settings/plugins/keyfile: "keyfile: new connection %s (%s,\\"%s\\")" (as pasted in '
+     "linuxmint/cinnamon#7287)"),
+    ('NetworkManager[361]: <info>  [1.1] keyfile: load: "/etc/NetworkManager/system-connections/'
+     'Dupont Home.nmconnection" (9b3e1a2c-4d5e-4f60-8a7b-1c2d3e4f5a6b,"Dupont Home")',
+     ("Dupont Home",), "NetworkManager", "keyfile plugin, NM 1.14+ (.nmconnection)"),
+    ('NetworkManager[361]: <warn>  [1.1] keyfile: load: "/etc/NetworkManager/system-connections/'
+     'Dupont_Home.nmconnection": failed to load connection: invalid connection: '
+     "802-11-wireless-security.psk: property is invalid",
+     ("Dupont_Home",), "NetworkManager", "keyfile plugin's load error"),
     # lines the scrubber already cleaned, kept here so that they stay clean
     ("systemd-timesyncd[389]: Contacted time server 10.0.0.1:123 (ntp.dupont.lan).",
      ("10.0.0.1", "dupont"), "systemd-timesyncd",
@@ -207,6 +221,11 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      ("ghcr.io/home-assistant/amd64-hassio-supervisor", "v2/home-assistant/amd64-hassio",
       "homeassistant/amd64-addon-ssh:9.0", "localhost:5000/"),
      "public registries' images, Docker Hub's, localhost"),
+    ('keyfile: load: "/etc/NetworkManager/system-connections/Supervisor wlan0.nmconnection" '
+     '(33d4b7c3-25cc-4440-9715-eece66f818d1,"Supervisor wlan0"); keyfile: add connection '
+     'in-memory (33d4b7c3-25cc-4440-9715-eece66f818d1,"Wired connection 1")',
+     ("system-connections/Supervisor wlan0.nmconnection", '"Supervisor wlan0")',
+      '"Wired connection 1")'), "NetworkManager: the Supervisor's own and default connections"),
 ]
 
 
@@ -249,7 +268,9 @@ JOURNAL_ATOMS = ["by\\x2dlabel-", "by\\x2did-", "by\\x2duuid-", "by\\\\x2dlabel-
                  ": clean, ", "]: ", "\n", " was not cleanly unmounted", ": 1/2 files (",
                  "0.0% non-contiguous), ", "eui.", "0025388b", "ID_WWN=0x", "/by-id/", "-",
                  "Jean's ", "Magic Keyboard", "Keyboard", "'s ", "No such image: ", "image ",
-                 "a.b:5000/", "a/", "b", "//", "https://a:1", "/v2/", "/manifests/", "images/"]
+                 "a.b:5000/", "a/", "b", "//", "https://a:1", "/v2/", "/manifests/", "images/",
+                 "/system-connections/", ".nmconnection", " (", "(a", "keyfile: ",
+                 '(33d4b7c3-25cc-4440-9715-eece66f818d1,"', '")', '"']
 
 
 def test_the_rules_for_journal_lines_stay_linear() -> None:

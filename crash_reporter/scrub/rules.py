@@ -42,6 +42,7 @@ from crash_reporter.scrub import (
     entries,
     fingerprints,
     images,
+    keyfiles,
     keys,
     mesh,
     names,
@@ -60,7 +61,8 @@ from crash_reporter.scrub.words import words as compile_words
 _GATES: Final = (*domains.GATES, *phrases.GATES, *fingerprints.GATES, *endpoints.GATES,
                  *sentences.GATES,
                  *devices.GATES, *names.GATES, *clients.GATES, *mesh.GATES, *repos.GATES,
-                 *entries.GATES, *offending.GATES, *disks.GATES, *images.GATES)
+                 *entries.GATES, *offending.GATES, *disks.GATES, *images.GATES,
+                 *keyfiles.GATES)
 
 
 def _keywords(low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]],
@@ -101,7 +103,8 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
                   + names.edits(text, low, gates, tally) + clients.edits(text, low, gates, tally)
                   + mesh.edits(text, low, gates, tally) + repos.edits(text, gates, tally)
                   + entries.edits(text, gates, tally) + offending.edits(text, low, gates, tally)
-                  + disks.edits(text, low, gates, tally) + images.edits(text, gates, tally))
+                  + disks.edits(text, low, gates, tally) + images.edits(text, gates, tally)
+                  + keyfiles.edits(text, gates, tally))
     low = lower(text)
     if "@" in text:
         text = splice(text, domains.email_edits(text, tally))
