@@ -126,6 +126,19 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      'Dupont_Home.nmconnection": failed to load connection: invalid connection: '
      "802-11-wireless-security.psk: property is invalid",
      ("Dupont_Home",), "NetworkManager", "keyfile plugin's load error"),
+    # the names DNS questions ask about: the home's own machines, often with no domain
+    ('[INFO] 172.30.32.1:51234 - 12345 "A IN nas-dupont. udp 45 false 512" NXDOMAIN '
+     "qr,aa,rd 120 0.000123s",
+     ("nas-dupont",), "CoreDNS (the DNS plugin)",
+     'plugin/log: "{remote}:{port} - {>id} \\"{type} {class} {name} {proto} {size} ..."'),
+    ("[ERROR] plugin/errors: 2 jeans-macbook. AAAA: read udp 172.30.32.3:46012->192.168.1.1:53:"
+     " i/o timeout",
+     ("jeans-macbook", "192.168.1.1"), "CoreDNS (the DNS plugin)",
+     'plugin/errors/errors.go: "%d %s %s: %s"'),
+    ("systemd-resolved[351]: DNSSEC validation failed for question nas-dupont IN A: "
+     "no-signature",
+     ("nas-dupont",), "systemd-resolved",
+     'src/resolve/resolved-dns-transaction.c: "DNSSEC validation failed for question %s: %s"'),
     # lines the scrubber already cleaned, kept here so that they stay clean
     ("systemd-timesyncd[389]: Contacted time server 10.0.0.1:123 (ntp.dupont.lan).",
      ("10.0.0.1", "dupont"), "systemd-timesyncd",
@@ -226,6 +239,10 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      'in-memory (33d4b7c3-25cc-4440-9715-eece66f818d1,"Wired connection 1")',
      ("system-connections/Supervisor wlan0.nmconnection", '"Supervisor wlan0")',
       '"Wired connection 1")'), "NetworkManager: the Supervisor's own and default connections"),
+    ('[INFO] 172.30.32.1:1 - 2 "A IN version.home-assistant.io. udp 45 false 512" NOERROR; '
+     '"PTR IN _hap._tcp.local. udp 45 false 512"; plugin/errors: 2 homeassistant. AAAA: x',
+     ("version.home-assistant.io.", "_hap._tcp.local.", "2 homeassistant. AAAA"),
+     "CoreDNS: public hosts, service names, Home Assistant's own"),
 ]
 
 
@@ -270,7 +287,8 @@ JOURNAL_ATOMS = ["by\\x2dlabel-", "by\\x2did-", "by\\x2duuid-", "by\\\\x2dlabel-
                  "Jean's ", "Magic Keyboard", "Keyboard", "'s ", "No such image: ", "image ",
                  "a.b:5000/", "a/", "b", "//", "https://a:1", "/v2/", "/manifests/", "images/",
                  "/system-connections/", ".nmconnection", " (", "(a", "keyfile: ",
-                 '(33d4b7c3-25cc-4440-9715-eece66f818d1,"', '")', '"']
+                 '(33d4b7c3-25cc-4440-9715-eece66f818d1,"', '")', '"',
+                 '"A IN ', 'a.', ". udp ", "plugin/errors: 2 ", " A:", "for question ", " IN "]
 
 
 def test_the_rules_for_journal_lines_stay_linear() -> None:

@@ -44,6 +44,7 @@ from crash_reporter.scrub import (
     images,
     keyfiles,
     keys,
+    lookups,
     mesh,
     names,
     offending,
@@ -62,7 +63,7 @@ _GATES: Final = (*domains.GATES, *phrases.GATES, *fingerprints.GATES, *endpoints
                  *sentences.GATES,
                  *devices.GATES, *names.GATES, *clients.GATES, *mesh.GATES, *repos.GATES,
                  *entries.GATES, *offending.GATES, *disks.GATES, *images.GATES,
-                 *keyfiles.GATES)
+                 *keyfiles.GATES, *lookups.GATES)
 
 
 def _keywords(low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]],
@@ -104,7 +105,7 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
                   + mesh.edits(text, low, gates, tally) + repos.edits(text, gates, tally)
                   + entries.edits(text, gates, tally) + offending.edits(text, low, gates, tally)
                   + disks.edits(text, low, gates, tally) + images.edits(text, gates, tally)
-                  + keyfiles.edits(text, gates, tally))
+                  + keyfiles.edits(text, gates, tally) + lookups.edits(text, gates, tally))
     low = lower(text)
     if "@" in text:
         text = splice(text, domains.email_edits(text, tally))
