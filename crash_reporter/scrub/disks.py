@@ -86,22 +86,18 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
             m = _ESCAPED_NAME_RE.match(text, at + len(gate))
             if m is not None and _is_label(_ESCAPE_RE.sub(_unescape, m.group(0))):
                 out.append((m.start(), m.end(), tally.hit("device")))
-    for gate in _UNIT_UUIDS:
-        for at in gates.get(gate, ()):
-            m = _ESCAPED_UUID_RE.match(text, at + len(gate))
-            if m is not None:
-                out.append((m.start(), m.end(), tally.hit("uuid")))
+    for literals, form in ((_UNIT_UUIDS, _ESCAPED_UUID_RE), (_UUID_DIRS, _SHORT_UUID_RE)):
+        for gate in literals:
+            for at in gates.get(gate, ()):
+                m = form.match(text, at + len(gate))
+                if m is not None:
+                    out.append((m.start(), m.end(), tally.hit("uuid")))
     for gate in _UNIT_IDS:
         for at in gates.get(gate, ()):
             m = _ESCAPED_NAME_RE.match(text, at + len(gate))
             serial = _id_serial(m.group(0), m.start()) if m is not None else None
             if serial is not None:
                 out.append((*serial, tally.hit("serial")))
-    for gate in _UUID_DIRS:
-        for at in gates.get(gate, ()):
-            m = _SHORT_UUID_RE.match(text, at + len(gate))
-            if m is not None:
-                out.append((m.start(), m.end(), tally.hit("uuid")))
     for gate in _DESCRIBED:
         for at in gates.get(gate, ()):
             out.extend(_description(text, at + len(gate), tally))
