@@ -139,6 +139,18 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      "no-signature",
      ("nas-dupont",), "systemd-resolved",
      'src/resolve/resolved-dns-transaction.c: "DNSSEC validation failed for question %s: %s"'),
+    # wpa_supplicant's Wi-Fi Direct peers, named by their owners
+    ("wpa_supplicant[402]: p2p-dev-wlan0: P2P-DEVICE-FOUND 02:11:22:33:44:55 "
+     "p2p_dev_addr=02:11:22:33:44:55 pri_dev_type=7-0050F204-1 name='[TV] Dupont Living Room' "
+     "config_methods=0x188 dev_capab=0x25 group_capab=0x0 vendor_elems=1 new=1",
+     ("Dupont", "02:11:22:33:44:55"), "wpa_supplicant",
+     "wpa_supplicant/p2p_supplicant.c: P2P_EVENT_DEVICE_FOUND MACSTR \" p2p_dev_addr=\" MACSTR "
+     "\" pri_dev_type=%s name='%s' config_methods=0x%x ...\""),
+    ("wpa_supplicant[402]: p2p-dev-wlan0: P2P-GO-NEG-REQUEST 02:11:22:33:44:55 dev_passwd_id=4 "
+     "go_intent=7; P2P-PROV-DISC-PBC-REQ 02:11:22:33:44:55 p2p_dev_addr=02:11:22:33:44:55 "
+     "pri_dev_type=10-0050F204-5 name='Jean's Pixel' config_methods=0x188 dev_capab=0x25 "
+     "group_capab=0x0",
+     ("Jean",), "wpa_supplicant", "p2p_supplicant.c: wpas_prov_disc_req's params"),
     # lines the scrubber already cleaned, kept here so that they stay clean
     ("systemd-timesyncd[389]: Contacted time server 10.0.0.1:123 (ntp.dupont.lan).",
      ("10.0.0.1", "dupont"), "systemd-timesyncd",
@@ -288,7 +300,8 @@ JOURNAL_ATOMS = ["by\\x2dlabel-", "by\\x2did-", "by\\x2duuid-", "by\\\\x2dlabel-
                  "a.b:5000/", "a/", "b", "//", "https://a:1", "/v2/", "/manifests/", "images/",
                  "/system-connections/", ".nmconnection", " (", "(a", "keyfile: ",
                  '(33d4b7c3-25cc-4440-9715-eece66f818d1,"', '")', '"',
-                 '"A IN ', 'a.', ". udp ", "plugin/errors: 2 ", " A:", "for question ", " IN "]
+                 '"A IN ', 'a.', ". udp ", "plugin/errors: 2 ", " A:", "for question ", " IN ",
+                 "pri_dev_type=", "7-0050F204-1 name='", "' config_methods=", "'"]
 
 
 def test_the_rules_for_journal_lines_stay_linear() -> None:

@@ -32,6 +32,7 @@ look at exception values, frame paths or debug_meta, so everything happens here:
 - ``images``: private registries' hosts and accounts in Docker's image references;
 - ``keyfiles``: network connections' names in NetworkManager's keyfile lines;
 - ``lookups``: the names DNS questions ask about, in CoreDNS's and resolved's lines;
+- ``p2p``: Wi-Fi Direct peers' names in wpa_supplicant's P2P events;
 - ``domains``: host names no host list holds (e-mails, URL hosts, shares' servers and folders,
   names after "host"/"server", under a known TLD, before a port);
 - ``digits``: values of digits and hex (UUIDs, hex tokens, MACs, IPv4 and IPv6 addresses, card

@@ -48,6 +48,7 @@ from crash_reporter.scrub import (
     mesh,
     names,
     offending,
+    p2p,
     paths,
     phrases,
     repos,
@@ -63,7 +64,7 @@ _GATES: Final = (*domains.GATES, *phrases.GATES, *fingerprints.GATES, *endpoints
                  *sentences.GATES,
                  *devices.GATES, *names.GATES, *clients.GATES, *mesh.GATES, *repos.GATES,
                  *entries.GATES, *offending.GATES, *disks.GATES, *images.GATES,
-                 *keyfiles.GATES, *lookups.GATES)
+                 *keyfiles.GATES, *lookups.GATES, *p2p.GATES)
 
 
 def _keywords(low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]],
@@ -105,7 +106,8 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
                   + mesh.edits(text, low, gates, tally) + repos.edits(text, gates, tally)
                   + entries.edits(text, gates, tally) + offending.edits(text, low, gates, tally)
                   + disks.edits(text, low, gates, tally) + images.edits(text, gates, tally)
-                  + keyfiles.edits(text, gates, tally) + lookups.edits(text, gates, tally))
+                  + keyfiles.edits(text, gates, tally) + lookups.edits(text, gates, tally)
+                  + p2p.edits(text, gates, tally))
     low = lower(text)
     if "@" in text:
         text = splice(text, domains.email_edits(text, tally))
