@@ -85,6 +85,19 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      "the MAC)"),
     ("dhcp4 (eth0): option dhcp_client_identifier => 'ff:00:11:22:33:00:04:8e:3b:2a:1e'",
      ("00:04:8e:3b:2a:1e", ":2a:1e"), "NetworkManager", "RFC 4361's client id: ff, IAID, DUID"),
+    # the Supervisor names the data disk by UDisks2's drive id, its serial last
+    ("2026-12-04 18:00:00.123 ERROR (MainThread) [supervisor.os.data_disk] "
+     "'Samsung-SSD-870-EVO-1TB-S6PUNX0R123456A' not a valid data disk target!",
+     ("S6PUNX0R123456A",), "supervisor", "supervisor/os/data_disk.py: \"'%s' not a valid data "
+     "disk target!\" (UDisks2's Drive.Id: vendor-model-serial)"),
+    ("ERROR (MainThread) [supervisor.os.data_disk] Can't move data partition to "
+     "Generic-Flash-Disk-61BCDDB6: DBus error; Cannot use WDC-WD40EFRX-68N32N0-WD-WCC7K1234567 as "
+     "data disk as it is smaller then the current one (new: 1, current: 2)",
+     ("61BCDDB6", "WCC7K1234567"), "supervisor",
+     "data_disk.py: \"Can't move data partition to %s: %s\", \"Cannot use %s as data disk ...\""),
+    ('{"data_disk": "Generic-Flash-Disk-61BCDDB6", "boot": "A"}; data_disk: '
+     "Samsung-SSD-870-EVO-1TB-S6PUNX0R123456A",
+     ("61BCDDB6", "S6PUNX0R123456A"), "supervisor", "/os/info's data_disk (ha os info)"),
     # the kernel names Bluetooth input devices by the name their owner gave them
     ("2026-12-04 18:00:00.123 homeassistant kernel: hid-generic 0005:004C:0267.0004: "
      "input,hidraw3: BLUETOOTH HID v1.1f Keyboard [Jean's Magic Keyboard] on dc:a6:32:01:02:03",
@@ -255,6 +268,10 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      '"PTR IN _hap._tcp.local. udp 45 false 512"; plugin/errors: 2 homeassistant. AAAA: x',
      ("version.home-assistant.io.", "_hap._tcp.local.", "2 homeassistant. AAAA"),
      "CoreDNS: public hosts, service names, Home Assistant's own"),
+    ("Cannot use python-3.11 here; data_disk: /dev/mmcblk0; '/dev/sda' not a valid data disk "
+     "target!; data_disk: Generic-Flash-Disk",
+     ("python-3.11", "/dev/mmcblk0", "'/dev/sda'", "Generic-Flash-Disk"),
+     "supervisor: versions, device paths, a drive id without a serial"),
 ]
 
 
@@ -301,6 +318,7 @@ JOURNAL_ATOMS = ["by\\x2dlabel-", "by\\x2did-", "by\\x2duuid-", "by\\\\x2dlabel-
                  "/system-connections/", ".nmconnection", " (", "(a", "keyfile: ",
                  '(33d4b7c3-25cc-4440-9715-eece66f818d1,"', '")', '"',
                  '"A IN ', 'a.', ". udp ", "plugin/errors: 2 ", " A:", "for question ", " IN ",
+                 "' not a valid data disk target", "data_disk: ", "cannot use ", " as data disk",
                  "pri_dev_type=", "7-0050F204-1 name='", "' config_methods=", "'"]
 
 

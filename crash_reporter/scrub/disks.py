@@ -18,6 +18,10 @@ host's journal names it in words no path rule reads, and the words are the owner
   journal", "...: 11/1831424 files (0.0% non-contiguous), ..." - the label is ``[device]``;
 - the short uuids no uuid rule reads: a FAT volume's serial ("/dev/disk/by-uuid/1A2B-3C4D") and
   an MBR partition's id ("by-partuuid/4a5b6c7d-01"), ``[uuid]``;
+- the data disk the Supervisor moves to, by UDisks2's drive id ("<vendor>-<model>-<serial>")
+  in its errors (supervisor/os/data_disk.py: "'%s' not a valid data disk target!", "Can't move
+  data partition to %s: %s", "Cannot use %s as data disk ...", "Could not format %s: %s") and
+  its /os/info's "data_disk": the serial is ``[serial]``, the vendor and model stay;
 - a disk's world-wide name, unique to it: NVMe's EUI-64 ("nvme-eui.0025388b91b2c3d4", udev's
   "ID_WWN=eui.0025...") and the WWN udev and `ha hardware info` print ("ID_WWN=0x5002538e40a1b2c3")
   - ``[serial]``.
@@ -74,8 +78,17 @@ _WWN: Final = ("eui.", "id_wwn=", "id_wwn: ", "id_wwn_with_extension=",
                "id_wwn_with_extension: ")
 _WWN_RE: Final = re.compile(r"(?:eui\.|0x)?+([0-9a-fA-F]{16}(?:[0-9a-fA-F]{16})?+)(?![\w.])")
 
+# The Supervisor's data disk: UDisks2's drive id ("<vendor>-<model>-<serial>", spaces as "-")
+# after these words (supervisor/os/data_disk.py, its /os/info "data_disk"), or before the quote
+# of "'%s' not a valid data disk target!"
+_DATA_DISK: Final = ("move data partition to ", "cannot use ", "could not format ",
+                     "data_disk: ", 'data_disk": "', "data_disk=")
+_DATA_DISK_QUOTED: Final = "' not a valid data disk target"
+_DRIVE_ID_RE: Final = re.compile(r"[\w.]{1,64}+(?:-[\w.]{1,64}+){1,12}+")
+_DRIVE_ID_REV_RE: Final = re.compile(r"[\w.-]{3,255}+")
+
 GATES: Final = (*_UNIT_LABELS, *_UNIT_UUIDS, *_UNIT_IDS, *_UUID_DIRS, *_DESCRIBED, *_FSCK_AFTER,
-                *_WWN)
+                *_WWN, *_DATA_DISK, _DATA_DISK_QUOTED)
 
 
 def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
@@ -109,7 +122,32 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
             m = _WWN_RE.match(text, at + (0 if gate == "eui." else len(gate)))
             if m is not None and (gate != "eui." or at == 0 or not text[at - 1].isalnum()):
                 out.append((m.start(1), m.end(1), tally.hit("serial")))
+    for gate in _DATA_DISK:
+        for at in gates.get(gate, ()):
+            m = _DRIVE_ID_RE.match(text, at + len(gate))
+            if m is not None and gate == "cannot use " and not text.startswith(
+                    " as data disk", m.end()):
+                continue  # "Cannot use python-3.11": not a disk
+            serial = _drive_serial(m.group(0), m.start()) if m is not None else None
+            if serial is not None:
+                out.append((*serial, tally.hit("serial")))
+    for at in gates.get(_DATA_DISK_QUOTED, ()):
+        m = _DRIVE_ID_REV_RE.match(text[max(0, at - 255):at][::-1])  # read back to the quote
+        start = at - (m.end() if m is not None else 0)
+        quoted = start > 0 and text[start - 1] == "'"
+        serial = _drive_serial(text[start:at], start) if quoted else None
+        if serial is not None:
+            out.append((*serial, tally.hit("serial")))
     return out
+
+
+def _drive_serial(drive_id: str, start: int) -> tuple[int, int] | None:
+    """Where the serial ends a UDisks2 drive id that starts at `start` (its last field)."""
+    cut = drive_id.rfind("-")
+    serial = drive_id[cut + 1:]
+    if cut <= 0 or len(serial) < 4 or not any(c.isdigit() for c in serial):
+        return None
+    return start + cut + 1, start + len(drive_id)
 
 
 def _unescape(m: re.Match[str]) -> str:
