@@ -152,6 +152,10 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      "no-signature",
      ("nas-dupont",), "systemd-resolved",
      'src/resolve/resolved-dns-transaction.c: "DNSSEC validation failed for question %s: %s"'),
+    ("systemd-resolved[351]: Using DNS server 192.168.1.1#nas-dupont for transaction 1234.",
+     ("nas-dupont", "192.168.1.1"), "systemd-resolved",
+     'resolved-dns-transaction.c: "Using DNS server %s for transaction %u." (debug; '
+     '"address#server_name")'),
     # wpa_supplicant's Wi-Fi Direct peers, named by their owners
     ("wpa_supplicant[402]: p2p-dev-wlan0: P2P-DEVICE-FOUND 02:11:22:33:44:55 "
      "p2p_dev_addr=02:11:22:33:44:55 pri_dev_type=7-0050F204-1 name='[TV] Dupont Living Room' "
@@ -318,6 +322,7 @@ JOURNAL_ATOMS = ["by\\x2dlabel-", "by\\x2did-", "by\\x2duuid-", "by\\\\x2dlabel-
                  "/system-connections/", ".nmconnection", " (", "(a", "keyfile: ",
                  '(33d4b7c3-25cc-4440-9715-eece66f818d1,"', '")', '"',
                  '"A IN ', 'a.', ". udp ", "plugin/errors: 2 ", " A:", "for question ", " IN ",
+                 "dns server ", "1.1#", "#",
                  "' not a valid data disk target", "data_disk: ", "cannot use ", " as data disk",
                  "pri_dev_type=", "7-0050F204-1 name='", "' config_methods=", "'"]
 

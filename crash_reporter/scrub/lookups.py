@@ -7,9 +7,10 @@ with no domain at all ("nas-dupont", "jeans-macbook"): CoreDNS's log plugin
 plugin/log's common format "{type} {class} {name} {proto} {size} ..."), its errors plugin
 ("[ERROR] plugin/errors: 2 nas-dupont. A: read udp ...: i/o timeout", errors.go
 "%d %s %s: %s"), and resolved's "DNSSEC validation failed for question %s: %s" (its question
-is "<name> IN <type>"). The name is ``[hostname]``; names no one owns stay (public hosts, the
-Supervisor's internal names, service names "_hap._tcp.local", reverse lookups, whose address
-is the digits' rule's).
+is "<name> IN <type>"); and the name of a DNS-over-TLS server resolved uses ("Using DNS
+server 192.168.1.1#nas-dupont ..."). The name is ``[hostname]``; names no one owns stay
+(public hosts, the Supervisor's internal names, service names "_hap._tcp.local", reverse
+lookups, whose address is the digits' rule's).
 
 Every shape starts at a literal found in the keyword pass (`GATES`) and reads a bounded value
 there with possessive quantifiers, so the time stays linear.
@@ -40,7 +41,14 @@ _NOT_OWNED_RE: Final = re.compile(r"_[\w.-]{1,253}+|[\w.-]{0,253}+\[[a-z-]{2,12}
 _REVERSE: Final = (".in-addr.arpa", ".ip6.arpa")
 _INTERNAL: Final = ".local.hass.io"
 
-GATES: Final = (*_LOGGED, _ERRORS, _QUESTION)
+# resolved's DNS server with its TLS name: "DNS server 192.168.1.1#nas-dupont" (resolved.conf's
+# "address#server_name" as dns_server_string_full writes it, in "Using DNS server %s for
+# transaction %u." and resolved's other server lines)
+_SERVER: Final = "dns server "
+_SERVER_RE: Final = re.compile(
+    r"[\w.:%\[\]]{1,64}+#([A-Za-z0-9][\w-]{0,62}+(?:\.[\w-]{1,63}+){0,16}+)")
+
+GATES: Final = (*_LOGGED, _ERRORS, _QUESTION, _SERVER)
 
 
 def edits(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
@@ -51,6 +59,10 @@ def edits(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]
         if rcode is not None:
             starts.append(rcode.end())
     out: list[Edit] = []
+    for at in gates.get(_SERVER, ()):
+        m = _SERVER_RE.match(text, at + len(_SERVER))
+        if m is not None and not host_is_kept(m.group(1)):
+            out.append((m.start(1), m.end(1), tally.hit("hostname")))
     for pos in starts:
         m = _NAME_RE.match(text, pos)
         if m is None:
