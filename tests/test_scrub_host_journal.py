@@ -35,6 +35,20 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      f'{_FSCK}: "%s: %u/%u files (%0d.%d%% non-contiguous), %llu/%llu blocks"'),
     ("Jean_Photos contains a file system with errors, check forced.",
      ("Jean_Photos",), "systemd-fsck", f'{_FSCK}: "%s contains a file system with errors"'),
+    # real output, made here: `mkfs.ext4 -L "Dupont Photos"` on an image, then e2fsck 1.47.0
+    # (which writes the label's spaces as "_"), blkid, and systemd-escape --path
+    ("Dupont_Photos: 11/2048 files (9.1% non-contiguous), 1618/8192 blocks\ne2fsck 1.47.0 "
+     "(5-Feb-2023)\nDupont_Photos: clean, 11/2048 files, 1618/8192 blocks",
+     ("Dupont",), "e2fsck 1.47.0 -fn / -n (real output)", _FSCK),
+    ('img: LABEL="Dupont Photos" UUID="993e830d-daa3-40a4-904d-a1990f5995cd" BLOCK_SIZE="1024" '
+     'TYPE="ext4"; /dev/sdb1: PARTLABEL="Jean Photos" PARTUUID="4a5b6c7d-01"',
+     ("Dupont", "993e830d", "Jean", "4a5b6c7d"), "blkid 2.38.1 (real output)",
+     "util-linux misc-utils/blkid.c: NAME=\"value\" tags"),
+    ("dev-disk-by\\x2dlabel-Dupont\\x20Photos; "
+     "dev-disk-by\\x2did-usb\\x2dSamsung_PSSD_T7_S5SXNS0R123456A\\x2d0:0.device; "
+     "dev-disk-by\\x2duuid-2f0e1f8a\\x2d3c4b\\x2d4d5e\\x2d8f9a\\x2d0b1c2d3e4f5a.device",
+     ("Dupont", "S5SXNS0R123456A", "2f0e1f8a"), "systemd-escape --path (real output), as in a "
+     "repr", "systemd's unit names escaped once more (Python's repr, JSON)"),
     # systemd's device units: the label after the model in a device's description
     ("2026-12-04 18:00:00.123 homeassistant systemd[1]: Found device Samsung_SSD_870_EVO_1TB "
      "DUPONT_BACKUP.",
@@ -276,6 +290,8 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      "target!; data_disk: Generic-Flash-Disk",
      ("python-3.11", "/dev/mmcblk0", "'/dev/sda'", "Generic-Flash-Disk"),
      "supervisor: versions, device paths, a drive id without a serial"),
+    ('/dev/sda8: LABEL="hassos-data" TYPE="ext4" PARTLABEL="hassos-data" PARTUUID="x"',
+     ('LABEL="hassos-data"', 'PARTLABEL="hassos-data"'), "blkid: the system's own labels"),
 ]
 
 
@@ -323,6 +339,7 @@ JOURNAL_ATOMS = ["by\\x2dlabel-", "by\\x2did-", "by\\x2duuid-", "by\\\\x2dlabel-
                  '(33d4b7c3-25cc-4440-9715-eece66f818d1,"', '")', '"',
                  '"A IN ', 'a.', ". udp ", "plugin/errors: 2 ", " A:", "for question ", " IN ",
                  "dns server ", "1.1#", "#",
+                 ' LABEL="', ' PARTLABEL="', '\\"',
                  "' not a valid data disk target", "data_disk: ", "cannot use ", " as data disk",
                  "pri_dev_type=", "7-0050F204-1 name='", "' config_methods=", "'"]
 

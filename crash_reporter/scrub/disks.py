@@ -22,6 +22,8 @@ host's journal names it in words no path rule reads, and the words are the owner
   in its errors (supervisor/os/data_disk.py: "'%s' not a valid data disk target!", "Can't move
   data partition to %s: %s", "Cannot use %s as data disk ...", "Could not format %s: %s") and
   its /os/info's "data_disk": the serial is ``[serial]``, the vendor and model stay;
+- blkid's tags (' LABEL="Dupont Photos" UUID="..." TYPE="ext4"', PARTLABEL): the label is
+  ``[device]``;
 - a disk's world-wide name, unique to it: NVMe's EUI-64 ("nvme-eui.0025388b91b2c3d4", udev's
   "ID_WWN=eui.0025...") and the WWN udev and `ha hardware info` print ("ID_WWN=0x5002538e40a1b2c3")
   - ``[serial]``.
@@ -55,7 +57,7 @@ _ESCAPE_RE: Final = re.compile(r"\\{1,2}x([0-9a-fA-F]{2})")
 _FIELD_SEP_RE: Final = re.compile(r"\\{1,2}x2d|_")
 _ID_TAIL_RE: Final = re.compile(r"(?:if|port|part)\d{1,3}|\d{1,3}(?::\d{1,3})?")
 # The short uuids: a FAT serial (8 hex with a dash), an MBR partition id (8 hex, dash, 2 hex)
-_UUID_DIRS: Final = ("/by-uuid/", "/by-partuuid/")
+_UUID_DIRS: Final = ("/by-uuid/", "/by-partuuid/", ' uuid="', ' partuuid="')  # and blkid's
 _SHORT_UUID_RE: Final = re.compile(r"[0-9a-fA-F]{4}-[0-9a-fA-F]{4}(?![\w-])"
                                    r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{2}(?![\w-])")
 _ESCAPED_UUID_RE: Final = re.compile(r"(?:[0-9a-fA-F]|\\{1,2}x2d){8,96}+(?![\w\\])")
@@ -87,8 +89,12 @@ _DATA_DISK_QUOTED: Final = "' not a valid data disk target"
 _DRIVE_ID_RE: Final = re.compile(r"[\w.]{1,64}+(?:-[\w.]{1,64}+){1,12}+")
 _DRIVE_ID_REV_RE: Final = re.compile(r"[\w.-]{3,255}+")
 
+# blkid's tags: ' LABEL="Dupont Photos" UUID="..." TYPE="ext4"' (PARTLABEL for a GPT partition)
+_BLKID: Final = (' label="', ' partlabel="', '\tlabel="')
+_QUOTED_LABEL_RE: Final = re.compile(r'((?:[^"\\\n\x00]|\\[^\n\x00]){1,255}+)"')
+
 GATES: Final = (*_UNIT_LABELS, *_UNIT_UUIDS, *_UNIT_IDS, *_UUID_DIRS, *_DESCRIBED, *_FSCK_AFTER,
-                *_WWN, *_DATA_DISK, _DATA_DISK_QUOTED)
+                *_WWN, *_DATA_DISK, _DATA_DISK_QUOTED, *_BLKID)
 
 
 def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
@@ -138,6 +144,11 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
         serial = _drive_serial(text[start:at], start) if quoted else None
         if serial is not None:
             out.append((*serial, tally.hit("serial")))
+    for gate in _BLKID:
+        for at in gates.get(gate, ()):
+            m = _QUOTED_LABEL_RE.match(text, at + len(gate))
+            if m is not None and _is_label(m.group(1)):
+                out.append((m.start(1), m.end(1), tally.hit("device")))
     return out
 
 
