@@ -49,6 +49,11 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      "dev-disk-by\\x2duuid-2f0e1f8a\\x2d3c4b\\x2d4d5e\\x2d8f9a\\x2d0b1c2d3e4f5a.device",
      ("Dupont", "S5SXNS0R123456A", "2f0e1f8a"), "systemd-escape --path (real output), as in a "
      "repr", "systemd's unit names escaped once more (Python's repr, JSON)"),
+    ("E: ID_FS_UUID=1A2B-3C4D\nE: ID_PART_TABLE_UUID=4a5b6c7d\nE: ID_PART_ENTRY_UUID=4a5b6c7d-01"
+     "\nE: ID_PART_ENTRY_NAME=Jean\\x20Photos",
+     ("1A2B", "4a5b6c7d", "Jean"), "udevadm info",
+     "udev-builtin-blkid.c: ID_FS_UUID, ID_PART_TABLE_UUID, ID_PART_ENTRY_UUID, "
+     "ID_PART_ENTRY_NAME (encoded)"),
     # systemd's device units: the label after the model in a device's description
     ("2026-12-04 18:00:00.123 homeassistant systemd[1]: Found device Samsung_SSD_870_EVO_1TB "
      "DUPONT_BACKUP.",
@@ -290,6 +295,8 @@ KEPT: list[tuple[str, tuple[str, ...], str]] = [
      "target!; data_disk: Generic-Flash-Disk",
      ("python-3.11", "/dev/mmcblk0", "'/dev/sda'", "Generic-Flash-Disk"),
      "supervisor: versions, device paths, a drive id without a serial"),
+    ("E: ID_PART_ENTRY_NAME=hassos-data\nID_PART_ENTRY_NAME: hassos-kernel0",
+     ("=hassos-data", ": hassos-kernel0"), "udev: the system's own partitions"),
     ('/dev/sda8: LABEL="hassos-data" TYPE="ext4" PARTLABEL="hassos-data" PARTUUID="x"',
      ('LABEL="hassos-data"', 'PARTLABEL="hassos-data"'), "blkid: the system's own labels"),
 ]
@@ -340,6 +347,7 @@ JOURNAL_ATOMS = ["by\\x2dlabel-", "by\\x2did-", "by\\x2duuid-", "by\\\\x2dlabel-
                  '"A IN ', 'a.', ". udp ", "plugin/errors: 2 ", " A:", "for question ", " IN ",
                  "dns server ", "1.1#", "#",
                  ' LABEL="', ' PARTLABEL="', '\\"',
+                 "ID_FS_UUID=", "ID_PART_ENTRY_NAME=", "1A2B-3C4D", "4a5b6c7d",
                  "' not a valid data disk target", "data_disk: ", "cannot use ", " as data disk",
                  "pri_dev_type=", "7-0050F204-1 name='", "' config_methods=", "'"]
 

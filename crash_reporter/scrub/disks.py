@@ -22,8 +22,10 @@ host's journal names it in words no path rule reads, and the words are the owner
   in its errors (supervisor/os/data_disk.py: "'%s' not a valid data disk target!", "Can't move
   data partition to %s: %s", "Cannot use %s as data disk ...", "Could not format %s: %s") and
   its /os/info's "data_disk": the serial is ``[serial]``, the vendor and model stay;
-- blkid's tags (' LABEL="Dupont Photos" UUID="..." TYPE="ext4"', PARTLABEL): the label is
-  ``[device]``;
+- blkid's tags (' LABEL="Dupont Photos" UUID="..." TYPE="ext4"', PARTLABEL) and udev's
+  ID_PART_ENTRY_NAME (`udevadm info`, `ha hardware info`): the label is ``[device]``, and the
+  short uuids in blkid's and udev's ID_FS_UUID, ID_PART_TABLE_UUID, ID_PART_ENTRY_UUID
+  ``[uuid]``;
 - a disk's world-wide name, unique to it: NVMe's EUI-64 ("nvme-eui.0025388b91b2c3d4", udev's
   "ID_WWN=eui.0025...") and the WWN udev and `ha hardware info` print ("ID_WWN=0x5002538e40a1b2c3")
   - ``[serial]``.
@@ -57,9 +59,11 @@ _ESCAPE_RE: Final = re.compile(r"\\{1,2}x([0-9a-fA-F]{2})")
 _FIELD_SEP_RE: Final = re.compile(r"\\{1,2}x2d|_")
 _ID_TAIL_RE: Final = re.compile(r"(?:if|port|part)\d{1,3}|\d{1,3}(?::\d{1,3})?")
 # The short uuids: a FAT serial (8 hex with a dash), an MBR partition id (8 hex, dash, 2 hex)
-_UUID_DIRS: Final = ("/by-uuid/", "/by-partuuid/", ' uuid="', ' partuuid="')  # and blkid's
+_UUID_DIRS: Final = ("/by-uuid/", "/by-partuuid/", ' uuid="', ' partuuid="',  # and blkid's,
+                     *(f"id_{key}{sep}" for key in ("fs_uuid", "fs_uuid_enc", "part_table_uuid",
+                                                    "part_entry_uuid") for sep in ("=", ": ")))
 _SHORT_UUID_RE: Final = re.compile(r"[0-9a-fA-F]{4}-[0-9a-fA-F]{4}(?![\w-])"
-                                   r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{2}(?![\w-])")
+                                   r"|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{2})?(?![\w-])")
 _ESCAPED_UUID_RE: Final = re.compile(r"(?:[0-9a-fA-F]|\\{1,2}x2d){8,96}+(?![\w\\])")
 # "Found device %s." / "Timed out waiting for device %s." to the sentence's end
 _DESCRIBED: Final = ("found device ", "waiting for device ")
@@ -91,10 +95,13 @@ _DRIVE_ID_REV_RE: Final = re.compile(r"[\w.-]{3,255}+")
 
 # blkid's tags: ' LABEL="Dupont Photos" UUID="..." TYPE="ext4"' (PARTLABEL for a GPT partition)
 _BLKID: Final = (' label="', ' partlabel="', '\tlabel="')
+# udev's name of a GPT partition (its PARTLABEL), in `udevadm info` and `ha hardware info`
+_PART_NAME: Final = ("id_part_entry_name=", "id_part_entry_name: ")
+_PART_NAME_RE: Final = re.compile(r"[^\s\"',;\x00]{1,255}+")
 _QUOTED_LABEL_RE: Final = re.compile(r'((?:[^"\\\n\x00]|\\[^\n\x00]){1,255}+)"')
 
 GATES: Final = (*_UNIT_LABELS, *_UNIT_UUIDS, *_UNIT_IDS, *_UUID_DIRS, *_DESCRIBED, *_FSCK_AFTER,
-                *_WWN, *_DATA_DISK, _DATA_DISK_QUOTED, *_BLKID)
+                *_WWN, *_DATA_DISK, _DATA_DISK_QUOTED, *_BLKID, *_PART_NAME)
 
 
 def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
@@ -149,6 +156,11 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
             m = _QUOTED_LABEL_RE.match(text, at + len(gate))
             if m is not None and _is_label(m.group(1)):
                 out.append((m.start(1), m.end(1), tally.hit("device")))
+    for gate in _PART_NAME:
+        for at in gates.get(gate, ()):
+            m = _PART_NAME_RE.match(text, at + len(gate))
+            if m is not None and _is_label(_ESCAPE_RE.sub(_unescape, m.group(0))):
+                out.append((m.start(), m.end(), tally.hit("device")))
     return out
 
 
