@@ -115,7 +115,7 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      ("61BCDDB6", "WCC7K1234567"), "supervisor",
      "data_disk.py: \"Can't move data partition to %s: %s\", \"Cannot use %s as data disk ...\""),
     ('{"data_disk": "Generic-Flash-Disk-61BCDDB6", "boot": "A"}; data_disk: '
-     "Samsung-SSD-870-EVO-1TB-S6PUNX0R123456A",
+     "Samsung-SSD-870-EVO-1000GB-S6PUNX0R123456A",
      ("61BCDDB6", "S6PUNX0R123456A"), "supervisor", "/os/info's data_disk (ha os info)"),
     # the kernel names Bluetooth input devices by the name their owner gave them
     ("2026-12-04 18:00:00.123 homeassistant kernel: hid-generic 0005:004C:0267.0004: "

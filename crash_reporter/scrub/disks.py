@@ -138,9 +138,9 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
     for gate in _DATA_DISK:
         for at in gates.get(gate, ()):
             m = _DRIVE_ID_RE.match(text, at + len(gate))
-            if m is not None and gate == "cannot use " and not text.startswith(
-                    " as data disk", m.end()):
-                continue  # "Cannot use python-3.11": not a disk
+            if m is None or text.startswith("-[", m.end()) or (
+                    gate == "cannot use " and not text.startswith(" as data disk", m.end())):
+                continue  # its serial is gone already; "Cannot use python-3.11": not a disk
             serial = _drive_serial(m.group(0), m.start()) if m is not None else None
             if serial is not None:
                 out.append((*serial, tally.hit("serial")))
