@@ -139,12 +139,14 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
      ("jeandupont", "dupont-home"), "docker-py", "docker/errors.py ImageNotFound (images.get)"),
     ("[404] No such image: registry.dupont-home.de/jeandupont/zigbee-bridge:1.2",
      ("jeandupont", "dupont-home"), "aiodocker", "aiodocker/exceptions.py DockerError.__str__"),
-    ("DockerError(404, 'No such image: ghcr.io/jeandupont/zigbee-bridge:1.2')",
-     ("jeandupont",), "aiodocker", "repr(DockerError)"),
-    ("Error response from daemon: pull access denied for jeandupont/zigbee-bridge, repository "
+    ("DockerError(404, 'No such image: nas-dupont:5000/jeandupont/zigbee-bridge:1.2')",
+     ("jeandupont", "nas-dupont"), "aiodocker", "repr(DockerError)"),
+    ("Error response from daemon: pull access denied for registry.dupont-home.de/jeandupont/"
+     "zigbee-bridge, repository "
      "does not exist or may require 'docker login': denied: requested access to the resource is "
      "denied",
-     ("jeandupont",), "Docker daemon", "distribution errors, as docker-py and aiodocker quote"),
+     ("jeandupont", "dupont-home"), "Docker daemon",
+     "distribution errors, as docker-py and aiodocker quote"),
     ("[404] manifest for registry.dupont-home.de:5000/jeandupont/zigbee-bridge:1.2 not found: "
      "manifest unknown: manifest unknown",
      ("jeandupont", "dupont-home"), "Docker daemon", "distribution errors, via aiodocker"),

@@ -27,8 +27,13 @@ look at exception values, frame paths or debug_meta, so everything happens here:
 - ``repos``: the owner in the URLs of the app repositories users add to the Supervisor's store;
 - ``entries``: the titles of Home Assistant's config entries in its config_entries lines;
 - ``offending``: the value a configuration error quotes back (voluptuous's ". Got 'x'");
-- ``images``: the private registry and the accounts in Docker images' names, as the Docker
-  daemon's errors, docker-py's and aiodocker's exceptions and the Supervisor write them;
+- ``disks``: users' disks in the host journal (labels in systemd's device units and e2fsck's
+  lines, by-id serials in escaped unit names, short uuids, NVMe EUI-64s and WWNs);
+- ``images``: private registries' hosts and accounts in Docker's image references (the Docker
+  daemon's lines and errors, docker-py's and aiodocker's exceptions, the Supervisor's lines);
+- ``keyfiles``: network connections' names in NetworkManager's keyfile lines;
+- ``lookups``: the names DNS questions ask about, in CoreDNS's and resolved's lines;
+- ``p2p``: Wi-Fi Direct peers' names in wpa_supplicant's P2P events;
 - ``queries``: people's names and URL-encoded user folders in the query of a URL an exception
   quotes ("?name=Jean+Smith", "?path=%2Fhome%2Fjean");
 - ``certificates``: the home's own certificates in TLS errors: digests quoted as Python bytes

@@ -233,6 +233,11 @@ def _colon_run(text: str, pair: re.Match[str], chains: list[int], last_end: int,
         edits.append((start, start + len(run), tally.hit("ip")))
         return last_end
     groups = run.split(":")
+    if len(groups) > 6 and all(len(g) == 2 for g in groups):
+        # a MAC with more bytes around it: a DHCP client id (its type, "01:", then the MAC,
+        # NetworkManager's "option dhcp_client_identifier => '01:dc:a6:..'"), an IAID and DUID
+        edits.append((start, start + len(run), tally.hit("mac")))
+        return last_end
     pos = start
     i = 0
     while i + 6 <= len(groups):

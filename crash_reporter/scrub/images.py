@@ -1,20 +1,25 @@
-"""The registry and the account in a Docker image's name, where Docker and its clients write it.
+r"""Private registries in Docker's image references: the registry's host and the account in it.
 
-An app's image is "[registry[:port]/]account/.../name[:tag]": on a private registry the
-registry is the home's own host ("registry.smith-family.de:5000/jean/zigbee-bridge"), and on
-a public one the account may be the user's own ("ghcr.io/jeansmith/my-app"). The Docker daemon
-quotes the name in its errors, which aiodocker's DockerError ("[404] No such image: x") and
-docker-py's APIError render as they are ("pull access denied for x, repository does not exist
-...", "manifest for x:1.2 not found: manifest unknown"); docker-py's APIError also gives the
-request's URL, with the name in the API path ("http+docker://localhost/v1.46/images/<name>/json")
-or URL-encoded in the pull's query ("/images/create?tag=1.2&fromImage=registry.x%2Fjean%2Fapp");
-the Supervisor logs it too ("Downloading docker image %s with tag %s.", "Can't install %s:%s
--> %s", "Updating image %s:%s to %s:%s", "Can't create container from %s:%s: %s").
+An app a user builds or mirrors lives on a registry of their own ("nas-dupont:5000/jean/zigbee",
+"registry.dupont.lan/jean/app"), and dockerd names the image in its journal lines when a pull
+or a start fails (daemon/images and distribution: "pull access denied for %s, repository does
+not exist or may require 'docker login'", "No such image: %s", "manifest for %s not found",
+"repository %s not found", the logrus field image="%s") and in the registry API's URLs it
+tried ("Head \"https://nas-dupont:5000/v2/jean/zigbee/manifests/1.0\""). Docker reads a
+reference's first component as a registry when it holds a "." or a ":" (a port) or is
+"localhost" (distribution/reference); on a registry no host list keeps (``ghcr.io``,
+``docker.io`` ... stay whole) that host is ``[hostname]`` and the account that follows it,
+when a repository name still follows, ``[user]``. The repository's name and tag stay, for
+triage.
 
-After those literals (`GATES`, found in the keyword pass) one image name is read: a registry
-no allowlist holds becomes ``[hostname]`` and the account (the segment after it) ``[user]``;
-the image's own name and tag stay, for triage, as do public registries and the Supervisor's built-in
-accounts (home-assistant, hassio-addons, esphome, music-assistant) and Docker Hub's "library".
+The same names reach exceptions: aiodocker's DockerError and docker-py's APIError render the
+daemon's message ("[404] No such image: x"), docker-py's also the request's URL, where a pull
+gives the name URL-encoded ("/images/create?tag=1.2&fromImage=registry.x%3A5000%2Fjean%2Fapp");
+and the Supervisor's own messages name it ("Can't install %s:%s -> %s", "Can't create
+container from %s:%s: %s").
+
+Every shape starts at a literal found in the keyword pass (`GATES`) and reads a bounded value
+there with possessive quantifiers, so the time stays linear.
 """
 
 from __future__ import annotations
@@ -24,67 +29,55 @@ from collections.abc import Mapping
 from typing import Final
 
 from crash_reporter.scrub.allowlist import host_is_kept
-from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, Edit, Tally
+from crash_reporter.scrub.tokens import Edit, Tally
 
-GATES: Final = ("no such image: ", "pull access denied for ", "manifest for ", "fromimage=",
-                "/images/", "docker image ", "updating image ", "can't install ",
-                "container from ")
-
-# An image's name: segments joined by "/" (or "%2F" in a query), a registry's port after the
-# first, a tag after the last ("%3A" for ":" in a query)
+# The words dockerd writes before an image reference
+_BEFORE: Final = ("pull access denied for ", "no such image: ", "manifest for ", "repository ",
+                  'image="', "image=", "image ", "pulling ", "reference ", "images/",
+                  "can't install ", "container from ")
+# A reference: registry host (with a port), account, then at least the repository's name
 _REF_RE: Final = re.compile(
-    r"[\w.-]{1,255}+(?:(?::|%3[aA])\d{1,5}+(?=/|%2[fF]))?+(?:(?:/|%2[fF])[\w.-]{1,255}+){1,8}+")
-_SEP_RE: Final = re.compile(r"/|%2[fF]")
-_PORT_RE: Final = re.compile(r"(?::|%3[aA])\d{1,5}+\Z")
-# The Docker API's version before "/images/": "/v1.46/images/<name>/json"
-_API_RE: Final = re.compile(r"/v1\.\d{1,3}+\Z")
-# What follows the image's name in the Docker API's paths
-_API_VERBS: Final = frozenset({"json", "push", "tag", "history", "get"})
-_BUILTIN_ACCOUNTS: Final = frozenset({"home-assistant", "hassio-addons", "esphome",
-                                      "music-assistant", "library", "homeassistant"})
+    r"([A-Za-z0-9][A-Za-z0-9.-]{0,252}+)(:\d{1,5}+)?+/([a-z0-9][a-z0-9._-]{0,127}+)"
+    r"/[a-z0-9][a-z0-9._/-]{0,255}+")
+# The registry API's paths: /v2/<account>/<name>/manifests|blobs|tags
+_V2: Final = "/v2/"
+_V2_RE: Final = re.compile(r"([a-z0-9][a-z0-9._-]{0,127}+)/[a-z0-9][a-z0-9._/-]{0,255}?"
+                           r"/(?:manifests|blobs|tags)/")
+_URL_HOST_RE: Final = re.compile(r"//(?:[^\s/@'\"\x00]{1,256}+@)?+([A-Za-z0-9.[\]-]{1,253}+)"
+                                 r"(?::\d{1,5}+)?+\Z")
 
+# docker-py's pull: the reference URL-encoded in the query ("/" as %2F, ":" as %3A)
+_FROM_IMAGE: Final = "fromimage="
+_ENCODED_REF_RE: Final = re.compile(
+    r"([A-Za-z0-9][A-Za-z0-9.-]{0,252}+)((?:%3[aA]|:)\d{1,5}+)?+%2[fF]([a-z0-9][a-z0-9._-]{0,127}+)"
+    r"%2[fF][a-z0-9]")
 
-def _ref(text: str, start: int, api: bool, out: list[Edit], tally: Tally) -> int:
-    """The edits for the image name that starts at `start`; return where it ends."""
-    m = _REF_RE.match(text, start)
-    if m is None:
-        return start
-    spans: list[tuple[int, int]] = []
-    pos = m.start()
-    for sep in _SEP_RE.finditer(text, m.start(), m.end()):
-        spans.append((pos, sep.start()))
-        pos = sep.end()
-    spans.append((pos, m.end()))
-    if api and text[spans[-1][0]:spans[-1][1]] in _API_VERBS:
-        spans.pop()
-    if len(spans) < 2:
-        return m.end()  # a bare name ("homeassistant", "ubuntu"), no account
-    first_start, first_end = spans[0]
-    first = text[first_start:first_end]
-    port = _PORT_RE.search(first)
-    host = first[:port.start()] if port is not None else first
-    if "." in host or port is not None or host == "localhost":
-        if not host.replace(".", "").isdigit() and not host_is_kept(host):  # IPs: digits
-            out.append((first_start, first_start + len(host), tally.hit("hostname")))
-        spans = spans[1:]
-    if len(spans) >= 2:  # the account; the segments after it name the image
-        seg_start, seg_end = spans[0]
-        account = text[seg_start:seg_end]
-        if account not in PLACEHOLDER_VALUES and account.lower() not in _BUILTIN_ACCOUNTS:
-            out.append((seg_start, seg_end, tally.hit("user")))
-    return m.end()
+GATES: Final = (*_BEFORE, _V2, _FROM_IMAGE)
 
 
 def edits(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
-    """The registry and accounts of the image names after `GATES`.
-
-    `gates`: where each of `GATES` starts in the lowercased text (the keyword pass).
-    """
+    """Private registries' hosts and accounts in image references and registry API URLs."""
     out: list[Edit] = []
-    done = 0  # a name is read once, however many gates it holds
-    for at, gate in sorted((i, g) for g in GATES for i in gates.get(g, ())):
-        api = gate == "/images/"
-        if at < done or (api and _API_RE.search(text, max(0, at - 8), at) is None):
-            continue  # inside a name already read, or a folder named images
-        done = _ref(text, at + len(gate), api, out, tally)
+    for gate in (*_BEFORE, _FROM_IMAGE):
+        for at in gates.get(gate, ()):
+            m = (_ENCODED_REF_RE if gate == _FROM_IMAGE else _REF_RE).match(text, at + len(gate))
+            host = m.group(1) if m is not None else "["
+            if m is None or host.startswith("[") or (
+                    m.group(2) is None and "." not in host and host != "localhost"):
+                continue  # a placeholder, or Docker Hub's "account/name": public
+            kept = host_is_kept(host)
+            if kept and m.group(2) is None:
+                continue  # a public registry: ghcr.io/home-assistant/...
+            if not kept and not _is_ip(host):  # an address is the digits' rule's
+                out.append((m.start(1), m.end(1), tally.hit("hostname")))
+            out.append((m.start(3), m.end(3), tally.hit("user")))
+    for at in gates.get(_V2, ()):
+        url = _URL_HOST_RE.search(text, max(0, at - 128), at)
+        m = _V2_RE.match(text, at + len(_V2)) if url is not None else None
+        if url is not None and m is not None and not host_is_kept(url.group(1)):
+            out.append((m.start(1), m.end(1), tally.hit("user")))
     return out
+
+
+def _is_ip(host: str) -> bool:
+    return all(part.isdigit() for part in host.split("."))

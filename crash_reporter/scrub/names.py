@@ -48,7 +48,11 @@ _DEVICE_WORDS: Final = (
     "iphone", "ipad", "ipod", "macbook", "imac", "mac mini", "mac studio", "mac", "mbp", "mba",
     "apple watch", "apple tv", "airpods", "homepod", "watch", "phone", "laptop", "pixel",
     "galaxy", "tablet", "kindle", "echo", "computer", "notebook", "desktop", "handy",
-    "ipad pro", "surface", "chromebook", "oneplus", "xperia", "fairphone")
+    "ipad pro", "surface", "chromebook", "oneplus", "xperia", "fairphone",
+    # Bluetooth and USB input and audio devices, as the kernel names them (hid-core's
+    # "... Keyboard [Jean's Magic Keyboard] on <mac>", input's "input: %s as ...")
+    "keyboard", "mouse", "trackpad", "headphones", "headset", "earbuds", "speaker",
+    "magic keyboard", "magic mouse", "magic trackpad")
 # The ones a host name derived from a device name ends in after the owner ("Jeans-iPhone",
 # "Jeans-MBP", "Jeans-MacBook-Pro", "Jeans-Air"): Apple's forms, and the generic words.
 _HOST_DEVICE_WORDS: Final = frozenset({

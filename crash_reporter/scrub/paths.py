@@ -39,7 +39,7 @@ _USERPATH_STARTS: Final = ("/home/", "/users/", "/media/", "/share/", "/var/home
 # A control character (an ANSI colour code's ESC) ends a segment, as it ends a key's value.
 _SEGMENT_RE: Final = re.compile(r"[^/\\\s'\"\x00-\x1f:;,()\[\]{}<>]{1,255}+")
 _QUOTED_SEGMENT_RE: Final = re.compile(r"[^/\\'\"\x00-\x1f]{1,255}+")
-_BY_ID_TAIL_RE: Final = re.compile(r"(?:if|port|part)\d{1,3}")
+_BY_ID_TAIL_RE: Final = re.compile(r"(?:if|port|part)\d{1,3}|\d{1,3}")  # "-0:0": a LUN
 _BY_ID_SPLIT_RE: Final = re.compile(r"[_-]")
 # systemd's escaped mount unit names: mnt-data-supervisor-mounts-<name>.mount, \x2d for '-'.
 _MOUNT_UNIT_WORDS: Final = ("supervisor-mounts-", "supervisor-media-", "supervisor-share-")
@@ -171,8 +171,9 @@ def edits(text: str, low: str, tally: Tally) -> list[Edit]:
             edits.append((*serial, tally.hit("serial")))
     for _start, end in labels:
         label = _LABEL_RE.match(text, end)
-        if label is not None and not _SYSTEM_LABEL_RE.fullmatch(low, end, label.end()):
-            edits.append((end, label.end(), tally.hit("device")))
+        stop = len(label.group(0).rstrip(".")) + end if label is not None else end  # "...": a
+        if stop > end and not _SYSTEM_LABEL_RE.fullmatch(low, end, stop):  # sentence's end
+            edits.append((end, stop, tally.hit("device")))
     return edits
 
 

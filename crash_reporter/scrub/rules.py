@@ -37,15 +37,19 @@ from crash_reporter.scrub import (
     credentials,
     devices,
     digits,
+    disks,
     domains,
     endpoints,
     entries,
     fingerprints,
     images,
+    keyfiles,
     keys,
+    lookups,
     mesh,
     names,
     offending,
+    p2p,
     paths,
     phrases,
     queries,
@@ -61,7 +65,8 @@ from crash_reporter.scrub.words import words as compile_words
 _GATES: Final = (*domains.GATES, *phrases.GATES, *fingerprints.GATES, *endpoints.GATES,
                  *sentences.GATES,
                  *devices.GATES, *names.GATES, *clients.GATES, *mesh.GATES, *repos.GATES,
-                 *entries.GATES, *offending.GATES, *images.GATES,
+                 *entries.GATES, *offending.GATES, *disks.GATES, *images.GATES,
+                 *keyfiles.GATES, *lookups.GATES, *p2p.GATES,
                  *queries.GATES, *certificates.GATES)
 
 
@@ -103,7 +108,9 @@ def scrub_blob(text: str, hosts: HostMatcher, tally: Tally) -> str:
                   + names.edits(text, low, gates, tally) + clients.edits(text, low, gates, tally)
                   + mesh.edits(text, low, gates, tally) + repos.edits(text, gates, tally)
                   + entries.edits(text, gates, tally) + offending.edits(text, low, gates, tally)
-                  + images.edits(text, gates, tally) + queries.edits(text, low, gates, tally)
+                  + disks.edits(text, low, gates, tally) + images.edits(text, gates, tally)
+                  + keyfiles.edits(text, gates, tally) + lookups.edits(text, gates, tally)
+                  + p2p.edits(text, gates, tally) + queries.edits(text, low, gates, tally)
                   + certificates.edits(text, gates, tally))
     low = lower(text)
     if "@" in text:
