@@ -122,8 +122,6 @@ def edits(text: str, low: str, tally: Tally) -> list[Edit]:
             # ata-Samsung_SSD_860_EVO_500GB_<serial>-part1, wwn-0x<serial>: the last field
             # before the interface/port/partition suffixes.
             rest = value
-            if text.startswith(":", seg_end) and rest.rsplit("-", 1)[-1].isdigit():
-                rest = rest.rsplit("-", 1)[0]  # a USB disk's LUN: "usb-<...>_<serial>-0:0"
             while "-" in rest and _BY_ID_TAIL_RE.fullmatch(rest.rsplit("-", 1)[1]):
                 rest = rest.rsplit("-", 1)[0]
             serial = _BY_ID_SPLIT_RE.split(rest)[-1]
