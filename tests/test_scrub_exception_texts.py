@@ -187,6 +187,14 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ("failed to format data disk /dev/disk/by-id/usb-Samsung_Flash_Drive_FIT_0374219080005623"
      "-0:0-part1: exit status 1",
      ("0374219080005623",), "OS-Agent (Go)", "datadisk, a USB disk's partition"),
+    # PyYAML's MarkedYAMLError (raised for real with PyYAML 6): its snippet quotes the line it
+    # stopped at, here a value whose closing quote never came
+    ('while scanning a quoted scalar\n  in "<unicode string>", line 2, column 11:\n    '
+     'password: "Hunter2\n              ^\nfound unexpected end of stream\n  in "<unicode '
+     'string>", line 3, column 8:\n    ssid: Dupont Home\n           ^',
+     ("Hunter2", "Dupont Home"), "PyYAML", "error.py Mark.get_snippet"),
+    ("Can't read YAML: while scanning a quoted scalar: token: 'eyJhbGciOiJIUzI1NiJ9.x",
+     ("eyJhbGciOiJIUzI1NiJ9",), "PyYAML", "a secret whose closing quote was cut"),
     # UDisks2's errors, as dbus-fast's DBusError.text and the Supervisor's DBusFatalError
     # (utils/dbus.py from_dbus_error) carry them: GLib's `%s' quotes, and an unquoted mount point
     ("Device /dev/sda1 is already mounted at `/mnt/data/supervisor/media/Jean Dupont'.\n",
@@ -274,7 +282,7 @@ EXCEPTION_ATOMS = ["unable to access '", "authentication failed for '", "['git',
                    "?path=", "%2Fhome%2F", "%2F", "&", "addon_", "+", "(b'", ", b'",
                    "expected=b'", "\\x0a", "\\'", "\\",
                    'candidate authority certificate "', 'a\\"b', "/by-id/usb-a_12345-0:0",
-                   "-0:0", "-0"]
+                   "-0:0", "-0", 'password: "', "token: '", "a b"]
 
 
 def test_the_rules_for_exception_texts_stay_linear() -> None:

@@ -152,6 +152,8 @@ def edits(text: str, low: str, tally: Tally, anchors: list[tuple[int, int]]) -> 
         if cls == "filtered" and key.startswith(_CHECKER_PREFIXES):
             continue  # a function that checks one: Samba's "check_ntlm_password:  Authentication"
         vstart = tail.end()
+        if text.startswith(("'", '"'), vstart) and _KV_QUOTED_RE.match(text, vstart) is None:
+            vstart += 1  # its closing quote cut off (PyYAML's error snippet, a cut line)
         if text.startswith("[", vstart) and PLACEHOLDER_RE.match(text, vstart):
             done = max(done, vstart + 1)
             continue  # already scrubbed
