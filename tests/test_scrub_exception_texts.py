@@ -204,6 +204,13 @@ CASES: list[tuple[str, tuple[str, ...], str, str]] = [
     ("Error mounting /dev/sda1 at /run/media/root/Jean Photos: wrong fs type, bad option, bad "
      "superblock on /dev/sda1, missing codepage or helper program, or other error",
      ("Jean",), "dbus-fast + UDisks2", "udiskslinuxfilesystem.c \"Error mounting %s at %s: %s\""),
+    # An app the user publishes on a public registry under their own account: the account
+    # goes as a repository's owner does (repos); publishers' accounts stay (KEPT)
+    ('404 Client Error for http+docker://localhost/v1.46/images/ghcr.io/jeandupont/cam-bridge/'
+     'json: Not Found ("No such image: ghcr.io/jeandupont/cam-bridge:1.2")',
+     ("jeandupont",), "docker-py", "APIError, an image on ghcr.io under the user's account"),
+    ('Head "https://ghcr.io/v2/jeandupont/cam-bridge/manifests/1.2": denied',
+     ("jeandupont",), "dockerd", "distribution's registry URL on a public registry"),
 ]
 
 KEPT: list[tuple[str, tuple[str, ...], str]] = [

@@ -70,6 +70,12 @@ DEFAULT_NAMES: Final = frozenset({
     "root", "admin", "user", "guest", "nobody", "test", "config", "ssl", "addons",
 })
 
+# Accounts that publish Home Assistant's own apps and images and the best-known community
+# ones (on GitHub, ghcr.io, Docker Hub): they name a publisher, not a user, and say which app
+# failed. Any other account in a repository's or an image's name may be the user's own.
+PUBLISHERS: Final = frozenset({"home-assistant", "homeassistant", "hassio-addons", "esphome",
+                               "music-assistant", "library", "linuxserver"})
+
 KEPT_V4_NETS: Final = (
     ipaddress.IPv4Network("127.0.0.0/8"),
     ipaddress.IPv4Network("0.0.0.0/32"),

@@ -7,10 +7,12 @@ not exist or may require 'docker login'", "No such image: %s", "manifest for %s 
 "repository %s not found", the logrus field image="%s") and in the registry API's URLs it
 tried ("Head \"https://nas-dupont:5000/v2/jean/zigbee/manifests/1.0\""). Docker reads a
 reference's first component as a registry when it holds a "." or a ":" (a port) or is
-"localhost" (distribution/reference); on a registry no host list keeps (``ghcr.io``,
-``docker.io`` ... stay whole) that host is ``[hostname]`` and the account that follows it,
-when a repository name still follows, ``[user]``. The repository's name and tag stay, for
-triage.
+"localhost" (distribution/reference); on a registry no host list keeps that host is
+``[hostname]`` and the account that follows it, when a repository name still follows,
+``[user]``. On a public registry (``ghcr.io``, ``docker.io`` ...) the host stays and so does a
+publisher's account (``allowlist.PUBLISHERS``: ghcr.io/home-assistant/...); any other account
+may be the user's own ("ghcr.io/jeandupont/my-app") and is ``[user]``, as a repository's owner
+is (`repos`). The repository's name and tag stay, for triage.
 
 The same names reach exceptions: aiodocker's DockerError and docker-py's APIError render the
 daemon's message ("[404] No such image: x"), docker-py's also the request's URL, where a pull
@@ -28,7 +30,7 @@ import re
 from collections.abc import Mapping
 from typing import Final
 
-from crash_reporter.scrub.allowlist import host_is_kept
+from crash_reporter.scrub.allowlist import PUBLISHERS, host_is_kept
 from crash_reporter.scrub.tokens import Edit, Tally
 
 # The words dockerd writes before an image reference
@@ -66,15 +68,16 @@ def edits(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]
                     m.group(2) is None and "." not in host and host != "localhost"):
                 continue  # a placeholder, or Docker Hub's "account/name": public
             kept = host_is_kept(host)
-            if kept and m.group(2) is None:
-                continue  # a public registry: ghcr.io/home-assistant/...
+            if kept and (m.group(2) is not None or m.group(3).lower() in PUBLISHERS):
+                continue  # a publisher on a public registry: ghcr.io/home-assistant/...
             if not kept and not _is_ip(host):  # an address is the digits' rule's
                 out.append((m.start(1), m.end(1), tally.hit("hostname")))
             out.append((m.start(3), m.end(3), tally.hit("user")))
     for at in gates.get(_V2, ()):
         url = _URL_HOST_RE.search(text, max(0, at - 128), at)
         m = _V2_RE.match(text, at + len(_V2)) if url is not None else None
-        if url is not None and m is not None and not host_is_kept(url.group(1)):
+        if url is not None and m is not None and not (
+                host_is_kept(url.group(1)) and m.group(1).lower() in PUBLISHERS):
             out.append((m.start(1), m.end(1), tally.hit("user")))
     return out
 

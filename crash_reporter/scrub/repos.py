@@ -26,6 +26,7 @@ import re
 from collections.abc import Mapping
 from typing import Final
 
+from crash_reporter.scrub.allowlist import PUBLISHERS
 from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, SEP, Edit, Tally
 
 GATES: Final = ("repositor", " repo: ", "cmdline: git ",
@@ -40,8 +41,6 @@ _REPO_URL_RE: Final = re.compile(
     r"([A-Za-z0-9[][\w.\-\]]{0,252}+)(?::\d{1,5}+)?+[/:]"
     r"([A-Za-z0-9][\w.-]{0,99}+)/[\w.-]{1,100}+/?+(?:#[\w./-]{1,100}+)?+"
     r"(?=[\s'\",;)\]}>]|\Z)")
-_BUILTIN_OWNERS: Final = frozenset({"home-assistant", "hassio-addons", "esphome",
-                                    "music-assistant"})
 
 
 def _line(text: str, at: int) -> tuple[int, int]:
@@ -70,7 +69,7 @@ def edits(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]
         for m in _REPO_URL_RE.finditer(text, start, end):
             owner = m.group(2)
             if owner in PLACEHOLDER_VALUES or (
-                    owner.lower() in _BUILTIN_OWNERS and m.group(1).lower() == "github.com"):
+                    owner.lower() in PUBLISHERS and m.group(1).lower() == "github.com"):
                 continue
             out.append((m.start(2), m.end(2), tally.hit("user")))
     return out
