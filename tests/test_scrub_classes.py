@@ -11,8 +11,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crash_reporter.scrub import credentials, digits
 from crash_reporter.scrub.classes import digit_candidates, hex_candidates, iban_candidates
+from crash_reporter.scrub.rules import credentials, digits
 from crash_reporter.scrub.tokens import Tally
 
 SETTINGS = settings(max_examples=300, deadline=None,

@@ -41,7 +41,7 @@ import re
 from collections.abc import Mapping
 from typing import Final
 
-from crash_reporter.scrub.paths import _SYSTEM_LABEL_RE  # the system's own: hassos-data, EFI
+from crash_reporter.scrub.rules.paths import _SYSTEM_LABEL_RE  # the system's own: hassos-data, EFI
 from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, Edit, Tally
 
 # systemd's escaped unit names of udev's /dev/disk/by-* links (once more escaped in a repr)

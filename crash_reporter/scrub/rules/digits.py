@@ -19,7 +19,6 @@ import ipaddress
 import re
 from typing import Final
 
-from crash_reporter.scrub import fingerprints
 from crash_reporter.scrub.allowlist import ip4_is_kept
 from crash_reporter.scrub.classes import (
     digit_candidates,
@@ -28,6 +27,7 @@ from crash_reporter.scrub.classes import (
     iban_candidates,
     scan,
 )
+from crash_reporter.scrub.rules import fingerprints
 from crash_reporter.scrub.tokens import Edit, Tally
 
 _HEXLED_RE: Final = re.compile(  # the first hex digit is consumed, then looked behind

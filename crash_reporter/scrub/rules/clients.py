@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from crash_reporter.scrub.allowlist import DEFAULT_NAMES, host_is_kept
-from crash_reporter.scrub.names import SINGLE_QUOTED_RE, name_ok
+from crash_reporter.scrub.rules.names import SINGLE_QUOTED_RE, name_ok
 from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, SEP, Edit, Tally
 
 # --- DHCP and DNS servers' logs: the client's host name ------------------------------------

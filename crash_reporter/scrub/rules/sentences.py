@@ -70,7 +70,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from crash_reporter.scrub.allowlist import DEFAULT_NAMES, host_is_kept
-from crash_reporter.scrub.names import name_ok
+from crash_reporter.scrub.rules.names import name_ok
 from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, Edit, Tally
 
 # hostnamectl: "Static hostname: x" (the pretty one may hold spaces: the rest of the line)

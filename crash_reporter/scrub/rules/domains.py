@@ -17,10 +17,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from crash_reporter.scrub import endpoints
 from crash_reporter.scrub.allowlist import DEFAULT_NAMES, PRIVATE_SUFFIXES, TLDS, host_is_kept
-from crash_reporter.scrub.digits import HEXCOLON
-from crash_reporter.scrub.paths import KEPT_SEGMENTS
+from crash_reporter.scrub.rules import endpoints
+from crash_reporter.scrub.rules.digits import HEXCOLON
+from crash_reporter.scrub.rules.paths import KEPT_SEGMENTS
 from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, Edit, Tally
 from crash_reporter.scrub.words import find_words
 

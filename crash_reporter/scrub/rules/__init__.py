@@ -4,13 +4,53 @@
 returns it with each finding replaced by its typed placeholder. The rules live in their
 families' modules; this module owns only their order and the one keyword pass they share:
 
-1. secrets by their shape (`credentials`): PEM blocks, well-known tokens, URL userinfo, Bearer;
-2. values named by their key or phrase (`keys`, `phrases`), and the line shapes gated by rare
-   literals (`fingerprints`, `endpoints`, `names`, `clients`, `mesh`, `repos`, `entries`,
-   `offending`, `images`, `queries`, `certificates`);
+1. secrets by their shape (`credentials`);
+2. values named by their key (`keys`), by a sentence (`phrases`, `sentences`), and the line
+   shapes each family starts at a rare literal (the gated families below);
 3. host names no host list holds (`domains`), then this host's own identifiers (`hosts`);
 4. digits and hex (`digits`, with `devices` after the hex-led values);
 5. names in paths (`paths`).
+
+The families:
+
+- ``credentials``: secrets by their shape (PEM blocks, well-known tokens, Bearer values, URL
+  userinfo);
+- ``keys``: values named by their key ("password: x", "ssid=x", "serial", "lat", "user", "mac"),
+  and SSIDs as NetworkManager and wpa_supplicant write them;
+- ``phrases``: values named by the sentences daemons write ("Hostname set to <x>", "of user x");
+- ``sentences``: more daemons' and devices' sentences, met in logs users pasted (hostnamectl,
+  the Supervisor's sign-in and registry login lines, ESPHome's Wi-Fi scans, Samba's JSON
+  audit, certbot's domains, shell prompts, nmcli's Wi-Fi lists, base64 keys after "key",
+  ESPHome nodes' build paths and entities' names, D-Bus properties in dbus-fast's and
+  dbus-next's reprs, Bluetooth scanners' names);
+- ``fingerprints``: SSH key and certificate fingerprints, SSH public keys;
+- ``devices``: MACs inside device names ("shellyplus1pm-<mac>", "esphome-web-<last 3 bytes>");
+- ``endpoints``: hosts a connection names ("connecting to mqtt.x:1883", "('x', 1883)");
+- ``names``: people in the names of their devices and entity ids ("Jean's iPhone",
+  "Jeans-MBP", "light.jean_s_lamp"), the names users give devices (Zigbee2MQTT's friendly names);
+- ``clients``: network clients' names where their servers log them (DHCP and DNS host names,
+  Mosquitto client ids, ESPHome nodes, MQTT discovery device names);
+- ``mesh``: Thread and Zigbee networks' names, PAN ids and keys (TXT records, adapter checks),
+  Z-Wave home ids, Matter fabric ids and pairing codes;
+- ``repos``: the owner in the URLs of the app repositories users add to the Supervisor's store;
+- ``entries``: the titles of Home Assistant's config entries in its config_entries lines;
+- ``offending``: the value a configuration error quotes back (voluptuous's ". Got 'x'");
+- ``disks``: users' disks in the host journal (labels in systemd's device units and e2fsck's
+  lines, by-id serials in escaped unit names, short uuids, NVMe EUI-64s and WWNs);
+- ``images``: private registries' hosts and accounts in Docker's image references (the Docker
+  daemon's lines and errors, docker-py's and aiodocker's exceptions, the Supervisor's lines);
+- ``keyfiles``: network connections' names in NetworkManager's keyfile lines;
+- ``lookups``: the names DNS questions ask about, in CoreDNS's and resolved's lines;
+- ``p2p``: Wi-Fi Direct peers' names in wpa_supplicant's P2P events;
+- ``queries``: people's names and URL-encoded user folders in the query of a URL an exception
+  quotes ("?name=Jean+Smith", "?path=%2Fhome%2Fjean");
+- ``certificates``: the home's own certificates in TLS errors: digests quoted as Python bytes
+  (aiohttp's ServerFingerprintMismatch), the untrusted authority Go's x509 names;
+- ``domains``: host names no host list holds (e-mails, URL hosts, shares' servers and folders,
+  names after "host"/"server", under a known TLD, before a port);
+- ``digits``: values of digits and hex (UUIDs, hex tokens, MACs, IPv4 and IPv6 addresses, card
+  numbers, IMEIs, SSNs, IBANs, phone numbers, coordinates);
+- ``paths``: user folders in paths, by-id serial numbers, network storage mounts' unit names.
 
 Rules are tried only where they can match: keywords are found in one pass (`words`), and the
 rules that start at a digit or hex run only at the candidates `classes` finds at C speed, not
@@ -31,7 +71,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from crash_reporter.scrub import (
+from crash_reporter.scrub.hosts import HostMatcher
+from crash_reporter.scrub.rules import (
     certificates,
     clients,
     credentials,
@@ -56,18 +97,16 @@ from crash_reporter.scrub import (
     repos,
     sentences,
 )
-from crash_reporter.scrub.hosts import HostMatcher
 from crash_reporter.scrub.tokens import Tally, lower, splice
 from crash_reporter.scrub.words import word_starts
 from crash_reporter.scrub.words import words as compile_words
 
 # The rare literals every gated rule starts at, found in the keyword pass
 _GATES: Final = (*domains.GATES, *phrases.GATES, *fingerprints.GATES, *endpoints.GATES,
-                 *sentences.GATES,
-                 *devices.GATES, *names.GATES, *clients.GATES, *mesh.GATES, *repos.GATES,
-                 *entries.GATES, *offending.GATES, *disks.GATES, *images.GATES,
-                 *keyfiles.GATES, *lookups.GATES, *p2p.GATES,
-                 *queries.GATES, *certificates.GATES)
+                 *sentences.GATES, *devices.GATES, *names.GATES, *clients.GATES, *mesh.GATES,
+                 *repos.GATES, *entries.GATES, *offending.GATES, *disks.GATES, *images.GATES,
+                 *keyfiles.GATES, *lookups.GATES, *p2p.GATES, *queries.GATES,
+                 *certificates.GATES)
 
 
 def _keywords(low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]],
