@@ -110,3 +110,16 @@ def lower(text: str) -> str:
     if len(low) == len(text):
         return low
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def line_start(text: str, at: int, reach: int) -> int:
+    """Where the line holding `at` starts (after a newline or a NUL), looking back <= `reach`."""
+    lo = max(0, at - reach)
+    return max(text.rfind("\n", lo, at), text.rfind(SEP, lo, at), lo - 1) + 1
+
+
+def line_end(text: str, at: int, reach: int) -> int:
+    """Where the line holding `at` ends, looking on at most `reach` characters."""
+    hi = min(len(text), at + reach)
+    ends = [i for i in (text.find("\n", at, hi), text.find(SEP, at, hi)) if i >= 0]
+    return min(ends, default=hi)

@@ -29,7 +29,7 @@ from typing import Final
 
 from crash_reporter.scrub.allowlist import DEFAULT_NAMES, host_is_kept
 from crash_reporter.scrub.rules.names import SINGLE_QUOTED_RE, name_ok
-from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, SEP, Edit, Tally
+from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, Edit, Tally, line_end
 
 # --- DHCP and DNS servers' logs: the client's host name ------------------------------------
 
@@ -192,7 +192,7 @@ def _client_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Ta
         out.append((start, end, tally.hit(cls)))
         # the same name again further on its line (ESPHome's topics start with its name:
         # "Received PUBLISH from x (d0, q0, r1, m0, 'x/status', ...)")
-        stop = _line_end(text, end, 256)
+        stop = line_end(text, end, 256)
         again = text.find(value, end, stop)
         while again >= 0:
             if not (text[again - 1].isalnum() or text[again + len(value):again + len(value) + 1]
@@ -260,7 +260,7 @@ def _payload_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: T
             slug = _SLUG_RE.sub("_", name.group(1).lower()).strip("_")
             if len(slug) < 3:
                 continue
-            lo, hi = max(0, at - _PAYLOAD_REACH), _line_end(text, at, _PAYLOAD_REACH)
+            lo, hi = max(0, at - _PAYLOAD_REACH), line_end(text, at, _PAYLOAD_REACH)
             i = low.find(slug, lo, hi)
             while i >= 0:  # "object_id": "<slug>_temperature", "default_entity_id": "sensor.<slug>"
                 if not (low[i - 1].isalnum() or low[i + len(slug):i + len(slug) + 1].isalnum()):
@@ -268,12 +268,6 @@ def _payload_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: T
                 i = low.find(slug, i + len(slug), hi)
     return out
 
-
-def _line_end(text: str, at: int, reach: int) -> int:
-    """Where the line holding `at` ends, looking on at most `reach` characters."""
-    hi = min(len(text), at + reach)
-    ends = [i for i in (text.find("\n", at, hi), text.find(SEP, at, hi)) if i >= 0]
-    return min(ends, default=hi)
 
 
 def _label_before(text: str, end: int) -> int:

@@ -32,7 +32,7 @@ from typing import Final
 
 from crash_reporter.scrub.allowlist import DEFAULT_NAMES, host_is_kept
 from crash_reporter.scrub.classes import scan
-from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, SEP, Edit, Tally
+from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, SEP, Edit, Tally, line_start
 
 # The value after a phrase: quoted ('X', "X", <X>), a word, the rest of a line up to " (",
 # or a Supervisor mount name.
@@ -465,11 +465,6 @@ def phrase_edits(text: str, low: str, hits: list[tuple[int, int]], tally: Tally
     return edits
 
 
-def _line_start(text: str, at: int, reach: int) -> int:
-    """Where the line holding `at` starts, looking back at most `reach` characters."""
-    lo = max(0, at - reach)
-    return max(text.rfind("\n", lo, at), text.rfind(SEP, lo, at), lo - 1) + 1
-
 
 def _word_before(text: str, end: int, floor: int) -> int:
     """Where the word (a user name) that ends at `end` starts, not before `floor`."""
@@ -497,7 +492,7 @@ def _account_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: T
 
     for gate in _SUDO_GATES:
         for at in gates.get(gate, ()):
-            line = _line_start(text, at, 300)
+            line = line_start(text, at, 300)
             colon = at if gate.startswith(" :") else text.rfind(" : ", line, at)
             if colon < 0:
                 continue
@@ -520,7 +515,7 @@ def _account_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: T
             if m is not None:
                 user(m.start(1), m.end(1))
     for at in gates.get(" not allowed because", ()):
-        i = low.rfind("user ", _line_start(text, at, 330), at)
+        i = low.rfind("user ", line_start(text, at, 330), at)
         if i >= 0 and (m := _NOT_ALLOWED_RE.fullmatch(low, i, at)) is not None:
             user(m.start(1), m.end(1))
     for at in gates.get("starting session: ", ()):
@@ -579,7 +574,7 @@ def _account_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: T
                 user(start, at)
     for at in gates.get("(serial ", ()):
         # sshd (auth2-pubkey.c format_key): "ED25519-CERT SHA256:... ID %s (serial %llu) CA"
-        key_id = text.rfind(" ID ", _line_start(text, at, 200), at)
+        key_id = text.rfind(" ID ", line_start(text, at, 200), at)
         if key_id >= 0 and at - key_id > 5 and text[key_id + 4] != '"':
             user(key_id + 4, at - 1)
     return edits

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from crash_reporter.scrub.allowlist import PUBLISHERS
-from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, SEP, Edit, Tally
+from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, Edit, Tally, line_end, line_start
 
 GATES: Final = ("repositor", " repo: ", "cmdline: git ",
                  # git's own stderr in GitCommandError, and GitPython's repr of its command line
@@ -43,13 +43,6 @@ _REPO_URL_RE: Final = re.compile(
     r"(?=[\s'\",;)\]}>]|\Z)")
 
 
-def _line(text: str, at: int) -> tuple[int, int]:
-    """The bounds of the line holding `at`, at most `_REACH` characters either side."""
-    lo, hi = max(0, at - _REACH), min(len(text), at + _REACH)
-    start = max(text.rfind("\n", lo, at), text.rfind(SEP, lo, at), lo - 1) + 1
-    ends = [i for i in (text.find("\n", at, hi), text.find(SEP, at, hi)) if i >= 0]
-    return start, min(ends, default=hi)
-
 
 def edits(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
     """Owners of repository URLs on lines that name a repository.
@@ -61,7 +54,7 @@ def edits(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]
     for at in sorted(i for gate in GATES for i in gates.get(gate, ())):
         if at < done:
             continue
-        start, end = _line(text, at)
+        start, end = line_start(text, at, _REACH), line_end(text, at, _REACH)
         start = max(start, done)
         done = end
         if text.find("/", start, end) < 0:

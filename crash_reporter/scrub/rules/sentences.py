@@ -71,7 +71,7 @@ from typing import Final
 
 from crash_reporter.scrub.allowlist import DEFAULT_NAMES, host_is_kept
 from crash_reporter.scrub.rules.names import name_ok
-from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, Edit, Tally
+from crash_reporter.scrub.tokens import PLACEHOLDER_VALUES, Edit, Tally, line_start
 
 # hostnamectl: "Static hostname: x" (the pretty one may hold spaces: the rest of the line)
 _HOSTNAMECTL: Final = ("static hostname: ", "transient hostname: ")
@@ -240,7 +240,7 @@ def edits(text: str, low: str, gates: Mapping[str, list[int]], tally: Tally) -> 
             out.extend(_prompt(text, at, tally))
     for gate in _NMCLI_MODES:
         for at in gates.get(gate, ()):
-            take(_NMCLI_ROW_RE.fullmatch(text, _line_from(text, at, 120), at), "ssid")
+            take(_NMCLI_ROW_RE.fullmatch(text, line_start(text, at, 120), at), "ssid")
     for gate in _KEY_GATES:
         for at in gates.get(gate, ()):
             m = _KEY_RE.match(text, at + len(gate))
@@ -352,7 +352,7 @@ def _prompt(text: str, at: int, tally: Tally) -> list[Edit]:
     """The user and host of a shell prompt whose working directory starts at `at` (":~")."""
     if _CWD_RE.match(text, at + 1) is None:
         return []  # no "$ " or "# " after the folder: not a prompt
-    m = _PROMPT_RE.match(text, _line_from(text, at, 100), at)
+    m = _PROMPT_RE.match(text, line_start(text, at, 100), at)
     if m is None:
         return []
     found: list[Edit] = []
@@ -379,9 +379,3 @@ def _domains(text: str, pos: int, tally: Tally) -> list[Edit]:
             break
         pos = sep.end()
     return found
-
-
-def _line_from(text: str, at: int, reach: int) -> int:
-    """Where the line holding `at` starts, looking back at most `reach` characters."""
-    lo = max(0, at - reach)
-    return max(text.rfind("\n", lo, at), text.rfind("\x00", lo, at), lo - 1) + 1
