@@ -269,7 +269,6 @@ def _payload_edits(text: str, low: str, gates: Mapping[str, list[int]], tally: T
     return out
 
 
-
 def _label_before(text: str, end: int) -> int:
     """Where the host name's label that ends at `end` starts (== end: none)."""
     m = _LABEL_REV_RE.match(text[max(0, end - 63):end][::-1])

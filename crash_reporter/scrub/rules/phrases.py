@@ -465,7 +465,6 @@ def phrase_edits(text: str, low: str, hits: list[tuple[int, int]], tally: Tally
     return edits
 
 
-
 def _word_before(text: str, end: int, floor: int) -> int:
     """Where the word (a user name) that ends at `end` starts, not before `floor`."""
     start = end

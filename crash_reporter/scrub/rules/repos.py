@@ -43,7 +43,6 @@ _REPO_URL_RE: Final = re.compile(
     r"(?=[\s'\",;)\]}>]|\Z)")
 
 
-
 def edits(text: str, gates: Mapping[str, list[int]], tally: Tally) -> list[Edit]:
     """Owners of repository URLs on lines that name a repository.
 

@@ -175,7 +175,6 @@ _PROPERTY_CLASSES: Final = {
 }
 
 
-
 def _named(value: str, cls: str) -> bool:
     """False for values that name no one (placeholders, defaults, 'n/a')."""
     low = value.lower()
